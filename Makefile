@@ -1,0 +1,59 @@
+# The root Makefile only fans out: each service owns its own Makefile with the same target names.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export UV_PYTHON_DOWNLOADS := never
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(CURDIR)/.tools/bin/uv
+export UV
+SERVICES := api-service worker-service
+VENV := .venv
+
+.PHONY: help install dev test lint typecheck test-services test-system lock clean
+
+help:
+	@echo "make dev    install everything and run the whole system locally"
+	@echo "make test   install everything and run every test"
+
+# uv comes from the package registry into a private venv, so a fresh machine needs only python3.
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+install: $(UV)
+	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s install; done
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(VENV)/bin/python requirements-dev.lock
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e . -e api-service -e worker-service
+
+dev: install
+	$(VENV)/bin/python -m conveyor_local
+
+lint: install
+	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s lint; done
+	$(VENV)/bin/ruff check local tests
+	$(VENV)/bin/ruff format --check local tests
+
+typecheck: install
+	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s typecheck; done
+	$(VENV)/bin/mypy local/conveyor_local
+
+test-services: install
+	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s test; done
+
+test-system: install
+	$(VENV)/bin/pytest
+
+test: lint typecheck test-services test-system
+
+# Re-resolve every lock file after a dependency change in any pyproject.toml.
+lock: $(UV)
+	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s lock; done
+	$(UV) pip compile --quiet --python-version 3.11 --extra dev pyproject.toml \
+		api-service/pyproject.toml worker-service/pyproject.toml -o requirements-dev.lock
+
+clean:
+	rm -rf .tools $(VENV) artifacts
+	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s clean; done
