@@ -1,0 +1,1 @@
+"""Entry points: each turns an AWS event into calls of the domain."""

@@ -1,0 +1,75 @@
+"""The SQS-triggered handler: every record is processed on its own and failures are reported per item."""
+
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from conveyor_worker import job_types as job_types_package
+from conveyor_worker.clock import Clock, system_clock
+from conveyor_worker.contract import load_contract
+from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
+from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
+from conveyor_worker.processing.job_processor import JobProcessor
+from conveyor_worker.processing.messages import parse_job_message
+from conveyor_worker.settings import Settings
+from conveyor_worker.store.dynamo import DynamoJobStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+SqsHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def build_handler(
+    settings: Settings,
+    *,
+    job_types: Mapping[str, JobFunction] | None = None,
+    dynamodb_client: "DynamoDBClient | None" = None,
+    clock: Clock | None = None,
+) -> SqsHandler:
+    """A Lambda handler for SQS batches of job messages.
+
+    `job_types` replaces the discovered job functions of the same names (each name must be a contract job
+    type); the client defaults to boto3's, configured by the standard AWS environment variables.
+    """
+    logger = Logger()
+    if dynamodb_client is None:
+        dynamodb_client = boto3.client("dynamodb")
+    processor = JobProcessor(
+        store=DynamoJobStore(dynamodb_client, settings.jobs_table_name),
+        job_types=build_registry(load_contract(), discover_job_functions(job_types_package), job_types),
+        clock=clock or system_clock,
+        lease=timedelta(seconds=settings.job_lease_seconds),
+        max_receive_count=settings.max_receive_count,
+        logger=logger,
+    )
+
+    def handle_record(record: SQSRecord) -> None:
+        logger.set_correlation_id(None)
+        try:
+            message = parse_job_message(record.body)
+            logger.set_correlation_id(message.job_id)
+            processor.process(message, receive_count=int(record.attributes.approximate_receive_count))
+        except (MalformedMessageError, JobAttemptFailedError) as expected:
+            logger.warning(
+                "reported as a batch item failure",
+                extra={"message_id": record.message_id, "reason": str(expected)},
+            )
+            raise
+        except Exception:
+            logger.exception("reported as a batch item failure", extra={"message_id": record.message_id})
+            raise
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # A processor per invocation holds that batch's results, so concurrent invocations cannot mix them.
+        # Returning the failures even when every record failed keeps one response shape for the event
+        # source mapping (ReportBatchItemFailures) instead of failing the whole invocation.
+        batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        return dict(process_partial_response(event, handle_record, batch, context))
+
+    return handler

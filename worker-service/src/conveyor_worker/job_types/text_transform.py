@@ -1,0 +1,11 @@
+"""text_transform: length, upper case and word count of a text."""
+
+from collections.abc import Mapping
+from typing import Any
+
+JOB_TYPE = "text_transform"
+
+
+def run(payload: Mapping[str, Any]) -> dict[str, Any]:
+    text: str = payload["text"]
+    return {"length": len(text), "uppercase": text.upper(), "word_count": len(text.split())}

@@ -1,0 +1,1 @@
+"""Pydantic models of the contract documents the worker reads and writes."""

@@ -1,0 +1,46 @@
+"""The job as stored in DynamoDB, in its plain JSON form (contracts/v1/job-item.schema.json)."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class JobStatus(StrEnum):
+    """Mirrors contracts/v1/job-status.schema.json."""
+
+    QUEUED = "QUEUED"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class JobError(BaseModel):
+    """Mirrors contracts/v1/job-error.schema.json: why a job ended FAILED."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")
+    message: str = Field(min_length=1, max_length=2000)
+
+
+class JobItem(BaseModel):
+    """Mirrors contracts/v1/job-item.schema.json; None stands for an absent attribute (never NULL)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    job_id: str
+    job_type: str
+    status: JobStatus
+    created_at: str
+    updated_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    attempts: int = Field(ge=0)
+    payload: str
+    """JSON text of the payload object."""
+    result: str | None = None
+    """JSON text of the result object; only when SUCCEEDED."""
+    error: JobError | None = None
+    claim_token: str | None = None
+    lease_expires_at: int | None = Field(default=None, ge=0)
+    """Epoch milliseconds."""

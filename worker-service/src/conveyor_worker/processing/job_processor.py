@@ -1,0 +1,166 @@
+"""Processing one job message: claim, run, complete (docs/design.md, Failure classes in the worker)."""
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from conveyor_worker.clock import Clock
+from conveyor_worker.contract import ContractViolationError, check
+from conveyor_worker.job_types import JobType
+from conveyor_worker.job_types.errors import PermanentJobError
+from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
+from conveyor_worker.models.job_message import JobMessage
+from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
+from conveyor_worker.processing.errors import (
+    JobAttemptFailedError,
+    JobNotClaimableError,
+    JobNotFoundError,
+    LeaseLostError,
+    MalformedMessageError,
+    UnknownJobTypeError,
+)
+from conveyor_worker.processing.ports import JobStore
+
+_MAX_ERROR_MESSAGE = 2000  # job-error.schema.json's maxLength
+
+
+@dataclass(frozen=True)
+class _Claim:
+    item: JobItem
+    """The job as the claim left it (ALL_NEW): IN_PROGRESS, `attempts` counting this attempt."""
+    token: str
+    claimed_at: datetime
+
+
+class JobProcessor:
+    """Returns from `process` when the message may be acknowledged and raises when it must be retried."""
+
+    def __init__(
+        self,
+        *,
+        store: JobStore,
+        job_types: Mapping[str, JobType],
+        clock: Clock,
+        lease: timedelta,
+        max_receive_count: int,
+        logger: Logger,
+    ) -> None:
+        self._store = store
+        self._job_types = job_types
+        self._clock = clock
+        self._lease = lease
+        self._max_receive_count = max_receive_count
+        self._logger = logger
+
+    def process(self, message: JobMessage, *, receive_count: int) -> None:
+        """`receive_count` is the message's ApproximateReceiveCount; MAX_RECEIVE_COUNT is the last try."""
+        claim = self._claim(message.job_id)
+        if claim is None:
+            return
+        try:
+            outcome = self._run(claim.item)
+        except Exception as transient:  # anything but a PermanentJobError may pass on a later attempt
+            self._after_transient_failure(claim, transient, receive_count)
+            raise JobAttemptFailedError(claim.item.job_id, claim.item.attempts) from transient
+        self._complete(claim, outcome)
+
+    def _claim(self, job_id: str) -> _Claim | None:
+        now = self._clock()
+        token = secrets.token_hex(16)
+        try:
+            item = self._store.claim(job_id, claim_token=token, now=now, lease_expires_at=now + self._lease)
+        except JobNotFoundError as missing:
+            self._logger.warning("message names no job", extra={"job_id": job_id})
+            raise MalformedMessageError(str(missing)) from missing
+        except JobNotClaimableError as taken:
+            # No `status` key: this line is not a transition of the job.
+            self._logger.info(
+                "duplicate delivery skipped", extra={"job_id": job_id, "current_status": taken.status}
+            )
+            return None
+        self._log_transition(item, JobStatus.IN_PROGRESS, attempt=item.attempts)
+        return _Claim(item, token, now)
+
+    def _run(self, item: JobItem) -> JobOutcome:
+        job_type = self._job_types.get(item.job_type)
+        if job_type is None:
+            raise UnknownJobTypeError(item.job_type)
+        try:
+            payload = json.loads(item.payload)
+        except json.JSONDecodeError as not_json:
+            return _failed("INVALID_PAYLOAD", f"the stored payload is not valid JSON text: {not_json}")
+        try:
+            check(job_type.input_schema, "the payload", payload)
+        except ContractViolationError as invalid:
+            return _failed("INVALID_PAYLOAD", str(invalid))
+        try:
+            result = job_type.run(payload)
+        except PermanentJobError as permanent:
+            return _failed(permanent.code, permanent.message)
+        try:
+            check(job_type.result_schema, "the result", result)
+            return JobSucceeded(_to_json_text(result))
+        except (ContractViolationError, TypeError, ValueError) as invalid:
+            return _failed("INVALID_RESULT", str(invalid))
+
+    def _after_transient_failure(self, claim: _Claim, transient: Exception, receive_count: int) -> None:
+        item, now = claim.item, self._clock()
+        try:
+            if receive_count >= self._max_receive_count:
+                last_error = f"{type(transient).__name__}: {transient}"
+                outcome = _failed(
+                    "RETRIES_EXHAUSTED", f"gave up after {item.attempts} attempts; last error: {last_error}"
+                )
+                self._store.complete(item.job_id, claim_token=claim.token, outcome=outcome, now=now)
+                self._log_transition(item, JobStatus.FAILED, error_code=outcome.error.code)
+            else:
+                self._store.release(item.job_id, claim_token=claim.token, now=now)
+                self._logger.warning(
+                    "lease released after a transient failure; the job will be retried",
+                    extra={"job_id": item.job_id, "job_type": item.job_type, "attempt": item.attempts},
+                    exc_info=transient,
+                )
+        except LeaseLostError:
+            self._log_stale(item)
+
+    def _complete(self, claim: _Claim, outcome: JobOutcome) -> None:
+        item, now = claim.item, self._clock()
+        try:
+            self._store.complete(item.job_id, claim_token=claim.token, outcome=outcome, now=now)
+        except LeaseLostError:
+            self._log_stale(item)
+            return
+        if isinstance(outcome, JobSucceeded):
+            duration_ms = (now - claim.claimed_at) // timedelta(milliseconds=1)
+            self._log_transition(item, JobStatus.SUCCEEDED, duration_ms=duration_ms)
+        else:
+            self._log_transition(
+                item, JobStatus.FAILED, error_code=outcome.error.code, error_message=outcome.error.message
+            )
+
+    def _log_transition(self, item: JobItem, status: JobStatus, **details: Any) -> None:
+        self._logger.info(
+            f"job {status}",
+            extra={"job_id": item.job_id, "job_type": item.job_type, "status": status.value, **details},
+        )
+
+    def _log_stale(self, item: JobItem) -> None:
+        self._logger.warning(
+            "stale completion dropped: another claim holds the job",
+            extra={"job_id": item.job_id, "job_type": item.job_type, "attempt": item.attempts},
+        )
+
+
+def _failed(code: str, message: str) -> JobFailed:
+    bounded = message if len(message) <= _MAX_ERROR_MESSAGE else message[: _MAX_ERROR_MESSAGE - 1] + "…"
+    return JobFailed(JobError(code=code, message=bounded or code))
+
+
+def _to_json_text(result: dict[str, Any]) -> str:
+    # allow_nan=False: a result schema's "number" accepts inf and NaN, but JSON text cannot hold them.
+    return json.dumps(result, ensure_ascii=False, separators=(",", ":"), allow_nan=False)

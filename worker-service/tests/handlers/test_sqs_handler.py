@@ -1,0 +1,287 @@
+"""The Lambda handler end to end against DynamoDB in moto: the exact partial batch response per failure class.
+
+Item state is read back through boto3 directly, never through the code under test.
+"""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from testkit.clock import FakeClock
+from testkit.dynamo import JobsTable
+from testkit.events import failures, load_event, sqs_event, sqs_record
+from testkit.faults import failing_dynamodb_calls
+from testkit.items import job_message_body, queued_item
+
+from conveyor_worker.clock import to_timestamp
+from conveyor_worker.handlers.sqs import SqsHandler, build_handler
+from conveyor_worker.job_types import JobFunction
+from conveyor_worker.job_types.errors import PermanentJobError
+from conveyor_worker.settings import Settings
+
+NO_FAILURES = failures()
+
+
+class CountingJob:
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def __call__(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        self.runs += 1
+        return {"length": 2, "uppercase": "HI", "word_count": 1}
+
+
+def always_transient(payload: Mapping[str, Any]) -> dict[str, Any]:
+    raise ConnectionError("the downstream service is unreachable")
+
+
+def always_permanent(payload: Mapping[str, Any]) -> dict[str, Any]:
+    raise PermanentJobError("TEXT_REFUSED", "this text cannot be transformed")
+
+
+def wrong_result(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {"length": "two"}
+
+
+def handler_for(
+    settings: Settings, table: JobsTable, clock: FakeClock, job: JobFunction | None = None
+) -> SqsHandler:
+    return build_handler(
+        settings,
+        job_types=None if job is None else {"text_transform": job},
+        dynamodb_client=table.client,
+        clock=clock,
+    )
+
+
+def submitted(table: JobsTable, job_type: str, payload: dict[str, Any]) -> str:
+    item = queued_item(job_type, payload)
+    table.put(item)
+    return str(item["job_id"])
+
+
+def deliver(handler: SqsHandler, job_id: str, *, message_id: str = "m-1", receive_count: int = 1) -> Any:
+    record = sqs_record(job_message_body(job_id), message_id=message_id, receive_count=receive_count)
+    return handler(sqs_event(record), None)
+
+
+def read(table: JobsTable, job_id: str) -> dict[str, Any]:
+    item = table.get(job_id)
+    assert item is not None
+    return item
+
+
+def test_a_text_transform_job_is_run_and_stored_as_succeeded(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", {"text": "Hello, Conveyor!"})
+
+    response = deliver(handler_for(settings, jobs_table, clock), job_id)
+
+    assert response == NO_FAILURES
+    item = read(jobs_table, job_id)
+    assert item == {
+        **queued_item("text_transform", {"text": "Hello, Conveyor!"}, job_id=job_id),
+        "status": "SUCCEEDED",
+        "attempts": 1,
+        "started_at": to_timestamp(clock()),
+        "updated_at": to_timestamp(clock()),
+        "finished_at": to_timestamp(clock()),
+        "claim_token": item["claim_token"],
+        "result": '{"length":16,"uppercase":"HELLO, CONVEYOR!","word_count":2}',
+    }
+
+
+def test_a_data_analysis_job_is_run_and_stored_as_succeeded(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    job_id = submitted(jobs_table, "data_analysis", {"data": [1, 2, 3, 4]})
+
+    response = deliver(handler_for(settings, jobs_table, clock), job_id)
+
+    assert response == NO_FAILURES
+    item = read(jobs_table, job_id)
+    assert (item["status"], "lease_expires_at" in item) == ("SUCCEEDED", False)
+    assert json.loads(item["result"]) == {
+        "count": 4,
+        "sum": 10.0,
+        "mean": 2.5,
+        "median": 2.5,
+        "min": 1.0,
+        "max": 4.0,
+        "stdev": pytest.approx(1.118033988749895),
+        "p90": pytest.approx(3.7),
+        "p99": pytest.approx(3.97),
+    }
+
+
+@pytest.mark.parametrize(
+    ("job", "payload", "error_code"),
+    [
+        (CountingJob(), {"text": ""}, "INVALID_PAYLOAD"),
+        (always_permanent, {"text": "hi"}, "TEXT_REFUSED"),
+        (wrong_result, {"text": "hi"}, "INVALID_RESULT"),
+    ],
+    ids=["invalid-payload", "permanent-job-error", "invalid-result"],
+)
+def test_permanent_failures_end_the_job_failed_and_acknowledge_the_message(
+    settings: Settings,
+    jobs_table: JobsTable,
+    clock: FakeClock,
+    job: JobFunction,
+    payload: dict[str, Any],
+    error_code: str,
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", payload)
+
+    response = deliver(handler_for(settings, jobs_table, clock, job), job_id)
+
+    assert response == NO_FAILURES
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["error"]["code"], "lease_expires_at" in item) == (
+        "FAILED",
+        error_code,
+        False,
+    )
+
+
+def test_a_transient_failure_is_a_batch_item_failure_with_the_lease_released(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+
+    response = deliver(handler_for(settings, jobs_table, clock, always_transient), job_id, receive_count=1)
+
+    assert response == failures("m-1")
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["attempts"], "error" in item) == ("IN_PROGRESS", 1, False)
+
+
+def test_a_transient_failure_on_the_last_receive_fails_the_job_and_is_still_a_batch_item_failure(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    handler = handler_for(settings, jobs_table, clock, always_transient)
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+    responses = []
+    for receive_count in range(1, settings.max_receive_count + 1):
+        responses.append(deliver(handler, job_id, receive_count=receive_count))
+        clock.advance(seconds=30)
+
+    assert responses == [failures("m-1")] * settings.max_receive_count
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["attempts"]) == ("FAILED", 3)
+    assert item["error"] == {
+        "code": "RETRIES_EXHAUSTED",
+        "message": "gave up after 3 attempts; last error: "
+        "ConnectionError: the downstream service is unreachable",
+    }
+
+
+def test_a_dynamodb_error_on_claim_is_a_batch_item_failure_and_writes_nothing(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+    before = read(jobs_table, job_id)
+
+    with failing_dynamodb_calls(jobs_table.client, "UpdateItem"):
+        response = deliver(handler_for(settings, jobs_table, clock), job_id)
+
+    assert response == failures("m-1")
+    assert read(jobs_table, job_id) == before
+
+
+def test_a_dynamodb_error_on_completion_is_a_batch_item_failure_and_records_no_outcome(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+
+    with failing_dynamodb_calls(jobs_table.client, "UpdateItem", from_call=2):
+        response = deliver(handler_for(settings, jobs_table, clock), job_id)
+
+    assert response == failures("m-1")
+    item = read(jobs_table, job_id)
+    assert (item["status"], "result" in item) == ("IN_PROGRESS", False)
+
+
+def test_a_missing_table_fails_every_record_without_failing_the_invocation(
+    jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    settings = Settings(jobs_table_name="no-such-table", job_lease_seconds=60, max_receive_count=3)
+    handler = handler_for(settings, jobs_table, clock)
+    records = [
+        sqs_record(job_message_body(queued_item("text_transform", {})["job_id"]), message_id=m) for m in "ab"
+    ]
+
+    assert handler(sqs_event(*records), None) == failures("a", "b")
+
+
+def test_poison_messages_fail_alone_while_the_rest_of_the_batch_succeeds(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    event = load_event("sqs_poison_batch.json")
+    good_job_id = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
+    jobs_table.put(queued_item("text_transform", {"text": "hi"}, job_id=good_job_id))
+
+    response = handler_for(settings, jobs_table, clock)(event, None)
+
+    assert response == failures(
+        "b1a4d0c2-0001-4000-8000-000000000001",  # not JSON
+        "b1a4d0c2-0002-4000-8000-000000000002",  # another contract version
+        "b1a4d0c2-0003-4000-8000-000000000003",  # names no job
+    )
+    assert read(jobs_table, good_job_id)["status"] == "SUCCEEDED"
+
+
+def test_a_duplicate_delivery_is_acknowledged_without_running_the_job_again(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    job = CountingJob()
+    handler = handler_for(settings, jobs_table, clock, job)
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+    body = job_message_body(job_id)
+
+    in_one_batch = handler(
+        sqs_event(sqs_record(body, message_id="a"), sqs_record(body, message_id="b")), None
+    )
+    in_a_later_batch = deliver(handler, job_id, message_id="c")
+
+    assert (in_one_batch, in_a_later_batch, job.runs) == (NO_FAILURES, NO_FAILURES, 1)
+    assert read(jobs_table, job_id)["attempts"] == 1
+
+
+def test_a_completion_refused_after_another_claim_took_the_lease_is_acknowledged_and_dropped(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+    newer_worker = handler_for(settings, jobs_table, clock)
+
+    def outlives_its_lease(payload: Mapping[str, Any]) -> dict[str, Any]:
+        clock.advance(seconds=settings.job_lease_seconds + 1)
+        assert deliver(newer_worker, job_id, message_id="redelivered") == NO_FAILURES
+        return {"length": 99, "uppercase": "STALE", "word_count": 9}
+
+    response = deliver(handler_for(settings, jobs_table, clock, outlives_its_lease), job_id)
+
+    assert response == NO_FAILURES
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["attempts"]) == ("SUCCEEDED", 2)
+    assert json.loads(item["result"]) == {"length": 2, "uppercase": "HI", "word_count": 1}
+
+
+def test_a_job_abandoned_by_a_crashed_worker_is_claimed_again_once_its_lease_expires(
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    job = CountingJob()
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+    first_claim = to_timestamp(clock())
+    # The first worker claims and runs the job, then cannot record the outcome, as if it had crashed.
+    with failing_dynamodb_calls(jobs_table.client, "UpdateItem", from_call=2):
+        assert deliver(handler_for(settings, jobs_table, clock, job), job_id) == failures("m-1")
+    clock.advance(seconds=settings.job_lease_seconds, milliseconds=1)
+
+    response = deliver(handler_for(settings, jobs_table, clock, job), job_id, receive_count=2)
+
+    assert (response, job.runs) == (NO_FAILURES, 2)
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["attempts"], item["started_at"]) == ("SUCCEEDED", 2, first_claim)

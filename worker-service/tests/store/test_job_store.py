@@ -1,0 +1,213 @@
+"""One suite, two stores: the in-memory fake must behave exactly like DynamoJobStore against DynamoDB."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from testkit.clock import FakeClock
+from testkit.dynamo import JobsTable
+from testkit.fake_store import FakeJobStore
+from testkit.items import queued_item
+
+from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.contract import check, load_contract
+from conveyor_worker.models.job_item import JobError, JobStatus
+from conveyor_worker.models.job_outcome import JobFailed, JobSucceeded
+from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
+from conveyor_worker.processing.ports import JobStore
+from conveyor_worker.store.dynamo import DynamoJobStore
+
+LEASE = timedelta(seconds=60)
+RESULT = '{"length":2,"uppercase":"HI","word_count":1}'
+
+
+@dataclass
+class StoreUnderTest:
+    store: JobStore
+    put: Callable[[dict[str, Any]], None]
+    get: Callable[[str], dict[str, Any] | None]
+
+    def read(self, job_id: str) -> dict[str, Any]:
+        item = self.get(job_id)
+        assert item is not None, f"job {job_id} is gone"
+        # Whatever the store writes must stay a valid job item for the API service to read.
+        check(load_contract().job_item, "the stored item", item)
+        return item
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def subject(request: pytest.FixtureRequest) -> StoreUnderTest:
+    if request.param == "fake":
+        fake = FakeJobStore()
+        return StoreUnderTest(fake, fake.put, fake.get)
+    table: JobsTable = request.getfixturevalue("jobs_table")
+    return StoreUnderTest(DynamoJobStore(table.client, table.name), table.put, table.get)
+
+
+def claimed(subject: StoreUnderTest, clock: FakeClock, token: str = "token-1") -> str:
+    item = queued_item("text_transform", {"text": "hi"})
+    subject.put(item)
+    subject.store.claim(item["job_id"], claim_token=token, now=clock(), lease_expires_at=clock() + LEASE)
+    return str(item["job_id"])
+
+
+def test_claiming_a_queued_job_returns_it_in_progress_with_a_lease(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    queued = queued_item("text_transform", {"text": "hi"})
+    subject.put(queued)
+
+    item = subject.store.claim(
+        queued["job_id"], claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE
+    )
+
+    assert item.status is JobStatus.IN_PROGRESS
+    assert subject.read(queued["job_id"]) == {
+        **queued,
+        "status": "IN_PROGRESS",
+        "attempts": 1,
+        "claim_token": "token-1",
+        "lease_expires_at": to_epoch_ms(clock() + LEASE),
+        "started_at": to_timestamp(clock()),
+        "updated_at": to_timestamp(clock()),
+    }
+    assert item.model_dump(exclude_none=True) == subject.read(queued["job_id"])
+
+
+def test_claiming_a_missing_job_is_not_found(subject: StoreUnderTest, clock: FakeClock) -> None:
+    with pytest.raises(JobNotFoundError):
+        subject.store.claim(
+            "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5", claim_token="t", now=clock(), lease_expires_at=clock()
+        )
+
+    assert subject.get("0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5") is None
+
+
+def test_a_job_under_a_live_lease_cannot_be_claimed_and_is_left_unchanged(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    before = subject.read(job_id)
+    clock.advance(seconds=60)  # the lease ends now, and only a lease that ended before now has expired
+
+    with pytest.raises(JobNotClaimableError) as refused:
+        subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+
+    assert refused.value.status == "IN_PROGRESS"
+    assert subject.read(job_id) == before
+
+
+def test_a_job_whose_lease_expired_is_claimed_again_keeping_its_first_start(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    first_start = subject.read(job_id)["started_at"]
+    clock.advance(seconds=60, milliseconds=1)
+
+    item = subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+
+    assert (item.attempts, item.claim_token, item.started_at) == (2, "token-2", first_start)
+    assert subject.read(job_id)["lease_expires_at"] == to_epoch_ms(clock() + LEASE)
+
+
+@pytest.mark.parametrize("outcome", [JobSucceeded(RESULT), JobFailed(JobError(code="BOOM", message="no"))])
+def test_a_finished_job_cannot_be_claimed(
+    subject: StoreUnderTest, clock: FakeClock, outcome: JobSucceeded | JobFailed
+) -> None:
+    job_id = claimed(subject, clock)
+    subject.store.complete(job_id, claim_token="token-1", outcome=outcome, now=clock())
+    clock.advance(days=1)
+
+    with pytest.raises(JobNotClaimableError) as refused:
+        subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+
+    assert refused.value.status == subject.read(job_id)["status"]
+
+
+def test_completing_with_success_stores_the_result_and_ends_the_lease(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    held = subject.read(job_id)
+    clock.advance(milliseconds=250)
+
+    subject.store.complete(job_id, claim_token="token-1", outcome=JobSucceeded(RESULT), now=clock())
+
+    expected = {**held, "status": "SUCCEEDED", "result": RESULT}
+    expected.update(finished_at=to_timestamp(clock()), updated_at=to_timestamp(clock()))
+    del expected["lease_expires_at"]
+    assert subject.read(job_id) == expected
+
+
+def test_completing_with_failure_stores_the_error_and_ends_the_lease(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    error = JobError(code="VALUE_OUT_OF_RANGE", message="the sum is too large")
+
+    subject.store.complete(job_id, claim_token="token-1", outcome=JobFailed(error), now=clock())
+
+    item = subject.read(job_id)
+    assert (item["status"], item["error"]) == (
+        "FAILED",
+        {"code": "VALUE_OUT_OF_RANGE", "message": "the sum is too large"},
+    )
+    assert "lease_expires_at" not in item
+    assert "result" not in item
+
+
+def test_a_completion_under_another_claims_token_is_refused_and_changes_nothing(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    clock.advance(seconds=61)
+    subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    before = subject.read(job_id)
+
+    with pytest.raises(LeaseLostError):
+        subject.store.complete(job_id, claim_token="token-1", outcome=JobSucceeded(RESULT), now=clock())
+    with pytest.raises(LeaseLostError):
+        subject.store.release(job_id, claim_token="token-1", now=clock())
+
+    assert subject.read(job_id) == before
+
+
+def test_a_second_completion_of_a_finished_job_is_refused(subject: StoreUnderTest, clock: FakeClock) -> None:
+    job_id = claimed(subject, clock)
+    subject.store.complete(job_id, claim_token="token-1", outcome=JobSucceeded(RESULT), now=clock())
+    before = subject.read(job_id)
+
+    with pytest.raises(LeaseLostError):
+        subject.store.complete(
+            job_id, claim_token="token-1", outcome=JobFailed(JobError(code="LATE", message="x")), now=clock()
+        )
+
+    assert subject.read(job_id) == before
+
+
+def test_a_released_job_can_be_claimed_again_a_moment_later(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    clock.advance(seconds=1)
+
+    subject.store.release(job_id, claim_token="token-1", now=clock())
+
+    released = subject.read(job_id)
+    assert (released["status"], released["lease_expires_at"]) == ("IN_PROGRESS", to_epoch_ms(clock()))
+    clock.advance(milliseconds=1)
+    item = subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    assert item.attempts == 2
+
+
+def test_fenced_writes_on_a_missing_job_are_refused(subject: StoreUnderTest, clock: FakeClock) -> None:
+    missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
+
+    with pytest.raises(LeaseLostError):
+        subject.store.complete(missing, claim_token="t", outcome=JobSucceeded(RESULT), now=clock())
+    with pytest.raises(LeaseLostError):
+        subject.store.release(missing, claim_token="t", now=clock())
+
+    assert subject.get(missing) is None

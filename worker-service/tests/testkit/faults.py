@@ -1,0 +1,34 @@
+"""Fault injection on a real boto3 client: the chosen calls fail as if DynamoDB had returned an error."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, cast
+
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+@contextmanager
+def failing_dynamodb_calls(client: "DynamoDBClient", operation: str, *, from_call: int = 1) -> Iterator[None]:
+    """Inside the block, every `operation` call from the `from_call`-th on answers InternalServerError."""
+    calls = 0
+
+    def answer_with_an_error(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        nonlocal calls
+        calls += 1
+        if calls < from_call:
+            return None
+        error = {"Error": {"Code": "InternalServerError", "Message": "injected fault"}}
+        return AWSResponse(url="", status_code=500, headers=HTTPHeaders(), raw=None), error
+
+    # A before-call handler that returns a response replaces the request (moto's included); the stubs
+    # declare handlers as returning None, but botocore uses what a before-call handler returns.
+    handler = cast("Callable[..., None]", answer_with_an_error)
+    event = f"before-call.dynamodb.{operation}"
+    client.meta.events.register(event, handler)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, handler)

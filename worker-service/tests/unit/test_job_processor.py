@@ -1,0 +1,351 @@
+"""The domain on its own: one message through claim, run and complete, against the in-memory store."""
+
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from testkit.clock import FakeClock
+from testkit.fake_store import FakeJobStore
+from testkit.items import job_message_body, queued_item
+from testkit.logs import CapturedLogs
+
+from conveyor_worker import job_types as job_types_package
+from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.contract import load_contract
+from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
+from conveyor_worker.job_types.errors import PermanentJobError
+from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
+from conveyor_worker.processing.job_processor import JobProcessor
+from conveyor_worker.processing.messages import parse_job_message
+
+LEASE = timedelta(seconds=60)
+MAX_RECEIVE_COUNT = 3
+
+
+class Harness:
+    def __init__(
+        self, clock: FakeClock, logs: CapturedLogs, overrides: Mapping[str, JobFunction] | None
+    ) -> None:
+        self.clock = clock
+        self.logs = logs
+        self.store = FakeJobStore()
+        self.processor = JobProcessor(
+            store=self.store,
+            job_types=build_registry(load_contract(), discover_job_functions(job_types_package), overrides),
+            clock=clock,
+            lease=LEASE,
+            max_receive_count=MAX_RECEIVE_COUNT,
+            logger=logs.logger,
+        )
+
+    def submit(self, job_type: str, payload: dict[str, Any] | str) -> str:
+        item = queued_item(job_type, payload)
+        self.store.put(item)
+        return str(item["job_id"])
+
+    def deliver(self, job_id: str, *, receive_count: int = 1) -> None:
+        self.processor.process(parse_job_message(job_message_body(job_id)), receive_count=receive_count)
+
+    def item(self, job_id: str) -> dict[str, Any]:
+        item = self.store.get(job_id)
+        assert item is not None
+        return item
+
+
+class CountingJob:
+    def __init__(self, result: dict[str, Any] | None = None) -> None:
+        self.runs = 0
+        self.result = result or {"length": 2, "uppercase": "HI", "word_count": 1}
+
+    def __call__(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        self.runs += 1
+        return self.result
+
+
+class FlakyJobError(Exception):
+    pass
+
+
+def always_flaky(payload: Mapping[str, Any]) -> dict[str, Any]:
+    raise FlakyJobError("the downstream service timed out")
+
+
+@pytest.fixture
+def harness(clock: FakeClock, captured_logs: CapturedLogs) -> Harness:
+    return Harness(clock, captured_logs, overrides=None)
+
+
+def harness_with(clock: FakeClock, logs: CapturedLogs, job: JobFunction) -> Harness:
+    return Harness(clock, logs, overrides={"text_transform": job})
+
+
+def test_a_text_transform_job_succeeds_with_its_result_stored_as_json_text(harness: Harness) -> None:
+    job_id = harness.submit("text_transform", {"text": "Hello, Conveyor!"})
+    claimed_at = harness.clock()
+
+    harness.deliver(job_id)
+
+    assert harness.item(job_id) == {
+        **queued_item("text_transform", {"text": "Hello, Conveyor!"}, job_id=job_id),
+        "status": "SUCCEEDED",
+        "attempts": 1,
+        "started_at": to_timestamp(claimed_at),
+        "updated_at": to_timestamp(claimed_at),
+        "finished_at": to_timestamp(claimed_at),
+        "claim_token": harness.item(job_id)["claim_token"],
+        "result": '{"length":16,"uppercase":"HELLO, CONVEYOR!","word_count":2}',
+    }
+
+
+def test_a_data_analysis_job_succeeds_with_its_statistics(harness: Harness) -> None:
+    job_id = harness.submit("data_analysis", {"data": [1, 2.5, -3]})
+
+    harness.deliver(job_id)
+
+    item = harness.item(job_id)
+    assert item["status"] == "SUCCEEDED"
+    assert json.loads(item["result"]) == {
+        "count": 3,
+        "sum": 0.5,
+        "mean": 0.5 / 3,
+        "median": 1.0,
+        "min": -3.0,
+        "max": 2.5,
+        "stdev": pytest.approx(2.3213980461973533),
+        "p90": pytest.approx(2.2),
+        "p99": pytest.approx(2.47),
+    }
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected_in_message"),
+    [
+        ({"text": ""}, "/text"),
+        ({"text": "hi", "upper": True}, "Additional properties"),
+        ("{not json", "not valid JSON"),
+    ],
+    ids=["empty-text", "extra-field", "not-json"],
+)
+def test_a_payload_that_fails_the_input_schema_fails_the_job_at_once(
+    clock: FakeClock, captured_logs: CapturedLogs, payload: dict[str, Any] | str, expected_in_message: str
+) -> None:
+    job = CountingJob()
+    harness = harness_with(clock, captured_logs, job)
+    job_id = harness.submit("text_transform", payload)
+
+    harness.deliver(job_id)
+
+    item = harness.item(job_id)
+    assert (item["status"], item["error"]["code"], job.runs) == ("FAILED", "INVALID_PAYLOAD", 0)
+    assert expected_in_message in item["error"]["message"]
+    assert "lease_expires_at" not in item
+
+
+def test_a_permanent_job_error_fails_the_job_with_its_code(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    def refuses(payload: Mapping[str, Any]) -> dict[str, Any]:
+        raise PermanentJobError("TEXT_REFUSED", "this text cannot be transformed")
+
+    harness = harness_with(clock, captured_logs, refuses)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(job_id)
+
+    assert harness.item(job_id)["error"] == {
+        "code": "TEXT_REFUSED",
+        "message": "this text cannot be transformed",
+    }
+    assert harness.item(job_id)["status"] == "FAILED"
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"length": 2},
+        {"length": 2, "uppercase": "HI", "word_count": -1},
+        {"length": 2, "uppercase": "HI", "word_count": float("nan")},
+    ],
+    ids=["missing-fields", "negative-count", "not-a-json-number"],
+)
+def test_a_result_that_fails_the_result_schema_fails_the_job(
+    clock: FakeClock, captured_logs: CapturedLogs, result: dict[str, Any]
+) -> None:
+    harness = harness_with(clock, captured_logs, CountingJob(result))
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(job_id)
+
+    item = harness.item(job_id)
+    assert (item["status"], item["error"]["code"]) == ("FAILED", "INVALID_RESULT")
+    assert "result" not in item
+
+
+def test_a_transient_failure_releases_the_lease_and_asks_for_a_retry(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness = harness_with(clock, captured_logs, always_flaky)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    with pytest.raises(JobAttemptFailedError):
+        harness.deliver(job_id, receive_count=MAX_RECEIVE_COUNT - 1)
+
+    item = harness.item(job_id)
+    assert (item["status"], item["attempts"], item["lease_expires_at"]) == (
+        "IN_PROGRESS",
+        1,
+        to_epoch_ms(clock()),
+    )
+    assert "error" not in item
+
+
+def test_a_transient_failure_on_the_last_receive_fails_the_job_and_still_asks_for_a_retry(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness = harness_with(clock, captured_logs, always_flaky)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+    for receive_count in range(1, MAX_RECEIVE_COUNT):
+        with pytest.raises(JobAttemptFailedError):
+            harness.deliver(job_id, receive_count=receive_count)
+        clock.advance(seconds=30)
+
+    with pytest.raises(JobAttemptFailedError):
+        harness.deliver(job_id, receive_count=MAX_RECEIVE_COUNT)
+
+    item = harness.item(job_id)
+    assert (item["status"], item["attempts"]) == ("FAILED", 3)
+    assert item["error"] == {
+        "code": "RETRIES_EXHAUSTED",
+        "message": "gave up after 3 attempts; last error: FlakyJobError: the downstream service timed out",
+    }
+    assert "lease_expires_at" not in item
+
+
+def test_a_duplicate_delivery_is_acknowledged_without_running_the_job_again(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    job = CountingJob()
+    harness = harness_with(clock, captured_logs, job)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+    harness.deliver(job_id)
+    finished = harness.item(job_id)
+    clock.advance(minutes=5)
+
+    harness.deliver(job_id)
+
+    assert job.runs == 1
+    assert harness.item(job_id) == finished
+    skipped = [line for line in captured_logs.lines() if line["message"] == "duplicate delivery skipped"]
+    assert [(line["job_id"], line["current_status"], "status" in line) for line in skipped] == [
+        (job_id, "SUCCEEDED", False)
+    ]
+
+
+def test_a_job_held_under_a_live_lease_is_not_run_by_a_second_delivery(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    job = CountingJob()
+    harness = harness_with(clock, captured_logs, job)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+    harness.store.claim(job_id, claim_token="other", now=clock(), lease_expires_at=clock() + LEASE)
+
+    harness.deliver(job_id)
+
+    assert job.runs == 0
+    assert harness.item(job_id)["claim_token"] == "other"
+
+
+def test_a_job_whose_lease_expired_is_claimed_again_and_run(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    job = CountingJob()
+    harness = harness_with(clock, captured_logs, job)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+    crashed_claim_at = clock()
+    harness.store.claim(job_id, claim_token="crashed", now=clock(), lease_expires_at=clock() + LEASE)
+    clock.advance(seconds=60, milliseconds=1)
+
+    harness.deliver(job_id)
+
+    item = harness.item(job_id)
+    assert (job.runs, item["status"], item["attempts"]) == (1, "SUCCEEDED", 2)
+    assert item["started_at"] == to_timestamp(crashed_claim_at)
+
+
+def test_a_completion_refused_after_another_claim_took_the_lease_drops_the_result(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness: Harness
+
+    def outlives_its_lease(payload: Mapping[str, Any]) -> dict[str, Any]:
+        clock.advance(seconds=61)
+        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        return {"length": 2, "uppercase": "HI", "word_count": 1}
+
+    harness = harness_with(clock, captured_logs, outlives_its_lease)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(job_id)
+
+    item = harness.item(job_id)
+    assert (item["status"], item["claim_token"], item["attempts"]) == ("IN_PROGRESS", "newer", 2)
+    assert "result" not in item
+    assert [
+        line["job_id"] for line in captured_logs.lines() if line["message"].startswith("stale completion")
+    ] == [job_id]
+
+
+def test_a_message_naming_no_job_is_malformed(harness: Harness) -> None:
+    with pytest.raises(MalformedMessageError):
+        harness.deliver("0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5")
+
+
+def test_a_job_of_a_type_this_worker_lacks_is_retried_like_a_transient_failure(harness: Harness) -> None:
+    job_id = harness.submit("image_resize", {"url": "x"})
+
+    with pytest.raises(JobAttemptFailedError) as failed:
+        harness.deliver(job_id)
+
+    assert "image_resize" in str(failed.value.__cause__)
+    assert harness.item(job_id)["status"] == "IN_PROGRESS"
+
+
+def test_each_transition_is_logged_with_the_keys_the_local_stack_renders(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    def slow(payload: Mapping[str, Any]) -> dict[str, Any]:
+        clock.advance(milliseconds=1500)
+        raise PermanentJobError("TOO_SLOW", "took too long")
+
+    harness = harness_with(clock, captured_logs, slow)
+    succeeded = harness.submit("data_analysis", {"data": [1]})
+    failed = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(succeeded)
+    harness.deliver(failed)
+
+    pick = ("job_id", "job_type", "status", "attempt", "duration_ms", "error_code")
+    assert [{k: line[k] for k in pick if k in line} for line in captured_logs.transitions(succeeded)] == [
+        {"job_id": succeeded, "job_type": "data_analysis", "status": "IN_PROGRESS", "attempt": 1},
+        {"job_id": succeeded, "job_type": "data_analysis", "status": "SUCCEEDED", "duration_ms": 0},
+    ]
+    assert [{k: line[k] for k in pick if k in line} for line in captured_logs.transitions(failed)] == [
+        {"job_id": failed, "job_type": "text_transform", "status": "IN_PROGRESS", "attempt": 1},
+        {"job_id": failed, "job_type": "text_transform", "status": "FAILED", "error_code": "TOO_SLOW"},
+    ]
+
+
+def test_a_very_long_error_message_is_cut_to_the_contracts_limit(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    def verbose(payload: Mapping[str, Any]) -> dict[str, Any]:
+        raise PermanentJobError("VERBOSE", "x" * 5000)
+
+    harness = harness_with(clock, captured_logs, verbose)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(job_id)
+
+    assert len(harness.item(job_id)["error"]["message"]) == 2000

@@ -1,0 +1,29 @@
+"""Layers point one way: the domain and the models know nothing of boto3 or of Lambda events."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[2] / "src" / "conveyor_worker"
+
+
+def imported_modules(source: Path) -> set[str]:
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return modules | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+
+
+@pytest.mark.parametrize("layer", ["processing", "models", "job_types"])
+def test_the_domain_does_not_import_aws_clients_or_handlers(layer: str) -> None:
+    offending = {
+        f"{source.relative_to(PACKAGE)} imports {module}"
+        for source in (PACKAGE / layer).rglob("*.py")
+        for module in imported_modules(source)
+        if module.split(".")[0] in {"boto3", "botocore"}
+        or module.startswith(
+            ("conveyor_worker.handlers", "conveyor_worker.store", "aws_lambda_powertools.utilities")
+        )
+    }
+
+    assert offending == set()
