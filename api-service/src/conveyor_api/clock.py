@@ -1,0 +1,12 @@
+"""Time as the contract writes it: RFC 3339 UTC with milliseconds and a trailing Z."""
+
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_timestamp(moment: datetime) -> str:
+    """`2026-11-24T17:05:09.123Z` for any aware datetime, whatever its zone."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,30 @@
+"""Why a request is refused before it reaches the jobs domain; `http.problems` maps each to a response."""
+
+
+class UnsupportedMediaTypeError(Exception):
+    """The body is not declared as `application/json`."""
+
+
+class RequestBodyTooLargeError(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"the body is {size} bytes; the limit is {limit}")
+        self.size = size
+        self.limit = limit
+
+
+class MalformedJsonError(Exception):
+    """The body is not JSON the API accepts; the message says where or why, never quoting the body."""
+
+
+class RouteNotFoundError(Exception):
+    def __init__(self, routes: list[str]) -> None:
+        super().__init__("no route matches the path")
+        self.routes = routes
+        """Every route the API serves, as `METHOD /path`."""
+
+
+class MethodNotAllowedError(Exception):
+    def __init__(self, method: str, allowed: list[str]) -> None:
+        super().__init__(f"{method} is not allowed here")
+        self.method = method
+        self.allowed = allowed

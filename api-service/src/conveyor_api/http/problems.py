@@ -1,0 +1,170 @@
+"""The one place where errors become responses: RFC 9457 problem details, valid against the contract."""
+
+from functools import singledispatch
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from conveyor_api.http.errors import (
+    MalformedJsonError,
+    MethodNotAllowedError,
+    RequestBodyTooLargeError,
+    RouteNotFoundError,
+    UnsupportedMediaTypeError,
+)
+from conveyor_api.jobs.errors import (
+    BackendUnavailableError,
+    InvalidJobIdError,
+    InvalidJobRequestError,
+    JobNotFoundError,
+    PayloadTooLargeError,
+    UnknownJobTypeError,
+)
+from conveyor_api.models import Problem
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+EXAMPLE_JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
+
+
+def register_problem_responses(app: APIGatewayHttpResolver, logger: Logger) -> None:
+    """Makes every exception a route raises, known or not, a problem+json response."""
+
+    def respond_with_problem(error: Exception) -> Response[str]:
+        problem = problem_for(error)
+        if problem.status == 503:
+            logger.warning("a backend failed; answering 503", exc_info=error)
+        elif problem.status >= 500:
+            logger.exception("unexpected error; answering 500", exc_info=error)
+        headers = {"Allow": ", ".join(error.allowed)} if isinstance(error, MethodNotAllowedError) else None
+        return Response(
+            status_code=problem.status,
+            content_type=PROBLEM_CONTENT_TYPE,
+            body=problem.model_dump_json(),
+            headers=headers,
+        )
+
+    app.exception_handler(Exception)(respond_with_problem)
+
+
+def _problem(slug: str, status: int, title: str, detail: str, **members: object) -> Problem:
+    document = {"type": f"urn:conveyor:problem:{slug}", "title": title, "status": status, "detail": detail}
+    return Problem.model_validate(document | members)
+
+
+@singledispatch
+def problem_for(error: Exception) -> Problem:
+    """An exception nobody expected: its details stay in the log, not in the response."""
+    return _problem(
+        "internal-error",
+        500,
+        "Internal error",
+        "Something went wrong on our side and has been logged; try again later.",
+    )
+
+
+@problem_for.register
+def _(error: MalformedJsonError) -> Problem:
+    return _problem("invalid-json", 400, "Request body is not valid JSON", str(error))
+
+
+@problem_for.register
+def _(error: UnsupportedMediaTypeError) -> Problem:
+    return _problem(
+        "unsupported-media-type",
+        415,
+        "Unsupported media type",
+        "Send the body as JSON, with the header `Content-Type: application/json`.",
+    )
+
+
+@problem_for.register
+def _(error: RequestBodyTooLargeError) -> Problem:
+    return _problem(
+        "payload-too-large",
+        413,
+        "Request body too large",
+        f"The body is {error.size} bytes; the limit is {error.limit} bytes (256 KiB). Send less data.",
+    )
+
+
+@problem_for.register
+def _(error: PayloadTooLargeError) -> Problem:
+    return _problem(
+        "payload-too-large",
+        413,
+        "Payload too large",
+        f"The payload takes {error.size} bytes as stored JSON text, where numbers such as 1e15 are written "
+        f"out in full; the limit is {error.limit} bytes. Send less data.",
+    )
+
+
+@problem_for.register
+def _(error: InvalidJobRequestError) -> Problem:
+    return _problem(
+        "validation-failed",
+        400,
+        "Request body does not match the contract",
+        _count_violations(error),
+        errors=error.violations,
+    )
+
+
+@problem_for.register
+def _(error: UnknownJobTypeError) -> Problem:
+    return _problem(
+        "unknown-job-type",
+        400,
+        "Unknown job type",
+        f"job_type must be one of: {', '.join(error.allowed)}.",
+        errors=error.violations,
+    )
+
+
+@problem_for.register
+def _(error: InvalidJobIdError) -> Problem:
+    return _problem(
+        "invalid-job-id",
+        400,
+        "Invalid job id",
+        f"A job id is a lowercase UUID version 4, such as {EXAMPLE_JOB_ID}; use the job_id that POST /jobs "
+        "returned.",
+    )
+
+
+@problem_for.register
+def _(error: JobNotFoundError) -> Problem:
+    detail = f"No job has the id {error.job_id}."
+    return _problem("job-not-found", 404, "Job not found", detail, instance=f"/jobs/{error.job_id}")
+
+
+@problem_for.register
+def _(error: RouteNotFoundError) -> Problem:
+    detail = f"Nothing is served at this path; the routes are {', '.join(error.routes)}."
+    return _problem("route-not-found", 404, "Route not found", detail)
+
+
+@problem_for.register
+def _(error: MethodNotAllowedError) -> Problem:
+    return _problem(
+        "method-not-allowed",
+        405,
+        "Method not allowed",
+        f"This route accepts {', '.join(error.allowed)}, not {error.method}.",
+    )
+
+
+@problem_for.register
+def _(error: BackendUnavailableError) -> Problem:
+    return _problem(
+        "service-unavailable",
+        503,
+        "Service unavailable",
+        "The job store or the job queue did not answer; nothing was accepted. Try again shortly.",
+    )
+
+
+def _count_violations(error: InvalidJobRequestError) -> str:
+    count = len(error.violations)
+    if not error.complete:
+        return f"The body breaks the contract in more than {count} places; errors lists the first {count}."
+    return f"The body breaks the contract in {count} place{'' if count == 1 else 's'}; see errors."

@@ -1,0 +1,58 @@
+"""Why the jobs domain refuses a request or cannot serve it; `http.problems` maps each to a response."""
+
+from conveyor_api.models import Violation
+
+
+class InvalidJobRequestError(Exception):
+    """The request body is JSON but not a job request the contract accepts."""
+
+    def __init__(self, violations: list[Violation], *, complete: bool = True) -> None:
+        super().__init__(f"{len(violations)}{'' if complete else '+'} contract violation(s)")
+        self.violations = violations
+        self.complete = complete
+        """False when the body has more violations than `violations`, which then lists only the first few."""
+
+
+class UnknownJobTypeError(InvalidJobRequestError):
+    """The request names a job type the contract does not define."""
+
+    def __init__(
+        self, allowed: tuple[str, ...], violations: list[Violation], *, complete: bool = True
+    ) -> None:
+        super().__init__(violations, complete=complete)
+        self.allowed = allowed
+
+
+class PayloadTooLargeError(Exception):
+    """The payload, written as the JSON text the job item stores, exceeds what an item may hold."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"the payload takes {size} bytes as stored JSON text; the limit is {limit}")
+        self.size = size
+        self.limit = limit
+
+
+class InvalidJobIdError(Exception):
+    """A job id that is not a lowercase UUID version 4, so no job can have it."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__("not a job id")
+        self.job_id = job_id
+
+
+class JobNotFoundError(Exception):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"no job {job_id}")
+        self.job_id = job_id
+
+
+class JobAlreadyExistsError(Exception):
+    """A new job's id is taken: the store refused to overwrite the job that has it."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} already exists")
+        self.job_id = job_id
+
+
+class BackendUnavailableError(Exception):
+    """The job store or the job queue failed to answer; the request may succeed if retried."""

@@ -1,0 +1,61 @@
+"""Accepting a job: store it QUEUED, then tell the workers about it."""
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from conveyor_api.clock import to_timestamp, utc_now
+from conveyor_api.jobs.errors import PayloadTooLargeError
+from conveyor_api.jobs.records import record_from_item
+from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
+
+MAX_STORED_PAYLOAD_BYTES = 256 * 1024
+"""What a payload may take as stored JSON text, so that its item stays well under DynamoDB's 400 KB limit."""
+
+
+class JobWriter(Protocol):
+    def put_new(self, item: JobItem) -> None:
+        """Stores a job that does not exist yet; raises JobAlreadyExistsError rather than overwrite one."""
+
+
+class JobPublisher(Protocol):
+    def publish(self, message: JobMessage) -> None:
+        """Hands the message to the workers' queue."""
+
+
+def submit_job(
+    request: JobRequest,
+    *,
+    writer: JobWriter,
+    publisher: JobPublisher,
+    clock: Callable[[], datetime] = utc_now,
+    new_job_id: Callable[[], uuid.UUID] = uuid.uuid4,
+) -> JobRecord:
+    """Stores the job before announcing it, so a worker never receives a message for a job it cannot find."""
+    job_id = str(new_job_id())
+    now = to_timestamp(clock())
+    item = JobItem(
+        job_id=job_id,
+        job_type=request.job_type,
+        status="QUEUED",
+        created_at=now,
+        updated_at=now,
+        attempts=0,
+        payload=_stored_payload(request),
+    )
+    writer.put_new(item)
+    message = JobMessage(contract_version="1", job_id=job_id, job_type=request.job_type, submitted_at=now)
+    publisher.publish(message)
+    return record_from_item(item)
+
+
+def _stored_payload(request: JobRequest) -> str:
+    # Compact text rather than the request's own, which had to be parsed; floats come back in their shortest
+    # exact form, which for a few (1e15 becomes 1000000000000000.0) is longer than what the client sent.
+    text = json.dumps(request.payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    size = len(text.encode("utf-8"))
+    if size > MAX_STORED_PAYLOAD_BYTES:
+        raise PayloadTooLargeError(size, MAX_STORED_PAYLOAD_BYTES)
+    return text

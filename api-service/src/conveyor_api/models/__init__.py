@@ -1,0 +1,20 @@
+"""Pydantic models of the contract documents the API reads and writes, one module per document."""
+
+from conveyor_api.models.job_error import JobError
+from conveyor_api.models.job_item import JobItem
+from conveyor_api.models.job_message import JobMessage
+from conveyor_api.models.job_record import JobRecord
+from conveyor_api.models.job_request import JobRequest
+from conveyor_api.models.job_status import JobStatus
+from conveyor_api.models.problem import Problem, Violation
+
+__all__ = [
+    "JobError",
+    "JobItem",
+    "JobMessage",
+    "JobRecord",
+    "JobRequest",
+    "JobStatus",
+    "Problem",
+    "Violation",
+]

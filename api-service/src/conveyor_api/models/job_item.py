@@ -1,0 +1,25 @@
+"""The job as stored in the DynamoDB jobs table (contract `job-item`)."""
+
+from conveyor_api.models.contract_document import JsonInteger, SparseContractDocument
+from conveyor_api.models.job_error import JobError
+from conveyor_api.models.job_status import JobStatus
+
+
+class JobItem(SparseContractDocument):
+    """Attributes that do not apply yet are absent from the item, never null: None here means absent."""
+
+    contract_schema = "job-item"
+
+    job_id: str
+    job_type: str
+    status: JobStatus
+    created_at: str
+    updated_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    attempts: JsonInteger
+    payload: str
+    result: str | None = None
+    error: JobError | None = None
+    claim_token: str | None = None
+    lease_expires_at: JsonInteger | None = None

@@ -1,0 +1,46 @@
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from moto import mock_aws
+from mypy_boto3_dynamodb import DynamoDBClient
+from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+from mypy_boto3_sqs import SQSClient
+
+
+@dataclass(frozen=True)
+class Aws:
+    """An in-process moto account holding one jobs table and one jobs queue, with random names."""
+
+    dynamodb: DynamoDBClient
+    sqs: SQSClient
+    table_name: str
+    queue_url: str
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb")
+        sqs = boto3.client("sqs")
+        table_name = f"jobs-{uuid.uuid4().hex[:8]}"
+        dynamodb.create_table(
+            TableName=table_name,
+            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        queue_url = sqs.create_queue(QueueName=f"jobs-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+        yield Aws(dynamodb, sqs, table_name, queue_url)
+
+
+def queued_messages(aws: Aws) -> list[str]:
+    """Every message body waiting in the queue, read back through boto3 rather than the code under test."""
+    response = aws.sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+    return [message["Body"] for message in response.get("Messages", [])]
+
+
+def stored_items(aws: Aws) -> list[dict[str, AttributeValueTypeDef]]:
+    return aws.dynamodb.scan(TableName=aws.table_name, ConsistentRead=True)["Items"]

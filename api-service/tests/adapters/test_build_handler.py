@@ -1,0 +1,98 @@
+"""build_handler against moto: the real adapters behind the routes, and how many AWS calls each costs."""
+
+import json
+from typing import Any
+
+import pytest
+
+from conveyor_api.handlers.http import Handler, build_handler
+from conveyor_api.settings import Settings
+from tests.adapters.conftest import Aws, queued_messages, stored_items
+from tests.support.events import DEMO_ORIGIN, get_job, post_job_request
+from tests.support.problems import assert_problem
+
+TEXT_REQUEST = {"job_type": "text_transform", "payload": {"text": "Hello, Conveyor!"}}
+
+
+class AwsCalls:
+    """Counts the API operations the handler's clients make, by name."""
+
+    def __init__(self, aws: Aws) -> None:
+        self.names: list[str] = []
+        for client in (aws.dynamodb, aws.sqs):
+            client.meta.events.register("before-call.*.*", self._record)
+
+    def _record(self, model: Any, **_: Any) -> None:
+        self.names.append(model.name)
+
+
+@pytest.fixture
+def calls(aws: Aws) -> AwsCalls:
+    return AwsCalls(aws)
+
+
+@pytest.fixture
+def handler(aws: Aws) -> Handler:
+    settings = Settings(
+        jobs_table_name=aws.table_name, jobs_queue_url=aws.queue_url, cors_allow_origin=DEMO_ORIGIN
+    )
+    return build_handler(settings, dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
+
+
+def test_submitted_job_is_stored_enqueued_and_readable(aws: Aws, handler: Handler) -> None:
+    submitted = handler(post_job_request(TEXT_REQUEST), None)
+    record = json.loads(submitted["body"])
+
+    assert submitted["statusCode"] == 202
+    [item] = stored_items(aws)
+    assert item["job_id"] == {"S": record["job_id"]}
+    assert item["status"] == {"S": "QUEUED"}
+    assert [json.loads(body) for body in queued_messages(aws)] == [
+        {
+            "contract_version": "1",
+            "job_id": record["job_id"],
+            "job_type": "text_transform",
+            "submitted_at": record["created_at"],
+        }
+    ]
+    fetched = handler(get_job(record["job_id"]), None)
+    assert fetched["statusCode"] == 200
+    assert json.loads(fetched["body"]) == record
+
+
+def test_submit_costs_exactly_one_write_and_one_send(handler: Handler, calls: AwsCalls) -> None:
+    handler(post_job_request(TEXT_REQUEST), None)
+
+    assert calls.names == ["PutItem", "SendMessage"]
+
+
+def test_status_costs_exactly_one_read(handler: Handler, calls: AwsCalls) -> None:
+    handler(get_job("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"), None)
+
+    assert calls.names == ["GetItem"]
+
+
+def test_rejected_request_costs_no_aws_call(aws: Aws, handler: Handler, calls: AwsCalls) -> None:
+    response = handler(post_job_request({"job_type": "text_transform", "payload": {"text": ""}}), None)
+
+    assert_problem(response, 400, "validation-failed")
+    assert calls.names == []
+    assert stored_items(aws) == []
+    assert queued_messages(aws) == []
+
+
+def test_missing_table_answers_503_and_enqueues_nothing(aws: Aws) -> None:
+    settings = Settings(jobs_table_name="no-such-table", jobs_queue_url=aws.queue_url, cors_allow_origin="*")
+    handler = build_handler(settings, dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
+
+    assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
+    assert queued_messages(aws) == []
+
+
+def test_clients_default_to_boto3_clients_from_the_environment(aws: Aws) -> None:
+    settings = Settings(jobs_table_name=aws.table_name, jobs_queue_url=aws.queue_url, cors_allow_origin="*")
+
+    response = build_handler(settings)(post_job_request(TEXT_REQUEST), None)
+
+    assert response["statusCode"] == 202
+    assert len(stored_items(aws)) == 1

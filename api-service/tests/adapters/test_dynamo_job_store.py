@@ -1,0 +1,118 @@
+"""What only the DynamoDB store can get wrong: attribute types, conditions, consistent reads, AWS errors."""
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.stub import Stubber
+
+from conveyor_api.jobs.errors import BackendUnavailableError
+from conveyor_api.models import JobItem
+from conveyor_api.store.dynamo import DynamoJobStore, UnexpectedAttributeError
+from tests.adapters.conftest import Aws, stored_items
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1" / "job-item" / "valid"
+QUEUED_ITEM = JobItem.model_validate_json((EXAMPLES / "queued.json").read_text())
+JOB_ID = QUEUED_ITEM.job_id
+
+
+def test_item_is_stored_with_payload_as_json_text_and_attempts_as_a_number(aws: Aws) -> None:
+    DynamoJobStore(aws.dynamodb, aws.table_name).put_new(QUEUED_ITEM)
+
+    assert stored_items(aws) == [
+        {
+            "job_id": {"S": JOB_ID},
+            "job_type": {"S": "text_transform"},
+            "status": {"S": "QUEUED"},
+            "created_at": {"S": "2026-11-24T17:05:09.123Z"},
+            "updated_at": {"S": "2026-11-24T17:05:09.123Z"},
+            "attempts": {"N": "0"},
+            "payload": {"S": '{"text":"Hello, Conveyor!"}'},
+        }
+    ]
+
+
+def test_error_is_stored_as_a_map(aws: Aws) -> None:
+    failed = JobItem.model_validate(
+        json.loads((EXAMPLES / "in-progress.json").read_text())
+        | {
+            "status": "FAILED",
+            "finished_at": "2026-11-24T17:05:10.000Z",
+            "error": {"code": "X", "message": "m"},
+        }
+    )
+
+    DynamoJobStore(aws.dynamodb, aws.table_name).put_new(failed)
+
+    [item] = stored_items(aws)
+    assert item["error"] == {"M": {"code": {"S": "X"}, "message": {"S": "m"}}}
+
+
+def test_put_is_conditional_and_get_is_a_consistent_read() -> None:
+    client = boto3.client("dynamodb")
+    store = DynamoJobStore(client, "jobs")
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "put_item",
+            {},
+            {
+                "TableName": "jobs",
+                "Item": {
+                    "job_id": {"S": JOB_ID},
+                    "job_type": {"S": "text_transform"},
+                    "status": {"S": "QUEUED"},
+                    "created_at": {"S": "2026-11-24T17:05:09.123Z"},
+                    "updated_at": {"S": "2026-11-24T17:05:09.123Z"},
+                    "attempts": {"N": "0"},
+                    "payload": {"S": '{"text":"Hello, Conveyor!"}'},
+                },
+                "ConditionExpression": "attribute_not_exists(job_id)",
+            },
+        )
+        stubber.add_response(
+            "get_item", {}, {"TableName": "jobs", "Key": {"job_id": {"S": JOB_ID}}, "ConsistentRead": True}
+        )
+
+        store.put_new(QUEUED_ITEM)
+        assert store.get(JOB_ID) is None
+        stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("operation", ["put_item", "get_item"])
+def test_aws_error_is_backend_unavailable(operation: str) -> None:
+    client = boto3.client("dynamodb")
+    store = DynamoJobStore(client, "jobs")
+    with Stubber(client) as stubber:
+        stubber.add_client_error(operation, "ProvisionedThroughputExceededException", http_status_code=400)
+
+        with pytest.raises(BackendUnavailableError):
+            store.put_new(QUEUED_ITEM) if operation == "put_item" else store.get(JOB_ID)
+
+
+def test_missing_table_is_backend_unavailable(aws: Aws) -> None:
+    store = DynamoJobStore(aws.dynamodb, "no-such-table")
+
+    with pytest.raises(BackendUnavailableError):
+        store.put_new(QUEUED_ITEM)
+    with pytest.raises(BackendUnavailableError):
+        store.get(JOB_ID)
+
+
+def test_unreachable_endpoint_is_backend_unavailable() -> None:
+    # Port 9 on loopback refuses at once: a BotoCoreError without leaving the machine.
+    config = Config(retries={"total_max_attempts": 1}, connect_timeout=1)
+    client = boto3.client("dynamodb", endpoint_url="http://127.0.0.1:9", config=config)
+
+    with pytest.raises(BackendUnavailableError):
+        DynamoJobStore(client, "jobs").get(JOB_ID)
+
+
+def test_attribute_of_a_type_the_contract_does_not_use_is_refused(aws: Aws) -> None:
+    aws.dynamodb.put_item(
+        TableName=aws.table_name, Item={"job_id": {"S": JOB_ID}, "attempts": {"BOOL": True}}
+    )
+
+    with pytest.raises(UnexpectedAttributeError):
+        DynamoJobStore(aws.dynamodb, aws.table_name).get(JOB_ID)

@@ -1,0 +1,30 @@
+import pytest
+
+from conveyor_api.handlers.http import Handler, handler_for
+from conveyor_api.settings import Settings
+from tests.support.events import DEMO_ORIGIN
+from tests.support.fakes import InMemoryJobStore, RecordingJobPublisher
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        jobs_table_name="jobs-unit",
+        jobs_queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/jobs-unit",
+        cors_allow_origin=DEMO_ORIGIN,
+    )
+
+
+@pytest.fixture
+def store() -> InMemoryJobStore:
+    return InMemoryJobStore()
+
+
+@pytest.fixture
+def publisher() -> RecordingJobPublisher:
+    return RecordingJobPublisher()
+
+
+@pytest.fixture
+def handler(settings: Settings, store: InMemoryJobStore, publisher: RecordingJobPublisher) -> Handler:
+    return handler_for(settings, store=store, publisher=publisher)

@@ -1,0 +1,46 @@
+"""The Lambda entry point builds its handler at import, from the environment alone."""
+
+import importlib
+import json
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+
+import pytest
+
+from conveyor_api.settings import MissingSettingsError
+from tests.support.events import load_event
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    function_name: str = "conveyor-api"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:conveyor-api"
+    aws_request_id: str = "6f0e0a3c-0000-4000-8000-000000000000"
+
+
+def _fresh_import() -> ModuleType:
+    sys.modules.pop("conveyor_api.lambda_function", None)
+    return importlib.import_module("conveyor_api.lambda_function")
+
+
+def test_lambda_handler_serves_requests_with_settings_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JOBS_TABLE_NAME", "jobs")
+    monkeypatch.setenv("JOBS_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs")
+    monkeypatch.setenv("CORS_ALLOW_ORIGIN", "*")
+
+    response = _fresh_import().lambda_handler(load_event("get_health"), LambdaContext())
+
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"status": "ok"}
+
+
+def test_lambda_init_fails_loudly_without_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("JOBS_TABLE_NAME", "JOBS_QUEUE_URL", "CORS_ALLOW_ORIGIN"):
+        monkeypatch.delenv(name, raising=False)
+
+    with pytest.raises(MissingSettingsError):
+        _fresh_import()

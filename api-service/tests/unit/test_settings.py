@@ -1,0 +1,27 @@
+"""Settings come from the environment once, and a missing one stops the process with its name."""
+
+import pytest
+
+from conveyor_api.settings import MissingSettingsError, Settings
+
+ENVIRONMENT = {
+    "JOBS_TABLE_NAME": "jobs",
+    "JOBS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
+    "CORS_ALLOW_ORIGIN": "https://demo.conveyor.example",
+    "UNRELATED": "ignored",
+}
+
+
+def test_settings_are_read_from_their_environment_variables() -> None:
+    assert Settings.from_env(ENVIRONMENT) == Settings(
+        jobs_table_name="jobs",
+        jobs_queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
+        cors_allow_origin="https://demo.conveyor.example",
+    )
+
+
+def test_missing_and_empty_variables_are_named_in_the_error() -> None:
+    environment = {"JOBS_QUEUE_URL": ENVIRONMENT["JOBS_QUEUE_URL"], "CORS_ALLOW_ORIGIN": ""}
+
+    with pytest.raises(MissingSettingsError, match="CORS_ALLOW_ORIGIN, JOBS_TABLE_NAME"):
+        Settings.from_env(environment)

@@ -1,0 +1,122 @@
+"""The submit domain function on its own: what it writes, what it sends, and in which order."""
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from conveyor_api.jobs.errors import BackendUnavailableError, PayloadTooLargeError
+from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES, submit_job
+from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
+from tests.support.fakes import InMemoryJobStore, RecordingJobPublisher
+
+JOB_ID = uuid.UUID("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d")
+NOW = datetime(2026, 11, 24, 18, 5, 9, 123456, tzinfo=timezone(timedelta(hours=1)))
+REQUEST = JobRequest(job_type="text_transform", payload={"text": "Hello, Conveyor!"})
+
+
+class JournalingStore(InMemoryJobStore):
+    def __init__(self, journal: list[str]) -> None:
+        super().__init__()
+        self.journal = journal
+
+    def put_new(self, item: JobItem) -> None:
+        self.journal.append("put")
+        super().put_new(item)
+
+
+class JournalingPublisher(RecordingJobPublisher):
+    def __init__(self, journal: list[str]) -> None:
+        super().__init__()
+        self.journal = journal
+
+    def publish(self, message: JobMessage) -> None:
+        self.journal.append("publish")
+        super().publish(message)
+
+
+def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record() -> None:
+    store, publisher = InMemoryJobStore(), RecordingJobPublisher()
+
+    record = submit_job(
+        REQUEST, writer=store, publisher=publisher, clock=lambda: NOW, new_job_id=lambda: JOB_ID
+    )
+
+    item = {
+        "job_id": str(JOB_ID),
+        "job_type": "text_transform",
+        "status": "QUEUED",
+        "created_at": "2026-11-24T17:05:09.123Z",
+        "updated_at": "2026-11-24T17:05:09.123Z",
+        "attempts": 0,
+        "payload": '{"text":"Hello, Conveyor!"}',
+    }
+    assert store.items == {str(JOB_ID): item}
+    assert publisher.messages == [
+        JobMessage(
+            contract_version="1",
+            job_id=str(JOB_ID),
+            job_type="text_transform",
+            submitted_at="2026-11-24T17:05:09.123Z",
+        )
+    ]
+    assert record == JobRecord(
+        job_id=str(JOB_ID),
+        job_type="text_transform",
+        status="QUEUED",
+        created_at="2026-11-24T17:05:09.123Z",
+        updated_at="2026-11-24T17:05:09.123Z",
+        started_at=None,
+        finished_at=None,
+        attempts=0,
+        result=None,
+        error=None,
+    )
+
+
+def test_job_is_stored_before_it_is_announced() -> None:
+    journal: list[str] = []
+
+    submit_job(REQUEST, writer=JournalingStore(journal), publisher=JournalingPublisher(journal))
+
+    assert journal == ["put", "publish"]
+
+
+def test_job_that_could_not_be_stored_is_not_announced() -> None:
+    publisher = RecordingJobPublisher()
+    store = InMemoryJobStore(fail_with=BackendUnavailableError("down"))
+
+    with pytest.raises(BackendUnavailableError):
+        submit_job(REQUEST, writer=store, publisher=publisher)
+
+    assert publisher.messages == []
+
+
+def test_new_jobs_get_distinct_random_ids() -> None:
+    store = InMemoryJobStore()
+
+    ids = {submit_job(REQUEST, writer=store, publisher=RecordingJobPublisher()).job_id for _ in range(20)}
+
+    assert len(ids) == 20
+    assert all(uuid.UUID(job_id).version == 4 for job_id in ids)
+
+
+def test_payload_whose_stored_text_exceeds_the_limit_is_refused_before_anything_is_written() -> None:
+    store, publisher = InMemoryJobStore(), RecordingJobPublisher()
+    request = JobRequest(job_type="text_transform", payload={"text": "x" * MAX_STORED_PAYLOAD_BYTES})
+
+    with pytest.raises(PayloadTooLargeError) as refused:
+        submit_job(request, writer=store, publisher=publisher)
+
+    assert refused.value.limit == MAX_STORED_PAYLOAD_BYTES
+    assert store.items == {}
+    assert publisher.messages == []
+
+
+def test_timestamps_are_utc_with_milliseconds_and_z() -> None:
+    store = InMemoryJobStore()
+    midnight = datetime(2026, 1, 1, tzinfo=UTC)
+
+    record = submit_job(REQUEST, writer=store, publisher=RecordingJobPublisher(), clock=lambda: midnight)
+
+    assert record.created_at == "2026-01-01T00:00:00.000Z"
