@@ -1,0 +1,301 @@
+"""Emulates an API Gateway HTTP API with one `$default` route and a Lambda proxy integration.
+
+Each HTTP request becomes a payload format 2.0 event; the handler's result becomes the HTTP response, with
+API Gateway's rules: a result without `statusCode` is a 200 JSON body, and a handler error or a malformed
+result is a 500 `{"message": "Internal Server Error"}`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl
+
+from conveyor_local.config import ACCOUNT_ID, API_FUNCTION_NAME, API_TIMEOUT_SECONDS, FUNCTION_MEMORY_MB
+from conveyor_local.http_serving import BackgroundHttpServer, serve_in_background
+from conveyor_local.lambda_runtime import LambdaContext, LambdaHandler, invoke
+
+logger = logging.getLogger(__name__)
+
+# API Gateway's own payload limit; also what keeps a bogus Content-Length from exhausting memory.
+MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
+# The server computes these itself; a handler's copy could contradict the body actually sent.
+_SERVER_MANAGED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+class InvalidResponseError(ValueError):
+    """The handler returned something API Gateway cannot turn into an HTTP response."""
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _json_response(status: int, message: str) -> HttpResponse:
+    return HttpResponse(
+        status, [("content-type", "application/json")], json.dumps({"message": message}).encode()
+    )
+
+
+INTERNAL_SERVER_ERROR = _json_response(500, "Internal Server Error")
+
+
+def start_http_gateway(
+    handler: LambdaHandler,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    function_name: str = API_FUNCTION_NAME,
+    timeout_seconds: int = API_TIMEOUT_SECONDS,
+    memory_mb: int = FUNCTION_MEMORY_MB,
+) -> BackgroundHttpServer:
+    """Serve `handler` on `host:port` (0 picks a free port); `.url` says where, `.stop()` ends it."""
+    function = _Function(handler, function_name, timeout_seconds, memory_mb)
+
+    class GatewayRequestHandler(_GatewayRequestHandler):
+        target = function
+
+    return serve_in_background(host, port, GatewayRequestHandler, name=f"http-gateway-{function_name}")
+
+
+def build_event(
+    *,
+    method: str,
+    target: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    server_port: int,
+    protocol: str,
+    request_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The payload format 2.0 event API Gateway sends for one request (`target` is the request line's)."""
+    raw_path, _, raw_query = target.partition("?")
+    # API Gateway appends these, so a client's own x-forwarded-for comes first, as behind any proxy.
+    forwarded = [
+        ("x-forwarded-for", source_ip),
+        ("x-forwarded-port", str(server_port)),
+        ("x-forwarded-proto", "http"),
+    ]
+    joined_headers, cookies = _split_headers([*headers, *forwarded])
+    domain_name = joined_headers.get("host", "")
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": joined_headers,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": "local",
+            "domainName": domain_name,
+            "domainPrefix": domain_name.split(".", 1)[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": protocol,
+                "sourceIp": source_ip,
+                "userAgent": joined_headers.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": now.astimezone(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    # API Gateway leaves these keys out, rather than empty, when the request has none.
+    if cookies:
+        event["cookies"] = cookies
+    query = _join_duplicates(parse_qsl(raw_query, keep_blank_values=True))
+    if query:
+        event["queryStringParameters"] = query
+    if body:
+        try:
+            event["body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            event["body"] = base64.b64encode(body).decode("ascii")
+            event["isBase64Encoded"] = True
+    return event
+
+
+def translate_response(result: Any) -> HttpResponse:
+    """The HTTP response API Gateway makes of a handler's (JSON) result; InvalidResponseError if none."""
+    if not (isinstance(result, dict) and "statusCode" in result):
+        body = result if isinstance(result, str) else json.dumps(result)
+        return HttpResponse(200, [("content-type", "application/json")], body.encode())
+    status = result["statusCode"]
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise InvalidResponseError(f"statusCode {status!r} is not an HTTP status code")
+    headers = [
+        (name, value)
+        for name, value in _response_headers(result)
+        if name.lower() not in _SERVER_MANAGED_HEADERS
+    ]
+    return HttpResponse(status, headers, _response_body(result))
+
+
+def _split_headers(headers: Iterable[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    cookies: list[str] = []
+    others: list[tuple[str, str]] = []
+    for name, value in headers:
+        if name.lower() == "cookie":
+            cookies.extend(cookie.strip() for cookie in value.split(";") if cookie.strip())
+        else:
+            others.append((name.lower(), value))
+    return _join_duplicates(others), cookies
+
+
+def _join_duplicates(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
+
+
+def _response_headers(result: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for name, value in _mapping(result, "headers").items():
+        yield name, _header_value(name, value)
+    for name, values in _mapping(result, "multiValueHeaders").items():
+        if not isinstance(values, list):
+            raise InvalidResponseError(f"multiValueHeaders[{name!r}] is not a list")
+        for value in values:
+            yield name, _header_value(name, value)
+    cookies = result.get("cookies") or []
+    if not isinstance(cookies, list) or not all(isinstance(cookie, str) for cookie in cookies):
+        raise InvalidResponseError("cookies is not a list of strings")
+    for cookie in cookies:
+        yield "set-cookie", cookie
+
+
+def _mapping(result: dict[str, Any], key: str) -> dict[str, Any]:
+    value = result.get(key) or {}
+    if not isinstance(value, dict):
+        raise InvalidResponseError(f"{key} is not an object")
+    return value
+
+
+def _header_value(name: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidResponseError(f"header {name!r} has a value that is not a string or a number")
+    return str(value)
+
+
+def _response_body(result: dict[str, Any]) -> bytes:
+    body = result.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise InvalidResponseError("body is not a string")
+    if not result.get("isBase64Encoded"):
+        return body.encode()
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error as error:
+        raise InvalidResponseError("isBase64Encoded is true but body is not base64") from error
+
+
+def _body_refusal(transfer_encoding: str, declared_length: str) -> HttpResponse | None:
+    if "chunked" in transfer_encoding.lower():
+        return _json_response(411, "Length Required")
+    if not declared_length.isdecimal():
+        return _json_response(400, "Bad Request")
+    if int(declared_length) > MAX_REQUEST_BODY_BYTES:
+        return _json_response(413, "Request Entity Too Large")
+    return None
+
+
+@dataclass
+class _Function:
+    handler: LambdaHandler
+    name: str
+    timeout_seconds: int
+    memory_mb: int
+    # One execution environment runs one invocation at a time. Handlers rely on that (Powertools' resolver
+    # keeps the current event on the app object), so concurrent requests take turns here.
+    _one_at_a_time: threading.Lock = field(default_factory=threading.Lock)
+
+    def respond(self, event: dict[str, Any]) -> HttpResponse:
+        context = LambdaContext(self.name, self.memory_mb, self.timeout_seconds)
+        with self._one_at_a_time:
+            try:
+                result = invoke(self.handler, event, context)
+            except Exception:
+                logger.exception(
+                    "%s failed on %s %s",
+                    self.name,
+                    event["requestContext"]["http"]["method"],
+                    event["rawPath"],
+                )
+                return INTERNAL_SERVER_ERROR
+        try:
+            return translate_response(result)
+        except InvalidResponseError as error:
+            logger.error("%s returned a response API Gateway rejects: %s", self.name, error)
+            return INTERNAL_SERVER_ERROR
+
+
+class _GatewayRequestHandler(BaseHTTPRequestHandler):
+    # HTTP/1.1 keeps connections alive between requests; every response carries a Content-Length for it.
+    protocol_version = "HTTP/1.1"
+    target: ClassVar[_Function]
+
+    def do_GET(self) -> None:
+        request_id = str(uuid.uuid4())
+        body = self._read_body()
+        if body is None:
+            return
+        event = build_event(
+            method=self.command,
+            target=self.path,
+            headers=self.headers.items(),
+            body=body,
+            source_ip=self.client_address[0],
+            server_port=self.connection.getsockname()[1],
+            protocol=self.request_version,
+            request_id=request_id,
+            now=datetime.now(UTC),
+        )
+        self._send(self.target.respond(event), request_id)
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None once an error response has been sent instead."""
+        declared_length = self.headers.get("content-length", "0").strip()
+        refusal = _body_refusal(self.headers.get("transfer-encoding", ""), declared_length)
+        if refusal is None:
+            return self.rfile.read(int(declared_length))
+        # The unread body is still on the connection and would be parsed as the next request.
+        self.close_connection = True
+        self._send(refusal, str(uuid.uuid4()))
+        return None
+
+    def _send(self, response: HttpResponse, request_id: str) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("apigw-requestid", request_id)
+        self.send_header("content-length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: each request already shows up in the API's own log, and failures are logged above."""

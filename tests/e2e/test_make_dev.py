@@ -1,0 +1,167 @@
+"""`make dev` as a user runs it: one command, then plain HTTP against what it printed, then Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.support import contract, http
+from tests.support.contract import REPO_ROOT
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.e2e
+
+READY_LINE = "Conveyor is ready"
+# `make dev` installs before it starts; on a machine that ran `make test` this is quick, on a fresh one not.
+START_TIMEOUT_SECONDS = 300
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        # As servers do: connections the stack closed may linger in TIME_WAIT without holding the port.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass
+class DevStack:
+    process: subprocess.Popen[str]
+    ports: dict[str, int]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['CONVEYOR_API_PORT']}"
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def interrupt(self) -> None:
+        """Ctrl-C in a terminal: SIGINT to the whole foreground process group."""
+        os.killpg(self.process.pid, signal.SIGINT)
+
+
+@pytest.fixture(scope="module")
+def dev_stack() -> Iterator[DevStack]:
+    ports = {name: _free_port() for name in ("CONVEYOR_AWS_PORT", "CONVEYOR_API_PORT", "CONVEYOR_WEB_PORT")}
+    environment = {**os.environ, **{name: str(port) for name, port in ports.items()}, "PYTHONUNBUFFERED": "1"}
+    for inherited in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
+        environment.pop(inherited, None)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "dev"],
+        cwd=REPO_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    stack = DevStack(process, ports)
+    threading.Thread(target=stack.pump, daemon=True).start()
+    try:
+        wait_for(
+            lambda: READY_LINE in stack.output or process.poll() is not None,
+            timeout=START_TIMEOUT_SECONDS,
+            what="make dev to say it is ready",
+        )
+        assert READY_LINE in stack.output, f"make dev exited early:\n{stack.output}"
+        yield stack
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_make_dev_prints_its_urls_and_a_curl_line(dev_stack: DevStack) -> None:
+    output = dev_stack.output
+    assert f"http://127.0.0.1:{dev_stack.ports['CONVEYOR_AWS_PORT']}" in output
+    assert dev_stack.api_url in output
+    assert re.search(rf"curl .*{re.escape(dev_stack.api_url)}/jobs", output)
+
+
+@pytest.mark.parametrize(
+    ("job_type", "payload", "expected"),
+    [
+        (
+            "text_transform",
+            {"text": "hello conveyor"},
+            {"length": 14, "uppercase": "HELLO CONVEYOR", "word_count": 2},
+        ),
+        (
+            "data_analysis",
+            {"data": [2, 4, 4, 4, 5, 5, 7, 9]},
+            {"count": 8, "mean": 5, "stdev": 2, "median": 4.5},
+        ),
+    ],
+)
+def test_job_submitted_over_http_reaches_succeeded(
+    dev_stack: DevStack, job_type: str, payload: dict[str, object], expected: dict[str, object]
+) -> None:
+    accepted = http.request(
+        "POST", f"{dev_stack.api_url}/jobs", json_body={"job_type": job_type, "payload": payload}
+    )
+    assert accepted.status == 202
+    job_id = accepted.json()["job_id"]
+
+    def finished() -> dict[str, object] | None:
+        record = http.request("GET", f"{dev_stack.api_url}/jobs/{job_id}").json()
+        return record if record["status"] in ("SUCCEEDED", "FAILED") else None
+
+    record = wait_for(finished, timeout=60, what=f"job {job_id} to finish", interval=0.2)
+    contract.validator("job-record").validate(record)
+    assert record["status"] == "SUCCEEDED"
+    assert isinstance(record["result"], dict)
+    assert {name: record["result"][name] for name in expected} == expected
+    wait_for(
+        lambda: any(job_id[:8] in line and "SUCCEEDED" in line for line in list(dev_stack.lines)),
+        timeout=10,
+        what=f"make dev to log job {job_id} SUCCEEDED",
+    )
+
+
+def test_bad_input_gets_a_problem(dev_stack: DevStack) -> None:
+    response = http.request(
+        "POST", f"{dev_stack.api_url}/jobs", json_body={"job_type": "text_transform", "payload": {"text": ""}}
+    )
+    assert response.status == 400
+    assert response.content_type.startswith("application/problem+json")
+    assert response.json()["errors"][0]["pointer"] == "/payload/text"
+
+
+def test_ctrl_c_stops_everything_and_frees_the_ports(dev_stack: DevStack) -> None:
+    dev_stack.interrupt()
+
+    dev_stack.process.wait(timeout=30)
+
+    wait_for(
+        lambda: all(_port_is_free(port) for port in dev_stack.ports.values()),
+        timeout=10,
+        what="ports to close",
+    )
+    with pytest.raises(ProcessLookupError):
+        os.killpg(dev_stack.process.pid, 0)  # nothing of the stack's process group is left
+    assert "Traceback" not in dev_stack.output

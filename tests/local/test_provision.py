@@ -1,0 +1,82 @@
+"""Provisioning creates the table and both queues, wired by the redrive policy, and can run again."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from conveyor_local.provision import ProvisionedResources, provision
+
+from tests.local.support import unique_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+
+def _provision(
+    dynamodb: DynamoDBClient, sqs: SQSClient, names: dict[str, str], visibility_timeout_seconds: int = 30
+) -> ProvisionedResources:
+    return provision(
+        dynamodb,
+        sqs,
+        table_name=names["table"],
+        queue_name=names["queue"],
+        dlq_name=names["dlq"],
+        visibility_timeout_seconds=visibility_timeout_seconds,
+        max_receive_count=3,
+    )
+
+
+def _names() -> dict[str, str]:
+    return {"table": unique_name("jobs"), "queue": unique_name("jobs"), "dlq": unique_name("jobs-dlq")}
+
+
+def test_creates_an_on_demand_table_keyed_by_job_id(dynamodb: DynamoDBClient, sqs: SQSClient) -> None:
+    names = _names()
+
+    resources = _provision(dynamodb, sqs, names)
+
+    table = dynamodb.describe_table(TableName=resources.table_name)["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "job_id", "KeyType": "HASH"}]
+    assert table["AttributeDefinitions"] == [{"AttributeName": "job_id", "AttributeType": "S"}]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TableStatus"] == "ACTIVE"
+
+
+def test_jobs_queue_redrives_to_the_dlq_after_max_receive_count(
+    dynamodb: DynamoDBClient, sqs: SQSClient
+) -> None:
+    names = _names()
+
+    resources = _provision(dynamodb, sqs, names, visibility_timeout_seconds=42)
+
+    attributes = sqs.get_queue_attributes(QueueUrl=resources.queue_url, AttributeNames=["All"])["Attributes"]
+    assert attributes["VisibilityTimeout"] == "42"
+    assert attributes["QueueArn"] == resources.queue_arn
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"] == resources.dlq_arn
+    assert int(redrive["maxReceiveCount"]) == 3
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=resources.dlq_url, AttributeNames=["QueueArn"])["Attributes"]
+    assert dlq_arn["QueueArn"] == resources.dlq_arn
+
+
+def test_provisioning_again_returns_the_same_resources(dynamodb: DynamoDBClient, sqs: SQSClient) -> None:
+    names = _names()
+
+    first = _provision(dynamodb, sqs, names)
+    second = _provision(dynamodb, sqs, names)
+
+    assert second == first
+    queue_urls = sqs.list_queues(QueueNamePrefix=names["queue"])["QueueUrls"]
+    assert queue_urls == [first.queue_url]
+
+
+def test_provisioning_again_brings_queue_attributes_in_line(dynamodb: DynamoDBClient, sqs: SQSClient) -> None:
+    names = _names()
+    first = _provision(dynamodb, sqs, names, visibility_timeout_seconds=30)
+
+    _provision(dynamodb, sqs, names, visibility_timeout_seconds=5)
+
+    attributes = sqs.get_queue_attributes(QueueUrl=first.queue_url, AttributeNames=["VisibilityTimeout"])
+    assert attributes["Attributes"]["VisibilityTimeout"] == "5"
