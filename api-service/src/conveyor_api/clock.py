@@ -10,3 +10,7 @@ def utc_now() -> datetime:
 def to_timestamp(moment: datetime) -> str:
     """`2026-11-24T17:05:09.123Z` for any aware datetime, whatever its zone."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def to_epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)

@@ -30,13 +30,16 @@ def test_item_is_stored_with_payload_as_json_text_and_attempts_as_a_number(aws: 
             "updated_at": {"S": "2026-11-24T17:05:09.123Z"},
             "attempts": {"N": "0"},
             "payload": {"S": '{"text":"Hello, Conveyor!"}'},
+            "sweep_shard": {"N": "7"},
+            "sweep_at": {"N": "1795539909123"},
         }
     ]
 
 
 def test_error_is_stored_as_a_map(aws: Aws) -> None:
+    in_progress = json.loads((EXAMPLES / "in-progress.json").read_text())
     failed = JobItem.model_validate(
-        json.loads((EXAMPLES / "in-progress.json").read_text())
+        {name: value for name, value in in_progress.items() if name not in ("sweep_shard", "sweep_at")}
         | {
             "status": "FAILED",
             "finished_at": "2026-11-24T17:05:10.000Z",
@@ -67,6 +70,8 @@ def test_put_is_conditional_and_get_is_a_consistent_read() -> None:
                     "updated_at": {"S": "2026-11-24T17:05:09.123Z"},
                     "attempts": {"N": "0"},
                     "payload": {"S": '{"text":"Hello, Conveyor!"}'},
+                    "sweep_shard": {"N": "7"},
+                    "sweep_at": {"N": "1795539909123"},
                 },
                 "ConditionExpression": "attribute_not_exists(job_id)",
             },

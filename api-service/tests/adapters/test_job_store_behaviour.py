@@ -15,8 +15,13 @@ from tests.support.fakes import InMemoryJobStore
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1" / "job-item" / "valid"
 QUEUED_ITEM = JobItem.model_validate_json((EXAMPLES / "queued.json").read_text())
+IN_SWEEP_INDEX_ONLY_WHILE_PENDING = ("lease_expires_at", "sweep_shard", "sweep_at")
 FAILED_ITEM = JobItem.model_validate(
-    json.loads((EXAMPLES / "in-progress.json").read_text())
+    {
+        name: value
+        for name, value in json.loads((EXAMPLES / "in-progress.json").read_text()).items()
+        if name not in IN_SWEEP_INDEX_ONLY_WHILE_PENDING
+    }
     | {
         "status": "FAILED",
         "finished_at": "2026-11-24T17:05:10.000Z",

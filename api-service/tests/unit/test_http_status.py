@@ -21,6 +21,8 @@ QUEUED_ITEM = {
     "updated_at": "2026-11-24T17:05:09.123Z",
     "attempts": 0,
     "payload": '{"text":"Hello, Conveyor!"}',
+    "sweep_shard": 7,
+    "sweep_at": 1795539909123,
 }
 IN_PROGRESS_ITEM = QUEUED_ITEM | {
     "status": "IN_PROGRESS",
@@ -28,15 +30,17 @@ IN_PROGRESS_ITEM = QUEUED_ITEM | {
     "started_at": "2026-11-24T17:05:09.456Z",
     "attempts": 1,
     "claim_token": "9b1f0c1d2e3f4a5b",
-    "lease_expires_at": 1795975809456,
+    "lease_expires_at": 1795539924456,
+    "sweep_at": 1795539924456,
 }
-SUCCEEDED_ITEM = {key: value for key, value in IN_PROGRESS_ITEM.items() if key != "lease_expires_at"} | {
+PENDING_ONLY = ("lease_expires_at", "sweep_shard", "sweep_at")
+SUCCEEDED_ITEM = {key: value for key, value in IN_PROGRESS_ITEM.items() if key not in PENDING_ONLY} | {
     "status": "SUCCEEDED",
     "updated_at": "2026-11-24T17:05:09.789Z",
     "finished_at": "2026-11-24T17:05:09.789Z",
     "result": '{"length":16,"uppercase":"HELLO, CONVEYOR!","word_count":2}',
 }
-FAILED_ITEM = {key: value for key, value in IN_PROGRESS_ITEM.items() if key != "lease_expires_at"} | {
+FAILED_ITEM = {key: value for key, value in IN_PROGRESS_ITEM.items() if key not in PENDING_ONLY} | {
     "status": "FAILED",
     "updated_at": "2026-11-24T17:05:09.789Z",
     "finished_at": "2026-11-24T17:05:09.789Z",

@@ -82,6 +82,8 @@ def test_job_item_leaves_out_attributes_that_do_not_apply() -> None:
         updated_at="2026-11-24T17:05:09.123Z",
         attempts=0,
         payload="{}",
+        sweep_shard=0,
+        sweep_at=1795539909123,
     )
 
     assert "started_at" not in item.model_dump(mode="json")

@@ -50,6 +50,8 @@ def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record(
         "updated_at": "2026-11-24T17:05:09.123Z",
         "attempts": 0,
         "payload": '{"text":"Hello, Conveyor!"}',
+        "sweep_shard": JOB_ID.int % 16,
+        "sweep_at": 1795539909123,
     }
     assert store.items == {str(JOB_ID): item}
     assert publisher.messages == [

@@ -36,6 +36,7 @@ class FakeJobStore:
             attempts=item["attempts"] + 1,
             claim_token=claim_token,
             lease_expires_at=to_epoch_ms(lease_expires_at),
+            sweep_at=to_epoch_ms(lease_expires_at),
             updated_at=to_timestamp(now),
         )
         item.setdefault("started_at", to_timestamp(now))
@@ -48,11 +49,14 @@ class FakeJobStore:
         else:
             item.update(status="FAILED", error=outcome.error.model_dump())
         item.update(finished_at=to_timestamp(now), updated_at=to_timestamp(now))
-        del item["lease_expires_at"]
+        for pending_only in ("lease_expires_at", "sweep_shard", "sweep_at"):
+            del item[pending_only]
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         item = self._held_item(job_id, claim_token)
-        item.update(lease_expires_at=to_epoch_ms(now), updated_at=to_timestamp(now))
+        item.update(
+            lease_expires_at=to_epoch_ms(now), sweep_at=to_epoch_ms(now), updated_at=to_timestamp(now)
+        )
 
     def _held_item(self, job_id: str, claim_token: str) -> dict[str, Any]:
         item = self._items.get(job_id)

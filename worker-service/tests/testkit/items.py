@@ -5,6 +5,7 @@ import uuid
 from typing import Any
 
 CREATED_AT = "2026-11-24T17:05:09.123Z"
+CREATED_AT_MS = 1795539909123
 
 
 def new_job_id() -> str:
@@ -13,15 +14,26 @@ def new_job_id() -> str:
 
 def queued_item(job_type: str, payload: dict[str, Any] | str, *, job_id: str | None = None) -> dict[str, Any]:
     """An object `payload` is stored as JSON text; a str one is stored as given, to store broken text."""
+    job_id = job_id or new_job_id()
     return {
-        "job_id": job_id or new_job_id(),
+        "job_id": job_id,
         "job_type": job_type,
         "status": "QUEUED",
         "created_at": CREATED_AT,
         "updated_at": CREATED_AT,
         "attempts": 0,
         "payload": payload if isinstance(payload, str) else json.dumps(payload),
+        "sweep_shard": uuid.UUID(job_id).int % 16,
+        "sweep_at": CREATED_AT_MS,
     }
+
+
+PENDING_ONLY = ("lease_expires_at", "sweep_shard", "sweep_at")
+"""Attributes a finished job no longer has: it leaves the lease and the sparse sweep index."""
+
+
+def without_pending(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name not in PENDING_ONLY}
 
 
 def job_message_body(job_id: str, job_type: str = "text_transform") -> str:

@@ -6,10 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from conveyor_api.clock import to_timestamp, utc_now
+from conveyor_api.clock import to_epoch_ms, to_timestamp, utc_now
 from conveyor_api.jobs.errors import PayloadTooLargeError
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
+
+SWEEP_SHARDS = 16
+"""Partitions of the jobs table's sparse `sweep` index (job-item contract: sweep_shard is 0..15)."""
 
 MAX_STORED_PAYLOAD_BYTES = 256 * 1024
 """What a payload may take as stored JSON text, so that its item stays well under DynamoDB's 400 KB limit."""
@@ -35,7 +38,8 @@ def submit_job(
 ) -> JobRecord:
     """Stores the job before announcing it, so a worker never receives a message for a job it cannot find."""
     job_id = str(new_job_id())
-    now = to_timestamp(clock())
+    submitted = clock()
+    now = to_timestamp(submitted)
     item = JobItem(
         job_id=job_id,
         job_type=request.job_type,
@@ -44,6 +48,9 @@ def submit_job(
         updated_at=now,
         attempts=0,
         payload=_stored_payload(request),
+        # In the sweep index from the first write: if the message below never leaves, the sweeper sends it.
+        sweep_shard=uuid.UUID(job_id).int % SWEEP_SHARDS,
+        sweep_at=to_epoch_ms(submitted),
     )
     writer.put_new(item)
     message = JobMessage(contract_version="1", job_id=job_id, job_type=request.job_type, submitted_at=now)

@@ -23,3 +23,7 @@ class JobItem(SparseContractDocument):
     error: JobError | None = None
     claim_token: str | None = None
     lease_expires_at: JsonInteger | None = None
+    sweep_shard: JsonInteger | None = None
+    sweep_at: JsonInteger | None = None
+    sweeps: JsonInteger | None = None
+    refused_completions: JsonInteger | None = None

@@ -43,4 +43,10 @@ class JobItem(BaseModel):
     error: JobError | None = None
     claim_token: str | None = None
     lease_expires_at: int | None = Field(default=None, ge=0)
+    sweep_shard: int | None = Field(default=None, ge=0, le=15)
+    """Partition of the sparse sweep index; present only while the job is pending."""
+    sweep_at: int | None = Field(default=None, ge=0)
+    """Epoch ms the sweeper measures its grace period from; present only while the job is pending."""
+    sweeps: int | None = Field(default=None, ge=0)
+    refused_completions: int | None = Field(default=None, ge=0)
     """Epoch milliseconds."""

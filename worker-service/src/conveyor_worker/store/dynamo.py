@@ -18,22 +18,23 @@ if TYPE_CHECKING:
 
 _CLAIM_UPDATE = (
     "SET #status = :in_progress, #attempts = #attempts + :one, #claim_token = :token,"
-    " #lease_expires_at = :lease_expires_at, #started_at = if_not_exists(#started_at, :now),"
-    " #updated_at = :now"
+    " #lease_expires_at = :lease_expires_at, #sweep_at = :lease_expires_at,"
+    " #started_at = if_not_exists(#started_at, :now), #updated_at = :now"
 )
 _CLAIMABLE = (
     "attribute_exists(#job_id) AND"
     " (#status = :queued OR (#status = :in_progress AND #lease_expires_at < :now_ms))"
 )
 _HELD_BY_TOKEN = "#status = :in_progress AND #claim_token = :token"
+# A finished job leaves the sparse sweep index by losing its key attributes (docs/design.md, The sweeper).
+_LEAVE_PENDING = " REMOVE #lease_expires_at, #sweep_shard, #sweep_at"
 _SUCCEED_UPDATE = (
-    "SET #status = :succeeded, #result = :result, #finished_at = :now, #updated_at = :now"
-    " REMOVE #lease_expires_at"
+    "SET #status = :succeeded, #result = :result, #finished_at = :now, #updated_at = :now" + _LEAVE_PENDING
 )
 _FAIL_UPDATE = (
-    "SET #status = :failed, #error = :error, #finished_at = :now, #updated_at = :now REMOVE #lease_expires_at"
+    "SET #status = :failed, #error = :error, #finished_at = :now, #updated_at = :now" + _LEAVE_PENDING
 )
-_RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #updated_at = :now"
+_RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #sweep_at = :now_ms, #updated_at = :now"
 
 _deserializer = TypeDeserializer()
 
