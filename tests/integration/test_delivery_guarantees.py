@@ -11,10 +11,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from conveyor_worker.handlers.sqs import build_handler as build_worker_handler
-from conveyor_worker.settings import Settings as WorkerSettings
-
-from tests.integration.conftest import JOB_LEASE_SECONDS, MAX_RECEIVE_COUNT, Stack
+from tests.support.stack import MAX_RECEIVE_COUNT, Stack
 from tests.support.waiting import wait_for
 
 
@@ -46,11 +43,6 @@ def test_duplicate_delivery_runs_the_job_once(stack: Stack) -> None:
 def test_sixteen_concurrent_claimers_on_one_job_exactly_one_wins(stack: Stack) -> None:
     job_id = stack.submit("text_transform", {"text": "race"}).json()["job_id"]
     (body,) = stack.message_bodies(stack.resources.queue_url)
-    settings = WorkerSettings(
-        jobs_table_name=stack.resources.table_name,
-        job_lease_seconds=JOB_LEASE_SECONDS,
-        max_receive_count=MAX_RECEIVE_COUNT,
-    )
     runs: list[str] = []
     runs_lock = threading.Lock()
 
@@ -61,8 +53,9 @@ def test_sixteen_concurrent_claimers_on_one_job_exactly_one_wins(stack: Stack) -
         text = str(payload["text"])
         return {"length": len(text), "uppercase": text.upper(), "word_count": len(text.split())}
 
+    stack.replace_job("text_transform", slow_job)
     # One handler per claimer, like sixteen Lambda instances each holding a delivery of the same message.
-    handlers = [build_worker_handler(settings, job_types={"text_transform": slow_job}) for _ in range(16)]
+    handlers = [stack.worker_handler() for _ in range(16)]
     start = threading.Barrier(len(handlers))
 
     def deliver(handler: Any) -> Any:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Stack
 from tests.support import contract
+from tests.support.stack import Stack
 
 CASES = [
     (

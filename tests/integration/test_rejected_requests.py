@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.integration.conftest import Stack
 from tests.support import contract, http
+from tests.support.stack import Stack
 
 JSON = {"content-type": "application/json"}
 VALID_BODY = json.dumps({"job_type": "text_transform", "payload": {"text": "hi"}}).encode()

@@ -1,25 +1,25 @@
-"""One moto server per session, reached over HTTP; fresh, randomly named AWS resources per test.
+"""The system under test, assembled from the services' public factories and the local stack's emulators.
 
-The services are built through their public factories and find AWS the way they do on Lambda: from the
-standard AWS environment variables, here with AWS_ENDPOINT_URL pointing at the moto server.
+The services find AWS the way they do on Lambda, from the standard AWS environment variables (here
+AWS_ENDPOINT_URL points at a moto server), unless a test hands them a client of its own, for instance
+one with faults injected.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from conveyor_api.handlers.http import build_handler as build_api_handler
 from conveyor_api.settings import Settings as ApiSettings
 from conveyor_local.aws import dynamodb_client, sqs_client
 from conveyor_local.http_gateway import start_http_gateway
-from conveyor_local.moto_server import start_moto_server
+from conveyor_local.http_serving import BackgroundHttpServer
 from conveyor_local.provision import ProvisionedResources, provision
 from conveyor_local.sqs_event_source import SqsEventSource
 from conveyor_worker.handlers.sqs import build_handler as build_worker_handler
@@ -33,43 +33,46 @@ MAX_RECEIVE_COUNT = 2
 # requires of every deployment (lease <= function timeout < visibility timeout).
 VISIBILITY_TIMEOUT_SECONDS = 2
 JOB_LEASE_SECONDS = 1
+DEMO_ORIGIN = "http://127.0.0.1:8000"
 
 JobFunction = Callable[[Mapping[str, Any]], dict[str, Any]]
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 REAL_JOB_FUNCTIONS: dict[str, JobFunction] = {
     "text_transform": text_transform.run,
     "data_analysis": data_analysis.run,
 }
 
 
-@pytest.fixture(scope="session")
-def aws_endpoint() -> Iterator[str]:
-    server = start_moto_server("127.0.0.1", 0)
-    with pytest.MonkeyPatch.context() as environment:
-        environment.setenv("AWS_ENDPOINT_URL", server.endpoint_url)
-        environment.setenv("AWS_ACCESS_KEY_ID", "testing")
-        environment.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        environment.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        environment.setenv("AWS_REGION", "us-east-1")
-        environment.delenv("AWS_PROFILE", raising=False)
-        yield server.endpoint_url
-    server.stop()
-
-
 @dataclass
 class Stack:
-    """The API served over HTTP, the worker behind an SQS event source, and clients to read AWS state back."""
+    """The API served over HTTP, workers behind an SQS event source, and clients to read AWS state back."""
 
-    api_url: str
     resources: ProvisionedResources
     dynamodb: Any
     sqs: Any
+    api_url: str = ""
     job_runs: Counter[str] = field(default_factory=Counter)
-    _job_functions: dict[str, JobFunction] = field(default_factory=dict)
-    _endpoint: str = ""
+    _job_functions: dict[str, JobFunction] = field(default_factory=lambda: dict(REAL_JOB_FUNCTIONS))
+    _gateways: list[BackgroundHttpServer] = field(default_factory=list)
 
-    def submit(self, job_type: str, payload: Any) -> http.Response:
+    def start_api(self, *, dynamodb_client: Any = None, sqs_client: Any = None) -> str:
+        """Serves one more API function over HTTP (with the given clients) and returns its URL."""
+        handler = build_api_handler(
+            ApiSettings(
+                jobs_table_name=self.resources.table_name,
+                jobs_queue_url=self.resources.queue_url,
+                cors_allow_origin=DEMO_ORIGIN,
+            ),
+            dynamodb_client=dynamodb_client,
+            sqs_client=sqs_client,
+        )
+        gateway = start_http_gateway(handler)
+        self._gateways.append(gateway)
+        return gateway.url
+
+    def submit(self, job_type: str, payload: Any, *, api_url: str | None = None) -> http.Response:
         return http.request(
-            "POST", f"{self.api_url}/jobs", json_body={"job_type": job_type, "payload": payload}
+            "POST", f"{api_url or self.api_url}/jobs", json_body={"job_type": job_type, "payload": payload}
         )
 
     def status(self, job_id: str) -> http.Response:
@@ -78,17 +81,24 @@ class Stack:
     def replace_job(self, job_type: str, function: JobFunction) -> None:
         self._job_functions[job_type] = function
 
-    def worker(self) -> SqsEventSource:
-        """A worker Lambda behind the event source mapping, running the current job functions."""
+    def worker_handler(
+        self, *, dynamodb_client: Any = None
+    ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        """A worker Lambda instance running the current job functions, each run counted."""
         settings = WorkerSettings(
             jobs_table_name=self.resources.table_name,
             job_lease_seconds=JOB_LEASE_SECONDS,
             max_receive_count=MAX_RECEIVE_COUNT,
         )
-        handler = build_worker_handler(settings, job_types=self._counted_job_functions())
+        return build_worker_handler(
+            settings, job_types=self._counted_job_functions(), dynamodb_client=dynamodb_client
+        )
+
+    def worker(self, *, dynamodb_client: Any = None) -> SqsEventSource:
+        """A worker Lambda behind the event source mapping."""
         return SqsEventSource(
             self.sqs,
-            handler,
+            self.worker_handler(dynamodb_client=dynamodb_client),
             queue_url=self.resources.queue_url,
             queue_arn=self.resources.queue_arn,
             wait_time_seconds=1,
@@ -110,13 +120,6 @@ class Stack:
     def items(self) -> list[dict[str, Any]]:
         return list(self.dynamodb.scan(TableName=self.resources.table_name, ConsistentRead=True)["Items"])
 
-    def item(self, job_id: str) -> dict[str, Any]:
-        return dict(
-            self.dynamodb.get_item(
-                TableName=self.resources.table_name, Key={"job_id": {"S": job_id}}, ConsistentRead=True
-            )["Item"]
-        )
-
     def queued_messages(self, queue_url: str | None = None) -> int:
         attributes = self.sqs.get_queue_attributes(
             QueueUrl=queue_url or self.resources.queue_url,
@@ -133,9 +136,17 @@ class Stack:
         received = self.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
         return [message["Body"] for message in received.get("Messages", [])]
 
+    def stop(self) -> None:
+        for gateway in self._gateways:
+            gateway.stop()
+        self.dynamodb.delete_table(TableName=self.resources.table_name)
+        for queue_url in (self.resources.queue_url, self.resources.dlq_url):
+            self.sqs.delete_queue(QueueUrl=queue_url)
 
-@pytest.fixture
-def stack(aws_endpoint: str) -> Iterator[Stack]:
+
+@contextmanager
+def running_stack(aws_endpoint: str) -> Iterator[Stack]:
+    """A new table, queue and DLQ (random names) on the moto server at `aws_endpoint`; the API on HTTP."""
     dynamodb = dynamodb_client(aws_endpoint)
     sqs = sqs_client(aws_endpoint)
     suffix = uuid.uuid4().hex[:12]
@@ -148,27 +159,9 @@ def stack(aws_endpoint: str) -> Iterator[Stack]:
         visibility_timeout_seconds=VISIBILITY_TIMEOUT_SECONDS,
         max_receive_count=MAX_RECEIVE_COUNT,
     )
-    api_handler = build_api_handler(
-        ApiSettings(
-            jobs_table_name=resources.table_name,
-            jobs_queue_url=resources.queue_url,
-            cors_allow_origin="http://127.0.0.1:8000",
-        )
-    )
-    gateway = start_http_gateway(api_handler)
-    stack = Stack(
-        api_url=gateway.url, resources=resources, dynamodb=dynamodb, sqs=sqs, _endpoint=aws_endpoint
-    )
-    stack._job_functions.update(REAL_JOB_FUNCTIONS)
-    yield stack
-    gateway.stop()
-    dynamodb.delete_table(TableName=resources.table_name)
-    for queue_url in (resources.queue_url, resources.dlq_url):
-        sqs.delete_queue(QueueUrl=queue_url)
-
-
-def job_message_body(job_id: str, job_type: str, submitted_at: str) -> str:
-    """A job message as the contract defines it, for tests that deliver one by hand."""
-    return json.dumps(
-        {"contract_version": "1", "job_id": job_id, "job_type": job_type, "submitted_at": submitted_at}
-    )
+    stack = Stack(resources=resources, dynamodb=dynamodb, sqs=sqs)
+    stack.api_url = stack.start_api()
+    try:
+        yield stack
+    finally:
+        stack.stop()

@@ -1,0 +1,30 @@
+"""Fixtures of the cross-service suites: one moto server per session, a fresh stack per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conveyor_local.moto_server import start_moto_server
+
+from tests.support.stack import Stack, running_stack
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    server = start_moto_server("127.0.0.1", 0)
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("AWS_ENDPOINT_URL", server.endpoint_url)
+        environment.setenv("AWS_ACCESS_KEY_ID", "testing")
+        environment.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        environment.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        environment.setenv("AWS_REGION", "us-east-1")
+        environment.delenv("AWS_PROFILE", raising=False)
+        yield server.endpoint_url
+    server.stop()
+
+
+@pytest.fixture
+def stack(aws_endpoint: str) -> Iterator[Stack]:
+    with running_stack(aws_endpoint) as running:
+        yield running
