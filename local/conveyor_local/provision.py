@@ -54,14 +54,35 @@ def provision(
     )
 
 
+SWEEP_INDEX = "sweep"
+"""The sparse index of pending jobs the sweeper queries (docs/design.md, The sweeper)."""
+
+
 def _ensure_table(dynamodb: DynamoDBClient, table_name: str) -> None:
     # An existing table is kept as it is: its key schema cannot change and on-demand billing is moot locally.
     with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):
         dynamodb.create_table(
             TableName=table_name,
-            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+            AttributeDefinitions=[
+                {"AttributeName": "job_id", "AttributeType": "S"},
+                {"AttributeName": "sweep_shard", "AttributeType": "N"},
+                {"AttributeName": "sweep_at", "AttributeType": "N"},
+            ],
             KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
             BillingMode="PAY_PER_REQUEST",
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": SWEEP_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": "sweep_shard", "KeyType": "HASH"},
+                        {"AttributeName": "sweep_at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {
+                        "ProjectionType": "INCLUDE",
+                        "NonKeyAttributes": ["status", "job_type", "created_at", "attempts", "sweeps"],
+                    },
+                }
+            ],
         )
     dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
 

@@ -39,9 +39,22 @@ def test_creates_an_on_demand_table_keyed_by_job_id(dynamodb: DynamoDBClient, sq
 
     table = dynamodb.describe_table(TableName=resources.table_name)["Table"]
     assert table["KeySchema"] == [{"AttributeName": "job_id", "KeyType": "HASH"}]
-    assert table["AttributeDefinitions"] == [{"AttributeName": "job_id", "AttributeType": "S"}]
+    assert {"AttributeName": "job_id", "AttributeType": "S"} in table["AttributeDefinitions"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["TableStatus"] == "ACTIVE"
+
+
+def test_pending_jobs_are_indexed_by_sweep_shard_and_sweep_at(
+    dynamodb: DynamoDBClient, sqs: SQSClient
+) -> None:
+    resources = _provision(dynamodb, sqs, _names())
+
+    (index,) = dynamodb.describe_table(TableName=resources.table_name)["Table"]["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "sweep"
+    assert index["KeySchema"] == [
+        {"AttributeName": "sweep_shard", "KeyType": "HASH"},
+        {"AttributeName": "sweep_at", "KeyType": "RANGE"},
+    ]
 
 
 def test_jobs_queue_redrives_to_the_dlq_after_max_receive_count(
