@@ -7,17 +7,25 @@ from moto import mock_aws
 from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.logs import CapturedLogs
+from testkit.sqs import JobsQueue
 
-from conveyor_worker.settings import Settings
+from conveyor_worker.settings import Settings, SweeperSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sqs.client import SQSClient
 
 
 @pytest.fixture(autouse=True)
 def offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test can reach a real account or a local endpoint, whatever the shell exports."""
-    for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+    for variable in (
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SQS",
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+    ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -25,9 +33,20 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def dynamodb_client() -> Iterator["DynamoDBClient"]:
+def aws() -> Iterator[boto3.Session]:
+    """One moto account for the whole test, so its table and its queues see each other."""
     with mock_aws():
-        yield boto3.client("dynamodb")
+        yield boto3.Session()
+
+
+@pytest.fixture
+def dynamodb_client(aws: boto3.Session) -> "DynamoDBClient":
+    return aws.client("dynamodb")
+
+
+@pytest.fixture
+def sqs_client(aws: boto3.Session) -> "SQSClient":
+    return aws.client("sqs")
 
 
 @pytest.fixture
@@ -36,13 +55,36 @@ def jobs_table(dynamodb_client: "DynamoDBClient") -> JobsTable:
 
 
 @pytest.fixture
+def jobs_queue(sqs_client: "SQSClient") -> JobsQueue:
+    return JobsQueue(sqs_client)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
 
 @pytest.fixture
-def settings(jobs_table: JobsTable) -> Settings:
-    return Settings(jobs_table_name=jobs_table.name, job_lease_seconds=60, max_receive_count=3)
+def settings(jobs_table: JobsTable, jobs_queue: JobsQueue) -> Settings:
+    return Settings(
+        jobs_table_name=jobs_table.name,
+        jobs_queue_url=jobs_queue.url,
+        job_lease_seconds=60,
+        max_receive_count=3,
+        retry_base_delay_seconds=2,
+        retry_max_delay_seconds=30,
+    )
+
+
+@pytest.fixture
+def sweeper_settings(jobs_table: JobsTable, jobs_queue: JobsQueue) -> SweeperSettings:
+    return SweeperSettings(
+        jobs_table_name=jobs_table.name,
+        jobs_queue_url=jobs_queue.url,
+        sweep_grace_seconds=300,
+        sweep_max_resends=2,
+        max_receive_count=3,
+    )
 
 
 @pytest.fixture

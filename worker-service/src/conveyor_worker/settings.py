@@ -1,4 +1,7 @@
-"""The worker's configuration, read once per process from the environment (docs/design.md, Configuration)."""
+"""The worker's and the sweeper's configuration, read once per process from the environment.
+
+docs/design.md, Configuration. No field has a default: a missing variable fails at start-up, naming it.
+"""
 
 import os
 from collections.abc import Mapping
@@ -6,17 +9,40 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# SQS refuses a visibility timeout above 12 hours, so no backoff may ask for a longer one.
+_MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200
 
-class Settings(BaseModel):
-    """No field has a default: a missing variable fails at start-up, naming the variable."""
 
+class _FromEnvironment(BaseModel):
     # By alias reads the environment's names; by name keeps `Settings(jobs_table_name=...)` working.
     model_config = ConfigDict(frozen=True, extra="ignore", validate_by_alias=True, validate_by_name=True)
-
-    jobs_table_name: str = Field(validation_alias="JOBS_TABLE_NAME", min_length=1)
-    job_lease_seconds: int = Field(validation_alias="JOB_LEASE_SECONDS", gt=0)
-    max_receive_count: int = Field(validation_alias="MAX_RECEIVE_COUNT", gt=0)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
         return cls.model_validate(dict(os.environ if environ is None else environ))
+
+
+class Settings(_FromEnvironment):
+    """The worker function's settings."""
+
+    jobs_table_name: str = Field(validation_alias="JOBS_TABLE_NAME", min_length=1)
+    jobs_queue_url: str = Field(validation_alias="JOBS_QUEUE_URL", min_length=1)
+    job_lease_seconds: int = Field(validation_alias="JOB_LEASE_SECONDS", gt=0)
+    max_receive_count: int = Field(validation_alias="MAX_RECEIVE_COUNT", gt=0)
+    # 0 is allowed for both: it means "retry as soon as SQS can", a backoff switched off.
+    retry_base_delay_seconds: int = Field(validation_alias="RETRY_BASE_DELAY_SECONDS", ge=0)
+    retry_max_delay_seconds: int = Field(
+        validation_alias="RETRY_MAX_DELAY_SECONDS", ge=0, le=_MAX_VISIBILITY_TIMEOUT_SECONDS
+    )
+    """Keep it below SWEEP_GRACE_SECONDS, or the sweeper re-sends jobs that are only waiting out a backoff."""
+
+
+class SweeperSettings(_FromEnvironment):
+    """The sweeper function's settings."""
+
+    jobs_table_name: str = Field(validation_alias="JOBS_TABLE_NAME", min_length=1)
+    jobs_queue_url: str = Field(validation_alias="JOBS_QUEUE_URL", min_length=1)
+    sweep_grace_seconds: int = Field(validation_alias="SWEEP_GRACE_SECONDS", gt=0)
+    """Must exceed the jobs queue's visibility timeout, so SQS's own redelivery always comes first."""
+    sweep_max_resends: int = Field(validation_alias="SWEEP_MAX_RESENDS", ge=0)
+    max_receive_count: int = Field(validation_alias="MAX_RECEIVE_COUNT", gt=0)

@@ -1,19 +1,24 @@
-"""The deployed entry point: settings from the environment and a boto3 client, built at import."""
+"""The Lambda entry point: settings from the environment and boto3 clients, built at import."""
 
 import importlib
 import sys
-from typing import TYPE_CHECKING
 
 import pytest
 from pydantic import ValidationError
 from testkit.dynamo import JobsTable
 from testkit.events import sqs_event, sqs_record
 from testkit.items import job_message_body, queued_item
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
+from testkit.sqs import JobsQueue
 
 MODULE = "conveyor_worker.lambda_function"
+ENVIRONMENT = (
+    "JOBS_TABLE_NAME",
+    "JOBS_QUEUE_URL",
+    "JOB_LEASE_SECONDS",
+    "MAX_RECEIVE_COUNT",
+    "RETRY_BASE_DELAY_SECONDS",
+    "RETRY_MAX_DELAY_SECONDS",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -22,14 +27,16 @@ def fresh_import(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, dynamodb_client: "DynamoDBClient"
+    monkeypatch: pytest.MonkeyPatch, jobs_table: JobsTable, jobs_queue: JobsQueue
 ) -> None:
-    table = JobsTable(dynamodb_client)
     item = queued_item("text_transform", {"text": "hi"})
-    table.put(item)
-    monkeypatch.setenv("JOBS_TABLE_NAME", table.name)
+    jobs_table.put(item)
+    monkeypatch.setenv("JOBS_TABLE_NAME", jobs_table.name)
+    monkeypatch.setenv("JOBS_QUEUE_URL", jobs_queue.url)
     monkeypatch.setenv("JOB_LEASE_SECONDS", "60")
     monkeypatch.setenv("MAX_RECEIVE_COUNT", "3")
+    monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "2")
+    monkeypatch.setenv("RETRY_MAX_DELAY_SECONDS", "30")
 
     lambda_function = importlib.import_module(MODULE)
     response = lambda_function.lambda_handler(
@@ -37,12 +44,16 @@ def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment
     )
 
     assert response == {"batchItemFailures": []}
-    assert (table.get(item["job_id"]) or {})["status"] == "SUCCEEDED"
+    assert (jobs_table.get(item["job_id"]) or {})["status"] == "SUCCEEDED"
 
 
-def test_the_lambda_function_refuses_to_start_without_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("JOBS_TABLE_NAME", "JOB_LEASE_SECONDS", "MAX_RECEIVE_COUNT"):
-        monkeypatch.delenv(variable, raising=False)
+@pytest.mark.parametrize("missing", ENVIRONMENT)
+def test_the_lambda_function_refuses_to_start_without_its_settings(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    for variable in ENVIRONMENT:
+        monkeypatch.setenv(variable, "https://queue.example/1" if variable == "JOBS_QUEUE_URL" else "1")
+    monkeypatch.delenv(missing)
 
-    with pytest.raises(ValidationError, match="JOBS_TABLE_NAME"):
+    with pytest.raises(ValidationError, match=missing):
         importlib.import_module(MODULE)

@@ -11,10 +11,12 @@ import pytest
 from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.events import failures, load_event, sqs_event, sqs_record
-from testkit.faults import failing_dynamodb_calls
+from testkit.faults import failing_calls
 from testkit.items import job_message_body, queued_item, without_pending
+from testkit.spy import recorded_calls
+from testkit.sqs import JobsQueue
 
-from conveyor_worker.clock import to_timestamp
+from conveyor_worker.clock import to_epoch_ms, to_timestamp
 from conveyor_worker.handlers.sqs import SqsHandler, build_handler
 from conveyor_worker.job_types import JobFunction
 from conveyor_worker.job_types.errors import PermanentJobError
@@ -44,14 +46,26 @@ def wrong_result(payload: Mapping[str, Any]) -> dict[str, Any]:
     return {"length": "two"}
 
 
+def longest_delay(low: int, high: int) -> int:
+    return high
+
+
 def handler_for(
-    settings: Settings, table: JobsTable, clock: FakeClock, job: JobFunction | None = None
+    settings: Settings,
+    table: JobsTable,
+    clock: FakeClock,
+    job: JobFunction | None = None,
+    *,
+    queue: JobsQueue | None = None,
 ) -> SqsHandler:
+    """Without `queue`, the handler builds its own SQS client, on the same moto account."""
     return build_handler(
         settings,
         job_types=None if job is None else {"text_transform": job},
         dynamodb_client=table.client,
+        sqs_client=None if queue is None else queue.client,
         clock=clock,
+        jitter=longest_delay,
     )
 
 
@@ -184,7 +198,7 @@ def test_a_dynamodb_error_on_claim_is_a_batch_item_failure_and_writes_nothing(
     job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
     before = read(jobs_table, job_id)
 
-    with failing_dynamodb_calls(jobs_table.client, "UpdateItem"):
+    with failing_calls(jobs_table.client, "UpdateItem"):
         response = deliver(handler_for(settings, jobs_table, clock), job_id)
 
     assert response == failures("m-1")
@@ -196,7 +210,7 @@ def test_a_dynamodb_error_on_completion_is_a_batch_item_failure_and_records_no_o
 ) -> None:
     job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
 
-    with failing_dynamodb_calls(jobs_table.client, "UpdateItem", from_call=2):
+    with failing_calls(jobs_table.client, "UpdateItem", from_call=2):
         response = deliver(handler_for(settings, jobs_table, clock), job_id)
 
     assert response == failures("m-1")
@@ -205,10 +219,9 @@ def test_a_dynamodb_error_on_completion_is_a_batch_item_failure_and_records_no_o
 
 
 def test_a_missing_table_fails_every_record_without_failing_the_invocation(
-    jobs_table: JobsTable, clock: FakeClock
+    settings: Settings, jobs_table: JobsTable, clock: FakeClock
 ) -> None:
-    settings = Settings(jobs_table_name="no-such-table", job_lease_seconds=60, max_receive_count=3)
-    handler = handler_for(settings, jobs_table, clock)
+    handler = handler_for(settings.model_copy(update={"jobs_table_name": "no-such-table"}), jobs_table, clock)
     records = [
         sqs_record(job_message_body(queued_item("text_transform", {})["job_id"]), message_id=m) for m in "ab"
     ]
@@ -265,7 +278,7 @@ def test_a_completion_refused_after_another_claim_took_the_lease_is_acknowledged
 
     assert response == NO_FAILURES
     item = read(jobs_table, job_id)
-    assert (item["status"], item["attempts"]) == ("SUCCEEDED", 2)
+    assert (item["status"], item["attempts"], item["refused_completions"]) == ("SUCCEEDED", 2, 1)
     assert json.loads(item["result"]) == {"length": 2, "uppercase": "HI", "word_count": 1}
 
 
@@ -276,7 +289,7 @@ def test_a_job_abandoned_by_a_crashed_worker_is_claimed_again_once_its_lease_exp
     job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
     first_claim = to_timestamp(clock())
     # The first worker claims and runs the job, then cannot record the outcome, as if it had crashed.
-    with failing_dynamodb_calls(jobs_table.client, "UpdateItem", from_call=2):
+    with failing_calls(jobs_table.client, "UpdateItem", from_call=2):
         assert deliver(handler_for(settings, jobs_table, clock, job), job_id) == failures("m-1")
     clock.advance(seconds=settings.job_lease_seconds, milliseconds=1)
 
@@ -285,3 +298,81 @@ def test_a_job_abandoned_by_a_crashed_worker_is_claimed_again_once_its_lease_exp
     assert (response, job.runs) == (NO_FAILURES, 2)
     item = read(jobs_table, job_id)
     assert (item["status"], item["attempts"], item["started_at"]) == ("SUCCEEDED", 2, first_claim)
+
+
+def test_a_transient_failure_postpones_the_received_message_by_the_backoff(
+    settings: Settings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+    record = jobs_queue.receive_as_record(job_message_body(job_id))
+    handler = handler_for(settings, jobs_table, clock, always_transient, queue=jobs_queue)
+
+    with recorded_calls(jobs_queue.client, "ChangeMessageVisibility") as calls:
+        response = handler(sqs_event(record), None)
+
+    assert response == failures(record["messageId"])
+    assert calls == [
+        {
+            "QueueUrl": jobs_queue.url,
+            "ReceiptHandle": record["receiptHandle"],
+            # The first attempt's ceiling is the base delay, and longest_delay draws the ceiling.
+            "VisibilityTimeout": settings.retry_base_delay_seconds,
+        }
+    ]
+
+
+def test_a_retry_drawn_as_no_delay_makes_the_message_visible_again_at_once(
+    settings: Settings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+    record = jobs_queue.receive_as_record(job_message_body(job_id))
+    handler = build_handler(
+        settings,
+        job_types={"text_transform": always_transient},
+        dynamodb_client=jobs_table.client,
+        sqs_client=jobs_queue.client,
+        clock=clock,
+        jitter=lambda low, high: low,
+    )
+
+    assert handler(sqs_event(record), None) == failures(record["messageId"])
+
+    # Without the visibility change the message would stay hidden for the queue's 30 s timeout.
+    assert jobs_queue.bodies() == [record["body"]]
+
+
+@pytest.mark.parametrize(
+    ("job", "receive_count"),
+    [(CountingJob(), 1), (always_permanent, 1), (always_transient, 3)],
+    ids=["success", "permanent-failure", "last-receive"],
+)
+def test_the_message_visibility_is_left_alone_unless_a_retry_follows(
+    settings: Settings,
+    jobs_table: JobsTable,
+    jobs_queue: JobsQueue,
+    clock: FakeClock,
+    job: JobFunction,
+    receive_count: int,
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+    handler = handler_for(settings, jobs_table, clock, job, queue=jobs_queue)
+
+    with recorded_calls(jobs_queue.client, "ChangeMessageVisibility") as calls:
+        deliver(handler, job_id, receive_count=receive_count)
+
+    assert calls == []
+
+
+def test_a_failing_visibility_change_still_reports_the_batch_item_failure(
+    settings: Settings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
+    record = jobs_queue.receive_as_record(job_message_body(job_id))
+    handler = handler_for(settings, jobs_table, clock, always_transient, queue=jobs_queue)
+
+    with failing_calls(jobs_queue.client, "ChangeMessageVisibility"):
+        response = handler(sqs_event(record), None)
+
+    assert response == failures(record["messageId"])
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["lease_expires_at"]) == ("IN_PROGRESS", to_epoch_ms(clock()))

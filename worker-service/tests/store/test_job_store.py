@@ -9,7 +9,7 @@ import pytest
 from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.fake_store import FakeJobStore
-from testkit.items import queued_item, without_pending
+from testkit.items import CREATED_AT, job_id_in_shard, queued_item, without_pending
 
 from conveyor_worker.clock import to_epoch_ms, to_timestamp
 from conveyor_worker.contract import check, load_contract
@@ -17,7 +17,9 @@ from conveyor_worker.models.job_item import JobError, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobSucceeded
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.processing.ports import JobStore
-from conveyor_worker.store.dynamo import DynamoJobStore
+from conveyor_worker.store.dynamo import DynamoJobStore, DynamoSweepStore
+from conveyor_worker.sweeping.errors import OverdueJobChangedError
+from conveyor_worker.sweeping.ports import OverdueJob, SweepStore
 
 LEASE = timedelta(seconds=60)
 RESULT = '{"length":2,"uppercase":"HI","word_count":1}'
@@ -26,6 +28,7 @@ RESULT = '{"length":2,"uppercase":"HI","word_count":1}'
 @dataclass
 class StoreUnderTest:
     store: JobStore
+    sweep_store: SweepStore
     put: Callable[[dict[str, Any]], None]
     get: Callable[[str], dict[str, Any] | None]
 
@@ -41,9 +44,14 @@ class StoreUnderTest:
 def subject(request: pytest.FixtureRequest) -> StoreUnderTest:
     if request.param == "fake":
         fake = FakeJobStore()
-        return StoreUnderTest(fake, fake.put, fake.get)
+        return StoreUnderTest(fake, fake, fake.put, fake.get)
     table: JobsTable = request.getfixturevalue("jobs_table")
-    return StoreUnderTest(DynamoJobStore(table.client, table.name), table.put, table.get)
+    return StoreUnderTest(
+        DynamoJobStore(table.client, table.name),
+        DynamoSweepStore(table.client, table.name),
+        table.put,
+        table.get,
+    )
 
 
 def claimed(subject: StoreUnderTest, clock: FakeClock, token: str = "token-1") -> str:
@@ -211,3 +219,175 @@ def test_fenced_writes_on_a_missing_job_are_refused(subject: StoreUnderTest, clo
         subject.store.release(missing, claim_token="t", now=clock())
 
     assert subject.get(missing) is None
+
+
+def test_each_refused_completion_adds_one_to_the_jobs_count_and_changes_nothing_else(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    before = subject.read(job_id)
+
+    subject.store.record_refused_completion(job_id)
+    subject.store.record_refused_completion(job_id)
+
+    assert subject.read(job_id) == {**before, "refused_completions": 2}
+
+
+def test_counting_a_refused_completion_of_a_missing_job_creates_no_item(subject: StoreUnderTest) -> None:
+    missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
+
+    with pytest.raises(JobNotFoundError):
+        subject.store.record_refused_completion(missing)
+
+    assert subject.get(missing) is None
+
+
+SHARD = 7
+
+
+def pending_in_shard(subject: StoreUnderTest, sweep_at: int, **attributes: Any) -> str:
+    item = {
+        **queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD)),
+        "sweep_at": sweep_at,
+    }
+    subject.put({**item, **attributes})
+    return str(item["job_id"])
+
+
+def overdue_ids(subject: StoreUnderTest, clock: FakeClock, *, limit: int = 100) -> list[str]:
+    return [job.job_id for job in subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=limit).jobs]
+
+
+def test_overdue_jobs_are_the_shards_pending_jobs_with_sweep_at_before_the_cutoff_oldest_first(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    cutoff = to_epoch_ms(clock())
+    older = pending_in_shard(subject, cutoff - 2000)
+    old = pending_in_shard(subject, cutoff - 1000, status="IN_PROGRESS", attempts=2, sweeps=1)
+    pending_in_shard(subject, cutoff)
+    pending_in_shard(subject, cutoff + 1000)
+    other_shard = queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD + 1))
+    subject.put({**other_shard, "sweep_at": cutoff - 5000})
+
+    found = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100)
+
+    assert found.left_over == 0
+    assert found.jobs == [
+        OverdueJob(older, "text_transform", JobStatus.QUEUED, CREATED_AT, 0, 0, cutoff - 2000),
+        OverdueJob(old, "text_transform", JobStatus.IN_PROGRESS, CREATED_AT, 2, 1, cutoff - 1000),
+    ]
+
+
+@pytest.mark.parametrize("outcome", [JobSucceeded(RESULT), JobFailed(JobError(code="BOOM", message="no"))])
+def test_a_finished_job_is_never_overdue(
+    subject: StoreUnderTest, clock: FakeClock, outcome: JobSucceeded | JobFailed
+) -> None:
+    job_id = claimed(subject, clock)
+    shard = subject.read(job_id)["sweep_shard"]
+    subject.store.complete(job_id, claim_token="token-1", outcome=outcome, now=clock())
+    clock.advance(days=365)
+
+    assert subject.sweep_store.overdue_jobs(shard, before=clock(), limit=100).jobs == []
+
+
+def test_the_limit_bounds_the_overdue_jobs_returned_and_the_rest_are_counted(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    cutoff = to_epoch_ms(clock())
+    oldest_first = [pending_in_shard(subject, cutoff - 1000 * age) for age in range(7, 0, -1)]
+
+    found = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=3)
+
+    assert ([job.job_id for job in found.jobs], found.left_over) == (oldest_first[:3], 4)
+
+
+def test_failing_an_overdue_job_ends_it_and_takes_it_out_of_the_index(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    held = subject.read(job_id)
+    clock.advance(hours=1)
+    (job,) = subject.sweep_store.overdue_jobs(held["sweep_shard"], before=clock(), limit=100).jobs
+    error = JobError(code="RETRIES_EXHAUSTED", message="the worker stopped")
+
+    subject.sweep_store.fail_overdue(job, error=error, now=clock())
+
+    assert subject.read(job_id) == {
+        **without_pending(held),
+        "status": "FAILED",
+        "error": {"code": "RETRIES_EXHAUSTED", "message": "the worker stopped"},
+        "finished_at": to_timestamp(clock()),
+        "updated_at": to_timestamp(clock()),
+    }
+    assert subject.sweep_store.overdue_jobs(held["sweep_shard"], before=clock(), limit=100).jobs == []
+
+
+def test_a_resend_restarts_the_grace_period_and_counts_the_resends(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = pending_in_shard(subject, to_epoch_ms(clock()) - 1)
+    before = subject.read(job_id)
+
+    (job,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
+    subject.sweep_store.mark_resent(job, now=clock())
+    clock.advance(minutes=10)
+    (job,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
+    subject.sweep_store.mark_resent(job, now=clock())
+
+    assert subject.read(job_id) == {
+        **before,
+        "sweep_at": to_epoch_ms(clock()),
+        "sweeps": 2,
+        "updated_at": to_timestamp(clock()),
+    }
+
+
+def test_of_two_sweepers_that_read_the_same_overdue_job_only_the_first_writes(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = pending_in_shard(subject, to_epoch_ms(clock()) - 1)
+    (seen_by_first,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
+    (seen_by_second,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
+    clock.advance(milliseconds=5)
+    subject.sweep_store.mark_resent(seen_by_first, now=clock())
+    after_first = subject.read(job_id)
+
+    with pytest.raises(OverdueJobChangedError):
+        subject.sweep_store.mark_resent(seen_by_second, now=clock())
+    with pytest.raises(OverdueJobChangedError):
+        subject.sweep_store.fail_overdue(
+            seen_by_second, error=JobError(code="UNDELIVERABLE", message="x"), now=clock()
+        )
+
+    assert subject.read(job_id) == after_first
+
+
+def test_a_sweep_write_is_refused_once_a_worker_claimed_the_job(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = pending_in_shard(subject, to_epoch_ms(clock()) - 1)
+    (overdue,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
+    subject.store.claim(job_id, claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE)
+    claimed_item = subject.read(job_id)
+
+    with pytest.raises(OverdueJobChangedError):
+        subject.sweep_store.mark_resent(overdue, now=clock())
+    with pytest.raises(OverdueJobChangedError):
+        subject.sweep_store.fail_overdue(
+            overdue, error=JobError(code="UNDELIVERABLE", message="x"), now=clock()
+        )
+
+    assert subject.read(job_id) == claimed_item
+
+
+def test_a_sweep_write_on_a_missing_job_is_refused_and_creates_no_item(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    missing = OverdueJob(
+        "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5", "text_transform", JobStatus.QUEUED, CREATED_AT, 0, 0, 1
+    )
+
+    with pytest.raises(OverdueJobChangedError):
+        subject.sweep_store.mark_resent(missing, now=clock())
+
+    assert subject.get(missing.job_id) is None

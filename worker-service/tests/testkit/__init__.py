@@ -1,1 +1,2 @@
-"""Test helpers: an in-memory store, a settable clock, job items, SQS events and moto tables."""
+"""Test helpers: an in-memory store and queue, a settable clock, job items, SQS events, moto tables and
+queues, and fault injection and call recording on boto3 clients."""

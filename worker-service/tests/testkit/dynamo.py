@@ -1,4 +1,5 @@
-"""A jobs table in moto, created the way the deployed one is (partition key job_id, on demand)."""
+"""A jobs table in moto, created the way the deployed one is: partition key job_id, on demand, and the sparse
+`sweep` index (docs/design.md, The sweeper)."""
 
 import uuid
 from decimal import Decimal
@@ -22,7 +23,24 @@ class JobsTable:
         client.create_table(
             TableName=self.name,
             KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+            AttributeDefinitions=[
+                {"AttributeName": "job_id", "AttributeType": "S"},
+                {"AttributeName": "sweep_shard", "AttributeType": "N"},
+                {"AttributeName": "sweep_at", "AttributeType": "N"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "sweep",
+                    "KeySchema": [
+                        {"AttributeName": "sweep_shard", "KeyType": "HASH"},
+                        {"AttributeName": "sweep_at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {
+                        "ProjectionType": "INCLUDE",
+                        "NonKeyAttributes": ["status", "job_type", "created_at", "attempts", "sweeps"],
+                    },
+                }
+            ],
             BillingMode="PAY_PER_REQUEST",
         )
 

@@ -13,10 +13,13 @@ def load_event(name: str) -> dict[str, Any]:
     return event
 
 
-def sqs_record(body: str, *, message_id: str, receive_count: int = 1) -> dict[str, Any]:
+def sqs_record(
+    body: str, *, message_id: str, receive_count: int = 1, receipt_handle: str | None = None
+) -> dict[str, Any]:
     record: dict[str, Any] = copy.deepcopy(load_event("sqs_single_record.json")["Records"][0])
     record["body"] = body
     record["messageId"] = message_id
+    record["receiptHandle"] = receipt_handle or f"receipt-of-{message_id}"
     record["attributes"]["ApproximateReceiveCount"] = str(receive_count)
     return record
 

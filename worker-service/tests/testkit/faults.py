@@ -1,17 +1,15 @@
-"""Fault injection on a real boto3 client: the chosen calls fail as if DynamoDB had returned an error."""
+"""Fault injection on a real boto3 client: the chosen calls fail as if the service had returned an error."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
+from botocore.client import BaseClient
 
 
 @contextmanager
-def failing_dynamodb_calls(client: "DynamoDBClient", operation: str, *, from_call: int = 1) -> Iterator[None]:
+def failing_calls(client: BaseClient, operation: str, *, from_call: int = 1) -> Iterator[None]:
     """Inside the block, every `operation` call from the `from_call`-th on answers InternalServerError."""
     calls = 0
 
@@ -26,7 +24,7 @@ def failing_dynamodb_calls(client: "DynamoDBClient", operation: str, *, from_cal
     # A before-call handler that returns a response replaces the request (moto's included); the stubs
     # declare handlers as returning None, but botocore uses what a before-call handler returns.
     handler = cast("Callable[..., None]", answer_with_an_error)
-    event = f"before-call.dynamodb.{operation}"
+    event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
     client.meta.events.register(event, handler)
     try:
         yield

@@ -12,6 +12,14 @@ def new_job_id() -> str:
     return str(uuid.uuid4())
 
 
+def job_id_in_shard(shard: int) -> str:
+    """A random job id that the API would put in sweep index partition `shard`."""
+    while True:
+        job_id = uuid.uuid4()
+        if job_id.int % 16 == shard:
+            return str(job_id)
+
+
 def queued_item(job_type: str, payload: dict[str, Any] | str, *, job_id: str | None = None) -> dict[str, Any]:
     """An object `payload` is stored as JSON text; a str one is stored as given, to store broken text."""
     job_id = job_id or new_job_id()

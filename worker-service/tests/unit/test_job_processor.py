@@ -1,5 +1,6 @@
 """The domain on its own: one message through claim, run and complete, against the in-memory store."""
 
+import contextlib
 import json
 from collections.abc import Mapping
 from datetime import timedelta
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 from testkit.clock import FakeClock
+from testkit.fake_queue import FakeJobsQueue
 from testkit.fake_store import FakeJobStore
 from testkit.items import job_message_body, queued_item, without_pending
 from testkit.logs import CapturedLogs
@@ -16,27 +18,38 @@ from conveyor_worker.clock import to_epoch_ms, to_timestamp
 from conveyor_worker.contract import load_contract
 from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
 from conveyor_worker.job_types.errors import PermanentJobError
+from conveyor_worker.processing.backoff import Backoff
 from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
 from conveyor_worker.processing.job_processor import JobProcessor
 from conveyor_worker.processing.messages import parse_job_message
 
 LEASE = timedelta(seconds=60)
 MAX_RECEIVE_COUNT = 3
+BACKOFF = Backoff(base_seconds=2, max_seconds=30, draw=lambda low, high: high)
+"""Always the longest delay the backoff allows, so tests can name it."""
 
 
 class Harness:
     def __init__(
-        self, clock: FakeClock, logs: CapturedLogs, overrides: Mapping[str, JobFunction] | None
+        self,
+        clock: FakeClock,
+        logs: CapturedLogs,
+        overrides: Mapping[str, JobFunction] | None,
+        store: FakeJobStore | None = None,
+        queue: FakeJobsQueue | None = None,
     ) -> None:
         self.clock = clock
         self.logs = logs
-        self.store = FakeJobStore()
+        self.store = store or FakeJobStore()
+        self.queue = queue or FakeJobsQueue()
         self.processor = JobProcessor(
             store=self.store,
+            visibility=self.queue,
             job_types=build_registry(load_contract(), discover_job_functions(job_types_package), overrides),
             clock=clock,
             lease=LEASE,
             max_receive_count=MAX_RECEIVE_COUNT,
+            backoff=BACKOFF,
             logger=logs.logger,
         )
 
@@ -45,8 +58,12 @@ class Harness:
         self.store.put(item)
         return str(item["job_id"])
 
-    def deliver(self, job_id: str, *, receive_count: int = 1) -> None:
-        self.processor.process(parse_job_message(job_message_body(job_id)), receive_count=receive_count)
+    def deliver(self, job_id: str, *, receive_count: int = 1, receipt_handle: str = "receipt-1") -> None:
+        self.processor.process(
+            parse_job_message(job_message_body(job_id)),
+            receive_count=receive_count,
+            receipt_handle=receipt_handle,
+        )
 
     def item(self, job_id: str) -> dict[str, Any]:
         item = self.store.get(job_id)
@@ -77,8 +94,15 @@ def harness(clock: FakeClock, captured_logs: CapturedLogs) -> Harness:
     return Harness(clock, captured_logs, overrides=None)
 
 
-def harness_with(clock: FakeClock, logs: CapturedLogs, job: JobFunction) -> Harness:
-    return Harness(clock, logs, overrides={"text_transform": job})
+def harness_with(
+    clock: FakeClock,
+    logs: CapturedLogs,
+    job: JobFunction,
+    *,
+    store: FakeJobStore | None = None,
+    queue: FakeJobsQueue | None = None,
+) -> Harness:
+    return Harness(clock, logs, overrides={"text_transform": job}, store=store, queue=queue)
 
 
 def test_a_text_transform_job_succeeds_with_its_result_stored_as_json_text(harness: Harness) -> None:
@@ -349,3 +373,145 @@ def test_a_very_long_error_message_is_cut_to_the_contracts_limit(
     harness.deliver(job_id)
 
     assert len(harness.item(job_id)["error"]["message"]) == 2000
+
+
+def test_a_transient_failure_postpones_the_retry_of_the_received_message_by_the_backoff(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness = harness_with(clock, captured_logs, always_flaky)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    with pytest.raises(JobAttemptFailedError):
+        harness.deliver(job_id, receive_count=1, receipt_handle="first-receive")
+    clock.advance(seconds=5)
+    with pytest.raises(JobAttemptFailedError):
+        harness.deliver(job_id, receive_count=2, receipt_handle="second-receive")
+
+    # BACKOFF always draws its ceiling: the base (2 s) on the first attempt, twice that on the second.
+    assert harness.queue.postponed == [("first-receive", 2), ("second-receive", 4)]
+
+
+def raises_permanent(payload: Mapping[str, Any]) -> dict[str, Any]:
+    raise PermanentJobError("TEXT_REFUSED", "no")
+
+
+@pytest.mark.parametrize(
+    ("job", "receive_count"),
+    [(CountingJob(), 1), (raises_permanent, 1), (always_flaky, MAX_RECEIVE_COUNT)],
+    ids=["success", "permanent-failure", "last-attempt"],
+)
+def test_only_a_retry_that_will_happen_is_postponed(
+    clock: FakeClock, captured_logs: CapturedLogs, job: JobFunction, receive_count: int
+) -> None:
+    harness = harness_with(clock, captured_logs, job)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    # The last attempt still reports the failure, so that the message reaches the DLQ.
+    with contextlib.suppress(JobAttemptFailedError):
+        harness.deliver(job_id, receive_count=receive_count)
+
+    assert harness.queue.postponed == []
+
+
+def test_the_attempt_that_reaches_max_receive_count_is_the_last_even_on_a_first_receive(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness = harness_with(clock, captured_logs, always_flaky)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+    # Workers that died took the earlier attempts; the sweeper's re-sent message starts SQS's count afresh.
+    for crashed in range(MAX_RECEIVE_COUNT - 1):
+        harness.store.claim(
+            job_id, claim_token=f"crashed-{crashed}", now=clock(), lease_expires_at=clock() + LEASE
+        )
+        clock.advance(seconds=61)
+
+    with pytest.raises(JobAttemptFailedError):
+        harness.deliver(job_id, receive_count=1)
+
+    item = harness.item(job_id)
+    assert (item["status"], item["attempts"], item["error"]["code"]) == ("FAILED", 3, "RETRIES_EXHAUSTED")
+    assert harness.queue.postponed == []
+
+
+class VisibilityRefused(FakeJobsQueue):
+    def postpone(self, receipt_handle: str, delay_seconds: int) -> None:
+        raise ConnectionError("SQS did not answer")
+
+
+def test_a_retry_that_cannot_be_postponed_is_still_asked_for(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness = harness_with(clock, captured_logs, always_flaky, queue=VisibilityRefused())
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    with pytest.raises(JobAttemptFailedError):
+        harness.deliver(job_id)
+
+    assert harness.item(job_id)["lease_expires_at"] == to_epoch_ms(clock())
+    assert [
+        line["job_id"] for line in captured_logs.lines() if line["message"].startswith("retry delay not set")
+    ] == [job_id]
+
+
+def test_a_refused_completion_is_counted_on_the_job(clock: FakeClock, captured_logs: CapturedLogs) -> None:
+    harness: Harness
+
+    def outlives_its_lease(payload: Mapping[str, Any]) -> dict[str, Any]:
+        clock.advance(seconds=61)
+        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        return {"length": 2, "uppercase": "HI", "word_count": 1}
+
+    harness = harness_with(clock, captured_logs, outlives_its_lease)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(job_id)
+
+    assert harness.item(job_id)["refused_completions"] == 1
+
+
+def test_a_refused_retries_exhausted_completion_is_counted_on_the_job(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness: Harness
+
+    def outlives_its_lease_then_fails(payload: Mapping[str, Any]) -> dict[str, Any]:
+        clock.advance(seconds=61)
+        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        raise FlakyJobError("too late anyway")
+
+    harness = harness_with(clock, captured_logs, outlives_its_lease_then_fails)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    with pytest.raises(JobAttemptFailedError):
+        harness.deliver(job_id, receive_count=MAX_RECEIVE_COUNT)
+
+    item = harness.item(job_id)
+    assert (item["status"], item["claim_token"], item["refused_completions"]) == ("IN_PROGRESS", "newer", 1)
+
+
+class CountingRefused(FakeJobStore):
+    def record_refused_completion(self, job_id: str) -> None:
+        raise ConnectionError("DynamoDB did not answer")
+
+
+def test_a_refused_completion_that_cannot_be_counted_is_still_acknowledged(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness: Harness
+
+    def outlives_its_lease(payload: Mapping[str, Any]) -> dict[str, Any]:
+        clock.advance(seconds=61)
+        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        return {"length": 2, "uppercase": "HI", "word_count": 1}
+
+    harness = harness_with(clock, captured_logs, outlives_its_lease, store=CountingRefused())
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(job_id)  # returns: the message is acknowledged
+
+    assert "refused_completions" not in harness.item(job_id)
+    assert [
+        line["job_id"]
+        for line in captured_logs.lines()
+        if line["message"] == "refused completion not counted"
+    ] == [job_id]

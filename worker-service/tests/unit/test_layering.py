@@ -14,7 +14,7 @@ def imported_modules(source: Path) -> set[str]:
     return modules | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
 
 
-@pytest.mark.parametrize("layer", ["processing", "models", "job_types"])
+@pytest.mark.parametrize("layer", ["processing", "sweeping", "models", "job_types"])
 def test_the_domain_does_not_import_aws_clients_or_handlers(layer: str) -> None:
     offending = {
         f"{source.relative_to(PACKAGE)} imports {module}"
@@ -22,7 +22,13 @@ def test_the_domain_does_not_import_aws_clients_or_handlers(layer: str) -> None:
         for module in imported_modules(source)
         if module.split(".")[0] in {"boto3", "botocore"}
         or module.startswith(
-            ("conveyor_worker.handlers", "conveyor_worker.store", "aws_lambda_powertools.utilities")
+            (
+                "conveyor_worker.handlers",
+                "conveyor_worker.store",
+                "conveyor_worker.queue",
+                "conveyor_worker.ops",
+                "aws_lambda_powertools.utilities",
+            )
         )
     }
 

@@ -1,29 +1,82 @@
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
-from conveyor_worker.settings import Settings
+from conveyor_worker.settings import Settings, SweeperSettings
 
-ENVIRONMENT = {"JOBS_TABLE_NAME": "conveyor-jobs", "JOB_LEASE_SECONDS": "60", "MAX_RECEIVE_COUNT": "3"}
+WORKER_ENVIRONMENT = {
+    "JOBS_TABLE_NAME": "conveyor-jobs",
+    "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs",
+    "JOB_LEASE_SECONDS": "60",
+    "MAX_RECEIVE_COUNT": "3",
+    "RETRY_BASE_DELAY_SECONDS": "2",
+    "RETRY_MAX_DELAY_SECONDS": "120",
+}
+SWEEPER_ENVIRONMENT = {
+    "JOBS_TABLE_NAME": "conveyor-jobs",
+    "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs",
+    "SWEEP_GRACE_SECONDS": "900",
+    "SWEEP_MAX_RESENDS": "3",
+    "MAX_RECEIVE_COUNT": "3",
+}
+BOTH = [(Settings, WORKER_ENVIRONMENT), (SweeperSettings, SWEEPER_ENVIRONMENT)]
 
 
-def test_settings_are_read_from_the_environment_names() -> None:
-    assert Settings.from_env({**ENVIRONMENT, "UNRELATED": "x"}) == Settings(
-        jobs_table_name="conveyor-jobs", job_lease_seconds=60, max_receive_count=3
+def test_worker_settings_are_read_from_the_environment_names() -> None:
+    assert Settings.from_env({**WORKER_ENVIRONMENT, "UNRELATED": "x"}) == Settings(
+        jobs_table_name="conveyor-jobs",
+        jobs_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs",
+        job_lease_seconds=60,
+        max_receive_count=3,
+        retry_base_delay_seconds=2,
+        retry_max_delay_seconds=120,
     )
 
 
-@pytest.mark.parametrize("missing", sorted(ENVIRONMENT))
-def test_a_missing_variable_fails_loudly_naming_it(missing: str) -> None:
-    environment = {name: value for name, value in ENVIRONMENT.items() if name != missing}
-
-    with pytest.raises(ValidationError, match=missing):
-        Settings.from_env(environment)
+def test_sweeper_settings_are_read_from_the_environment_names() -> None:
+    assert SweeperSettings.from_env({**SWEEPER_ENVIRONMENT, "UNRELATED": "x"}) == SweeperSettings(
+        jobs_table_name="conveyor-jobs",
+        jobs_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs",
+        sweep_grace_seconds=900,
+        sweep_max_resends=3,
+        max_receive_count=3,
+    )
 
 
 @pytest.mark.parametrize(
-    ("name", "value"),
-    [("JOB_LEASE_SECONDS", "0"), ("MAX_RECEIVE_COUNT", "three"), ("JOBS_TABLE_NAME", "")],
+    ("settings_class", "environment", "missing"),
+    [
+        (settings_class, environment, name)
+        for settings_class, environment in BOTH
+        for name in sorted(environment)
+    ],
 )
-def test_a_meaningless_value_fails_loudly(name: str, value: str) -> None:
+def test_a_missing_variable_fails_loudly_naming_it(
+    settings_class: type[Settings | SweeperSettings], environment: dict[str, str], missing: str
+) -> None:
+    without = {name: value for name, value in environment.items() if name != missing}
+
+    with pytest.raises(ValidationError, match=missing):
+        settings_class.from_env(without)
+
+
+@pytest.mark.parametrize(
+    ("settings_class", "environment", "name", "value"),
+    [
+        (Settings, WORKER_ENVIRONMENT, "JOB_LEASE_SECONDS", "0"),
+        (Settings, WORKER_ENVIRONMENT, "MAX_RECEIVE_COUNT", "three"),
+        (Settings, WORKER_ENVIRONMENT, "JOBS_TABLE_NAME", ""),
+        (Settings, WORKER_ENVIRONMENT, "JOBS_QUEUE_URL", ""),
+        (Settings, WORKER_ENVIRONMENT, "RETRY_BASE_DELAY_SECONDS", "-1"),
+        (Settings, WORKER_ENVIRONMENT, "RETRY_MAX_DELAY_SECONDS", "43201"),  # beyond SQS's 12 hours
+        (SweeperSettings, SWEEPER_ENVIRONMENT, "SWEEP_GRACE_SECONDS", "0"),
+        (SweeperSettings, SWEEPER_ENVIRONMENT, "SWEEP_MAX_RESENDS", "-1"),
+        (SweeperSettings, SWEEPER_ENVIRONMENT, "MAX_RECEIVE_COUNT", "0"),
+    ],
+)
+def test_a_meaningless_value_fails_loudly(
+    settings_class: type[Settings | SweeperSettings], environment: dict[str, Any], name: str, value: str
+) -> None:
     with pytest.raises(ValidationError, match=name):
-        Settings.from_env({**ENVIRONMENT, name: value})
+        settings_class.from_env({**environment, name: value})

@@ -1,5 +1,6 @@
 """The SQS-triggered handler: every record is processed on its own and failures are reported per item."""
 
+import random
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -13,14 +14,17 @@ from conveyor_worker import job_types as job_types_package
 from conveyor_worker.clock import Clock, system_clock
 from conveyor_worker.contract import load_contract
 from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
+from conveyor_worker.processing.backoff import Backoff, RandomInteger
 from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
 from conveyor_worker.processing.job_processor import JobProcessor
 from conveyor_worker.processing.messages import parse_job_message
+from conveyor_worker.queue.sqs import SqsJobsQueue
 from conveyor_worker.settings import Settings
 from conveyor_worker.store.dynamo import DynamoJobStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sqs.client import SQSClient
 
 SqsHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -30,22 +34,25 @@ def build_handler(
     *,
     job_types: Mapping[str, JobFunction] | None = None,
     dynamodb_client: "DynamoDBClient | None" = None,
+    sqs_client: "SQSClient | None" = None,
     clock: Clock | None = None,
+    jitter: RandomInteger = random.randint,
 ) -> SqsHandler:
     """A Lambda handler for SQS batches of job messages.
 
     `job_types` replaces the discovered job functions of the same names (each name must be a contract job
-    type); the client defaults to boto3's, configured by the standard AWS environment variables.
+    type); the clients default to boto3's, configured by the standard AWS environment variables; `jitter`
+    draws each retry's delay (docs/design.md, Retries).
     """
     logger = Logger()
-    if dynamodb_client is None:
-        dynamodb_client = boto3.client("dynamodb")
     processor = JobProcessor(
-        store=DynamoJobStore(dynamodb_client, settings.jobs_table_name),
+        store=DynamoJobStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name),
+        visibility=SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
         job_types=build_registry(load_contract(), discover_job_functions(job_types_package), job_types),
         clock=clock or system_clock,
         lease=timedelta(seconds=settings.job_lease_seconds),
         max_receive_count=settings.max_receive_count,
+        backoff=Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds, jitter),
         logger=logger,
     )
 
@@ -54,7 +61,11 @@ def build_handler(
         try:
             message = parse_job_message(record.body)
             logger.set_correlation_id(message.job_id)
-            processor.process(message, receive_count=int(record.attributes.approximate_receive_count))
+            processor.process(
+                message,
+                receive_count=int(record.attributes.approximate_receive_count),
+                receipt_handle=record.receipt_handle,
+            )
         except (MalformedMessageError, JobAttemptFailedError) as expected:
             logger.warning(
                 "reported as a batch item failure",

@@ -43,10 +43,12 @@ class JobItem(BaseModel):
     error: JobError | None = None
     claim_token: str | None = None
     lease_expires_at: int | None = Field(default=None, ge=0)
+    """Epoch milliseconds."""
     sweep_shard: int | None = Field(default=None, ge=0, le=15)
     """Partition of the sparse sweep index; present only while the job is pending."""
     sweep_at: int | None = Field(default=None, ge=0)
     """Epoch ms the sweeper measures its grace period from; present only while the job is pending."""
     sweeps: int | None = Field(default=None, ge=0)
+    """How many times the sweeper re-sent the job's message."""
     refused_completions: int | None = Field(default=None, ge=0)
-    """Epoch milliseconds."""
+    """Completions refused because their claim no longer held: stale workers' dropped results."""

@@ -16,6 +16,7 @@ from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
 from conveyor_worker.models.job_message import JobMessage
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
+from conveyor_worker.processing.backoff import Backoff
 from conveyor_worker.processing.errors import (
     JobAttemptFailedError,
     JobNotClaimableError,
@@ -24,7 +25,7 @@ from conveyor_worker.processing.errors import (
     MalformedMessageError,
     UnknownJobTypeError,
 )
-from conveyor_worker.processing.ports import JobStore
+from conveyor_worker.processing.ports import JobStore, MessageVisibility
 
 _MAX_ERROR_MESSAGE = 2000  # job-error.schema.json's maxLength
 
@@ -44,28 +45,33 @@ class JobProcessor:
         self,
         *,
         store: JobStore,
+        visibility: MessageVisibility,
         job_types: Mapping[str, JobType],
         clock: Clock,
         lease: timedelta,
         max_receive_count: int,
+        backoff: Backoff,
         logger: Logger,
     ) -> None:
         self._store = store
+        self._visibility = visibility
         self._job_types = job_types
         self._clock = clock
         self._lease = lease
         self._max_receive_count = max_receive_count
+        self._backoff = backoff
         self._logger = logger
 
-    def process(self, message: JobMessage, *, receive_count: int) -> None:
-        """`receive_count` is the message's ApproximateReceiveCount; MAX_RECEIVE_COUNT is the last try."""
+    def process(self, message: JobMessage, *, receive_count: int, receipt_handle: str) -> None:
+        """`receive_count` is the message's ApproximateReceiveCount and `receipt_handle` the handle of this
+        receive, with which a retry is postponed."""
         claim = self._claim(message.job_id)
         if claim is None:
             return
         try:
             outcome = self._run(claim.item)
         except Exception as transient:  # anything but a PermanentJobError may pass on a later attempt
-            self._after_transient_failure(claim, transient, receive_count)
+            self._after_transient_failure(claim, transient, receive_count, receipt_handle)
             raise JobAttemptFailedError(claim.item.job_id, claim.item.attempts) from transient
         self._complete(claim, outcome)
 
@@ -108,32 +114,65 @@ class JobProcessor:
         except (ContractViolationError, TypeError, ValueError) as invalid:
             return _failed("INVALID_RESULT", str(invalid))
 
-    def _after_transient_failure(self, claim: _Claim, transient: Exception, receive_count: int) -> None:
-        item, now = claim.item, self._clock()
-        try:
-            if receive_count >= self._max_receive_count:
-                last_error = f"{type(transient).__name__}: {transient}"
-                outcome = _failed(
+    def _after_transient_failure(
+        self, claim: _Claim, transient: Exception, receive_count: int, receipt_handle: str
+    ) -> None:
+        item = claim.item
+        if self._is_last_attempt(item, receive_count):
+            last_error = f"{type(transient).__name__}: {transient}"
+            self._complete(
+                claim,
+                _failed(
                     "RETRIES_EXHAUSTED", f"gave up after {item.attempts} attempts; last error: {last_error}"
-                )
-                self._store.complete(item.job_id, claim_token=claim.token, outcome=outcome, now=now)
-                self._log_transition(item, JobStatus.FAILED, error_code=outcome.error.code)
-            else:
-                self._store.release(item.job_id, claim_token=claim.token, now=now)
-                self._logger.warning(
-                    "lease released after a transient failure; the job will be retried",
-                    extra={"job_id": item.job_id, "job_type": item.job_type, "attempt": item.attempts},
-                    exc_info=transient,
-                )
+                ),
+            )
+            return
+        try:
+            self._store.release(item.job_id, claim_token=claim.token, now=self._clock())
         except LeaseLostError:
-            self._log_stale(item)
+            self._logger.warning(
+                "lease lost before its release: another claim holds the job",
+                extra={"job_id": item.job_id, "job_type": item.job_type, "attempt": item.attempts},
+            )
+            return
+        delay_seconds = self._backoff.delay_seconds(item.attempts)
+        self._logger.warning(
+            "lease released after a transient failure; the job will be retried",
+            extra={
+                "job_id": item.job_id,
+                "job_type": item.job_type,
+                "attempt": item.attempts,
+                "retry_in_seconds": delay_seconds,
+            },
+            exc_info=transient,
+        )
+        self._postpone_retry(item, receipt_handle, delay_seconds)
+
+    def _is_last_attempt(self, item: JobItem, receive_count: int) -> bool:
+        # Both counts matter: a message the sweeper sent again starts SQS's receive count afresh, while the
+        # item's attempts keep counting every claim.
+        return receive_count >= self._max_receive_count or item.attempts >= self._max_receive_count
+
+    def _postpone_retry(self, item: JobItem, receipt_handle: str, delay_seconds: int) -> None:
+        try:
+            self._visibility.postpone(receipt_handle, delay_seconds)
+        except Exception:
+            # Not worth failing over: the message still comes back, after the queue's own visibility timeout.
+            self._logger.exception(
+                "retry delay not set; the queue's visibility timeout applies",
+                extra={"job_id": item.job_id, "job_type": item.job_type, "attempt": item.attempts},
+            )
 
     def _complete(self, claim: _Claim, outcome: JobOutcome) -> None:
         item, now = claim.item, self._clock()
         try:
             self._store.complete(item.job_id, claim_token=claim.token, outcome=outcome, now=now)
         except LeaseLostError:
-            self._log_stale(item)
+            self._logger.warning(
+                "stale completion dropped: another claim holds the job",
+                extra={"job_id": item.job_id, "job_type": item.job_type, "attempt": item.attempts},
+            )
+            self._record_refused_completion(item)
             return
         if isinstance(outcome, JobSucceeded):
             duration_ms = (now - claim.claimed_at) // timedelta(milliseconds=1)
@@ -143,16 +182,17 @@ class JobProcessor:
                 item, JobStatus.FAILED, error_code=outcome.error.code, error_message=outcome.error.message
             )
 
+    def _record_refused_completion(self, item: JobItem) -> None:
+        try:
+            self._store.record_refused_completion(item.job_id)
+        except Exception:
+            # Bookkeeping only: the message is acknowledged whether or not the trace was written.
+            self._logger.exception("refused completion not counted", extra={"job_id": item.job_id})
+
     def _log_transition(self, item: JobItem, status: JobStatus, **details: Any) -> None:
         self._logger.info(
             f"job {status}",
             extra={"job_id": item.job_id, "job_type": item.job_type, "status": status.value, **details},
-        )
-
-    def _log_stale(self, item: JobItem) -> None:
-        self._logger.warning(
-            "stale completion dropped: another claim holds the job",
-            extra={"job_id": item.job_id, "job_type": item.job_type, "attempt": item.attempts},
         )
 
 

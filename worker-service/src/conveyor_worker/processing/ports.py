@@ -24,3 +24,15 @@ class JobStore(Protocol):
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         """Ends the lease at `now` so a retry can claim again; raises LeaseLostError like `complete`."""
         ...
+
+    def record_refused_completion(self, job_id: str) -> None:
+        """Counts one more refused completion on the job; raises JobNotFoundError if there is no such job."""
+        ...
+
+
+class MessageVisibility(Protocol):
+    """The jobs queue's hold on a message being processed."""
+
+    def postpone(self, receipt_handle: str, delay_seconds: int) -> None:
+        """Makes the received message visible again in `delay_seconds`, not after the queue's timeout."""
+        ...

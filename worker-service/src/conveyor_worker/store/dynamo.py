@@ -1,4 +1,8 @@
-"""The jobs table in DynamoDB: claim, complete and release as single conditional UpdateItem calls."""
+"""The jobs table in DynamoDB: every state change is a single conditional UpdateItem call.
+
+DynamoJobStore is the worker's view (claim, complete, release); DynamoSweepStore the sweeper's (the sparse
+`sweep` index and the writes fenced on what it showed).
+"""
 
 import re
 from collections.abc import Mapping
@@ -8,13 +12,15 @@ from typing import TYPE_CHECKING
 from boto3.dynamodb.types import TypeDeserializer
 
 from conveyor_worker.clock import to_epoch_ms, to_timestamp
-from conveyor_worker.models.job_item import JobItem, JobStatus
+from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
 from conveyor_worker.models.job_outcome import JobOutcome, JobSucceeded
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
+from conveyor_worker.sweeping.errors import OverdueJobChangedError
+from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
 
 _CLAIM_UPDATE = (
     "SET #status = :in_progress, #attempts = #attempts + :one, #claim_token = :token,"
@@ -35,6 +41,13 @@ _FAIL_UPDATE = (
     "SET #status = :failed, #error = :error, #finished_at = :now, #updated_at = :now" + _LEAVE_PENDING
 )
 _RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #sweep_at = :now_ms, #updated_at = :now"
+_COUNT_REFUSED_COMPLETION = "ADD #refused_completions :one"
+_EXISTS = "attribute_exists(#job_id)"
+
+SWEEP_INDEX = "sweep"
+_OVERDUE = "#sweep_shard = :shard AND #sweep_at < :before_ms"
+_UNCHANGED_SINCE_READ = "#sweep_at = :seen_sweep_at AND #status = :seen_status"
+_RESEND_UPDATE = "SET #sweep_at = :now_ms, #sweeps = if_not_exists(#sweeps, :zero) + :one, #updated_at = :now"
 
 _deserializer = TypeDeserializer()
 
@@ -84,10 +97,7 @@ class DynamoJobStore:
             }
         else:
             update = _FAIL_UPDATE
-            written = {
-                ":failed": {"S": JobStatus.FAILED},
-                ":error": {"M": {"code": {"S": outcome.error.code}, "message": {"S": outcome.error.message}}},
-            }
+            written = _failed_values(outcome.error)
         self._fenced_update(job_id, claim_token, update, {**written, ":now": {"S": to_timestamp(now)}})
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
@@ -97,6 +107,20 @@ class DynamoJobStore:
             _RELEASE_UPDATE,
             {":now_ms": {"N": str(to_epoch_ms(now))}, ":now": {"S": to_timestamp(now)}},
         )
+
+    def record_refused_completion(self, job_id: str) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table_name,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression=_COUNT_REFUSED_COMPLETION,
+                # Without it, ADD would create an item holding nothing but the counter.
+                ConditionExpression=_EXISTS,
+                ExpressionAttributeNames=_names(_COUNT_REFUSED_COMPLETION, _EXISTS),
+                ExpressionAttributeValues={":one": {"N": "1"}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as missing:
+            raise JobNotFoundError(job_id) from missing
 
     def _fenced_update(
         self,
@@ -120,6 +144,103 @@ class DynamoJobStore:
             )
         except self._client.exceptions.ConditionalCheckFailedException as refused:
             raise LeaseLostError(job_id) from refused
+
+
+class DynamoSweepStore:
+    def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
+        self._client = client
+        self._table_name = table_name
+
+    def overdue_jobs(self, shard: int, *, before: datetime, limit: int) -> OverdueJobs:
+        query: QueryInputTypeDef = {
+            "TableName": self._table_name,
+            "IndexName": SWEEP_INDEX,
+            "KeyConditionExpression": _OVERDUE,
+            "ExpressionAttributeNames": _names(_OVERDUE),
+            "ExpressionAttributeValues": {
+                ":shard": {"N": str(shard)},
+                ":before_ms": {"N": str(to_epoch_ms(before))},
+            },
+        }
+        jobs: list[OverdueJob] = []
+        start_key: Mapping[str, AttributeValueTypeDef] | None = None
+        # A page can end short of its Limit (at 1 MB): pages are read until the limit or the index runs out.
+        while True:
+            page_query: QueryInputTypeDef = {**query, "Limit": limit - len(jobs)}
+            if start_key is not None:
+                page_query["ExclusiveStartKey"] = start_key
+            page = self._client.query(**page_query)
+            jobs += [_overdue_job(item) for item in page["Items"]]
+            start_key = page.get("LastEvaluatedKey")
+            if start_key is None:
+                return OverdueJobs(jobs, left_over=0)
+            if len(jobs) >= limit:
+                return OverdueJobs(jobs, left_over=self._count(query, start_key))
+
+    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime) -> None:
+        self._fenced_on_sweep(job, _FAIL_UPDATE, {**_failed_values(error), ":now": {"S": to_timestamp(now)}})
+
+    def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
+        self._fenced_on_sweep(
+            job,
+            _RESEND_UPDATE,
+            {
+                ":now_ms": {"N": str(to_epoch_ms(now))},
+                ":now": {"S": to_timestamp(now)},
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+            },
+        )
+
+    def _count(self, query: "QueryInputTypeDef", start_key: "Mapping[str, AttributeValueTypeDef]") -> int:
+        # COUNT pages return no items: reporting the backlog costs index reads, never the jobs' attributes.
+        count = 0
+        next_key: Mapping[str, AttributeValueTypeDef] | None = start_key
+        while next_key is not None:
+            count_page: QueryInputTypeDef = {**query, "Select": "COUNT", "ExclusiveStartKey": next_key}
+            page = self._client.query(**count_page)
+            count += page["Count"]
+            next_key = page.get("LastEvaluatedKey")
+        return count
+
+    def _fenced_on_sweep(
+        self, job: OverdueJob, update: str, values: "Mapping[str, AttributeValueTypeDef]"
+    ) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table_name,
+                Key={"job_id": {"S": job.job_id}},
+                UpdateExpression=update,
+                ConditionExpression=_UNCHANGED_SINCE_READ,
+                ExpressionAttributeNames=_names(update, _UNCHANGED_SINCE_READ),
+                ExpressionAttributeValues={
+                    **values,
+                    ":seen_sweep_at": {"N": str(job.sweep_at)},
+                    ":seen_status": {"S": job.status},
+                },
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as refused:
+            raise OverdueJobChangedError(job.job_id) from refused
+
+
+def _overdue_job(index_item: "Mapping[str, AttributeValueTypeDef]") -> OverdueJob:
+    plain = {name: _deserializer.deserialize(value) for name, value in index_item.items()}
+    return OverdueJob(
+        job_id=plain["job_id"],
+        job_type=plain["job_type"],
+        status=JobStatus(plain["status"]),
+        created_at=plain["created_at"],
+        attempts=int(plain["attempts"]),
+        sweeps=int(plain.get("sweeps", 0)),
+        sweep_at=int(plain["sweep_at"]),
+    )
+
+
+def _failed_values(error: JobError) -> "dict[str, AttributeValueTypeDef]":
+    return {
+        ":failed": {"S": JobStatus.FAILED},
+        ":error": {"M": {"code": {"S": error.code}, "message": {"S": error.message}}},
+    }
 
 
 def _names(*expressions: str) -> dict[str, str]:

@@ -1,0 +1,52 @@
+"""The scheduled sweeper: one sweep of the `sweep` index per invocation (docs/design.md, The sweeper)."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aws_lambda_powertools import Logger
+
+from conveyor_worker.clock import Clock, system_clock
+from conveyor_worker.queue.sqs import SqsJobsQueue
+from conveyor_worker.settings import SweeperSettings
+from conveyor_worker.store.dynamo import DynamoSweepStore
+from conveyor_worker.sweeping.sweeper import Sweeper
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sqs.client import SQSClient
+
+SweeperHandler = Callable[[dict[str, Any], Any], dict[str, int]]
+
+JOBS_PER_SHARD_PER_RUN = 100
+"""Bounds a run to 16 shards of 100 jobs (one UpdateItem and at most one SendMessage each), so that a large
+backlog is worked off over several runs instead of in one that outlasts the function's timeout."""
+
+
+def build_handler(
+    settings: SweeperSettings,
+    *,
+    dynamodb_client: "DynamoDBClient | None" = None,
+    sqs_client: "SQSClient | None" = None,
+    clock: Clock | None = None,
+) -> SweeperHandler:
+    """A Lambda handler for the sweeper's schedule; it ignores the event and returns the sweep's counts.
+
+    The clients default to boto3's, configured by the standard AWS environment variables.
+    """
+    sweeper = Sweeper(
+        store=DynamoSweepStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name),
+        queue=SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
+        clock=clock or system_clock,
+        grace=timedelta(seconds=settings.sweep_grace_seconds),
+        max_resends=settings.sweep_max_resends,
+        max_attempts=settings.max_receive_count,
+        jobs_per_shard=JOBS_PER_SHARD_PER_RUN,
+        logger=Logger(),
+    )
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+        return sweeper.sweep().as_dict()
+
+    return handler

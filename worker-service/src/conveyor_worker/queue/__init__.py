@@ -1,0 +1,1 @@
+"""The jobs queue in SQS, behind the domain's ports."""

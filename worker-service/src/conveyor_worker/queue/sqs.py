@@ -1,0 +1,22 @@
+"""The jobs queue in SQS: the worker postpones the retry of a received message, the sweeper re-sends."""
+
+from typing import TYPE_CHECKING
+
+from conveyor_worker.models.job_message import JobMessage
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+
+
+class SqsJobsQueue:
+    def __init__(self, client: "SQSClient", queue_url: str) -> None:
+        self._client = client
+        self._queue_url = queue_url
+
+    def postpone(self, receipt_handle: str, delay_seconds: int) -> None:
+        self._client.change_message_visibility(
+            QueueUrl=self._queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=delay_seconds
+        )
+
+    def send(self, message: JobMessage) -> None:
+        self._client.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())

@@ -1,0 +1,55 @@
+"""What the sweeper needs from the outside, and the overdue jobs it reads."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from conveyor_worker.models.job_item import JobError, JobStatus
+from conveyor_worker.models.job_message import JobMessage
+
+
+@dataclass(frozen=True)
+class OverdueJob:
+    """A pending job as the sparse `sweep` index shows it: only the attributes the index projects."""
+
+    job_id: str
+    job_type: str
+    status: JobStatus
+    created_at: str
+    attempts: int
+    sweeps: int
+    """Re-sends so far; 0 while the item has no `sweeps` attribute."""
+    sweep_at: int
+    """Epoch milliseconds. With `status` it fences the sweeper's write: a job that changed is left alone."""
+
+
+@dataclass(frozen=True)
+class OverdueJobs:
+    jobs: Sequence[OverdueJob]
+    """Oldest `sweep_at` first."""
+    left_over: int
+    """Overdue jobs of the shard beyond the limit, left for the next sweep."""
+
+
+class SweepStore(Protocol):
+    """The jobs table's `sweep` index and the sweeper's conditional writes (docs/design.md, The sweeper)."""
+
+    def overdue_jobs(self, shard: int, *, before: datetime, limit: int) -> OverdueJobs:
+        """At most `limit` pending jobs of index partition `shard` whose sweep_at is earlier than `before`."""
+        ...
+
+    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime) -> None:
+        """Ends the job FAILED and takes it out of the index; raises OverdueJobChangedError if it changed."""
+        ...
+
+    def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
+        """Restarts the job's grace period at `now` and counts one more re-send; raises OverdueJobChangedError
+        if it changed."""
+        ...
+
+
+class JobQueue(Protocol):
+    """The jobs queue the workers read."""
+
+    def send(self, message: JobMessage) -> None: ...

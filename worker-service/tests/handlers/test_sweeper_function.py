@@ -1,0 +1,55 @@
+"""The sweeper's Lambda entry point: settings from the environment and boto3 clients, built at import."""
+
+import importlib
+import sys
+
+import pytest
+from pydantic import ValidationError
+from testkit.dynamo import JobsTable
+from testkit.sqs import JobsQueue
+
+MODULE = "conveyor_worker.sweeper_function"
+ENVIRONMENT = (
+    "JOBS_TABLE_NAME",
+    "JOBS_QUEUE_URL",
+    "SWEEP_GRACE_SECONDS",
+    "SWEEP_MAX_RESENDS",
+    "MAX_RECEIVE_COUNT",
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, MODULE, raising=False)
+
+
+def test_the_lambda_handler_sweeps_with_settings_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, jobs_table: JobsTable, jobs_queue: JobsQueue
+) -> None:
+    monkeypatch.setenv("JOBS_TABLE_NAME", jobs_table.name)
+    monkeypatch.setenv("JOBS_QUEUE_URL", jobs_queue.url)
+    monkeypatch.setenv("SWEEP_GRACE_SECONDS", "300")
+    monkeypatch.setenv("SWEEP_MAX_RESENDS", "2")
+    monkeypatch.setenv("MAX_RECEIVE_COUNT", "3")
+
+    sweeper_function = importlib.import_module(MODULE)
+
+    assert sweeper_function.lambda_handler({"source": "aws.events"}, None) == {
+        "overdue": 0,
+        "resent": 0,
+        "failed": 0,
+        "skipped": 0,
+        "left_for_next_run": 0,
+    }
+
+
+@pytest.mark.parametrize("missing", ENVIRONMENT)
+def test_the_sweeper_function_refuses_to_start_without_its_settings(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    for variable in ENVIRONMENT:
+        monkeypatch.setenv(variable, "https://queue.example/1" if variable == "JOBS_QUEUE_URL" else "1")
+    monkeypatch.delenv(missing)
+
+    with pytest.raises(ValidationError, match=missing):
+        importlib.import_module(MODULE)

@@ -1,0 +1,119 @@
+"""The sweeper's Lambda handler end to end against DynamoDB and SQS in moto.
+
+Items and messages are read back through boto3 directly, never through the code under test.
+"""
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from testkit.clock import FakeClock
+from testkit.dynamo import JobsTable
+from testkit.events import sqs_event, sqs_record
+from testkit.faults import failing_calls
+from testkit.items import CREATED_AT, queued_item
+from testkit.sqs import JobsQueue
+
+from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.contract import check, load_contract
+from conveyor_worker.handlers.sqs import build_handler as build_worker_handler
+from conveyor_worker.handlers.sweeper import SweeperHandler, build_handler
+from conveyor_worker.settings import Settings, SweeperSettings
+
+
+def sweeper_for(
+    settings: SweeperSettings, table: JobsTable, queue: JobsQueue, clock: FakeClock
+) -> SweeperHandler:
+    return build_handler(settings, dynamodb_client=table.client, sqs_client=queue.client, clock=clock)
+
+
+def read(table: JobsTable, job_id: str) -> dict[str, Any]:
+    item = table.get(job_id)
+    assert item is not None
+    check(load_contract().job_item, "the stored item", item)
+    return item
+
+
+def pending(table: JobsTable, clock: FakeClock, **attributes: Any) -> str:
+    item = {**queued_item("text_transform", {"text": "hi"}), "sweep_at": to_epoch_ms(clock()), **attributes}
+    table.put(item)
+    return str(item["job_id"])
+
+
+def test_one_sweep_resends_the_lost_fails_the_hopeless_and_reports_its_counts(
+    sweeper_settings: SweeperSettings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    lost = pending(jobs_table, clock)
+    died_in_last_attempt = pending(
+        jobs_table,
+        clock,
+        status="IN_PROGRESS",
+        attempts=3,
+        claim_token="t",
+        lease_expires_at=to_epoch_ms(clock()),
+    )
+    resent_too_often = pending(jobs_table, clock, sweeps=2)
+    clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)
+    fresh = pending(jobs_table, clock)
+    finished = {**queued_item("text_transform", {"text": "hi"}), "status": "SUCCEEDED", "result": "{}"}
+    del finished["sweep_shard"], finished["sweep_at"]
+    jobs_table.put(finished)
+
+    summary = sweeper_for(sweeper_settings, jobs_table, jobs_queue, clock)({}, None)
+
+    assert summary == {"overdue": 3, "resent": 1, "failed": 2, "skipped": 0, "left_for_next_run": 0}
+    assert [json.loads(body) for body in jobs_queue.bodies()] == [
+        {"contract_version": "1", "job_id": lost, "job_type": "text_transform", "submitted_at": CREATED_AT}
+    ]
+    assert (read(jobs_table, lost)["sweeps"], read(jobs_table, lost)["sweep_at"]) == (1, to_epoch_ms(clock()))
+    assert read(jobs_table, died_in_last_attempt)["error"]["code"] == "RETRIES_EXHAUSTED"
+    assert read(jobs_table, resent_too_often)["error"]["code"] == "UNDELIVERABLE"
+    for failed in (died_in_last_attempt, resent_too_often):
+        item = read(jobs_table, failed)
+        assert (item["status"], item["finished_at"], "sweep_at" in item) == (
+            "FAILED",
+            to_timestamp(clock()),
+            False,
+        )
+    assert "sweeps" not in read(jobs_table, fresh)
+    assert read(jobs_table, finished["job_id"]) == finished
+
+
+def test_a_job_whose_message_was_lost_runs_once_the_sweeper_sends_it_again(
+    settings: Settings,
+    sweeper_settings: SweeperSettings,
+    jobs_table: JobsTable,
+    jobs_queue: JobsQueue,
+    clock: FakeClock,
+) -> None:
+    job_id = pending(jobs_table, clock)  # the API stored it, then died before sending its message
+    clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)
+    sweeper_for(sweeper_settings, jobs_table, jobs_queue, clock)({}, None)
+    (body,) = jobs_queue.bodies()
+
+    worker = build_worker_handler(
+        settings, dynamodb_client=jobs_table.client, sqs_client=jobs_queue.client, clock=clock
+    )
+    response = worker(sqs_event(sqs_record(body, message_id="resent")), None)
+
+    assert response == {"batchItemFailures": []}
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["sweeps"], "sweep_at" in item) == ("SUCCEEDED", 1, False)
+
+
+def test_a_queue_that_refuses_the_resend_fails_the_run_and_the_job_waits_for_the_next_one(
+    sweeper_settings: SweeperSettings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    job_id = pending(jobs_table, clock)
+    clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)
+    sweeper = sweeper_for(sweeper_settings, jobs_table, jobs_queue, clock)
+
+    with failing_calls(jobs_queue.client, "SendMessage"), pytest.raises(ClientError):
+        sweeper({}, None)
+
+    # The fenced write came first, so the grace period restarted; the next run after it sends the message.
+    assert read(jobs_table, job_id)["sweep_at"] == to_epoch_ms(clock())
+    clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)
+    assert sweeper({}, None)["resent"] == 1
+    assert len(jobs_queue.bodies()) == 1

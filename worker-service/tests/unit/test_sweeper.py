@@ -1,0 +1,300 @@
+"""The sweeper's domain against the in-memory store and queue (docs/design.md, The sweeper)."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from testkit.clock import FakeClock
+from testkit.fake_queue import FakeJobsQueue
+from testkit.fake_store import FakeJobStore
+from testkit.items import CREATED_AT, CREATED_AT_MS, job_id_in_shard, queued_item, without_pending
+from testkit.logs import CapturedLogs
+
+from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.models.job_item import JobError
+from conveyor_worker.models.job_message import JobMessage
+from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, SweepStore
+from conveyor_worker.sweeping.sweeper import Sweeper, SweepSummary
+
+GRACE = timedelta(minutes=5)
+MAX_RESENDS = 2
+MAX_ATTEMPTS = 3
+LEASE = timedelta(seconds=60)
+
+
+def sweeper_on(
+    store: SweepStore,
+    queue: FakeJobsQueue,
+    clock: FakeClock,
+    logs: CapturedLogs,
+    *,
+    jobs_per_shard: int = 100,
+) -> Sweeper:
+    return Sweeper(
+        store=store,
+        queue=queue,
+        clock=clock,
+        grace=GRACE,
+        max_resends=MAX_RESENDS,
+        max_attempts=MAX_ATTEMPTS,
+        jobs_per_shard=jobs_per_shard,
+        logger=logs.logger,
+    )
+
+
+@pytest.fixture
+def store() -> FakeJobStore:
+    return FakeJobStore()
+
+
+@pytest.fixture
+def queue() -> FakeJobsQueue:
+    return FakeJobsQueue()
+
+
+@pytest.fixture
+def sweeper(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> Sweeper:
+    return sweeper_on(store, queue, clock, captured_logs)
+
+
+def submitted(store: FakeJobStore, *, job_id: str | None = None, **attributes: Any) -> str:
+    item = {**queued_item("text_transform", {"text": "hi"}, job_id=job_id), **attributes}
+    store.put(item)
+    return str(item["job_id"])
+
+
+def abandoned_in_progress(store: FakeJobStore, clock: FakeClock, *, attempts: int) -> str:
+    """A job whose worker claimed it for attempt `attempts`, then died without a word."""
+    job_id = submitted(store, attempts=attempts - 1)
+    store.claim(job_id, claim_token="dead-worker", now=clock(), lease_expires_at=clock() + LEASE)
+    return job_id
+
+
+def at(epoch_ms: int) -> datetime:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC)
+
+
+def message_for(job_id: str) -> JobMessage:
+    return JobMessage(contract_version="1", job_id=job_id, job_type="text_transform", submitted_at=CREATED_AT)
+
+
+def item(store: FakeJobStore, job_id: str) -> dict[str, Any]:
+    found = store.get(job_id)
+    assert found is not None
+    return found
+
+
+def test_a_queued_job_past_its_grace_period_is_sent_again_exactly_once(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = submitted(store)
+    before = item(store, job_id)
+    clock.advance(seconds=GRACE.total_seconds() + 1)
+
+    first = sweeper.sweep()
+    second = sweeper.sweep()
+
+    assert queue.sent == [message_for(job_id)]
+    assert item(store, job_id) == {
+        **before,
+        "sweep_at": to_epoch_ms(clock()),
+        "sweeps": 1,
+        "updated_at": to_timestamp(clock()),
+    }
+    assert (first, second) == (SweepSummary(overdue=1, resent=1), SweepSummary())
+
+
+def test_a_pending_job_is_left_alone_until_its_grace_period_has_passed(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = submitted(store)
+    before = item(store, job_id)
+    clock.now = at(CREATED_AT_MS) + GRACE  # only a sweep_at strictly before now - grace is overdue
+
+    assert sweeper.sweep() == SweepSummary()
+    assert (item(store, job_id), queue.sent) == (before, [])
+
+    clock.advance(milliseconds=1)
+    assert sweeper.sweep() == SweepSummary(overdue=1, resent=1)
+
+
+def test_a_job_whose_worker_died_in_its_last_attempt_fails_retries_exhausted_and_leaves_the_index(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
+    held = item(store, job_id)
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
+
+    summary = sweeper.sweep()
+
+    assert summary == SweepSummary(overdue=1, failed=1)
+    assert item(store, job_id) == {
+        **without_pending(held),
+        "status": "FAILED",
+        "error": {
+            "code": "RETRIES_EXHAUSTED",
+            "message": "the worker stopped during its last attempt (3 of 3) and recorded no outcome",
+        },
+        "finished_at": to_timestamp(clock()),
+        "updated_at": to_timestamp(clock()),
+    }
+    assert queue.sent == []
+    clock.advance(days=1)
+    assert sweeper.sweep() == SweepSummary()
+
+
+def test_a_job_whose_worker_died_with_attempts_left_is_sent_again(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS - 1)
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
+
+    assert sweeper.sweep() == SweepSummary(overdue=1, resent=1)
+    assert queue.sent == [message_for(job_id)]
+    assert (item(store, job_id)["status"], item(store, job_id)["sweeps"]) == ("IN_PROGRESS", 1)
+
+
+def test_a_job_resent_as_often_as_allowed_fails_undeliverable(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = submitted(store)
+    summaries = []
+    for _ in range(MAX_RESENDS + 1):
+        clock.advance(seconds=GRACE.total_seconds() + 1)
+        summaries.append(sweeper.sweep())
+
+    assert summaries == [SweepSummary(overdue=1, resent=1)] * MAX_RESENDS + [
+        SweepSummary(overdue=1, failed=1)
+    ]
+    assert queue.sent == [message_for(job_id)] * MAX_RESENDS
+    finished = item(store, job_id)
+    assert (finished["status"], finished["sweeps"], finished["error"]) == (
+        "FAILED",
+        MAX_RESENDS,
+        {"code": "UNDELIVERABLE", "message": "the job stayed pending although its message was sent 3 times"},
+    )
+    assert "sweep_at" not in finished
+
+
+class InterleavedStore:
+    """Runs `meanwhile` once, right after the first read that found overdue jobs and before any write."""
+
+    def __init__(self, store: FakeJobStore, meanwhile: Callable[[], object]) -> None:
+        self._store = store
+        self._meanwhile: Callable[[], object] | None = meanwhile
+
+    def overdue_jobs(self, shard: int, *, before: datetime, limit: int) -> OverdueJobs:
+        found = self._store.overdue_jobs(shard, before=before, limit=limit)
+        if found.jobs and self._meanwhile is not None:
+            meanwhile, self._meanwhile = self._meanwhile, None
+            meanwhile()
+        return found
+
+    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime) -> None:
+        self._store.fail_overdue(job, error=error, now=now)
+
+    def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
+        self._store.mark_resent(job, now=now)
+
+
+@pytest.mark.parametrize("attempts", [1, MAX_ATTEMPTS], ids=["to-resend", "to-fail"])
+def test_of_two_sweepers_racing_on_one_job_only_one_acts(
+    store: FakeJobStore,
+    queue: FakeJobsQueue,
+    clock: FakeClock,
+    captured_logs: CapturedLogs,
+    sweeper: Sweeper,
+    attempts: int,
+) -> None:
+    job_id = abandoned_in_progress(store, clock, attempts=attempts)
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
+    other_summaries: list[SweepSummary] = []
+    slower = sweeper_on(
+        InterleavedStore(store, lambda: other_summaries.append(sweeper.sweep())), queue, clock, captured_logs
+    )
+
+    slower_summary = slower.sweep()
+
+    assert other_summaries[0].overdue == 1
+    assert other_summaries[0].resent + other_summaries[0].failed == 1
+    assert slower_summary == SweepSummary(overdue=1, skipped=1)
+    assert len(queue.sent) == other_summaries[0].resent
+    assert item(store, job_id).get("sweeps", 0) == other_summaries[0].resent
+
+
+def test_a_job_a_worker_claims_while_the_sweeper_looks_is_left_to_the_worker(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    job_id = submitted(store)
+    clock.advance(seconds=GRACE.total_seconds() + 1)
+
+    def worker_claims() -> None:
+        store.claim(job_id, claim_token="worker", now=clock(), lease_expires_at=clock() + LEASE)
+
+    summary = sweeper_on(InterleavedStore(store, worker_claims), queue, clock, captured_logs).sweep()
+
+    assert summary == SweepSummary(overdue=1, skipped=1)
+    assert (queue.sent, item(store, job_id)["claim_token"]) == ([], "worker")
+
+
+def test_each_run_works_off_at_most_the_bound_per_shard_and_says_how_many_are_left(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    backlog = {submitted(store, job_id=job_id_in_shard(3)) for _ in range(5)}
+    other_shard = submitted(store, job_id=job_id_in_shard(11))
+    sweeper = sweeper_on(store, queue, clock, captured_logs, jobs_per_shard=2)
+    clock.advance(seconds=GRACE.total_seconds() + 1)
+
+    runs = [sweeper.sweep() for _ in range(3)]
+
+    assert runs == [
+        SweepSummary(overdue=3, resent=3, left_for_next_run=3),
+        SweepSummary(overdue=2, resent=2, left_for_next_run=1),
+        SweepSummary(overdue=1, resent=1),
+    ]
+    assert sorted(message.job_id for message in queue.sent) == sorted([*backlog, other_shard])
+
+
+def test_a_job_whose_message_would_break_the_contract_is_left_pending_and_not_sent(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs, sweeper: Sweeper
+) -> None:
+    # A job type this sweeper's contract does not know yet: a newer API may have accepted it.
+    job_id = submitted(store, job_type="image_resize")
+    before = item(store, job_id)
+    clock.advance(seconds=GRACE.total_seconds() + 1)
+
+    assert sweeper.sweep() == SweepSummary(overdue=1, skipped=1)
+    assert (item(store, job_id), queue.sent) == (before, [])
+    assert [line["job_id"] for line in captured_logs.lines() if "breaks the contract" in line["message"]] == [
+        job_id
+    ]
+
+
+def test_each_failure_is_logged_as_a_transition_and_each_resend_with_its_count(
+    store: FakeJobStore, clock: FakeClock, captured_logs: CapturedLogs, sweeper: Sweeper
+) -> None:
+    failed = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
+    resent = submitted(store, sweeps=1)
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
+
+    sweeper.sweep()
+
+    pick = ("job_id", "job_type", "status", "error_code")
+    assert [
+        {key: line[key] for key in pick if key in line} for line in captured_logs.transitions(failed)
+    ] == [
+        {
+            "job_id": failed,
+            "job_type": "text_transform",
+            "status": "FAILED",
+            "error_code": "RETRIES_EXHAUSTED",
+        }
+    ]
+    assert [
+        (line["job_id"], line["sweeps"], "status" in line)
+        for line in captured_logs.lines()
+        if line["message"] == "message re-sent by the sweeper"
+    ] == [(resent, 2, False)]
