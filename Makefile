@@ -11,11 +11,12 @@ export UV
 SERVICES := api-service worker-service
 VENV := .venv
 
-.PHONY: help install dev test lint typecheck test-services test-system lock clean
+.PHONY: help install browser dev test lint typecheck test-services test-system lock clean
 
 help:
-	@echo "make dev    install everything and run the whole system locally"
-	@echo "make test   install everything and run every test"
+	@echo "make dev      install everything and run the whole system locally"
+	@echo "make test     install everything and run every test"
+	@echo "make browser  install Chromium for the browser tests (apt, once; make test does it)"
 
 # uv comes from the package registry into a private venv, so a fresh machine needs only python3.
 $(UV):
@@ -27,6 +28,16 @@ install: $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --python $(VENV)/bin/python requirements-dev.lock
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e . -e api-service -e worker-service
+
+# tests/browser drive Debian's Chromium through Playwright (whose own browser download cannot work here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 dev: install
 	$(VENV)/bin/python -m conveyor_local
@@ -43,10 +54,10 @@ typecheck: install
 test-services: install
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s test; done
 
-test-system: install
+test-system: install browser
 	$(VENV)/bin/pytest
 
-test: lint typecheck test-services test-system
+test: browser lint typecheck test-services test-system
 
 # Re-resolve every lock file after a dependency change in any pyproject.toml.
 lock: $(UV)

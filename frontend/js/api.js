@@ -1,0 +1,136 @@
+// The two calls the page makes, and the polling that follows a job to its end.
+
+export const TERMINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED']);
+
+// Polling: the first read soon after the submission, then exponential backoff with jitter up to a cap.
+// A change of status starts the backoff again: a job that has just been claimed usually ends soon.
+export const POLL_FIRST_DELAY_MS = 250;
+export const POLL_FACTOR = 1.6;
+export const POLL_MAX_DELAY_MS = 8000;
+
+/** A failed call: `problem` holds the API's problem details, or ones the page made up for a network error. */
+export class ApiError extends Error {
+  constructor(problem, { status = null, network = false } = {}) {
+    super(problem.detail || problem.title);
+    this.problem = problem;
+    this.status = status;
+    this.network = network;
+  }
+}
+
+export class ApiClient {
+  constructor(baseUrl) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  jobsUrl() {
+    return `${this.baseUrl}/jobs`;
+  }
+
+  jobUrl(jobId) {
+    return `${this.baseUrl}/jobs/${encodeURIComponent(jobId)}`;
+  }
+
+  /** POST /jobs: the accepted job record (202), or an ApiError with the problem details. */
+  async submit(body) {
+    return this.#call(this.jobsUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** GET /jobs/{id}: the job record, or an ApiError. */
+  async get(jobId) {
+    return this.#call(this.jobUrl(jobId), { headers: { accept: 'application/json' }, cache: 'no-store' });
+  }
+
+  async #call(url, init) {
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch {
+      throw new ApiError(
+        {
+          title: 'The API did not answer',
+          detail: `No response from ${this.baseUrl}: it may be down, or the browser refused the call (CORS).`,
+        },
+        { network: true },
+      );
+    }
+    const text = await response.text();
+    let document = null;
+    try {
+      document = JSON.parse(text);
+    } catch {
+      // not JSON: an error page of a proxy, say; described below
+    }
+    if (response.ok && document && typeof document === 'object') return document;
+    if (document && typeof document === 'object' && typeof document.title === 'string') {
+      throw new ApiError(document, { status: response.status });
+    }
+    throw new ApiError(
+      { title: `HTTP ${response.status} ${response.statusText}`.trim(), status: response.status, detail: text.slice(0, 500) || 'No body.' },
+      { status: response.status },
+    );
+  }
+}
+
+/** The next polling delay: exponential backoff with "equal jitter" (half fixed, half random). */
+export function nextDelay(previousDelay, random = Math.random) {
+  const base = previousDelay === null ? POLL_FIRST_DELAY_MS : Math.min(previousDelay * POLL_FACTOR, POLL_MAX_DELAY_MS);
+  return { base, wait: base / 2 + random() * (base / 2) };
+}
+
+/**
+ * Follows jobs with GET /jobs/{id} until each reaches SUCCEEDED or FAILED. One loop per job, however
+ * many parts of the page watch it; `onRecord(record)` hears every read, `onProblem(jobId, error)` every
+ * failed one (the loop retries, except when the job does not exist).
+ */
+export class JobTracker {
+  constructor(api, { onRecord, onProblem }) {
+    this.api = api;
+    this.onRecord = onRecord;
+    this.onProblem = onProblem;
+    this.loops = new Map();
+  }
+
+  isTracking(jobId) {
+    return this.loops.has(jobId);
+  }
+
+  track(jobId, lastStatus = null) {
+    if (this.loops.has(jobId)) return;
+    const loop = { delay: null, status: lastStatus, timer: null };
+    this.loops.set(jobId, loop);
+    this.#schedule(jobId, loop);
+  }
+
+  #schedule(jobId, loop) {
+    const { base, wait } = nextDelay(loop.delay);
+    loop.delay = base;
+    loop.timer = window.setTimeout(() => this.#poll(jobId, loop), wait);
+  }
+
+  async #poll(jobId, loop) {
+    try {
+      const record = await this.api.get(jobId);
+      if (record.status !== loop.status) {
+        loop.status = record.status;
+        loop.delay = null;
+      }
+      this.onRecord(record);
+      if (TERMINAL_STATUSES.has(record.status)) {
+        this.loops.delete(jobId);
+        return;
+      }
+    } catch (error) {
+      this.onProblem(jobId, error);
+      if (error.status === 404 || error.status === 400) {
+        this.loops.delete(jobId);
+        return;
+      }
+    }
+    this.#schedule(jobId, loop);
+  }
+}

@@ -1,0 +1,149 @@
+"""The demo page as a person uses it: by labels, roles and the text on screen."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from playwright.sync_api import ConsoleMessage, Locator, Page, Request, expect
+
+from tests.support.local_stack import LocalStack
+
+JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+@dataclass
+class DemoPage:
+    page: Page
+    stack: LocalStack
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    expected_console_errors: list[re.Pattern[str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        self.page.on("request", lambda request: self.requests.append(request))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    # Navigation
+
+    def open(self, fragment: str = "") -> None:
+        self.page.goto(f"{self.stack.web_url}/{fragment}")
+        expect(self.visible_form).to_be_visible()
+
+    def reload(self) -> None:
+        self.page.reload()
+        expect(self.visible_form).to_be_visible()
+
+    # The submit panel
+
+    @property
+    def visible_form(self) -> Locator:
+        return self.page.locator("form.job-form:visible")
+
+    def form(self, job_type: str) -> Locator:
+        return self.page.get_by_role("form", name=f"{job_type} job")
+
+    def choose(self, job_type: str) -> Locator:
+        self.page.get_by_role("radio", name=job_type).check()
+        form = self.form(job_type)
+        expect(form).to_be_visible()
+        return form
+
+    def field(self, job_type: str, name: str) -> Locator:
+        return self.form(job_type).get_by_label(name, exact=False).first
+
+    def submit(self, job_type: str, **fields: str) -> None:
+        """Fills the fields given and presses Submit; see submit_job for a submission that is accepted."""
+        form = self.choose(job_type)
+        for name, value in fields.items():
+            self.field(job_type, name).fill(value)
+        form.get_by_role("button", name=f"Submit {job_type}").click()
+
+    def submit_job(self, job_type: str, **fields: str) -> str:
+        """Submits, waits until the job panel follows the new job, and returns its id."""
+        previous = self.job_panel.get_attribute("data-job-id")
+        self.submit(job_type, **fields)
+        if previous is None:
+            expect(self.job_panel).to_have_attribute("data-job-id", JOB_ID)
+        else:
+            expect(self.job_panel).not_to_have_attribute("data-job-id", previous)
+        job_id = self.job_id()
+        assert JOB_ID.match(job_id), job_id
+        return job_id
+
+    def set_browser_validation(self, *, on: bool) -> None:
+        self.page.get_by_label("Check the payload in the browser before sending").set_checked(on)
+
+    def problems(self, job_type: str) -> Locator:
+        return self.form(job_type).locator(".summary")
+
+    def problem_rows(self, job_type: str) -> list[tuple[str, str]]:
+        rows = self.problems(job_type).locator("tbody tr")
+        return [
+            (row.locator("td").nth(0).inner_text().strip(), row.locator("td").nth(1).inner_text().strip())
+            for row in rows.all()
+        ]
+
+    # The job panel
+
+    @property
+    def job_panel(self) -> Locator:
+        return self.page.locator("#job-body")
+
+    def job_id(self) -> str:
+        return self.page.get_by_label("Job id").input_value()
+
+    def wait_for_status(self, status: str) -> None:
+        """Until the job the panel follows has `status`."""
+        expect(self.job_panel).to_have_attribute("data-status", status)
+
+    def timeline_step(self, step: str) -> Locator:
+        return self.job_panel.locator(f".timeline [data-step={step}]")
+
+    def statistic(self, name: str) -> str:
+        return self.job_panel.locator(f"tr[data-statistic={name}] td").inner_text().strip()
+
+    def curl_commands(self) -> list[str]:
+        return [text.strip() for text in self.job_panel.locator("pre.command").all_inner_texts()]
+
+    # The history
+
+    @property
+    def history_rows(self) -> Locator:
+        return self.page.locator("#history-body .history-row")
+
+    def history_row(self, job_id: str) -> Locator:
+        return self.page.locator(f'#history-body .history-row[data-job-id="{job_id}"]')
+
+    # After each test
+
+    def expect_console_error(self, pattern: str) -> None:
+        """The browser logs every failed response (a 400 the test asked for, say) as a console error."""
+        self.expected_console_errors.append(re.compile(pattern))
+
+    def posts_to_jobs(self) -> list[Request]:
+        return [r for r in self.requests if r.method == "POST" and r.url == f"{self.stack.api_url}/jobs"]
+
+    def assert_nothing_went_wrong(self) -> None:
+        assert self.page_errors == [], f"the page raised: {self.page_errors}"
+        unexpected = [
+            text
+            for text in self.console_errors
+            if not any(pattern.search(text) for pattern in self.expected_console_errors)
+        ]
+        assert unexpected == [], f"the console shows errors: {unexpected}"
+        allowed = {_origin(self.stack.web_url), _origin(self.stack.api_url)}
+        elsewhere = sorted({r.url for r in self.requests if _origin(r.url) not in allowed})
+        assert elsewhere == [], f"the page loaded something from another origin: {elsewhere}"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -1,0 +1,98 @@
+"""The whole local stack as `make dev` runs it (`python -m conveyor_local`), on free ports, for a suite.
+
+`make dev` first installs, then runs this module; a suite that runs inside `make test` is installed already,
+so it starts the module with its own interpreter and skips the install.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from tests.support.contract import REPO_ROOT
+from tests.support.waiting import wait_for
+
+READY_LINE = "Conveyor is ready"
+PORT_VARIABLES = ("CONVEYOR_AWS_PORT", "CONVEYOR_API_PORT", "CONVEYOR_WEB_PORT")
+START_TIMEOUT_SECONDS = 120
+STOP_TIMEOUT_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LocalStack:
+    process: subprocess.Popen[str]
+    ports: dict[str, int]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['CONVEYOR_API_PORT']}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['CONVEYOR_WEB_PORT']}"
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def assert_running(self) -> None:
+        assert self.process.poll() is None, f"the local stack stopped:\n{self.output[-5000:]}"
+
+    def stop(self) -> None:
+        """Ctrl-C, as a user stops it; killed if it does not stop in time."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            self.process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@contextmanager
+def running_local_stack() -> Iterator[LocalStack]:
+    ports = {name: free_port() for name in PORT_VARIABLES}
+    environment = {**os.environ, **{name: str(port) for name, port in ports.items()}, "PYTHONUNBUFFERED": "1"}
+    for inherited in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        environment.pop(inherited, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conveyor_local"],
+        cwd=REPO_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    stack = LocalStack(process, ports)
+    threading.Thread(target=stack.pump, daemon=True).start()
+    try:
+        wait_for(
+            lambda: READY_LINE in stack.output or process.poll() is not None,
+            timeout=START_TIMEOUT_SECONDS,
+            what="the local stack to say it is ready",
+        )
+        assert READY_LINE in stack.output, f"the local stack exited early:\n{stack.output}"
+        yield stack
+    finally:
+        stack.stop()
