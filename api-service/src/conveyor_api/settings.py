@@ -16,6 +16,9 @@ class Settings(BaseModel):
 
     jobs_table_name: str = Field(min_length=1)
     jobs_queue_url: str = Field(min_length=1)
+    idempotency_table_name: str = Field(
+        min_length=1, description="Where Powertools' idempotency utility keeps each Idempotency-Key."
+    )
     cors_allow_origin: str = Field(min_length=1, description="The demo page's origin, or `*`.")
 
     @classmethod

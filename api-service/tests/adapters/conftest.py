@@ -12,12 +12,13 @@ from mypy_boto3_sqs import SQSClient
 
 @dataclass(frozen=True)
 class Aws:
-    """An in-process moto account holding one jobs table and one jobs queue, with random names."""
+    """An in-process moto account: a jobs table, an idempotency table and a jobs queue, with random names."""
 
     dynamodb: DynamoDBClient
     sqs: SQSClient
     table_name: str
     queue_url: str
+    idempotency_table_name: str
 
 
 @pytest.fixture
@@ -33,7 +34,14 @@ def aws() -> Iterator[Aws]:
             BillingMode="PAY_PER_REQUEST",
         )
         queue_url = sqs.create_queue(QueueName=f"jobs-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-        yield Aws(dynamodb, sqs, table_name, queue_url)
+        idempotency_table_name = f"idempotency-{uuid.uuid4().hex[:8]}"
+        dynamodb.create_table(
+            TableName=idempotency_table_name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield Aws(dynamodb, sqs, table_name, queue_url, idempotency_table_name)
 
 
 def queued_messages(aws: Aws) -> list[str]:
@@ -44,3 +52,7 @@ def queued_messages(aws: Aws) -> list[str]:
 
 def stored_items(aws: Aws) -> list[dict[str, AttributeValueTypeDef]]:
     return aws.dynamodb.scan(TableName=aws.table_name, ConsistentRead=True)["Items"]
+
+
+def idempotency_items(aws: Aws) -> list[dict[str, AttributeValueTypeDef]]:
+    return aws.dynamodb.scan(TableName=aws.idempotency_table_name, ConsistentRead=True)["Items"]

@@ -1,14 +1,16 @@
 """build_handler against moto: the real adapters behind the routes, and how many AWS calls each costs."""
 
 import json
+import time
 from typing import Any
 
 import pytest
 
 from conveyor_api.handlers.http import Handler, build_handler
 from conveyor_api.settings import Settings
-from tests.adapters.conftest import Aws, queued_messages, stored_items
+from tests.adapters.conftest import Aws, idempotency_items, queued_messages, stored_items
 from tests.support.events import DEMO_ORIGIN, get_job, post_job_request
+from tests.support.lambda_context import LambdaContext
 from tests.support.problems import assert_problem
 
 TEXT_REQUEST = {"job_type": "text_transform", "payload": {"text": "Hello, Conveyor!"}}
@@ -31,12 +33,25 @@ def calls(aws: Aws) -> AwsCalls:
     return AwsCalls(aws)
 
 
+def _settings(aws: Aws, **changes: str) -> Settings:
+    settings = Settings(
+        jobs_table_name=aws.table_name,
+        jobs_queue_url=aws.queue_url,
+        idempotency_table_name=aws.idempotency_table_name,
+        cors_allow_origin=DEMO_ORIGIN,
+    )
+    return settings.model_copy(update=changes)
+
+
+def _keyed(key: str) -> dict[str, Any]:
+    event = post_job_request(TEXT_REQUEST)
+    event["headers"]["idempotency-key"] = key
+    return event
+
+
 @pytest.fixture
 def handler(aws: Aws) -> Handler:
-    settings = Settings(
-        jobs_table_name=aws.table_name, jobs_queue_url=aws.queue_url, cors_allow_origin=DEMO_ORIGIN
-    )
-    return build_handler(settings, dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
+    return build_handler(_settings(aws), dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
 
 
 def test_submitted_job_is_stored_enqueued_and_readable(aws: Aws, handler: Handler) -> None:
@@ -66,6 +81,39 @@ def test_submit_costs_exactly_one_write_and_one_send(handler: Handler, calls: Aw
     assert calls.names == ["PutItem", "SendMessage"]
 
 
+def test_first_keyed_submit_adds_a_conditional_put_and_an_update_of_the_key(
+    handler: Handler, calls: AwsCalls
+) -> None:
+    handler(_keyed("order-1"), LambdaContext())
+
+    assert calls.names == ["PutItem", "PutItem", "UpdateItem", "SendMessage"]
+
+
+def test_replayed_keyed_submit_costs_one_refused_put_and_answers_the_same(
+    aws: Aws, handler: Handler, calls: AwsCalls
+) -> None:
+    first = handler(_keyed("order-1"), LambdaContext())
+    calls.names.clear()
+
+    replay = handler(_keyed("order-1"), LambdaContext())
+
+    assert calls.names == ["PutItem"]
+    assert (replay["statusCode"], replay["body"]) == (202, first["body"])
+    assert replay["headers"]["Location"] == first["headers"]["Location"]
+    assert len(stored_items(aws)) == 1
+    assert len(queued_messages(aws)) == 1
+
+
+def test_a_keys_first_use_would_free_it_when_its_invocation_times_out(aws: Aws, handler: Handler) -> None:
+    # A first use that dies (a timeout, a crash) cannot clean up: the key must not stay in progress for a day.
+    started_ms = time.time() * 1000
+
+    handler(_keyed("order-1"), LambdaContext(remaining_time_in_millis=7000))
+
+    [key_item] = idempotency_items(aws)
+    assert started_ms + 7000 <= int(key_item["in_progress_expiration"]["N"]) <= time.time() * 1000 + 7000
+
+
 def test_status_costs_exactly_one_read(handler: Handler, calls: AwsCalls) -> None:
     handler(get_job("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"), None)
 
@@ -82,7 +130,7 @@ def test_rejected_request_costs_no_aws_call(aws: Aws, handler: Handler, calls: A
 
 
 def test_missing_table_answers_503_and_enqueues_nothing(aws: Aws) -> None:
-    settings = Settings(jobs_table_name="no-such-table", jobs_queue_url=aws.queue_url, cors_allow_origin="*")
+    settings = _settings(aws, jobs_table_name="no-such-table")
     handler = build_handler(settings, dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
 
     assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -90,9 +138,7 @@ def test_missing_table_answers_503_and_enqueues_nothing(aws: Aws) -> None:
 
 
 def test_clients_default_to_boto3_clients_from_the_environment(aws: Aws) -> None:
-    settings = Settings(jobs_table_name=aws.table_name, jobs_queue_url=aws.queue_url, cors_allow_origin="*")
-
-    response = build_handler(settings)(post_job_request(TEXT_REQUEST), None)
+    response = build_handler(_settings(aws))(post_job_request(TEXT_REQUEST), None)
 
     assert response["statusCode"] == 202
     assert len(stored_items(aws)) == 1

@@ -1,9 +1,17 @@
-"""In-memory stand-ins for the store and the queue; tests/adapters proves the store acts as DynamoDB's."""
+"""In-memory stand-ins for the store, the queue and the ledger; tests/adapters proves they act as AWS's do."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from pydantic import JsonValue
 
-from conveyor_api.jobs.errors import JobAlreadyExistsError
-from conveyor_api.models import JobItem, JobMessage
+from conveyor_api.jobs.errors import (
+    IdempotencyKeyInProgressError,
+    IdempotencyKeyReusedError,
+    JobAlreadyExistsError,
+)
+from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 
 
 class InMemoryJobStore:
@@ -38,3 +46,44 @@ class RecordingJobPublisher:
         if self.fail_with is not None:
             raise self.fail_with
         self.messages.append(message)
+
+
+@dataclass
+class KeyUse:
+    request: str
+    """The request the key was first used with, as JSON text with sorted members, as Powertools hashes it."""
+    job: JobRecord | None
+    """None while that first use is still running."""
+
+
+class InMemorySubmissionLedger:
+    def __init__(self, *, fail_with: Exception | None = None) -> None:
+        self.uses: dict[str, KeyUse] = {}
+        self.fail_with = fail_with
+
+    def job_for(self, key: str, request: JobRequest, store_job: Callable[[], JobRecord]) -> JobRecord:
+        if self.fail_with is not None:
+            raise self.fail_with
+        use = self.uses.get(key)
+        if use is None:
+            self.hold_in_progress(key, request)
+            try:
+                job = store_job()
+            except Exception:
+                del self.uses[key]
+                raise
+            self.uses[key] = KeyUse(_canonical(request), job)
+            return job
+        if use.request != _canonical(request):
+            raise IdempotencyKeyReusedError()
+        if use.job is None:
+            raise IdempotencyKeyInProgressError()
+        return use.job
+
+    def hold_in_progress(self, key: str, request: JobRequest) -> None:
+        """As if a first use of `key` with `request` had started and not finished yet."""
+        self.uses[key] = KeyUse(_canonical(request), None)
+
+
+def _canonical(request: JobRequest) -> str:
+    return json.dumps(request.model_dump(mode="json"), sort_keys=True)

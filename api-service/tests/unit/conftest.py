@@ -3,7 +3,7 @@ import pytest
 from conveyor_api.handlers.http import Handler, handler_for
 from conveyor_api.settings import Settings
 from tests.support.events import DEMO_ORIGIN
-from tests.support.fakes import InMemoryJobStore, RecordingJobPublisher
+from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
 
 
 @pytest.fixture
@@ -11,6 +11,7 @@ def settings() -> Settings:
     return Settings(
         jobs_table_name="jobs-unit",
         jobs_queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/jobs-unit",
+        idempotency_table_name="idempotency-unit",
         cors_allow_origin=DEMO_ORIGIN,
     )
 
@@ -26,5 +27,15 @@ def publisher() -> RecordingJobPublisher:
 
 
 @pytest.fixture
-def handler(settings: Settings, store: InMemoryJobStore, publisher: RecordingJobPublisher) -> Handler:
-    return handler_for(settings, store=store, publisher=publisher)
+def ledger() -> InMemorySubmissionLedger:
+    return InMemorySubmissionLedger()
+
+
+@pytest.fixture
+def handler(
+    settings: Settings,
+    store: InMemoryJobStore,
+    publisher: RecordingJobPublisher,
+    ledger: InMemorySubmissionLedger,
+) -> Handler:
+    return handler_for(settings, store=store, publisher=publisher, ledger=ledger)

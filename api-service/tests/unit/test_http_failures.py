@@ -9,7 +9,7 @@ from conveyor_api.handlers.http import handler_for
 from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsError
 from conveyor_api.settings import Settings
 from tests.support.events import get_job, post_job_request
-from tests.support.fakes import InMemoryJobStore, RecordingJobPublisher
+from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
 from tests.support.problems import assert_problem
 
 TEXT_REQUEST = {"job_type": "text_transform", "payload": {"text": "hi"}}
@@ -22,7 +22,10 @@ LogLines = Callable[[], list[dict[str, Any]]]
 def test_store_unavailable_on_submit_is_503_and_nothing_is_enqueued(settings: Settings) -> None:
     publisher = RecordingJobPublisher()
     handler = handler_for(
-        settings, store=InMemoryJobStore(fail_with=BackendUnavailableError(SECRET)), publisher=publisher
+        settings,
+        store=InMemoryJobStore(fail_with=BackendUnavailableError(SECRET)),
+        publisher=publisher,
+        ledger=InMemorySubmissionLedger(),
     )
 
     problem = assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -36,6 +39,7 @@ def test_queue_unavailable_on_submit_is_503(settings: Settings) -> None:
         settings,
         store=InMemoryJobStore(),
         publisher=RecordingJobPublisher(fail_with=BackendUnavailableError(SECRET)),
+        ledger=InMemorySubmissionLedger(),
     )
 
     assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -43,7 +47,9 @@ def test_queue_unavailable_on_submit_is_503(settings: Settings) -> None:
 
 def test_store_unavailable_on_status_is_503(settings: Settings) -> None:
     store = InMemoryJobStore(fail_with=BackendUnavailableError(SECRET))
-    handler = handler_for(settings, store=store, publisher=RecordingJobPublisher())
+    handler = handler_for(
+        settings, store=store, publisher=RecordingJobPublisher(), ledger=InMemorySubmissionLedger()
+    )
 
     assert_problem(handler(get_job(JOB_ID), None), 503, "service-unavailable")
 
@@ -59,7 +65,12 @@ def test_unexpected_error_is_a_generic_500_logged_with_its_stack_trace(
     settings: Settings, log_lines: LogLines, error: Exception
 ) -> None:
     publisher = RecordingJobPublisher()
-    handler = handler_for(settings, store=InMemoryJobStore(fail_with=error), publisher=publisher)
+    handler = handler_for(
+        settings,
+        store=InMemoryJobStore(fail_with=error),
+        publisher=publisher,
+        ledger=InMemorySubmissionLedger(),
+    )
 
     response = handler(post_job_request(TEXT_REQUEST), None)
 
@@ -76,7 +87,9 @@ def test_unexpected_error_is_a_generic_500_logged_with_its_stack_trace(
 
 def test_unexpected_error_on_status_is_a_generic_500(settings: Settings) -> None:
     store = InMemoryJobStore(fail_with=RuntimeError(SECRET))
-    handler = handler_for(settings, store=store, publisher=RecordingJobPublisher())
+    handler = handler_for(
+        settings, store=store, publisher=RecordingJobPublisher(), ledger=InMemorySubmissionLedger()
+    )
 
     response = handler(get_job(JOB_ID), None)
 

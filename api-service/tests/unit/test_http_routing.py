@@ -7,14 +7,17 @@ import pytest
 from conveyor_api.handlers.http import Handler, handler_for
 from conveyor_api.settings import Settings
 from tests.support.events import DEMO_ORIGIN, load_event, request
-from tests.support.fakes import InMemoryJobStore, RecordingJobPublisher
+from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
 from tests.support.problems import assert_problem
 
 
 def test_health_is_ok_without_touching_the_store_or_queue(settings: Settings) -> None:
     broken = RuntimeError("the backends were asked")
     handler = handler_for(
-        settings, store=InMemoryJobStore(fail_with=broken), publisher=RecordingJobPublisher(fail_with=broken)
+        settings,
+        store=InMemoryJobStore(fail_with=broken),
+        publisher=RecordingJobPublisher(fail_with=broken),
+        ledger=InMemorySubmissionLedger(fail_with=broken),
     )
 
     response = handler(load_event("get_health"), None)
@@ -70,7 +73,8 @@ def test_cors_preflight_from_the_demo_origin_is_answered(handler: Handler) -> No
     assert headers["Access-Control-Allow-Origin"] == DEMO_ORIGIN
     assert "POST" in headers["Access-Control-Allow-Methods"].split(",")
     assert "Content-Type" in headers["Access-Control-Allow-Headers"].split(",")
-    assert headers["Access-Control-Expose-Headers"] == "Location"
+    assert "Idempotency-Key" in headers["Access-Control-Allow-Headers"].split(",")
+    assert headers["Access-Control-Expose-Headers"] == "Location,Retry-After"
 
 
 def test_problems_carry_cors_headers_for_the_demo_origin(handler: Handler) -> None:

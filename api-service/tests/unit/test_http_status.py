@@ -9,7 +9,7 @@ from conveyor_api.handlers.http import Handler, handler_for
 from conveyor_api.models import JobItem
 from conveyor_api.settings import Settings
 from tests.support.events import get_job
-from tests.support.fakes import InMemoryJobStore, RecordingJobPublisher
+from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
 from tests.support.problems import assert_problem
 
 JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
@@ -134,7 +134,9 @@ def test_unknown_job_id_is_job_not_found(handler: Handler) -> None:
 def test_malformed_job_id_is_invalid_job_id_and_is_not_looked_up(job_id: str, settings: Settings) -> None:
     # A store that fails on any read proves the id was refused before the store was asked.
     store = InMemoryJobStore(fail_with=RuntimeError("the store was asked"))
-    handler = handler_for(settings, store=store, publisher=RecordingJobPublisher())
+    handler = handler_for(
+        settings, store=store, publisher=RecordingJobPublisher(), ledger=InMemorySubmissionLedger()
+    )
 
     problem = assert_problem(handler(get_job(job_id), None), 400, "invalid-job-id")
 

@@ -3,21 +3,13 @@
 import importlib
 import json
 import sys
-from dataclasses import dataclass
 from types import ModuleType
 
 import pytest
 
 from conveyor_api.settings import MissingSettingsError
 from tests.support.events import load_event
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    function_name: str = "conveyor-api"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:conveyor-api"
-    aws_request_id: str = "6f0e0a3c-0000-4000-8000-000000000000"
+from tests.support.lambda_context import LambdaContext
 
 
 def _fresh_import() -> ModuleType:
@@ -30,6 +22,7 @@ def test_lambda_handler_serves_requests_with_settings_from_the_environment(
 ) -> None:
     monkeypatch.setenv("JOBS_TABLE_NAME", "jobs")
     monkeypatch.setenv("JOBS_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs")
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "idempotency")
     monkeypatch.setenv("CORS_ALLOW_ORIGIN", "*")
 
     response = _fresh_import().lambda_handler(load_event("get_health"), LambdaContext())
@@ -39,7 +32,7 @@ def test_lambda_handler_serves_requests_with_settings_from_the_environment(
 
 
 def test_lambda_init_fails_loudly_without_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("JOBS_TABLE_NAME", "JOBS_QUEUE_URL", "CORS_ALLOW_ORIGIN"):
+    for name in ("JOBS_TABLE_NAME", "JOBS_QUEUE_URL", "IDEMPOTENCY_TABLE_NAME", "CORS_ALLOW_ORIGIN"):
         monkeypatch.delenv(name, raising=False)
 
     with pytest.raises(MissingSettingsError):

@@ -7,6 +7,7 @@ from conveyor_api.settings import MissingSettingsError, Settings
 ENVIRONMENT = {
     "JOBS_TABLE_NAME": "jobs",
     "JOBS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
+    "IDEMPOTENCY_TABLE_NAME": "idempotency",
     "CORS_ALLOW_ORIGIN": "https://demo.conveyor.example",
     "UNRELATED": "ignored",
 }
@@ -16,6 +17,7 @@ def test_settings_are_read_from_their_environment_variables() -> None:
     assert Settings.from_env(ENVIRONMENT) == Settings(
         jobs_table_name="jobs",
         jobs_queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
+        idempotency_table_name="idempotency",
         cors_allow_origin="https://demo.conveyor.example",
     )
 
@@ -23,5 +25,7 @@ def test_settings_are_read_from_their_environment_variables() -> None:
 def test_missing_and_empty_variables_are_named_in_the_error() -> None:
     environment = {"JOBS_QUEUE_URL": ENVIRONMENT["JOBS_QUEUE_URL"], "CORS_ALLOW_ORIGIN": ""}
 
-    with pytest.raises(MissingSettingsError, match="CORS_ALLOW_ORIGIN, JOBS_TABLE_NAME"):
+    with pytest.raises(
+        MissingSettingsError, match="CORS_ALLOW_ORIGIN, IDEMPOTENCY_TABLE_NAME, JOBS_TABLE_NAME"
+    ):
         Settings.from_env(environment)

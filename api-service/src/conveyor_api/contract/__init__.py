@@ -32,9 +32,19 @@ def _registry() -> Registry[Any]:
     return Registry().with_resources((schema["$id"], Resource.from_contents(schema)) for schema in schemas)
 
 
+def schema_id(name: str) -> str:
+    """The `$id` of the schema `name`, against which its relative `$ref`s resolve."""
+    return f"{_BASE_ID}{name}.schema.json"
+
+
+def schema_name(schema_id: str) -> str:
+    """The name of the schema whose `$id` is `schema_id`: `schema_name(schema_id(name)) == name`."""
+    return schema_id.removeprefix(_BASE_ID).removesuffix(".schema.json")
+
+
 def schema(name: str) -> dict[str, Any]:
     """The schema `v1/<name>.schema.json`, e.g. `job-request` or `job-types/text_transform/input`."""
-    contents: dict[str, Any] = _registry().contents(f"{_BASE_ID}{name}.schema.json")
+    contents: dict[str, Any] = _registry().contents(schema_id(name))
     return contents
 
 

@@ -11,12 +11,16 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from conveyor_api.http.errors import MethodNotAllowedError, RouteNotFoundError
+from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER, read_idempotency_key
 from conveyor_api.http.json_body import read_json_body
+from conveyor_api.http.openapi import GET_HEALTH, GET_JOB, SUBMIT_JOB, Operation
 from conveyor_api.http.problems import register_problem_responses
 from conveyor_api.http.routing import MethodTable
+from conveyor_api.idempotency.dynamo import DynamoSubmissionLedger
 from conveyor_api.jobs.request_validation import validate_job_request
 from conveyor_api.jobs.status import JobReader, get_job_record
 from conveyor_api.jobs.submit import JobPublisher, JobWriter, submit_job
+from conveyor_api.jobs.submit_once import SubmissionLedger, submit_job_once
 from conveyor_api.models import JobRecord
 from conveyor_api.queue.sqs import SqsJobPublisher
 from conveyor_api.settings import Settings
@@ -42,42 +46,63 @@ def build_handler(
     dynamodb_client: DynamoDBClient | None = None,
     sqs_client: SQSClient | None = None,
 ) -> Handler:
-    """A Lambda handler for API Gateway HTTP API events, serving the table and queue `settings` name."""
-    return handler_for(
+    """A Lambda handler for API Gateway HTTP API events, serving the tables and queue `settings` name."""
+    dynamodb = dynamodb_client or boto3.client("dynamodb")
+    ledger = DynamoSubmissionLedger(dynamodb, settings.idempotency_table_name)
+    handler = handler_for(
         settings,
-        store=DynamoJobStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name),
+        store=DynamoJobStore(dynamodb, settings.jobs_table_name),
         publisher=SqsJobPublisher(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
+        ledger=ledger,
     )
 
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        ledger.register_lambda_context(context)
+        return handler(event, context)
 
-def handler_for(settings: Settings, *, store: JobStore, publisher: JobPublisher) -> Handler:
-    """The same handler over any store and publisher, such as the in-memory fakes of the unit tests."""
+    return handle
+
+
+def handler_for(
+    settings: Settings, *, store: JobStore, publisher: JobPublisher, ledger: SubmissionLedger
+) -> Handler:
+    """The same handler over any store, publisher and ledger, such as the unit tests' in-memory fakes."""
     app = APIGatewayHttpResolver(
-        cors=CORSConfig(allow_origin=settings.cors_allow_origin, expose_headers=["Location"])
+        cors=CORSConfig(
+            allow_origin=settings.cors_allow_origin,
+            allow_headers=[IDEMPOTENCY_KEY_HEADER],
+            expose_headers=["Location", "Retry-After"],
+        )
     )
     methods = MethodTable()
     register_problem_responses(app, logger)
 
-    def route(method: str, rule: str) -> Callable[[RouteFunction], RouteFunction]:
-        methods.add(method, rule)
-        return app.route(rule, method)
+    def route(operation: Operation) -> Callable[[RouteFunction], RouteFunction]:
+        methods.add(operation.method, operation.rule)
+        return app.route(operation.rule, operation.method)
 
-    @route("POST", "/jobs")
+    @route(SUBMIT_JOB)
     def submit() -> Response[str]:
+        idempotency_key = read_idempotency_key(app.current_event)
         request = validate_job_request(read_json_body(app.current_event))
-        record = submit_job(request, writer=store, publisher=publisher)
+        if idempotency_key is None:
+            record = submit_job(request, writer=store, publisher=publisher)
+        else:
+            record = submit_job_once(
+                idempotency_key, request, ledger=ledger, writer=store, publisher=publisher
+            )
         logger.set_correlation_id(record.job_id)
         accepted = {"job_id": record.job_id, "job_type": record.job_type, "status": record.status}
         logger.info("job accepted", extra=accepted)
         return _json_response(202, record, headers={"Location": f"/jobs/{record.job_id}"})
 
-    @route("GET", "/jobs/<job_id>")
+    @route(GET_JOB)
     def status(job_id: str) -> Response[str]:
         record = get_job_record(job_id, reader=store)
         logger.set_correlation_id(record.job_id)
         return _json_response(200, record)
 
-    @route("GET", "/health")
+    @route(GET_HEALTH)
     def health() -> Response[str]:
         return Response(status_code=200, content_type="application/json", body='{"status":"ok"}')
 

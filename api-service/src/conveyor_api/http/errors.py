@@ -28,3 +28,7 @@ class MethodNotAllowedError(Exception):
         super().__init__(f"{method} is not allowed here")
         self.method = method
         self.allowed = allowed
+
+
+class InvalidIdempotencyKeyError(Exception):
+    """The Idempotency-Key header is empty, too long, or holds a character that is not printable ASCII."""

@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from conveyor_api.http.errors import (
+    InvalidIdempotencyKeyError,
     MalformedJsonError,
     MethodNotAllowedError,
     RequestBodyTooLargeError,
@@ -14,6 +15,8 @@ from conveyor_api.http.errors import (
 )
 from conveyor_api.jobs.errors import (
     BackendUnavailableError,
+    IdempotencyKeyInProgressError,
+    IdempotencyKeyReusedError,
     InvalidJobIdError,
     InvalidJobRequestError,
     JobNotFoundError,
@@ -24,6 +27,9 @@ from conveyor_api.models import Problem
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 EXAMPLE_JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
+IN_PROGRESS_RETRY_AFTER_SECONDS = 1
+"""A first use takes four quick AWS calls, well under a second; one that died frees its key when its
+invocation times out, so a client retrying every second gets the outcome as soon as there is one."""
 
 
 def register_problem_responses(app: APIGatewayHttpResolver, logger: Logger) -> None:
@@ -35,15 +41,24 @@ def register_problem_responses(app: APIGatewayHttpResolver, logger: Logger) -> N
             logger.warning("a backend failed; answering 503", exc_info=error)
         elif problem.status >= 500:
             logger.exception("unexpected error; answering 500", exc_info=error)
-        headers = {"Allow": ", ".join(error.allowed)} if isinstance(error, MethodNotAllowedError) else None
         return Response(
             status_code=problem.status,
             content_type=PROBLEM_CONTENT_TYPE,
             body=problem.model_dump_json(),
-            headers=headers,
+            headers=_headers_for(error),
         )
 
     app.exception_handler(Exception)(respond_with_problem)
+
+
+def _headers_for(error: Exception) -> dict[str, str] | None:
+    """The headers a problem needs beyond its body: what to do next, in the form HTTP clients understand."""
+    match error:
+        case MethodNotAllowedError():
+            return {"Allow": ", ".join(error.allowed)}
+        case IdempotencyKeyInProgressError():
+            return {"Retry-After": str(IN_PROGRESS_RETRY_AFTER_SECONDS)}
+    return None
 
 
 def _problem(slug: str, status: int, title: str, detail: str, **members: object) -> Problem:
@@ -159,7 +174,41 @@ def _(error: BackendUnavailableError) -> Problem:
         "service-unavailable",
         503,
         "Service unavailable",
-        "The job store or the job queue did not answer; nothing was accepted. Try again shortly.",
+        "The job store or the job queue did not answer. Try again shortly, with the same Idempotency-Key "
+        "header if the request had one: the job is then created only once.",
+    )
+
+
+@problem_for.register
+def _(error: InvalidIdempotencyKeyError) -> Problem:
+    return _problem(
+        "invalid-idempotency-key",
+        400,
+        "Invalid idempotency key",
+        "The Idempotency-Key header must be 1 to 255 printable ASCII characters; a random UUID makes a "
+        "good key.",
+    )
+
+
+@problem_for.register
+def _(error: IdempotencyKeyReusedError) -> Problem:
+    return _problem(
+        "idempotency-key-reused",
+        422,
+        "Idempotency key reused",
+        "This Idempotency-Key was used with another request body in the last 24 hours. Send a new key with "
+        "a new job, and the same body with a retried one.",
+    )
+
+
+@problem_for.register
+def _(error: IdempotencyKeyInProgressError) -> Problem:
+    return _problem(
+        "idempotency-key-in-progress",
+        409,
+        "Idempotency key in progress",
+        "The first request with this Idempotency-Key is still being handled. Retry after the seconds that "
+        "Retry-After gives to get its outcome.",
     )
 
 

@@ -56,3 +56,11 @@ class JobAlreadyExistsError(Exception):
 
 class BackendUnavailableError(Exception):
     """The job store or the job queue failed to answer; the request may succeed if retried."""
+
+
+class IdempotencyKeyReusedError(Exception):
+    """The idempotency key was first used with another request: its job is not the one this one asks for."""
+
+
+class IdempotencyKeyInProgressError(Exception):
+    """The first request with the idempotency key is still being handled; its outcome is not known yet."""

@@ -37,10 +37,21 @@ def submit_job(
     new_job_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> JobRecord:
     """Stores the job before announcing it, so a worker never receives a message for a job it cannot find."""
+    item = new_job_item(request, clock=clock, new_job_id=new_job_id)
+    writer.put_new(item)
+    record = record_from_item(item)
+    publisher.publish(announcement(record))
+    return record
+
+
+def new_job_item(
+    request: JobRequest, *, clock: Callable[[], datetime], new_job_id: Callable[[], uuid.UUID]
+) -> JobItem:
+    """The QUEUED item of a new job; raises PayloadTooLargeError before anything is written."""
     job_id = str(new_job_id())
     submitted = clock()
     now = to_timestamp(submitted)
-    item = JobItem(
+    return JobItem(
         job_id=job_id,
         job_type=request.job_type,
         status="QUEUED",
@@ -48,14 +59,17 @@ def submit_job(
         updated_at=now,
         attempts=0,
         payload=_stored_payload(request),
-        # In the sweep index from the first write: if the message below never leaves, the sweeper sends it.
+        # In the sweep index from the first write: if its message never leaves, the sweeper sends it.
         sweep_shard=uuid.UUID(job_id).int % SWEEP_SHARDS,
         sweep_at=to_epoch_ms(submitted),
     )
-    writer.put_new(item)
-    message = JobMessage(contract_version="1", job_id=job_id, job_type=request.job_type, submitted_at=now)
-    publisher.publish(message)
-    return record_from_item(item)
+
+
+def announcement(record: JobRecord) -> JobMessage:
+    """The message that tells the workers about a job: a pointer to it, never its payload."""
+    return JobMessage(
+        contract_version="1", job_id=record.job_id, job_type=record.job_type, submitted_at=record.created_at
+    )
 
 
 def _stored_payload(request: JobRequest) -> str:

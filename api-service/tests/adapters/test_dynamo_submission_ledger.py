@@ -1,0 +1,45 @@
+"""What only the DynamoDB ledger can get wrong: the item Powertools writes, its lifetime, and AWS errors."""
+
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from conveyor_api.idempotency.dynamo import DynamoSubmissionLedger
+from conveyor_api.jobs.errors import BackendUnavailableError
+from conveyor_api.models import JobRecord, JobRequest
+from tests.adapters.conftest import Aws, idempotency_items
+from tests.support.lambda_context import LambdaContext
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1" / "job-record" / "valid"
+JOB = JobRecord.model_validate_json((EXAMPLES / "queued.json").read_text())
+REQUEST = JobRequest(job_type="text_transform", payload={"text": "Hello, Conveyor!"})
+DAY_SECONDS = 24 * 60 * 60
+
+
+def _ledger(aws: Aws, table_name: str | None = None) -> DynamoSubmissionLedger:
+    ledger = DynamoSubmissionLedger(aws.dynamodb, table_name or aws.idempotency_table_name)
+    ledger.register_lambda_context(LambdaContext())
+    return ledger
+
+
+def test_a_used_key_is_one_item_holding_its_job_for_a_day_under_hashes_only(aws: Aws) -> None:
+    before = int(time.time())
+
+    _ledger(aws).job_for("order-1", REQUEST, lambda: JOB)
+
+    [item] = idempotency_items(aws)
+    key_hash = hashlib.sha256(b'"order-1"').hexdigest()
+    assert item["id"] == {"S": f"POST /jobs#{key_hash}"}
+    assert item["status"] == {"S": "COMPLETED"}
+    assert json.loads(item["data"]["S"]) == JOB.model_dump(mode="json")
+    assert before + DAY_SECONDS <= int(item["expiration"]["N"]) <= time.time() + DAY_SECONDS
+    assert "order-1" not in json.dumps(item)
+    assert "Hello, Conveyor!" not in json.dumps(item)
+
+
+def test_missing_table_is_backend_unavailable(aws: Aws) -> None:
+    with pytest.raises(BackendUnavailableError):
+        _ledger(aws, "no-such-table").job_for("order-1", REQUEST, lambda: JOB)

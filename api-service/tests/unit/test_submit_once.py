@@ -1,0 +1,118 @@
+"""The idempotent submit on its own: one job per key, whatever fails and however often the client retries."""
+
+import pytest
+
+from conveyor_api.jobs.errors import (
+    BackendUnavailableError,
+    IdempotencyKeyInProgressError,
+    IdempotencyKeyReusedError,
+    PayloadTooLargeError,
+)
+from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES
+from conveyor_api.jobs.submit_once import submit_job_once
+from conveyor_api.models import JobMessage, JobRecord, JobRequest
+from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
+
+KEY = "9b2f6c1d-4e5a-4b7c-8d9e-0f1a2b3c4d5e"
+REQUEST = JobRequest(job_type="text_transform", payload={"text": "Hello, Conveyor!"})
+
+
+class Service:
+    """The submit's three ports, faked, and the submit over them."""
+
+    def __init__(self) -> None:
+        self.ledger = InMemorySubmissionLedger()
+        self.store = InMemoryJobStore()
+        self.publisher = RecordingJobPublisher()
+
+    def submit(self, request: JobRequest = REQUEST, key: str = KEY) -> JobRecord:
+        return submit_job_once(key, request, ledger=self.ledger, writer=self.store, publisher=self.publisher)
+
+
+def _message(record: JobRecord) -> JobMessage:
+    return JobMessage(
+        contract_version="1", job_id=record.job_id, job_type=record.job_type, submitted_at=record.created_at
+    )
+
+
+def test_first_use_of_a_key_stores_and_announces_a_job_bound_to_the_key() -> None:
+    service = Service()
+
+    record = service.submit()
+
+    assert list(service.store.items) == [record.job_id]
+    assert service.publisher.messages == [_message(record)]
+    assert service.ledger.uses[KEY].job == record
+
+
+def test_a_retry_with_the_key_gets_the_same_job_and_neither_stores_nor_announces_again() -> None:
+    service = Service()
+    first = service.submit()
+
+    assert service.submit() == first
+    assert list(service.store.items) == [first.job_id]
+    assert service.publisher.messages == [_message(first)]
+
+
+def test_another_request_with_the_key_is_refused_and_changes_nothing() -> None:
+    service = Service()
+    first = service.submit()
+
+    with pytest.raises(IdempotencyKeyReusedError):
+        service.submit(JobRequest(job_type="text_transform", payload={"text": "another job"}))
+
+    assert list(service.store.items) == [first.job_id]
+    assert service.publisher.messages == [_message(first)]
+
+
+def test_a_retry_while_the_first_use_runs_is_in_progress_and_changes_nothing() -> None:
+    service = Service()
+    service.ledger.hold_in_progress(KEY, REQUEST)
+
+    with pytest.raises(IdempotencyKeyInProgressError):
+        service.submit()
+
+    assert service.store.items == {}
+    assert service.publisher.messages == []
+
+
+def test_when_the_queue_refuses_the_message_the_retry_finds_the_stored_job_without_a_second_one() -> None:
+    service = Service()
+    service.publisher.fail_with = BackendUnavailableError("the jobs queue did not answer")
+    with pytest.raises(BackendUnavailableError):
+        service.submit()
+    [stored_job_id] = service.store.items
+    service.publisher.fail_with = None
+
+    retried = service.submit()
+
+    # A replay cannot tell whether its first use's message left, so it sends none: the job is overdue in the
+    # sweep index, and the sweeper announces it.
+    assert retried.job_id == stored_job_id
+    assert list(service.store.items) == [stored_job_id]
+    assert service.publisher.messages == []
+
+
+def test_when_the_job_cannot_be_stored_the_key_is_freed_and_the_retry_stores_it() -> None:
+    service = Service()
+    service.store.fail_with = BackendUnavailableError("the jobs table did not answer")
+    with pytest.raises(BackendUnavailableError):
+        service.submit()
+    service.store.fail_with = None
+
+    retried = service.submit()
+
+    assert list(service.store.items) == [retried.job_id]
+    assert service.publisher.messages == [_message(retried)]
+
+
+def test_a_payload_too_large_to_store_is_refused_before_the_key_is_used() -> None:
+    service = Service()
+
+    with pytest.raises(PayloadTooLargeError):
+        service.submit(
+            JobRequest(job_type="text_transform", payload={"text": "x" * MAX_STORED_PAYLOAD_BYTES})
+        )
+
+    assert service.ledger.uses == {}
+    assert service.store.items == {}
