@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from conveyor_local.moto_server import start_moto_server
 
+from tests.support import report
 from tests.support.stack import Stack, running_stack
 
 
@@ -28,3 +29,10 @@ def aws_endpoint() -> Iterator[str]:
 def stack(aws_endpoint: str) -> Iterator[Stack]:
     with running_stack(aws_endpoint) as running:
         yield running
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if report.lines:
+        terminalreporter.section("Conveyor figures")
+        for text in report.lines:
+            terminalreporter.write_line(text)

@@ -19,6 +19,7 @@ ACCOUNT_ID = "123456789012"  # moto's default account, the one its queue URLs an
 TABLE_NAME = "conveyor-jobs"
 QUEUE_NAME = "conveyor-jobs"
 DLQ_NAME = "conveyor-jobs-dlq"
+IDEMPOTENCY_TABLE_NAME = "conveyor-idempotency"
 MAX_RECEIVE_COUNT = 3
 
 # The lease invariant (docs/design.md): JOB_LEASE_SECONDS <= worker timeout < queue visibility timeout.
@@ -29,11 +30,21 @@ MAX_RECEIVE_COUNT = 3
 WORKER_TIMEOUT_SECONDS = 15
 JOB_LEASE_SECONDS = 15
 QUEUE_VISIBILITY_TIMEOUT_SECONDS = WORKER_TIMEOUT_SECONDS + JOB_LEASE_SECONDS
+# Backoff of transient failures: a first retry within 2 s of the visibility timeout, never more than 20 s
+# later, which keeps it below the sweeper's grace period (docs/design.md, Retries).
+RETRY_BASE_DELAY_SECONDS = 2
+RETRY_MAX_DELAY_SECONDS = 20
+# The sweeper must leave SQS's own redelivery the first chance: its grace exceeds the visibility timeout.
+# On AWS it runs every minute; locally every 10 s, so a repaired job shows up quickly.
+SWEEP_GRACE_SECONDS = QUEUE_VISIBILITY_TIMEOUT_SECONDS + 15
+SWEEP_MAX_RESENDS = 3
+SWEEP_INTERVAL_SECONDS = 10
 API_TIMEOUT_SECONDS = 10
 FUNCTION_MEMORY_MB = 256
 
 API_FUNCTION_NAME = "conveyor-api"
 WORKER_FUNCTION_NAME = "conveyor-worker"
+SWEEPER_FUNCTION_NAME = "conveyor-sweeper"
 
 # The SQS event source mapping's batch size (the Lambda default for standard queues) and how long each
 # ReceiveMessage long-polls: short, because it bounds how long the worker takes to notice a stop request.

@@ -83,6 +83,7 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
         table_name=config.TABLE_NAME,
         queue_name=config.QUEUE_NAME,
         dlq_name=config.DLQ_NAME,
+        idempotency_table_name=config.IDEMPOTENCY_TABLE_NAME,
         visibility_timeout_seconds=config.QUEUE_VISIBILITY_TIMEOUT_SECONDS,
         max_receive_count=config.MAX_RECEIVE_COUNT,
     )
@@ -97,7 +98,7 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
     else:
         console.say(f"No {config.FRONTEND_DIR} folder yet: the demo page is not served.")
 
-    console.say("Starting the api and worker functions…")
+    console.say("Starting the api, worker and sweeper functions…")
     children = [
         _start_child(
             running,
@@ -122,6 +123,14 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
             ],
             worker_environment(os.environ, settings, resources),
         ),
+        _start_child(
+            running,
+            console,
+            "sweeper",
+            "conveyor_local.sweeper_process",
+            ["--interval-seconds", str(config.SWEEP_INTERVAL_SECONDS)],
+            sweeper_environment(os.environ, settings, resources),
+        ),
     ]
     _wait_until_api_answers(settings.api_url, children)
     return RunningStack(resources=resources, children=children, web_url=web_url)
@@ -144,6 +153,7 @@ def api_environment(
         config.API_FUNCTION_NAME,
         JOBS_TABLE_NAME=resources.table_name,
         JOBS_QUEUE_URL=resources.queue_url,
+        IDEMPOTENCY_TABLE_NAME=resources.idempotency_table_name,
         CORS_ALLOW_ORIGIN=settings.web_url,
     )
 
@@ -156,7 +166,25 @@ def worker_environment(
         settings,
         config.WORKER_FUNCTION_NAME,
         JOBS_TABLE_NAME=resources.table_name,
+        JOBS_QUEUE_URL=resources.queue_url,
         JOB_LEASE_SECONDS=str(config.JOB_LEASE_SECONDS),
+        MAX_RECEIVE_COUNT=str(config.MAX_RECEIVE_COUNT),
+        RETRY_BASE_DELAY_SECONDS=str(config.RETRY_BASE_DELAY_SECONDS),
+        RETRY_MAX_DELAY_SECONDS=str(config.RETRY_MAX_DELAY_SECONDS),
+    )
+
+
+def sweeper_environment(
+    base: Mapping[str, str], settings: config.LocalStackConfig, resources: ProvisionedResources
+) -> dict[str, str]:
+    return _function_environment(
+        base,
+        settings,
+        config.SWEEPER_FUNCTION_NAME,
+        JOBS_TABLE_NAME=resources.table_name,
+        JOBS_QUEUE_URL=resources.queue_url,
+        SWEEP_GRACE_SECONDS=str(config.SWEEP_GRACE_SECONDS),
+        SWEEP_MAX_RESENDS=str(config.SWEEP_MAX_RESENDS),
         MAX_RECEIVE_COUNT=str(config.MAX_RECEIVE_COUNT),
     )
 

@@ -1,4 +1,4 @@
-"""Create the jobs table, the jobs queue and its dead-letter queue, or bring existing ones in line.
+"""Create the jobs table, the idempotency table, the jobs queue and its DLQ, or bring existing ones in line.
 
 Safe to run any number of times against the same endpoint. (A later issue replaces this module by deploying
 the SAM templates into moto.)
@@ -25,6 +25,7 @@ class ProvisionedResources:
     queue_arn: str
     dlq_url: str
     dlq_arn: str
+    idempotency_table_name: str
 
 
 def provision(
@@ -34,10 +35,12 @@ def provision(
     table_name: str,
     queue_name: str,
     dlq_name: str,
+    idempotency_table_name: str,
     visibility_timeout_seconds: int,
     max_receive_count: int,
 ) -> ProvisionedResources:
     _ensure_table(dynamodb, table_name)
+    _ensure_idempotency_table(dynamodb, idempotency_table_name)
     dlq_url, dlq_arn = _ensure_queue(sqs, dlq_name, {})
     queue_url, queue_arn = _ensure_queue(
         sqs,
@@ -50,7 +53,12 @@ def provision(
         },
     )
     return ProvisionedResources(
-        table_name=table_name, queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, dlq_arn=dlq_arn
+        table_name=table_name,
+        queue_url=queue_url,
+        queue_arn=queue_arn,
+        dlq_url=dlq_url,
+        dlq_arn=dlq_arn,
+        idempotency_table_name=idempotency_table_name,
     )
 
 
@@ -85,6 +93,25 @@ def _ensure_table(dynamodb: DynamoDBClient, table_name: str) -> None:
             ],
         )
     dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
+
+
+def _ensure_idempotency_table(dynamodb: DynamoDBClient, table_name: str) -> None:
+    """The table Powertools' idempotency utility keeps the API's Idempotency-Keys in: its default layout."""
+    with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):
+        dynamodb.create_table(
+            TableName=table_name,
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
+    # DynamoDB deletes a key's item once its `expiration` (epoch seconds) has passed. Enabling TTL again is
+    # an error, hence the look first.
+    ttl = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        dynamodb.update_time_to_live(
+            TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
+        )
 
 
 def _ensure_queue(

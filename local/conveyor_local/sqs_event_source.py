@@ -98,13 +98,20 @@ class SqsEventSource:
 
     def poll_once(self) -> PollResult:
         """One long-poll: receive a batch, invoke the handler with it, delete what succeeded."""
-        messages = self._sqs.receive_message(
+        return self.deliver(self.receive())
+
+    def receive(self) -> list[MessageTypeDef]:
+        """A batch, now invisible to other consumers for the queue's visibility timeout."""
+        return self._sqs.receive_message(
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=self._batch_size,
             WaitTimeSeconds=self._wait_time_seconds,
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
+
+    def deliver(self, messages: list[MessageTypeDef]) -> PollResult:
+        """Invokes the handler with `messages` and deletes the ones that succeeded."""
         if not messages:
             return PollResult(received=0, deleted=0, failed=0)
         failed_ids = self._invoke(messages)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from conveyor_local.config import ConfigError, LocalStackConfig
-from conveyor_local.dev import api_environment, worker_environment
+from conveyor_local.config import (
+    MAX_RECEIVE_COUNT,
+    QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+    RETRY_MAX_DELAY_SECONDS,
+    ConfigError,
+    LocalStackConfig,
+)
+from conveyor_local.dev import api_environment, sweeper_environment, worker_environment
 from conveyor_local.provision import ProvisionedResources
 
 RESOURCES = ProvisionedResources(
@@ -13,6 +19,7 @@ RESOURCES = ProvisionedResources(
     queue_arn="arn:aws:sqs:us-east-1:123456789012:conveyor-jobs",
     dlq_url="http://127.0.0.1:5000/123456789012/conveyor-jobs-dlq",
     dlq_arn="arn:aws:sqs:us-east-1:123456789012:conveyor-jobs-dlq",
+    idempotency_table_name="conveyor-idempotency",
 )
 DEVELOPER_SHELL = {
     "PATH": "/usr/bin",
@@ -38,6 +45,7 @@ def test_api_environment() -> None:
         "PYTHONUNBUFFERED": "1",
         "JOBS_TABLE_NAME": "conveyor-jobs",
         "JOBS_QUEUE_URL": RESOURCES.queue_url,
+        "IDEMPOTENCY_TABLE_NAME": "conveyor-idempotency",
         "CORS_ALLOW_ORIGIN": "http://127.0.0.1:8001",
     }
 
@@ -49,8 +57,20 @@ def test_worker_environment() -> None:
     assert environment["JOBS_TABLE_NAME"] == "conveyor-jobs"
     assert int(environment["JOB_LEASE_SECONDS"]) > 0
     assert int(environment["MAX_RECEIVE_COUNT"]) > 0
-    assert "JOBS_QUEUE_URL" not in environment
+    assert environment["JOBS_QUEUE_URL"] == RESOURCES.queue_url
+    assert 0 <= int(environment["RETRY_BASE_DELAY_SECONDS"]) <= int(environment["RETRY_MAX_DELAY_SECONDS"])
     assert "AWS_PROFILE" not in environment
+
+
+def test_sweeper_environment_leaves_sqs_redelivery_the_first_chance() -> None:
+    environment = sweeper_environment(DEVELOPER_SHELL, LocalStackConfig(), RESOURCES)
+
+    assert environment["POWERTOOLS_SERVICE_NAME"] == "conveyor-sweeper"
+    assert environment["JOBS_TABLE_NAME"] == "conveyor-jobs"
+    assert environment["JOBS_QUEUE_URL"] == RESOURCES.queue_url
+    assert int(environment["SWEEP_GRACE_SECONDS"]) > QUEUE_VISIBILITY_TIMEOUT_SECONDS
+    assert int(environment["SWEEP_GRACE_SECONDS"]) > RETRY_MAX_DELAY_SECONDS
+    assert int(environment["MAX_RECEIVE_COUNT"]) == MAX_RECEIVE_COUNT
 
 
 def test_ports_come_from_the_environment() -> None:

@@ -1,4 +1,4 @@
-"""Provisioning creates the table and both queues, wired by the redrive policy, and can run again."""
+"""Provisioning creates the tables and both queues, wired by the redrive policy, and can run again."""
 
 from __future__ import annotations
 
@@ -23,13 +23,19 @@ def _provision(
         table_name=names["table"],
         queue_name=names["queue"],
         dlq_name=names["dlq"],
+        idempotency_table_name=names["idempotency"],
         visibility_timeout_seconds=visibility_timeout_seconds,
         max_receive_count=3,
     )
 
 
 def _names() -> dict[str, str]:
-    return {"table": unique_name("jobs"), "queue": unique_name("jobs"), "dlq": unique_name("jobs-dlq")}
+    return {
+        "table": unique_name("jobs"),
+        "queue": unique_name("jobs"),
+        "dlq": unique_name("jobs-dlq"),
+        "idempotency": unique_name("idempotency"),
+    }
 
 
 def test_creates_an_on_demand_table_keyed_by_job_id(dynamodb: DynamoDBClient, sqs: SQSClient) -> None:
@@ -42,6 +48,21 @@ def test_creates_an_on_demand_table_keyed_by_job_id(dynamodb: DynamoDBClient, sq
     assert {"AttributeName": "job_id", "AttributeType": "S"} in table["AttributeDefinitions"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["TableStatus"] == "ACTIVE"
+
+
+def test_creates_the_idempotency_table_powertools_expects_with_ttl_on_expiration(
+    dynamodb: DynamoDBClient, sqs: SQSClient
+) -> None:
+    names = _names()
+
+    resources = _provision(dynamodb, sqs, names)
+    _provision(dynamodb, sqs, names)
+
+    table = dynamodb.describe_table(TableName=resources.idempotency_table_name)["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = dynamodb.describe_time_to_live(TableName=resources.idempotency_table_name)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expiration")
 
 
 def test_pending_jobs_are_indexed_by_sweep_shard_and_sweep_at(

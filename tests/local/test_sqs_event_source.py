@@ -63,6 +63,7 @@ def queue(dynamodb: DynamoDBClient, sqs: SQSClient) -> ProvisionedResources:
         table_name=unique_name("jobs"),
         queue_name=unique_name("jobs"),
         dlq_name=unique_name("jobs-dlq"),
+        idempotency_table_name=unique_name("idempotency"),
         visibility_timeout_seconds=1,
         max_receive_count=MAX_RECEIVE_COUNT,
     )

@@ -71,6 +71,10 @@ class FaultInjector:
         """The next `times` calls of `operation` (e.g. "SendMessage") whose parameters satisfy `when` fail."""
         self._planned.append(_Planned(operation, moment, kind, times, when))
 
+    def clear(self) -> None:
+        """Forgets the planned faults that have not fired."""
+        self._planned.clear()
+
     def _choose(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         self.calls[model.name] = self.calls.get(model.name, 0) + 1
         for planned in self._planned:

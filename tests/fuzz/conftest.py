@@ -1,0 +1,84 @@
+"""The API under fuzzing: served over HTTP on the local stack's pieces, with what it accepted so far."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.support.stack import Stack, running_stack
+
+
+@dataclass(frozen=True)
+class Counts:
+    jobs: int
+    messages: int
+
+
+@dataclass
+class FuzzTarget:
+    """The API and its backends, and the jobs of every 2xx answer to POST /jobs: all it may have stored."""
+
+    stack: Stack
+    accepted: set[str] = field(default_factory=set)
+    requests: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def api_url(self) -> str:
+        return self.stack.api_url
+
+    def counts(self) -> Counts:
+        table = self.stack.resources.table_name
+        jobs = self.stack.dynamodb.scan(TableName=table, Select="COUNT", ConsistentRead=True)["Count"]
+        return Counts(jobs=int(jobs), messages=self.stack.queued_messages())
+
+    def record(self, method: str, status: int, body: bytes, before: Counts) -> None:
+        """Checks the request's effect: a newly accepted job adds one item and one message, others none."""
+        self.requests += 1
+        new_jobs = 0
+        if method == "POST" and 200 <= status < 300:
+            job_id = json.loads(body)["job_id"]
+            new_jobs = 0 if job_id in self.accepted else 1
+            self.accepted.add(job_id)
+        after = self.counts()
+        expected = Counts(jobs=before.jobs + new_jobs, messages=before.messages + new_jobs)
+        assert after == expected, f"{method} answered {status} and changed the backends: {before} -> {after}"
+
+    def assert_backends_hold_exactly_the_accepted_jobs(self) -> None:
+        """The whole run's account: no job stored but an accepted one, and exactly one message for each."""
+        assert sorted(self.stored_job_ids()) == sorted(self.accepted)
+        assert sorted(self.queued_job_ids()) == sorted(self.accepted)
+
+    def summary(self, what: str) -> str:
+        return (
+            f"{what}: {self.requests} requests, {len(self.accepted)} jobs accepted, "
+            f"{time.monotonic() - self.started:.1f} s"
+        )
+
+    def queued_job_ids(self) -> list[str]:
+        """The job id of every queued message, each message received once (and kept hidden while draining)."""
+        job_ids: list[str] = []
+        while True:
+            received = self.stack.sqs.receive_message(
+                QueueUrl=self.stack.resources.queue_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=300,
+                WaitTimeSeconds=0,
+            )
+            messages = received.get("Messages", [])
+            if not messages:
+                return job_ids
+            job_ids.extend(json.loads(message["Body"])["job_id"] for message in messages)
+
+    def stored_job_ids(self) -> list[str]:
+        return [item["job_id"]["S"] for item in self.stack.items()]
+
+
+@pytest.fixture(scope="module")
+def target(aws_endpoint: str) -> Iterator[FuzzTarget]:
+    with running_stack(aws_endpoint) as stack:
+        yield FuzzTarget(stack)
