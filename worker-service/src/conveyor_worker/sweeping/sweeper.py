@@ -71,7 +71,9 @@ class Sweeper:
             summary.left_for_next_run += found.left_over
             for job in found.jobs:
                 self._settle(job, summary)
-        self._logger.info("sweep finished", extra=summary.as_dict())
+        # A sweep runs every minute and almost always finds nothing; only one that acted is worth a log line.
+        log = self._logger.info if summary.overdue else self._logger.debug
+        log("sweep finished", extra=summary.as_dict())
         return summary
 
     def _settle(self, job: OverdueJob, summary: SweepSummary) -> None:

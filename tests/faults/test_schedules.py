@@ -1,0 +1,249 @@
+"""Random schedules of submits, deliveries, crashes, lost writes, duplicates, expiries and sweeps.
+
+A hypothesis state machine drives the real API, worker and sweeper handlers against the moto server,
+injecting faults into their AWS clients. After every step: every item follows the contract, no job
+moves backwards or out of a terminal state, and no job ran more often than it was claimed. At the end,
+once time has passed and the sweeper and workers have had their turns without faults, every job that
+reached the table has ended, each completed once.
+
+The jobs queue's visibility timeout is 0 here: a message that was not deleted is at once deliverable
+again. That is harsher than any deployment (redeliveries meet live leases and are acknowledged), so
+jobs stranded that way can only be saved by the sweeper, which is what this test must show.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import Counter
+from collections.abc import Mapping
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from conveyor_local.aws import dynamodb_client, sqs_client
+from conveyor_local.sqs_event_source import SqsEventSource
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.support import contract, report
+from tests.support.faults import FaultInjector, ProcessDied
+from tests.support.stack import Stack, post_jobs_event, running_stack
+
+LEASE_SECONDS = 30
+GRACE_SECONDS = 60
+MAX_RECEIVE_COUNT = 3
+RANK = {"QUEUED": 0, "IN_PROGRESS": 1, "SUCCEEDED": 2, "FAILED": 2}
+TERMINAL = ("SUCCEEDED", "FAILED")
+FINAL_FIELDS = ("status", "result", "error", "finished_at")
+
+API_FAULTS = st.sampled_from([None, None, None, "send-refused", "died-between-writes", "send-answer-lost"])
+WORKER_FAULTS = st.sampled_from(
+    [None, None, None, "claim-throttled", "job-died", "completion-never-written", "completion-answer-lost"]
+)
+
+totals: Counter[str] = Counter()
+
+
+def _plain(value: Mapping[str, Any]) -> Any:
+    ((kind, raw),) = value.items()
+    if kind == "N":
+        return int(raw)
+    if kind == "M":
+        return {name: _plain(inner) for name, inner in raw.items()}
+    return raw
+
+
+def _is_claim(params: dict[str, Any]) -> bool:
+    return ":queued" in params.get("ExpressionAttributeValues", {})
+
+
+def _is_completion(params: dict[str, Any]) -> bool:
+    values = params.get("ExpressionAttributeValues", {})
+    return ":succeeded" in values or ":failed" in values
+
+
+class Schedules(RuleBasedStateMachine):
+    def __init__(self, endpoint: str) -> None:
+        super().__init__()
+        self._resources = ExitStack()
+        self.stack: Stack = self._resources.enter_context(
+            running_stack(endpoint, visibility_timeout_seconds=0, max_receive_count=MAX_RECEIVE_COUNT)
+        )
+        self.offset = timedelta(0)
+        self.runs: Counter[str] = Counter()
+        self.seen: dict[str, dict[str, Any]] = {}
+        self.submitted = 0
+        self.die_in_next_job = False
+
+        self.api_sqs = sqs_client(endpoint)
+        self.api_faults = FaultInjector(self.api_sqs)
+        self.api = self.stack.api_handler(sqs_client=self.api_sqs)
+        self.worker_dynamodb = dynamodb_client(endpoint)
+        self.worker_faults = FaultInjector(self.worker_dynamodb)
+        self.stack.replace_job("text_transform", self._text_job)
+        worker = self.stack.worker_handler(
+            dynamodb_client=self.worker_dynamodb,
+            clock=self.clock,
+            lease_seconds=LEASE_SECONDS,
+            max_receive_count=MAX_RECEIVE_COUNT,
+            retry_delay_seconds=0,
+        )
+        self.source = SqsEventSource(
+            self.stack.sqs,
+            worker,
+            queue_url=self.stack.resources.queue_url,
+            queue_arn=self.stack.resources.queue_arn,
+            wait_time_seconds=0,
+        )
+        self.sweeper = self.stack.sweeper_handler(
+            clock=self.clock, grace_seconds=GRACE_SECONDS, max_receive_count=MAX_RECEIVE_COUNT
+        )
+
+    def clock(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def _text_job(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        text = str(payload["text"])
+        self.runs[text] += 1
+        if self.die_in_next_job:
+            self.die_in_next_job = False
+            raise ProcessDied("the worker's sandbox vanished mid-job")
+        return {"length": len(text), "uppercase": text.upper(), "word_count": len(text.split())}
+
+    @rule(fault=API_FAULTS)
+    def submit(self, fault: str | None) -> None:
+        totals["steps"] += 1
+        if fault == "send-refused":
+            self.api_faults.fail("SendMessage", "server-error")
+        elif fault == "died-between-writes":
+            self.api_faults.fail("SendMessage", "process-death")
+        elif fault == "send-answer-lost":
+            self.api_faults.fail("SendMessage", "timeout", moment="after")
+        self.submitted += 1
+        event = post_jobs_event("text_transform", {"text": f"job {self.submitted}"})
+        try:
+            response = self.api(event, None)
+        except ProcessDied:
+            return
+        assert response["statusCode"] in (202, 503), response
+
+    @rule(fault=WORKER_FAULTS)
+    def deliver(self, fault: str | None) -> None:
+        totals["steps"] += 1
+        if fault == "claim-throttled":
+            self.worker_faults.fail("UpdateItem", "throttling", when=_is_claim)
+        elif fault == "job-died":
+            self.die_in_next_job = True
+        elif fault == "completion-never-written":
+            self.worker_faults.fail("UpdateItem", "timeout", when=_is_completion)
+        elif fault == "completion-answer-lost":
+            self.worker_faults.fail("UpdateItem", "server-error", moment="after", when=_is_completion)
+        with contextlib.suppress(ProcessDied):  # a dead instance deletes nothing: the batch is visible again
+            self.source.poll_once()
+        self.die_in_next_job = False
+        self.worker_faults.clear()
+
+    @rule()
+    def duplicate_a_message(self) -> None:
+        totals["steps"] += 1
+        items = self._items()
+        if items:
+            job = min(items.values(), key=lambda item: item["job_id"])
+            body = {
+                "contract_version": "1",
+                "job_id": job["job_id"],
+                "job_type": job["job_type"],
+                "submitted_at": job["created_at"],
+            }
+            self.stack.send_raw_message(json.dumps(body))
+
+    @rule(seconds=st.sampled_from([LEASE_SECONDS + 1, GRACE_SECONDS + 1]))
+    def time_passes(self, seconds: int) -> None:
+        totals["steps"] += 1
+        self.offset += timedelta(seconds=seconds)
+
+    @precondition(lambda self: self.submitted > 0)
+    @rule()
+    def sweep(self) -> None:
+        totals["steps"] += 1
+        self.sweeper({"source": "aws.events", "detail-type": "Scheduled Event"}, None)
+
+    def _items(self) -> dict[str, dict[str, Any]]:
+        return {
+            plain["job_id"]: plain
+            for plain in (
+                {name: _plain(value) for name, value in item.items()} for item in self.stack.items()
+            )
+        }
+
+    @invariant()
+    def jobs_move_forward_only_and_follow_the_contract(self) -> None:
+        for job_id, item in self._items().items():
+            contract.validator("job-item").validate(item)
+            before = self.seen.get(job_id)
+            if before is not None:
+                assert RANK[item["status"]] >= RANK[before["status"]], (before, item)
+                if before["status"] in TERMINAL:
+                    assert [item.get(f) for f in FINAL_FIELDS] == [before.get(f) for f in FINAL_FIELDS]
+            assert self.runs[json.loads(item["payload"])["text"]] <= item["attempts"]
+            self.seen[job_id] = item
+
+    def teardown(self) -> None:
+        try:
+            self._settle()
+        finally:
+            self._resources.close()
+
+    def _settle(self) -> None:
+        """No more faults: time passes, the sweeper and the workers run, until every job has ended."""
+        self.api_faults.clear()
+        self.worker_faults.clear()
+        for _ in range(12):
+            while self.source.poll_once().received:
+                pass
+            items = self._items()
+            if all(item["status"] in TERMINAL for item in items.values()):
+                break
+            self.offset += timedelta(seconds=max(LEASE_SECONDS, GRACE_SECONDS) + 1)
+            self.sweeper({"source": "aws.events", "detail-type": "Scheduled Event"}, None)
+        items = self._items()
+        self.jobs_move_forward_only_and_follow_the_contract()
+        unfinished = {
+            job_id: item["status"] for job_id, item in items.items() if item["status"] not in TERMINAL
+        }
+        assert unfinished == {}, f"jobs that never ended: {unfinished}"
+        for item in items.values():
+            if item["status"] == "SUCCEEDED":
+                text = json.loads(item["payload"])["text"]
+                assert json.loads(item["result"])["uppercase"] == text.upper()
+        totals["schedules"] += 1
+        totals["jobs"] += len(items)
+        totals["succeeded"] += sum(item["status"] == "SUCCEEDED" for item in items.values())
+        totals["failed"] += sum(item["status"] == "FAILED" for item in items.values())
+        totals["refused_completions"] += sum(item.get("refused_completions", 0) for item in items.values())
+
+
+def test_random_schedules_never_lose_a_job_nor_complete_one_twice(aws_endpoint: str) -> None:
+    run_state_machine_as_test(
+        lambda: Schedules(aws_endpoint),
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+    report.line(
+        f"schedules: {totals['schedules']} schedules, {totals['steps']} steps, {totals['jobs']} jobs "
+        f"({totals['succeeded']} succeeded, {totals['failed']} failed, 0 unfinished), "
+        f"{totals['refused_completions']} stale completions refused"
+    )
+    assert totals["schedules"] > 0
