@@ -11,12 +11,13 @@ export UV
 SERVICES := api-service worker-service
 VENV := .venv
 
-.PHONY: help install browser dev test lint typecheck test-services test-system lock clean
+.PHONY: help install browser dev test bench lint typecheck test-services test-system lock clean
 
 help:
 	@echo "make dev      install everything and run the whole system locally"
 	@echo "make test     install everything and run every test"
 	@echo "make browser  install Chromium for the browser tests (apt, once; make test does it)"
+	@echo "make bench    measure: a soak of jobs under injected faults (not part of make test)"
 
 # uv comes from the package registry into a private venv, so a fresh machine needs only python3.
 $(UV):
@@ -44,8 +45,8 @@ dev: install
 
 lint: install
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s lint; done
-	$(VENV)/bin/ruff check local tests
-	$(VENV)/bin/ruff format --check local tests
+	$(VENV)/bin/ruff check local tests bench
+	$(VENV)/bin/ruff format --check local tests bench
 
 typecheck: install
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s typecheck; done
@@ -58,6 +59,10 @@ test-system: install browser
 	$(VENV)/bin/pytest
 
 test: browser lint typecheck test-services test-system
+
+# Measurements, not proofs: outside `make test` so that timings never decide whether a change lands.
+bench: install
+	$(VENV)/bin/python -m bench.soak
 
 # Re-resolve every lock file after a dependency change in any pyproject.toml.
 lock: $(UV)

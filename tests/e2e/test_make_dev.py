@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
-import subprocess
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import pytest
 
 from tests.support import contract, http
-from tests.support.contract import REPO_ROOT
+from tests.support.local_stack import LocalStack, running_local_stack
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
-
-READY_LINE = "Conveyor is ready"
-# `make dev` installs before it starts; on a machine that ran `make test` this is quick, on a fresh one not.
-START_TIMEOUT_SECONDS = 300
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _port_is_free(port: int) -> bool:
@@ -41,62 +27,13 @@ def _port_is_free(port: int) -> bool:
         return True
 
 
-@dataclass
-class DevStack:
-    process: subprocess.Popen[str]
-    ports: dict[str, int]
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['CONVEYOR_API_PORT']}"
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def pump(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def interrupt(self) -> None:
-        """Ctrl-C in a terminal: SIGINT to the whole foreground process group."""
-        os.killpg(self.process.pid, signal.SIGINT)
-
-
 @pytest.fixture(scope="module")
-def dev_stack() -> Iterator[DevStack]:
-    ports = {name: _free_port() for name in ("CONVEYOR_AWS_PORT", "CONVEYOR_API_PORT", "CONVEYOR_WEB_PORT")}
-    environment = {**os.environ, **{name: str(port) for name, port in ports.items()}, "PYTHONUNBUFFERED": "1"}
-    for inherited in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
-        environment.pop(inherited, None)
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "dev"],
-        cwd=REPO_ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    stack = DevStack(process, ports)
-    threading.Thread(target=stack.pump, daemon=True).start()
-    try:
-        wait_for(
-            lambda: READY_LINE in stack.output or process.poll() is not None,
-            timeout=START_TIMEOUT_SECONDS,
-            what="make dev to say it is ready",
-        )
-        assert READY_LINE in stack.output, f"make dev exited early:\n{stack.output}"
+def dev_stack() -> Iterator[LocalStack]:
+    with running_local_stack(["make", "--no-print-directory", "dev"]) as stack:
         yield stack
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
-def test_make_dev_prints_its_urls_and_a_curl_line(dev_stack: DevStack) -> None:
+def test_make_dev_prints_its_urls_and_a_curl_line(dev_stack: LocalStack) -> None:
     output = dev_stack.output
     assert f"http://127.0.0.1:{dev_stack.ports['CONVEYOR_AWS_PORT']}" in output
     assert dev_stack.api_url in output
@@ -119,7 +56,7 @@ def test_make_dev_prints_its_urls_and_a_curl_line(dev_stack: DevStack) -> None:
     ],
 )
 def test_job_submitted_over_http_reaches_succeeded(
-    dev_stack: DevStack, job_type: str, payload: dict[str, object], expected: dict[str, object]
+    dev_stack: LocalStack, job_type: str, payload: dict[str, object], expected: dict[str, object]
 ) -> None:
     accepted = http.request(
         "POST", f"{dev_stack.api_url}/jobs", json_body={"job_type": job_type, "payload": payload}
@@ -143,7 +80,7 @@ def test_job_submitted_over_http_reaches_succeeded(
     )
 
 
-def test_bad_input_gets_a_problem(dev_stack: DevStack) -> None:
+def test_bad_input_gets_a_problem(dev_stack: LocalStack) -> None:
     response = http.request(
         "POST", f"{dev_stack.api_url}/jobs", json_body={"job_type": "text_transform", "payload": {"text": ""}}
     )
@@ -152,7 +89,7 @@ def test_bad_input_gets_a_problem(dev_stack: DevStack) -> None:
     assert response.json()["errors"][0]["pointer"] == "/payload/text"
 
 
-def test_ctrl_c_stops_everything_and_frees_the_ports(dev_stack: DevStack) -> None:
+def test_ctrl_c_stops_everything_and_frees_the_ports(dev_stack: LocalStack) -> None:
     dev_stack.interrupt()
 
     dev_stack.process.wait(timeout=30)

@@ -103,6 +103,10 @@ TEXT = {
     "nul-as-a-member-name": _refused(
         b'{"job_type":"text_transform","payload":{"text":"hi","\\u0000":1}}', 400, "validation-failed"
     ),
+    # JSON pointers escape only "~" and "/": a newline in a member name stays in the pointer as it is.
+    "newline-in-a-member-name": _refused(
+        b'{"job_type":"data_analysis","payload":{"data":[1],"\\nkey":1}}', 400, "validation-failed"
+    ),
     "job-type-with-a-cyrillic-o": _refused(
         json.dumps({"job_type": "text_transf\u043erm", "payload": {"text": "hi"}}).encode(),
         400,

@@ -1,0 +1,177 @@
+"""Soak: a few thousand jobs through the real handlers on a moto server, with faults at a steady rate.
+
+Prints accepted, succeeded, failed, lost (must be 0) and duplicate completions (must be 0), and exits 1
+if either invariant broke. Faults: the API's SendMessage fails (503, the job is stored and the sweeper
+must send it), the worker's claim and completion writes are throttled or time out, and job runs die
+with their process. Run by `make bench`; not part of `make test`, because it measures, not proves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from conveyor_local.aws import dynamodb_client, sqs_client
+from conveyor_local.moto_server import start_moto_server
+
+from tests.support.faults import FaultInjector, ProcessDied
+from tests.support.stack import Stack, post_jobs_event, running_stack
+
+WORKERS = 4
+SUBMITTERS = 4
+
+
+def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context["soak_params"] = params
+
+
+def _writes(status: str) -> Any:
+    return lambda params: f":{status}" in params.get("ExpressionAttributeValues", {})
+
+
+class Soak:
+    def __init__(self, stack: Stack, endpoint: str, fault_rate: float, seed: int) -> None:
+        self.stack = stack
+        self.rng = random.Random(seed)
+        self.rate = fault_rate
+        self.completions: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        api_sqs = sqs_client(endpoint)
+        FaultInjector(api_sqs).fail("SendMessage", "server-error", times=10**9, when=self._chance)
+        self.api = stack.api_handler(sqs_client=api_sqs)
+        self.stack.replace_job("text_transform", self._job)
+
+    def _chance(self, _params: Mapping[str, Any]) -> bool:
+        with self.lock:
+            return self.rng.random() < self.rate
+
+    def _job(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        if self._chance(payload):
+            raise ProcessDied("soak: the sandbox vanished mid-job")
+        text = str(payload["text"])
+        return {"length": len(text), "uppercase": text.upper(), "word_count": len(text.split())}
+
+    def worker(self, endpoint: str) -> Any:
+        client = dynamodb_client(endpoint)
+        faults = FaultInjector(client)
+        faults.fail(
+            "UpdateItem", "throttling", times=10**9, when=lambda p: _writes("queued")(p) and self._chance(p)
+        )
+        faults.fail(
+            "UpdateItem", "timeout", times=10**9, when=lambda p: _writes("succeeded")(p) and self._chance(p)
+        )
+        client.meta.events.register("before-parameter-build.dynamodb.UpdateItem", _keep_params)
+        client.meta.events.register("after-call.dynamodb.UpdateItem", self._count_completion)
+        return self.stack.worker(dynamodb_client=client)
+
+    def _count_completion(self, http_response: Any, parsed: Any, model: Any, context: Any, **_: Any) -> None:
+        # Only a write DynamoDB accepted is a completion; refused (stale) ones answer 400.
+        params = context.get("soak_params", {})
+        if http_response.status_code == 200 and (_writes("succeeded")(params) or _writes("failed")(params)):
+            with self.lock:
+                self.completions[params["Key"]["job_id"]["S"]] += 1
+
+    def submit(self, n: int) -> int:
+        try:
+            response = self.api(post_jobs_event("text_transform", {"text": f"soak {n}"}), None)
+        except ProcessDied:
+            return 0
+        return int(response["statusCode"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=2000)
+    parser.add_argument("--fault-rate", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--timeout-seconds", type=float, default=900)
+    args = parser.parse_args(argv)
+    server = start_moto_server("127.0.0.1", 0)
+    endpoint = server.endpoint_url
+    os.environ.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_REGION="us-east-1",
+    )
+    started = time.monotonic()
+    with running_stack(endpoint) as stack:
+        soak = Soak(stack, endpoint, args.fault_rate, args.seed)
+        stop = threading.Event()
+        threads = [threading.Thread(target=_work, args=(soak.worker(endpoint), stop)) for _ in range(WORKERS)]
+        threads.append(threading.Thread(target=_sweep, args=(stack, stop)))
+        for thread in threads:
+            thread.start()
+        with ThreadPoolExecutor(max_workers=SUBMITTERS) as pool:
+            statuses = Counter(pool.map(soak.submit, range(args.jobs)))
+        deadline = started + args.timeout_seconds
+        while time.monotonic() < deadline and not _all_ended(stack):
+            time.sleep(1)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        items = _items(stack)
+    server.stop()
+    ended = Counter(item["status"] for item in items)
+    lost = len(items) - ended["SUCCEEDED"] - ended["FAILED"]
+    duplicates = sum(count - 1 for count in soak.completions.values() if count > 1)
+    elapsed = time.monotonic() - started
+    print(
+        json.dumps(
+            {
+                "jobs_submitted": args.jobs,
+                "fault_rate": args.fault_rate,
+                "accepted_202": statuses[202],
+                "answered_503_but_stored": statuses[503],
+                "stored": len(items),
+                "succeeded": ended["SUCCEEDED"],
+                "failed": ended["FAILED"],
+                "lost": lost,
+                "duplicate_completions": duplicates,
+                "refused_stale_completions": sum(int(item.get("refused_completions", 0)) for item in items),
+                "seconds": round(elapsed, 1),
+            },
+            indent=2,
+        )
+    )
+    return 0 if lost == 0 and duplicates == 0 else 1
+
+
+def _work(worker: Any, stop: threading.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(ProcessDied):  # the batch returns after its visibility timeout
+            worker.poll_once()
+
+
+def _sweep(stack: Stack, stop: threading.Event) -> None:
+    sweeper = stack.sweeper_handler()
+    while not stop.wait(2):
+        sweeper({}, None)
+
+
+def _items(stack: Stack) -> list[dict[str, Any]]:
+    pages = stack.dynamodb.get_paginator("scan").paginate(TableName=stack.resources.table_name)
+    return [
+        {name: next(iter(value.values())) for name, value in item.items()}
+        for page in pages
+        for item in page["Items"]
+    ]
+
+
+def _all_ended(stack: Stack) -> bool:
+    return all(item["status"] in ("SUCCEEDED", "FAILED") for item in _items(stack))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
