@@ -61,8 +61,9 @@ test-system: install browser
 test: browser lint typecheck test-services test-system
 
 # Measurements, not proofs: outside `make test` so that timings never decide whether a change lands.
+# The services' loggers exist from import on: their level must be in the environment before the process starts.
 bench: install
-	$(VENV)/bin/python -m bench.soak
+	POWERTOOLS_LOG_LEVEL=WARNING $(VENV)/bin/python -m bench.soak
 
 # Re-resolve every lock file after a dependency change in any pyproject.toml.
 lock: $(UV)
@@ -73,3 +74,16 @@ lock: $(UV)
 clean:
 	rm -rf .tools $(VENV) artifacts
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s clean; done
+
+# Each stack deploys on its own with its own samconfig.toml; core first, since worker and api import its exports.
+# The worker and api functions' code comes from build/<service> (packaging is a later step of issue 4).
+.PHONY: deploy-core deploy-worker deploy-api
+
+deploy-core:
+	sam deploy --config-file infra/core/samconfig.toml --template-file infra/core/template.yaml
+
+deploy-worker:
+	sam deploy --config-file infra/worker/samconfig.toml --template-file infra/worker/template.yaml
+
+deploy-api:
+	sam deploy --config-file infra/api/samconfig.toml --template-file infra/api/template.yaml

@@ -1,0 +1,49 @@
+"""Alarms watch the right metric of the right resource (moto deploys no alarm); the dashboard parses."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from tests.infra.templates import default, load_template, resources_of_type
+
+
+def _watched(stack: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each alarm by (metric, the logical id of the resource it watches)."""
+    watched = {}
+    for _, alarm in resources_of_type(load_template(stack), "AWS::CloudWatch::Alarm"):
+        (dimension,) = alarm["Dimensions"]
+        value = dimension["Value"]
+        resource = value["Fn::GetAtt"][0] if "Fn::GetAtt" in value else value["Ref"]
+        watched[(alarm["MetricName"], resource)] = alarm
+    return watched
+
+
+def test_core_alarms_on_a_dead_letter_and_on_a_stalled_queue() -> None:
+    core = load_template("core")
+    alarms = _watched("core")
+
+    assert set(alarms) == {
+        ("ApproximateNumberOfMessagesVisible", "JobsDeadLetterQueue"),
+        ("ApproximateAgeOfOldestMessage", "JobsQueue"),
+    }
+    dead_letters = alarms[("ApproximateNumberOfMessagesVisible", "JobsDeadLetterQueue")]
+    assert (dead_letters["Threshold"], dead_letters["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    # A message waiting out one redelivery is not a stalled queue.
+    assert default(core, "OldestMessageAlarmSeconds") > default(core, "QueueVisibilityTimeoutSeconds")
+
+
+def test_worker_alarms_on_errors_of_each_function() -> None:
+    assert set(_watched("worker")) == {("Errors", "WorkerFunction"), ("Errors", "SweeperFunction")}
+
+
+def test_dashboard_body_is_json_once_substituted() -> None:
+    (dashboard,) = (d for _, d in resources_of_type(load_template("core"), "AWS::CloudWatch::Dashboard"))
+    body, variables = dashboard["DashboardBody"]["Fn::Sub"]
+
+    # CloudWatch rejects a body that is not JSON only at deploy time; every ${...} is substituted by a name.
+    names = set(re.findall(r"\$\{([^}]+)\}", body))
+    assert names <= {*variables, "AWS::Region"}
+    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "name", body))["widgets"]
+    assert all(widget["properties"]["metrics"] for widget in widgets)

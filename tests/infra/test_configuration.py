@@ -1,0 +1,95 @@
+"""The functions' environments match the services' settings, and the defaults keep the lease invariant.
+
+docs/design.md, Configuration and The lease invariant: a template that names a variable the code does not
+read, or misses one it does, fails here rather than at a function's first cold start.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import pytest
+from conveyor_api.settings import Settings as ApiSettings
+from conveyor_worker.settings import Settings as WorkerSettings
+from conveyor_worker.settings import SweeperSettings
+from pydantic import BaseModel
+
+from tests.infra.templates import INFRA, default, load_template
+
+
+def _environment_names(settings: type[BaseModel]) -> set[str]:
+    # The worker's settings read their aliases; the API's read each field's name in upper case.
+    return {
+        field.validation_alias if isinstance(field.validation_alias, str) else name.upper()
+        for name, field in settings.model_fields.items()
+    }
+
+
+def _variables(stack: str, function: str) -> dict[str, Any]:
+    variables: dict[str, Any] = load_template(stack)["Resources"][function]["Properties"]["Environment"][
+        "Variables"
+    ]
+    return variables
+
+
+@pytest.mark.parametrize(
+    ("stack", "function", "settings"),
+    [
+        ("api", "ApiFunction", ApiSettings),
+        ("worker", "WorkerFunction", WorkerSettings),
+        ("worker", "SweeperFunction", SweeperSettings),
+    ],
+)
+def test_environment_names_are_the_settings_fields(
+    stack: str, function: str, settings: type[BaseModel]
+) -> None:
+    assert set(_variables(stack, function)) == _environment_names(settings)
+
+
+def _import(export: str) -> dict[str, Any]:
+    return {"Fn::ImportValue": {"Fn::Sub": f"${{CoreStackName}}-{export}"}}
+
+
+def test_lease_is_the_worker_timeout_and_the_queue_waits_for_it() -> None:
+    core = load_template("core")
+    worker = load_template("worker")["Resources"]["WorkerFunction"]["Properties"]
+
+    # One number, from core, for the timeout, the lease and (via the parameter) the visibility bound.
+    assert worker["Timeout"] == _import("WorkerTimeoutSeconds")
+    assert worker["Environment"]["Variables"]["JOB_LEASE_SECONDS"] == _import("WorkerTimeoutSeconds")
+    queue = core["Resources"]["JobsQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] == {"Ref": "QueueVisibilityTimeoutSeconds"}
+    assert default(core, "QueueVisibilityTimeoutSeconds") >= 6 * default(core, "WorkerTimeoutSeconds")
+
+
+def test_the_sweeper_acts_only_after_sqs_would_have_redelivered() -> None:
+    core = load_template("core")
+    worker = load_template("worker")
+
+    assert default(worker, "SweepGraceSeconds") > default(core, "QueueVisibilityTimeoutSeconds")
+    # A job waiting out its backoff is not overdue yet.
+    assert default(worker, "RetryMaxDelaySeconds") < default(worker, "SweepGraceSeconds")
+
+
+def test_worker_and_redrive_policy_count_receives_from_one_parameter() -> None:
+    core = load_template("core")
+    worker = load_template("worker")["Resources"]
+
+    redrive = core["Resources"]["JobsQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == {"Ref": "MaxReceiveCount"}
+    assert core["Outputs"]["MaxReceiveCount"]["Value"] == {"Ref": "MaxReceiveCount"}
+    for function in ("WorkerFunction", "SweeperFunction"):
+        variables = worker[function]["Properties"]["Environment"]["Variables"]
+        assert variables["MAX_RECEIVE_COUNT"] == _import("MaxReceiveCount")
+
+
+def test_worker_and_api_import_from_the_core_stack_make_deploys() -> None:
+    with (INFRA / "core" / "samconfig.toml").open("rb") as config:
+        core_stack = tomllib.load(config)["default"]["deploy"]["parameters"]["stack_name"]
+
+    for stack in ("worker", "api"):
+        assert load_template(stack)["Parameters"]["CoreStackName"]["Default"] == core_stack
+        with (INFRA / stack / "samconfig.toml").open("rb") as config:
+            overrides = tomllib.load(config)["default"]["deploy"]["parameters"]["parameter_overrides"]
+        assert overrides == f"CoreStackName={core_stack}"
