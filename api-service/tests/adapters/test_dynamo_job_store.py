@@ -16,24 +16,24 @@ from tests.adapters.conftest import Aws, stored_items
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1" / "job-item" / "valid"
 QUEUED_ITEM = JobItem.model_validate_json((EXAMPLES / "queued.json").read_text())
 JOB_ID = QUEUED_ITEM.job_id
+QUEUED_ATTRIBUTES = {
+    "job_id": {"S": JOB_ID},
+    "job_type": {"S": "text_transform"},
+    "status": {"S": "QUEUED"},
+    "created_at": {"S": "2026-11-24T17:05:09.123Z"},
+    "updated_at": {"S": "2026-11-24T17:05:09.123Z"},
+    "attempts": {"N": "0"},
+    "payload": {"S": '{"text":"Hello, Conveyor!"}'},
+    "sweep_shard": {"N": "7"},
+    "sweep_at": {"N": "1795539909123"},
+}
+"""The queued example as DynamoDB attributes: payload as JSON text, numbers as N."""
 
 
 def test_item_is_stored_with_payload_as_json_text_and_attempts_as_a_number(aws: Aws) -> None:
     DynamoJobStore(aws.dynamodb, aws.table_name).put_new(QUEUED_ITEM)
 
-    assert stored_items(aws) == [
-        {
-            "job_id": {"S": JOB_ID},
-            "job_type": {"S": "text_transform"},
-            "status": {"S": "QUEUED"},
-            "created_at": {"S": "2026-11-24T17:05:09.123Z"},
-            "updated_at": {"S": "2026-11-24T17:05:09.123Z"},
-            "attempts": {"N": "0"},
-            "payload": {"S": '{"text":"Hello, Conveyor!"}'},
-            "sweep_shard": {"N": "7"},
-            "sweep_at": {"N": "1795539909123"},
-        }
-    ]
+    assert stored_items(aws) == [QUEUED_ATTRIBUTES]
 
 
 def test_error_is_stored_as_a_map(aws: Aws) -> None:
@@ -62,17 +62,7 @@ def test_put_is_conditional_and_get_is_a_consistent_read() -> None:
             {},
             {
                 "TableName": "jobs",
-                "Item": {
-                    "job_id": {"S": JOB_ID},
-                    "job_type": {"S": "text_transform"},
-                    "status": {"S": "QUEUED"},
-                    "created_at": {"S": "2026-11-24T17:05:09.123Z"},
-                    "updated_at": {"S": "2026-11-24T17:05:09.123Z"},
-                    "attempts": {"N": "0"},
-                    "payload": {"S": '{"text":"Hello, Conveyor!"}'},
-                    "sweep_shard": {"N": "7"},
-                    "sweep_at": {"N": "1795539909123"},
-                },
+                "Item": QUEUED_ATTRIBUTES,
                 "ConditionExpression": "attribute_not_exists(job_id)",
             },
         )
