@@ -3,7 +3,8 @@
 
 const STORAGE_KEY = 'conveyor.jobs.v1';
 export const MAX_KEPT_JOBS = 50;
-const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// contracts/v1/job-id.schema.json's pattern; tests/contract/test_page_job_id.py checks the two agree.
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[48][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 export class JobHistory {
   constructor(storage = window.localStorage) {

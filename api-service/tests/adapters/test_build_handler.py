@@ -114,6 +114,49 @@ def test_a_keys_first_use_would_free_it_when_its_invocation_times_out(aws: Aws, 
     assert started_ms + 7000 <= int(key_item["in_progress_expiration"]["N"]) <= time.time() * 1000 + 7000
 
 
+class SandboxVanished(BaseException):
+    """The Lambda sandbox gone mid-invocation: no `except Exception` runs, as after a timeout."""
+
+
+class VanishOnceTheJobIsStored:
+    """Ends the invocation right after the jobs table accepted the job, before anything else is written."""
+
+    def __init__(self, aws: Aws) -> None:
+        self._jobs_table = aws.table_name
+        self._table: str | None = None
+        self.armed = True
+        aws.dynamodb.meta.events.register("provide-client-params.dynamodb.PutItem", self._note_table)
+        aws.dynamodb.meta.events.register("after-call.dynamodb.PutItem", self._vanish)
+
+    def _note_table(self, params: dict[str, Any], **_: Any) -> None:
+        self._table = params["TableName"]
+
+    def _vanish(self, **_: Any) -> None:
+        if self.armed and self._table == self._jobs_table:
+            self.armed = False
+            raise SandboxVanished()
+
+
+def test_a_retry_after_a_first_use_died_between_storing_its_job_and_its_key_gets_that_job(
+    aws: Aws, handler: Handler
+) -> None:
+    VanishOnceTheJobIsStored(aws)
+    deadline_ms = 100
+    with pytest.raises(SandboxVanished):
+        handler(_keyed("order-1"), LambdaContext(remaining_time_in_millis=deadline_ms))
+    [stored] = stored_items(aws)
+    time.sleep(2 * deadline_ms / 1000)
+
+    retry = handler(_keyed("order-1"), LambdaContext())
+
+    assert retry["statusCode"] == 202
+    assert json.loads(retry["body"])["job_id"] == stored["job_id"]["S"]
+    assert stored_items(aws) == [stored]
+    # The dead first use sent nothing; the retry that adopted the job announced it.
+    assert [json.loads(body)["job_id"] for body in queued_messages(aws)] == [stored["job_id"]["S"]]
+    assert handler(_keyed("order-1"), LambdaContext())["body"] == retry["body"]
+
+
 def test_status_costs_exactly_one_read(handler: Handler, calls: AwsCalls) -> None:
     handler(get_job("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"), None)
 

@@ -1,5 +1,6 @@
 """One suite, two ledgers: the unit tests' in-memory fake must behave as Powertools over DynamoDB does."""
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -87,3 +88,33 @@ def test_keys_are_compared_exactly(ledger: SubmissionLedger, other_key: str) -> 
     ledger.job_for("order-1", REQUEST, _stores(JOB))
 
     assert ledger.job_for(other_key, OTHER_REQUEST, _stores(OTHER_JOB)) == OTHER_JOB
+
+
+class SandboxVanished(BaseException):
+    """The Lambda sandbox gone mid-invocation: no `except Exception` runs, as after a timeout."""
+
+
+FIRST_USE_DEADLINE_MS = 100
+
+
+def test_a_first_use_whose_invocation_vanished_holds_its_key_until_its_deadline(
+    ledger: SubmissionLedger,
+) -> None:
+    if isinstance(ledger, DynamoSubmissionLedger):
+        ledger.register_lambda_context(LambdaContext(remaining_time_in_millis=FIRST_USE_DEADLINE_MS))
+
+    def vanish() -> JobRecord:
+        raise SandboxVanished()
+
+    with pytest.raises(SandboxVanished):
+        ledger.job_for("order-1", REQUEST, vanish)
+    with pytest.raises(IdempotencyKeyInProgressError):
+        ledger.job_for("order-1", REQUEST, _must_not_store)
+
+    if isinstance(ledger, InMemorySubmissionLedger):
+        ledger.pass_deadline_of_first_use("order-1")
+    else:
+        time.sleep(2 * FIRST_USE_DEADLINE_MS / 1000)
+
+    assert ledger.job_for("order-1", REQUEST, _stores(JOB)) == JOB
+    assert ledger.job_for("order-1", REQUEST, _must_not_store) == JOB

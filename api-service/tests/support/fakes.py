@@ -84,6 +84,11 @@ class InMemorySubmissionLedger:
         """As if a first use of `key` with `request` had started and not finished yet."""
         self.uses[key] = KeyUse(_canonical(request), None)
 
+    def pass_deadline_of_first_use(self, key: str) -> None:
+        """As if the invocation of `key`'s unfinished first use had timed out: the key is free again."""
+        assert self.uses[key].job is None, "only a first use that never finished has a deadline to pass"
+        del self.uses[key]
+
 
 def _canonical(request: JobRequest) -> str:
     return json.dumps(request.model_dump(mode="json"), sort_keys=True)

@@ -1,7 +1,10 @@
 """The idempotent submit on its own: one job per key, whatever fails and however often the client retries."""
 
+import uuid
+
 import pytest
 
+from conveyor_api import contract
 from conveyor_api.jobs.errors import (
     BackendUnavailableError,
     IdempotencyKeyInProgressError,
@@ -9,8 +12,8 @@ from conveyor_api.jobs.errors import (
     PayloadTooLargeError,
 )
 from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES
-from conveyor_api.jobs.submit_once import submit_job_once
-from conveyor_api.models import JobMessage, JobRecord, JobRequest
+from conveyor_api.jobs.submit_once import keyed_job_id, submit_job_once
+from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
 
 KEY = "9b2f6c1d-4e5a-4b7c-8d9e-0f1a2b3c4d5e"
@@ -26,7 +29,7 @@ class Service:
         self.publisher = RecordingJobPublisher()
 
     def submit(self, request: JobRequest = REQUEST, key: str = KEY) -> JobRecord:
-        return submit_job_once(key, request, ledger=self.ledger, writer=self.store, publisher=self.publisher)
+        return submit_job_once(key, request, ledger=self.ledger, store=self.store, publisher=self.publisher)
 
 
 def _message(record: JobRecord) -> JobMessage:
@@ -116,3 +119,74 @@ def test_a_payload_too_large_to_store_is_refused_before_the_key_is_used() -> Non
 
     assert service.ledger.uses == {}
     assert service.store.items == {}
+
+
+class SandboxVanished(BaseException):
+    """The Lambda sandbox gone mid-invocation: no `except Exception` runs, as after a timeout."""
+
+
+class DyingAfterStoreJobStore(InMemoryJobStore):
+    def put_new(self, item: JobItem) -> None:
+        super().put_new(item)
+        raise SandboxVanished()
+
+
+def test_a_keyed_job_id_is_a_uuid8_of_the_key_and_the_request() -> None:
+    job_id = keyed_job_id(KEY, REQUEST)
+
+    assert (job_id.version, job_id.variant) == (8, uuid.RFC_4122)
+    assert contract.validator("job-id").is_valid(str(job_id))
+    assert keyed_job_id(KEY, REQUEST.model_copy()) == job_id
+    assert keyed_job_id("another-key", REQUEST) != job_id
+    assert keyed_job_id(KEY, JobRequest(job_type="text_transform", payload={"text": "other"})) != job_id
+
+
+def _first_use_dies_after_storing_the_job(service: Service) -> str:
+    dying_store = DyingAfterStoreJobStore()
+    with pytest.raises(SandboxVanished):
+        submit_job_once(KEY, REQUEST, ledger=service.ledger, store=dying_store, publisher=service.publisher)
+    service.store.items = dying_store.items
+    [stored_job_id] = service.store.items
+    return stored_job_id
+
+
+def test_when_the_first_use_died_after_storing_the_job_the_retry_after_its_deadline_adopts_it() -> None:
+    service = Service()
+    stored_job_id = _first_use_dies_after_storing_the_job(service)
+    service.ledger.pass_deadline_of_first_use(KEY)
+
+    retried = service.submit()
+
+    assert retried.job_id == stored_job_id
+    assert list(service.store.items) == [stored_job_id]
+    # The dead attempt may not have sent its message: the adopting one does, at once.
+    assert service.publisher.messages == [_message(retried)]
+    assert service.ledger.uses[KEY].job == retried
+    assert service.submit() == retried
+
+
+def test_an_adopted_job_that_a_worker_already_claimed_is_not_announced_again() -> None:
+    service = Service()
+    stored_job_id = _first_use_dies_after_storing_the_job(service)
+    # Meanwhile the sweeper sent its message and a worker claimed it.
+    service.store.items[stored_job_id] |= {
+        "status": "IN_PROGRESS",
+        "attempts": 1,
+        "started_at": "2026-11-24T17:05:10.000Z",
+        "claim_token": "4c1d7f0e-2b3a-4e5f-8a9b-0c1d2e3f4a5b",
+        "lease_expires_at": 1795626370000,
+    }
+    service.ledger.pass_deadline_of_first_use(KEY)
+
+    retried = service.submit()
+
+    assert (retried.job_id, retried.status) == (stored_job_id, "IN_PROGRESS")
+    assert service.publisher.messages == []
+
+
+def test_a_retry_before_the_dead_first_uses_deadline_is_in_progress() -> None:
+    service = Service()
+    _first_use_dies_after_storing_the_job(service)
+
+    with pytest.raises(IdempotencyKeyInProgressError):
+        service.submit()

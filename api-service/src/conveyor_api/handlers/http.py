@@ -89,7 +89,7 @@ def handler_for(
             record = submit_job(request, writer=store, publisher=publisher)
         else:
             record = submit_job_once(
-                idempotency_key, request, ledger=ledger, writer=store, publisher=publisher
+                idempotency_key, request, ledger=ledger, store=store, publisher=publisher
             )
         logger.set_correlation_id(record.job_id)
         accepted = {"job_id": record.job_id, "job_type": record.job_type, "status": record.status}

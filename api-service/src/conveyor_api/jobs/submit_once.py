@@ -1,14 +1,21 @@
 """Accepting a job once per idempotency key, so that a client may retry a submission without a second job."""
 
+import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
 from conveyor_api.clock import utc_now
+from conveyor_api.jobs.errors import JobAlreadyExistsError
 from conveyor_api.jobs.records import record_from_item
+from conveyor_api.jobs.status import JobReader
 from conveyor_api.jobs.submit import JobPublisher, JobWriter, announcement, new_job_item
-from conveyor_api.models import JobRecord, JobRequest
+from conveyor_api.models import JobItem, JobRecord, JobRequest
+
+KEYED_JOB_ID_DOMAIN = b"conveyor job id v1"
+"""Starts every hashed text, so that no other SHA-256 the system computes of a key can yield a job id."""
 
 
 class SubmissionLedger(Protocol):
@@ -21,31 +28,71 @@ class SubmissionLedger(Protocol):
         """
 
 
+class KeyedJobStore(JobReader, JobWriter, Protocol):
+    """Where a keyed submission stores its job, and finds it again when an earlier attempt stored it."""
+
+
+def keyed_job_id(key: str, request: JobRequest) -> uuid.UUID:
+    """The id of the job `key` and `request` stand for: a UUIDv8 (RFC 9562) of SHA-256 bits.
+
+    Derived rather than random so that an attempt that finds its job already stored knows it is its own: a
+    first attempt can die after storing the job and before the ledger records which job that was.
+    """
+    canonical_request = json.dumps(
+        request.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    # The key is printable ASCII: the NUL separators keep each (key, request) pair's text distinct.
+    text = b"\0".join((KEYED_JOB_ID_DOMAIN, key.encode(), canonical_request.encode()))
+    value = int.from_bytes(hashlib.sha256(text).digest()[:16], "big")
+    value = (value & ~(0xF << 76)) | (0x8 << 76)  # version 8
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # the RFC 9562 variant
+    return uuid.UUID(int=value)
+
+
 def submit_job_once(
     key: str,
     request: JobRequest,
     *,
     ledger: SubmissionLedger,
-    writer: JobWriter,
+    store: KeyedJobStore,
     publisher: JobPublisher,
     clock: Callable[[], datetime] = utc_now,
-    new_job_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> JobRecord:
     """The job of the first request with `key`, created once; later requests with the same body get it back.
 
     The key is bound to the job as soon as the job is stored, before its message is sent: if the queue then
     refuses the message, the request fails, but its retry finds the stored job instead of storing a second
-    one, and the sweeper sends the missing message.
+    one, and the sweeper sends the missing message. If an attempt died between storing the job and the
+    ledger recording it, the key is freed at that attempt's deadline and the retry adopts the stored job.
     """
-    item = new_job_item(request, clock=clock, new_job_id=new_job_id)
+    job_id = keyed_job_id(key, request)
+    item = new_job_item(request, clock=clock, new_job_id=lambda: job_id)
+    announce = False
 
     def store_job() -> JobRecord:
-        writer.put_new(item)
-        return record_from_item(item)
+        nonlocal announce
+        stored = _store_or_adopt(store, item)
+        # A job no longer QUEUED was announced and claimed already: another message would only be skipped.
+        announce = stored.status == "QUEUED"
+        return record_from_item(stored)
 
     record = ledger.job_for(key, request, store_job)
-    if record.job_id == item.job_id:
-        # Only the request that stored the job announces it. A replay's job was announced by its first use,
-        # or, if the queue refused that message, is overdue in the sweep index, where the sweeper finds it.
+    if announce:
+        # Only a request that stored or adopted the job announces it. A replay's job was announced by its
+        # first use, or, if the queue refused that message, is overdue in the sweep index, where the sweeper
+        # finds it.
         publisher.publish(announcement(record))
     return record
+
+
+def _store_or_adopt(store: KeyedJobStore, item: JobItem) -> JobItem:
+    try:
+        store.put_new(item)
+    except JobAlreadyExistsError:
+        stored = store.get(item.job_id)
+        # The id is a hash of the key and the request, so a stored job with it is this request's job unless
+        # SHA-256 collided; checking costs nothing next to the read.
+        if stored is None or (stored.job_type, stored.payload) != (item.job_type, item.payload):
+            raise
+        return stored
+    return item
