@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from testkit.clock import FakeClock
@@ -20,6 +20,9 @@ from conveyor_worker.processing.ports import JobStore
 from conveyor_worker.store.dynamo import DynamoJobStore, DynamoSweepStore
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
 from conveyor_worker.sweeping.ports import OverdueJob, SweepStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 LEASE = timedelta(seconds=60)
 RESULT = '{"length":2,"uppercase":"HI","word_count":1}'
@@ -299,6 +302,42 @@ def test_the_limit_bounds_the_overdue_jobs_returned_and_the_rest_are_counted(
     found = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=3)
 
     assert ([job.job_id for job in found.jobs], found.left_over) == (oldest_first[:3], 4)
+
+
+class ShortPages:
+    """The jobs table's client, but each Query page ends after `page_size` items, as DynamoDB's do at 1 MB."""
+
+    def __init__(self, client: Any, page_size: int) -> None:
+        self._client = client
+        self._page_size = page_size
+        self.pages = 0
+
+    def query(self, **params: Any) -> Any:
+        self.pages += 1
+        return self._client.query(
+            **{**params, "Limit": min(params.get("Limit", self._page_size), self._page_size)}
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_pages_cut_short_are_read_on_until_the_limit_and_the_rest_is_still_counted(
+    jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    client = ShortPages(jobs_table.client, page_size=2)
+    sweep_store = DynamoSweepStore(cast("DynamoDBClient", client), jobs_table.name)
+    subject = StoreUnderTest(
+        DynamoJobStore(jobs_table.client, jobs_table.name), sweep_store, jobs_table.put, jobs_table.get
+    )
+    cutoff = to_epoch_ms(clock())
+    oldest_first = [pending_in_shard(subject, cutoff - 1000 * age) for age in range(7, 0, -1)]
+
+    found = sweep_store.overdue_jobs(SHARD, before=clock(), limit=4)
+
+    assert ([job.job_id for job in found.jobs], found.left_over) == (oldest_first[:4], 3)
+    # Two short pages of jobs to reach the limit of four, then two short COUNT pages for the three left over.
+    assert client.pages == 4
 
 
 def test_failing_an_overdue_job_ends_it_and_takes_it_out_of_the_index(
