@@ -1,4 +1,4 @@
-"""The demo page keeps only job ids the contract allows in its history: its copy of the pattern is the contract's.
+"""The demo page keeps only job ids the contract allows: its copy of the job id pattern is the contract's.
 
 The page reads its history from localStorage before any schema has loaded, hence a copy rather than a lookup.
 """
