@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from conveyor_worker.job_types.errors import PermanentJobError
 
 from tests.support import contract
-from tests.support.stack import Stack
+from tests.support.stack import JOB_RETENTION_DAYS, Stack
 
 CASES = [
     (
@@ -89,6 +93,41 @@ def test_stored_item_and_message_follow_the_contract(stack: Stack) -> None:
     (body,) = stack.message_bodies(stack.resources.queue_url)
     contract.validator("job-message").validate(json.loads(body))
     assert json.loads(body)["job_id"] == job_id
+
+
+def _refuses(payload: Mapping[str, Any]) -> dict[str, Any]:
+    raise PermanentJobError("TEXT_REFUSED", "this text cannot be transformed")
+
+
+@pytest.mark.parametrize("outcome", ["SUCCEEDED", "FAILED"])
+def test_a_finished_job_expires_its_retention_after_it_finished_and_the_api_still_serves_it(
+    stack: Stack, outcome: str
+) -> None:
+    if outcome == "FAILED":
+        stack.replace_job("text_transform", _refuses)
+    job_id = stack.submit("text_transform", {"text": "retention"}).json()["job_id"]
+
+    _run_worker_until_idle(stack)
+
+    (item,) = stack.items()
+    plain_item = {name: _plain(value) for name, value in item.items()}
+    contract.validator("job-item").validate(plain_item)
+    assert (plain_item["status"], item["expires_at"].keys()) == (outcome, {"N"})
+    # Epoch seconds, rounded up from the finish the item records: never earlier than a whole retention.
+    finished_at = datetime.fromisoformat(plain_item["finished_at"])
+    assert plain_item["expires_at"] == math.ceil(
+        (finished_at + timedelta(days=JOB_RETENTION_DAYS)).timestamp()
+    )
+    served = stack.status(job_id)
+    assert served.status == 200
+    record = served.json()
+    contract.validator("job-record").validate(record)
+    # The record is unchanged: when the item will disappear is the table's business, not the client's.
+    assert (record["status"], record["finished_at"], "expires_at" in record) == (
+        outcome,
+        plain_item["finished_at"],
+        False,
+    )
 
 
 def _plain(value: dict[str, Any]) -> Any:

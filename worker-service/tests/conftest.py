@@ -73,6 +73,7 @@ def settings(jobs_table: JobsTable, jobs_queue: JobsQueue) -> Settings:
         max_receive_count=3,
         retry_base_delay_seconds=2,
         retry_max_delay_seconds=30,
+        job_retention_days=30,
     )
 
 
@@ -84,6 +85,7 @@ def sweeper_settings(jobs_table: JobsTable, jobs_queue: JobsQueue) -> SweeperSet
         sweep_grace_seconds=300,
         sweep_max_resends=2,
         max_receive_count=3,
+        job_retention_days=30,
     )
 
 

@@ -44,6 +44,7 @@ def test_error_is_stored_as_a_map(aws: Aws) -> None:
             "status": "FAILED",
             "finished_at": "2026-11-24T17:05:10.000Z",
             "error": {"code": "X", "message": "m"},
+            "expires_at": 1798131910,
         }
     )
 
@@ -51,6 +52,30 @@ def test_error_is_stored_as_a_map(aws: Aws) -> None:
 
     [item] = stored_items(aws)
     assert item["error"] == {"M": {"code": {"S": "X"}, "message": {"S": "m"}}}
+
+
+def test_a_finished_item_as_the_worker_leaves_it_reads_with_its_expiry_in_epoch_seconds(aws: Aws) -> None:
+    # The worker's completion: the pending-only attributes removed, finished_at, result, and expires_at (N).
+    succeeded = json.loads((EXAMPLES / "succeeded.json").read_text())
+    attributes = {
+        name: value for name, value in QUEUED_ATTRIBUTES.items() if name not in ("sweep_shard", "sweep_at")
+    } | {
+        "status": {"S": "SUCCEEDED"},
+        "updated_at": {"S": succeeded["updated_at"]},
+        "started_at": {"S": succeeded["started_at"]},
+        "finished_at": {"S": succeeded["finished_at"]},
+        "attempts": {"N": "1"},
+        "result": {"S": succeeded["result"]},
+        "claim_token": {"S": succeeded["claim_token"]},
+        "expires_at": {"N": "1798131910"},
+    }
+    aws.dynamodb.put_item(TableName=aws.table_name, Item=attributes)
+
+    item = DynamoJobStore(aws.dynamodb, aws.table_name).get(JOB_ID)
+
+    assert item == JobItem.model_validate(succeeded)
+    assert item is not None
+    assert item.expires_at == 1798131910
 
 
 def test_put_is_conditional_and_get_is_a_consistent_read() -> None:

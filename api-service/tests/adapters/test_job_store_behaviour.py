@@ -26,6 +26,7 @@ FAILED_ITEM = JobItem.model_validate(
         "status": "FAILED",
         "finished_at": "2026-11-24T17:05:10.000Z",
         "error": {"code": "VALUE_OUT_OF_RANGE", "message": "a value is out of range"},
+        "expires_at": 1798131910,
     }
 )
 

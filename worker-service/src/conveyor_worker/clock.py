@@ -1,4 +1,4 @@
-"""Time as the contract writes it: RFC 3339 UTC timestamps with milliseconds, and epoch milliseconds."""
+"""Time as the contract writes it: RFC 3339 UTC timestamps with milliseconds, epoch ms, epoch seconds."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -22,6 +22,15 @@ def to_timestamp(moment: datetime) -> str:
 def to_epoch_ms(moment: datetime) -> int:
     # Integer arithmetic on timedelta: float seconds would round some milliseconds down.
     return (_as_utc(moment) - _EPOCH) // _ONE_MS
+
+
+def to_epoch_seconds(moment: datetime) -> int:
+    """Whole epoch seconds, rounded UP from the millisecond the contract records (`to_epoch_ms`).
+
+    Rounding up keeps an item at least as long as asked: `expires_at` never falls before finished_at plus the
+    retention, as the item itself shows them, and is at most one second later.
+    """
+    return -(-to_epoch_ms(moment) // 1000)
 
 
 def _as_utc(moment: datetime) -> datetime:

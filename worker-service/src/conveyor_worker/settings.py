@@ -11,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # SQS refuses a visibility timeout above 12 hours, so no backoff may ask for a longer one.
 _MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200
+# A century: a longer retention would soon push expires_at past the contract's bound (epoch seconds
+# 9999999999, the year 2286), which is there to refuse epoch milliseconds.
+_MAX_JOB_RETENTION_DAYS = 36_500
 
 
 class _FromEnvironment(BaseModel):
@@ -35,6 +38,8 @@ class Settings(_FromEnvironment):
         validation_alias="RETRY_MAX_DELAY_SECONDS", ge=0, le=_MAX_VISIBILITY_TIMEOUT_SECONDS
     )
     """Keep it below SWEEP_GRACE_SECONDS, or the sweeper re-sends jobs that are only waiting out a backoff."""
+    job_retention_days: int = Field(validation_alias="JOB_RETENTION_DAYS", ge=1, le=_MAX_JOB_RETENTION_DAYS)
+    """How long a finished job is kept: expires_at is finished_at plus this (docs/design.md, Retention)."""
 
 
 class SweeperSettings(_FromEnvironment):
@@ -46,3 +51,5 @@ class SweeperSettings(_FromEnvironment):
     """Must exceed the jobs queue's visibility timeout, so SQS's own redelivery always comes first."""
     sweep_max_resends: int = Field(validation_alias="SWEEP_MAX_RESENDS", ge=0)
     max_receive_count: int = Field(validation_alias="MAX_RECEIVE_COUNT", gt=0)
+    job_retention_days: int = Field(validation_alias="JOB_RETENTION_DAYS", ge=1, le=_MAX_JOB_RETENTION_DAYS)
+    """The worker's retention, from the same parameter: a job the sweeper fails is kept as long."""

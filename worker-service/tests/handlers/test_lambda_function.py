@@ -1,7 +1,9 @@
 """The Lambda entry point: settings from the environment and boto3 clients, built at import."""
 
 import importlib
+import math
 import sys
+from datetime import datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -18,6 +20,7 @@ ENVIRONMENT = (
     "MAX_RECEIVE_COUNT",
     "RETRY_BASE_DELAY_SECONDS",
     "RETRY_MAX_DELAY_SECONDS",
+    "JOB_RETENTION_DAYS",
 )
 
 
@@ -37,6 +40,7 @@ def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment
     monkeypatch.setenv("MAX_RECEIVE_COUNT", "3")
     monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "2")
     monkeypatch.setenv("RETRY_MAX_DELAY_SECONDS", "30")
+    monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
 
     lambda_function = importlib.import_module(MODULE)
     response = lambda_function.lambda_handler(
@@ -44,7 +48,11 @@ def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment
     )
 
     assert response == {"batchItemFailures": []}
-    assert (jobs_table.get(item["job_id"]) or {})["status"] == "SUCCEEDED"
+    finished = jobs_table.get(item["job_id"]) or {}
+    assert finished["status"] == "SUCCEEDED"
+    # JOB_RETENTION_DAYS reached the processor: the job expires 7 days after it finished.
+    finished_at = datetime.fromisoformat(finished["finished_at"])
+    assert finished["expires_at"] == math.ceil((finished_at + timedelta(days=7)).timestamp())
 
 
 @pytest.mark.parametrize("missing", ENVIRONMENT)

@@ -5,6 +5,7 @@ Item state is read back through boto3 directly, never through the code under tes
 
 import json
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from testkit.items import job_message_body, queued_item, without_pending
 from testkit.spy import recorded_calls
 from testkit.sqs import JobsQueue
 
-from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.handlers.sqs import SqsHandler, build_handler
 from conveyor_worker.job_types import JobFunction
 from conveyor_worker.job_types.errors import PermanentJobError
@@ -104,6 +105,7 @@ def test_a_text_transform_job_is_run_and_stored_as_succeeded(
         "finished_at": to_timestamp(clock()),
         "claim_token": item["claim_token"],
         "result": '{"length":16,"uppercase":"HELLO, CONVEYOR!","word_count":2}',
+        "expires_at": to_epoch_seconds(clock() + timedelta(days=settings.job_retention_days)),
     }
 
 

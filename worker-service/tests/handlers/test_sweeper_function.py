@@ -15,6 +15,7 @@ ENVIRONMENT = (
     "SWEEP_GRACE_SECONDS",
     "SWEEP_MAX_RESENDS",
     "MAX_RECEIVE_COUNT",
+    "JOB_RETENTION_DAYS",
 )
 
 
@@ -31,6 +32,7 @@ def test_the_lambda_handler_sweeps_with_settings_from_the_environment(
     monkeypatch.setenv("SWEEP_GRACE_SECONDS", "300")
     monkeypatch.setenv("SWEEP_MAX_RESENDS", "2")
     monkeypatch.setenv("MAX_RECEIVE_COUNT", "3")
+    monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
 
     sweeper_function = importlib.import_module(MODULE)
 

@@ -4,6 +4,7 @@ Items and messages are read back through boto3 directly, never through the code 
 """
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from testkit.faults import failing_calls
 from testkit.items import CREATED_AT, queued_item
 from testkit.sqs import JobsQueue
 
-from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.handlers.sqs import build_handler as build_worker_handler
 from conveyor_worker.handlers.sweeper import SweeperHandler, build_handler
@@ -56,7 +57,12 @@ def test_one_sweep_resends_the_lost_fails_the_hopeless_and_reports_its_counts(
     resent_too_often = pending(jobs_table, clock, sweeps=2)
     clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)
     fresh = pending(jobs_table, clock)
-    finished = {**queued_item("text_transform", {"text": "hi"}), "status": "SUCCEEDED", "result": "{}"}
+    finished = {
+        **queued_item("text_transform", {"text": "hi"}),
+        "status": "SUCCEEDED",
+        "result": "{}",
+        "expires_at": 1798131910,
+    }
     del finished["sweep_shard"], finished["sweep_at"]
     jobs_table.put(finished)
 
@@ -71,9 +77,10 @@ def test_one_sweep_resends_the_lost_fails_the_hopeless_and_reports_its_counts(
     assert read(jobs_table, resent_too_often)["error"]["code"] == "UNDELIVERABLE"
     for failed in (died_in_last_attempt, resent_too_often):
         item = read(jobs_table, failed)
-        assert (item["status"], item["finished_at"], "sweep_at" in item) == (
+        assert (item["status"], item["finished_at"], item["expires_at"], "sweep_at" in item) == (
             "FAILED",
             to_timestamp(clock()),
+            to_epoch_seconds(clock() + timedelta(days=sweeper_settings.job_retention_days)),
             False,
         )
     assert "sweeps" not in read(jobs_table, fresh)

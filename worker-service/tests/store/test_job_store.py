@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
@@ -10,8 +10,9 @@ from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.fake_store import FakeJobStore
 from testkit.items import CREATED_AT, job_id_in_shard, queued_item, without_pending
+from testkit.spy import recorded_calls
 
-from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.models.job_item import JobError, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobSucceeded
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 LEASE = timedelta(seconds=60)
+RETENTION = timedelta(days=30)
 RESULT = '{"length":2,"uppercase":"HI","word_count":1}'
 
 
@@ -129,7 +131,9 @@ def test_a_finished_job_cannot_be_claimed(
     subject: StoreUnderTest, clock: FakeClock, outcome: JobSucceeded | JobFailed
 ) -> None:
     job_id = claimed(subject, clock)
-    subject.store.complete(job_id, claim_token="token-1", outcome=outcome, now=clock())
+    subject.store.complete(
+        job_id, claim_token="token-1", outcome=outcome, now=clock(), expires_at=clock() + RETENTION
+    )
     clock.advance(days=1)
 
     with pytest.raises(JobNotClaimableError) as refused:
@@ -145,10 +149,20 @@ def test_completing_with_success_stores_the_result_and_ends_the_lease(
     held = subject.read(job_id)
     clock.advance(milliseconds=250)
 
-    subject.store.complete(job_id, claim_token="token-1", outcome=JobSucceeded(RESULT), now=clock())
+    subject.store.complete(
+        job_id,
+        claim_token="token-1",
+        outcome=JobSucceeded(RESULT),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+    )
 
     expected = {**without_pending(held), "status": "SUCCEEDED", "result": RESULT}
-    expected.update(finished_at=to_timestamp(clock()), updated_at=to_timestamp(clock()))
+    expected.update(
+        finished_at=to_timestamp(clock()),
+        updated_at=to_timestamp(clock()),
+        expires_at=to_epoch_seconds(clock() + RETENTION),
+    )
     assert subject.read(job_id) == expected
 
 
@@ -158,15 +172,63 @@ def test_completing_with_failure_stores_the_error_and_ends_the_lease(
     job_id = claimed(subject, clock)
     error = JobError(code="VALUE_OUT_OF_RANGE", message="the sum is too large")
 
-    subject.store.complete(job_id, claim_token="token-1", outcome=JobFailed(error), now=clock())
+    subject.store.complete(
+        job_id, claim_token="token-1", outcome=JobFailed(error), now=clock(), expires_at=clock() + RETENTION
+    )
 
     item = subject.read(job_id)
-    assert (item["status"], item["error"]) == (
+    assert (item["status"], item["error"], item["expires_at"]) == (
         "FAILED",
         {"code": "VALUE_OUT_OF_RANGE", "message": "the sum is too large"},
+        to_epoch_seconds(clock() + RETENTION),
     )
     assert "lease_expires_at" not in item
     assert "result" not in item
+
+
+@pytest.mark.parametrize(
+    ("finished_at_ms", "expires_at"),
+    [
+        # 2026-11-24T17:05:09.000Z and .001Z; 30 days later is 1798131909 s, and a moment past it the next.
+        (1795539909000, 1798131909),
+        (1795539909001, 1798131910),
+        (1795539909999, 1798131910),
+    ],
+)
+@pytest.mark.parametrize("outcome", [JobSucceeded(RESULT), JobFailed(JobError(code="BOOM", message="no"))])
+def test_a_finished_job_expires_in_whole_epoch_seconds_rounded_up_from_its_retention(
+    subject: StoreUnderTest,
+    clock: FakeClock,
+    outcome: JobSucceeded | JobFailed,
+    finished_at_ms: int,
+    expires_at: int,
+) -> None:
+    job_id = claimed(subject, clock)
+    clock.now = datetime.fromtimestamp(finished_at_ms / 1000, UTC)
+
+    subject.store.complete(
+        job_id, claim_token="token-1", outcome=outcome, now=clock(), expires_at=clock() + RETENTION
+    )
+
+    item = subject.read(job_id)
+    assert item["expires_at"] == expires_at
+    # Never before finished_at plus the retention, as the item itself records them.
+    assert item["expires_at"] * 1000 >= finished_at_ms + RETENTION // timedelta(milliseconds=1)
+
+
+def test_only_a_finishing_write_sets_expires_at(subject: StoreUnderTest, clock: FakeClock) -> None:
+    job_id = pending_in_shard(subject, to_epoch_ms(clock()) - 1)
+    (overdue,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
+    subject.sweep_store.mark_resent(overdue, now=clock())
+    resent = subject.read(job_id)
+    subject.store.claim(job_id, claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE)
+    claimed_item = subject.read(job_id)
+    subject.store.release(job_id, claim_token="token-1", now=clock())
+    released = subject.read(job_id)
+    subject.store.record_refused_completion(job_id)
+    counted = subject.read(job_id)
+
+    assert [("expires_at" in item) for item in (resent, claimed_item, released, counted)] == [False] * 4
 
 
 def test_a_completion_under_another_claims_token_is_refused_and_changes_nothing(
@@ -178,7 +240,13 @@ def test_a_completion_under_another_claims_token_is_refused_and_changes_nothing(
     before = subject.read(job_id)
 
     with pytest.raises(LeaseLostError):
-        subject.store.complete(job_id, claim_token="token-1", outcome=JobSucceeded(RESULT), now=clock())
+        subject.store.complete(
+            job_id,
+            claim_token="token-1",
+            outcome=JobSucceeded(RESULT),
+            now=clock(),
+            expires_at=clock() + RETENTION,
+        )
     with pytest.raises(LeaseLostError):
         subject.store.release(job_id, claim_token="token-1", now=clock())
 
@@ -187,12 +255,22 @@ def test_a_completion_under_another_claims_token_is_refused_and_changes_nothing(
 
 def test_a_second_completion_of_a_finished_job_is_refused(subject: StoreUnderTest, clock: FakeClock) -> None:
     job_id = claimed(subject, clock)
-    subject.store.complete(job_id, claim_token="token-1", outcome=JobSucceeded(RESULT), now=clock())
+    subject.store.complete(
+        job_id,
+        claim_token="token-1",
+        outcome=JobSucceeded(RESULT),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+    )
     before = subject.read(job_id)
 
     with pytest.raises(LeaseLostError):
         subject.store.complete(
-            job_id, claim_token="token-1", outcome=JobFailed(JobError(code="LATE", message="x")), now=clock()
+            job_id,
+            claim_token="token-1",
+            outcome=JobFailed(JobError(code="LATE", message="x")),
+            now=clock(),
+            expires_at=clock() + RETENTION,
         )
 
     assert subject.read(job_id) == before
@@ -217,7 +295,13 @@ def test_fenced_writes_on_a_missing_job_are_refused(subject: StoreUnderTest, clo
     missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
 
     with pytest.raises(LeaseLostError):
-        subject.store.complete(missing, claim_token="t", outcome=JobSucceeded(RESULT), now=clock())
+        subject.store.complete(
+            missing,
+            claim_token="t",
+            outcome=JobSucceeded(RESULT),
+            now=clock(),
+            expires_at=clock() + RETENTION,
+        )
     with pytest.raises(LeaseLostError):
         subject.store.release(missing, claim_token="t", now=clock())
 
@@ -287,7 +371,9 @@ def test_a_finished_job_is_never_overdue(
 ) -> None:
     job_id = claimed(subject, clock)
     shard = subject.read(job_id)["sweep_shard"]
-    subject.store.complete(job_id, claim_token="token-1", outcome=outcome, now=clock())
+    subject.store.complete(
+        job_id, claim_token="token-1", outcome=outcome, now=clock(), expires_at=clock() + RETENTION
+    )
     clock.advance(days=365)
 
     assert subject.sweep_store.overdue_jobs(shard, before=clock(), limit=100).jobs == []
@@ -349,7 +435,7 @@ def test_failing_an_overdue_job_ends_it_and_takes_it_out_of_the_index(
     (job,) = subject.sweep_store.overdue_jobs(held["sweep_shard"], before=clock(), limit=100).jobs
     error = JobError(code="RETRIES_EXHAUSTED", message="the worker stopped")
 
-    subject.sweep_store.fail_overdue(job, error=error, now=clock())
+    subject.sweep_store.fail_overdue(job, error=error, now=clock(), expires_at=clock() + RETENTION)
 
     assert subject.read(job_id) == {
         **without_pending(held),
@@ -357,8 +443,45 @@ def test_failing_an_overdue_job_ends_it_and_takes_it_out_of_the_index(
         "error": {"code": "RETRIES_EXHAUSTED", "message": "the worker stopped"},
         "finished_at": to_timestamp(clock()),
         "updated_at": to_timestamp(clock()),
+        "expires_at": to_epoch_seconds(clock() + RETENTION),
     }
     assert subject.sweep_store.overdue_jobs(held["sweep_shard"], before=clock(), limit=100).jobs == []
+
+
+def test_each_finishing_write_is_one_conditional_update_item_that_also_sets_expires_at(
+    jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    subject = StoreUnderTest(
+        DynamoJobStore(jobs_table.client, jobs_table.name),
+        DynamoSweepStore(jobs_table.client, jobs_table.name),
+        jobs_table.put,
+        jobs_table.get,
+    )
+    completed = claimed(subject, clock)
+    abandoned = pending_in_shard(subject, to_epoch_ms(clock()) - 1)
+    (overdue,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
+    expiry = {":expires_at": {"N": str(to_epoch_seconds(clock() + RETENTION))}}
+
+    with recorded_calls(jobs_table.client, "UpdateItem") as calls:
+        subject.store.complete(
+            completed,
+            claim_token="token-1",
+            outcome=JobSucceeded(RESULT),
+            now=clock(),
+            expires_at=clock() + RETENTION,
+        )
+        subject.sweep_store.fail_overdue(
+            overdue,
+            error=JobError(code="UNDELIVERABLE", message="x"),
+            now=clock(),
+            expires_at=clock() + RETENTION,
+        )
+
+    assert [call["Key"]["job_id"]["S"] for call in calls] == [completed, abandoned]
+    for call in calls:
+        assert "#expires_at = :expires_at" in call["UpdateExpression"]
+        assert "ConditionExpression" in call
+        assert call["ExpressionAttributeValues"].items() >= expiry.items()
 
 
 def test_a_resend_restarts_the_grace_period_and_counts_the_resends(
@@ -395,7 +518,10 @@ def test_of_two_sweepers_that_read_the_same_overdue_job_only_the_first_writes(
         subject.sweep_store.mark_resent(seen_by_second, now=clock())
     with pytest.raises(OverdueJobChangedError):
         subject.sweep_store.fail_overdue(
-            seen_by_second, error=JobError(code="UNDELIVERABLE", message="x"), now=clock()
+            seen_by_second,
+            error=JobError(code="UNDELIVERABLE", message="x"),
+            now=clock(),
+            expires_at=clock() + RETENTION,
         )
 
     assert subject.read(job_id) == after_first
@@ -413,7 +539,10 @@ def test_a_sweep_write_is_refused_once_a_worker_claimed_the_job(
         subject.sweep_store.mark_resent(overdue, now=clock())
     with pytest.raises(OverdueJobChangedError):
         subject.sweep_store.fail_overdue(
-            overdue, error=JobError(code="UNDELIVERABLE", message="x"), now=clock()
+            overdue,
+            error=JobError(code="UNDELIVERABLE", message="x"),
+            now=clock(),
+            expires_at=clock() + RETENTION,
         )
 
     assert subject.read(job_id) == claimed_item

@@ -8,7 +8,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
 from conveyor_worker.models.job_outcome import JobOutcome, JobSucceeded
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
@@ -45,13 +45,15 @@ class FakeJobStore:
         item.setdefault("started_at", to_timestamp(now))
         return JobItem.model_validate(item)
 
-    def complete(self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime) -> None:
+    def complete(
+        self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
+    ) -> None:
         item = self._held_item(job_id, claim_token)
         if isinstance(outcome, JobSucceeded):
             item.update(status="SUCCEEDED", result=outcome.result_json)
-            _finish(item, now)
+            _finish(item, now, expires_at)
         else:
-            _fail(item, outcome.error, now)
+            _fail(item, outcome.error, now, expires_at)
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         item = self._held_item(job_id, claim_token)
@@ -78,8 +80,8 @@ class FakeJobStore:
         )
         return OverdueJobs([_as_overdue(item) for item in overdue[:limit]], left_over=len(overdue[limit:]))
 
-    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime) -> None:
-        _fail(self._unchanged_item(job), error, now)
+    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
+        _fail(self._unchanged_item(job), error, now, expires_at)
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         item = self._unchanged_item(job)
@@ -98,13 +100,15 @@ class FakeJobStore:
         return item
 
 
-def _fail(item: dict[str, Any], error: JobError, now: datetime) -> None:
+def _fail(item: dict[str, Any], error: JobError, now: datetime, expires_at: datetime) -> None:
     item.update(status="FAILED", error=error.model_dump())
-    _finish(item, now)
+    _finish(item, now, expires_at)
 
 
-def _finish(item: dict[str, Any], now: datetime) -> None:
-    item.update(finished_at=to_timestamp(now), updated_at=to_timestamp(now))
+def _finish(item: dict[str, Any], now: datetime, expires_at: datetime) -> None:
+    item.update(
+        finished_at=to_timestamp(now), updated_at=to_timestamp(now), expires_at=to_epoch_seconds(expires_at)
+    )
     for name in PENDING_ONLY:
         item.pop(name, None)
 

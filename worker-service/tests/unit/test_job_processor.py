@@ -2,8 +2,8 @@
 
 import contextlib
 import json
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,10 +14,11 @@ from testkit.items import job_message_body, queued_item, without_pending
 from testkit.logs import CapturedLogs
 
 from conveyor_worker import job_types as job_types_package
-from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import load_contract
 from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
 from conveyor_worker.job_types.errors import PermanentJobError
+from conveyor_worker.models.job_outcome import JobOutcome
 from conveyor_worker.processing.backoff import Backoff
 from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
 from conveyor_worker.processing.job_processor import JobProcessor
@@ -25,6 +26,7 @@ from conveyor_worker.processing.messages import parse_job_message
 
 LEASE = timedelta(seconds=60)
 MAX_RECEIVE_COUNT = 3
+RETENTION = timedelta(days=30)
 BACKOFF = Backoff(base_seconds=2, max_seconds=30, draw=lambda low, high: high)
 """Always the longest delay the backoff allows, so tests can name it."""
 
@@ -50,6 +52,7 @@ class Harness:
             lease=LEASE,
             max_receive_count=MAX_RECEIVE_COUNT,
             backoff=BACKOFF,
+            retention=RETENTION,
             logger=logs.logger,
         )
 
@@ -120,6 +123,7 @@ def test_a_text_transform_job_succeeds_with_its_result_stored_as_json_text(harne
         "finished_at": to_timestamp(claimed_at),
         "claim_token": harness.item(job_id)["claim_token"],
         "result": '{"length":16,"uppercase":"HELLO, CONVEYOR!","word_count":2}',
+        "expires_at": to_epoch_seconds(claimed_at + RETENTION),
     }
 
 
@@ -515,3 +519,82 @@ def test_a_refused_completion_that_cannot_be_counted_is_still_acknowledged(
         for line in captured_logs.lines()
         if line["message"] == "refused completion not counted"
     ] == [job_id]
+
+
+class ExpiryRecordingStore(FakeJobStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.completions: list[tuple[datetime, datetime]] = []
+        """(now, expires_at) of each completion asked for, refused or not."""
+
+    def complete(
+        self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
+    ) -> None:
+        self.completions.append((now, expires_at))
+        super().complete(job_id, claim_token=claim_token, outcome=outcome, now=now, expires_at=expires_at)
+
+
+def succeeds_slowly(clock: FakeClock) -> JobFunction:
+    def run(payload: Mapping[str, Any]) -> dict[str, Any]:
+        clock.advance(milliseconds=1500)
+        return {"length": 2, "uppercase": "HI", "word_count": 1}
+
+    return run
+
+
+def fails_slowly(clock: FakeClock) -> JobFunction:
+    def run(payload: Mapping[str, Any]) -> dict[str, Any]:
+        clock.advance(milliseconds=1500)
+        raise PermanentJobError("TEXT_REFUSED", "no")
+
+    return run
+
+
+def flaky_slowly(clock: FakeClock) -> JobFunction:
+    def run(payload: Mapping[str, Any]) -> dict[str, Any]:
+        clock.advance(milliseconds=1500)
+        raise FlakyJobError("the downstream service timed out")
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("job", "status"),
+    [(succeeds_slowly, "SUCCEEDED"), (fails_slowly, "FAILED"), (flaky_slowly, "FAILED")],
+    ids=["success", "permanent-failure", "retries-exhausted"],
+)
+def test_a_finished_job_expires_the_retention_after_it_finished_not_after_it_started(
+    clock: FakeClock,
+    captured_logs: CapturedLogs,
+    job: Callable[[FakeClock], JobFunction],
+    status: str,
+) -> None:
+    store = ExpiryRecordingStore()
+    harness = harness_with(clock, captured_logs, job(clock), store=store)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+    finished_at = clock() + timedelta(milliseconds=1500)
+
+    with contextlib.suppress(JobAttemptFailedError):  # the last attempt still reports its failure
+        harness.deliver(job_id, receive_count=MAX_RECEIVE_COUNT)
+
+    assert store.completions == [(finished_at, finished_at + RETENTION)]
+    item = harness.item(job_id)
+    assert (item["status"], item["finished_at"], item["expires_at"]) == (
+        status,
+        to_timestamp(finished_at),
+        to_epoch_seconds(finished_at + RETENTION),
+    )
+
+
+def test_a_transient_failure_with_retries_left_sets_no_expiry(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    store = ExpiryRecordingStore()
+    harness = harness_with(clock, captured_logs, always_flaky, store=store)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    with pytest.raises(JobAttemptFailedError):
+        harness.deliver(job_id, receive_count=1)
+
+    assert store.completions == []
+    assert "expires_at" not in harness.item(job_id)

@@ -12,6 +12,7 @@ WORKER_ENVIRONMENT = {
     "MAX_RECEIVE_COUNT": "3",
     "RETRY_BASE_DELAY_SECONDS": "2",
     "RETRY_MAX_DELAY_SECONDS": "120",
+    "JOB_RETENTION_DAYS": "30",
 }
 SWEEPER_ENVIRONMENT = {
     "JOBS_TABLE_NAME": "conveyor-jobs",
@@ -19,6 +20,7 @@ SWEEPER_ENVIRONMENT = {
     "SWEEP_GRACE_SECONDS": "900",
     "SWEEP_MAX_RESENDS": "3",
     "MAX_RECEIVE_COUNT": "3",
+    "JOB_RETENTION_DAYS": "30",
 }
 BOTH = [(Settings, WORKER_ENVIRONMENT), (SweeperSettings, SWEEPER_ENVIRONMENT)]
 
@@ -31,6 +33,7 @@ def test_worker_settings_are_read_from_the_environment_names() -> None:
         max_receive_count=3,
         retry_base_delay_seconds=2,
         retry_max_delay_seconds=120,
+        job_retention_days=30,
     )
 
 
@@ -41,6 +44,7 @@ def test_sweeper_settings_are_read_from_the_environment_names() -> None:
         sweep_grace_seconds=900,
         sweep_max_resends=3,
         max_receive_count=3,
+        job_retention_days=30,
     )
 
 
@@ -73,6 +77,13 @@ def test_a_missing_variable_fails_loudly_naming_it(
         (SweeperSettings, SWEEPER_ENVIRONMENT, "SWEEP_GRACE_SECONDS", "0"),
         (SweeperSettings, SWEEPER_ENVIRONMENT, "SWEEP_MAX_RESENDS", "-1"),
         (SweeperSettings, SWEEPER_ENVIRONMENT, "MAX_RECEIVE_COUNT", "0"),
+        *[
+            (settings_class, environment, "JOB_RETENTION_DAYS", value)
+            for settings_class, environment in BOTH
+            # Nothing would be kept; a fraction or a unit is not a whole number of days; past a century,
+            # expires_at soon outgrows the contract's bound.
+            for value in ("0", "-1", "7.5", "7d", "", "36501")
+        ],
     ],
 )
 def test_a_meaningless_value_fails_loudly(

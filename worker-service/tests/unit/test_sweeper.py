@@ -11,7 +11,7 @@ from testkit.fake_store import FakeJobStore
 from testkit.items import CREATED_AT, CREATED_AT_MS, job_id_in_shard, queued_item, without_pending
 from testkit.logs import CapturedLogs
 
-from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.models.job_item import JobError
 from conveyor_worker.models.job_message import JobMessage
 from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, SweepStore
@@ -21,6 +21,7 @@ GRACE = timedelta(minutes=5)
 MAX_RESENDS = 2
 MAX_ATTEMPTS = 3
 LEASE = timedelta(seconds=60)
+RETENTION = timedelta(days=30)
 
 
 def sweeper_on(
@@ -39,6 +40,7 @@ def sweeper_on(
         max_resends=MAX_RESENDS,
         max_attempts=MAX_ATTEMPTS,
         jobs_per_shard=jobs_per_shard,
+        retention=RETENTION,
         logger=logs.logger,
     )
 
@@ -140,6 +142,7 @@ def test_a_job_whose_worker_died_in_its_last_attempt_fails_retries_exhausted_and
         },
         "finished_at": to_timestamp(clock()),
         "updated_at": to_timestamp(clock()),
+        "expires_at": to_epoch_seconds(clock() + RETENTION),
     }
     assert queue.sent == []
     clock.advance(days=1)
@@ -179,6 +182,38 @@ def test_a_job_resent_as_often_as_allowed_fails_undeliverable(
     assert "sweep_at" not in finished
 
 
+class ExpiryRecordingStore(FakeJobStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures: list[tuple[str, datetime, datetime]] = []
+        """(job_id, now, expires_at) of each failure the sweeper wrote."""
+
+    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
+        self.failures.append((job.job_id, now, expires_at))
+        super().fail_overdue(job, error=error, now=now, expires_at=expires_at)
+
+
+@pytest.mark.parametrize("reason", ["RETRIES_EXHAUSTED", "UNDELIVERABLE"])
+def test_a_job_the_sweeper_fails_expires_the_retention_after_the_sweep_that_failed_it(
+    queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs, reason: str
+) -> None:
+    store = ExpiryRecordingStore()
+    if reason == "RETRIES_EXHAUSTED":
+        job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
+    else:
+        job_id = submitted(store, sweeps=MAX_RESENDS)
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1, milliseconds=1)
+
+    sweeper_on(store, queue, clock, captured_logs).sweep()
+
+    assert store.failures == [(job_id, clock(), clock() + RETENTION)]
+    finished = item(store, job_id)
+    assert (finished["error"]["code"], finished["expires_at"]) == (
+        reason,
+        to_epoch_seconds(clock() + RETENTION),
+    )
+
+
 class InterleavedStore:
     """Runs `meanwhile` once, right after the first read that found overdue jobs and before any write."""
 
@@ -193,8 +228,8 @@ class InterleavedStore:
             meanwhile()
         return found
 
-    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime) -> None:
-        self._store.fail_overdue(job, error=error, now=now)
+    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
+        self._store.fail_overdue(job, error=error, now=now, expires_at=expires_at)
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         self._store.mark_resent(job, now=now)

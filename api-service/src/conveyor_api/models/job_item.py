@@ -27,3 +27,5 @@ class JobItem(SparseContractDocument):
     sweep_at: JsonInteger | None = None
     sweeps: JsonInteger | None = None
     refused_completions: JsonInteger | None = None
+    expires_at: JsonInteger | None = None
+    """Epoch seconds after which DynamoDB may delete the finished job (time to live); not in its record."""

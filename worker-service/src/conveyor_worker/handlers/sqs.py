@@ -53,6 +53,7 @@ def build_handler(
         lease=timedelta(seconds=settings.job_lease_seconds),
         max_receive_count=settings.max_receive_count,
         backoff=Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds, jitter),
+        retention=timedelta(days=settings.job_retention_days),
         logger=logger,
     )
 

@@ -43,6 +43,7 @@ def build_handler(
         max_resends=settings.sweep_max_resends,
         max_attempts=settings.max_receive_count,
         jobs_per_shard=JOBS_PER_SHARD_PER_RUN,
+        retention=timedelta(days=settings.job_retention_days),
         logger=Logger(),
     )
 

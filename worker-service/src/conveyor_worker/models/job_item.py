@@ -52,3 +52,5 @@ class JobItem(BaseModel):
     """How many times the sweeper re-sent the job's message."""
     refused_completions: int | None = Field(default=None, ge=0)
     """Completions refused because their claim no longer held: stale workers' dropped results."""
+    expires_at: int | None = Field(default=None, ge=0, le=9_999_999_999)
+    """Epoch SECONDS (DynamoDB's time to live) after which the item may be deleted; only once finished."""

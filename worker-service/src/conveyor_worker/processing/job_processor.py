@@ -51,8 +51,10 @@ class JobProcessor:
         lease: timedelta,
         max_receive_count: int,
         backoff: Backoff,
+        retention: timedelta,
         logger: Logger,
     ) -> None:
+        """`retention` is how long a finished job's item is kept after it finished (JOB_RETENTION_DAYS)."""
         self._store = store
         self._visibility = visibility
         self._job_types = job_types
@@ -60,6 +62,7 @@ class JobProcessor:
         self._lease = lease
         self._max_receive_count = max_receive_count
         self._backoff = backoff
+        self._retention = retention
         self._logger = logger
 
     def process(self, message: JobMessage, *, receive_count: int, receipt_handle: str) -> None:
@@ -165,8 +168,11 @@ class JobProcessor:
 
     def _complete(self, claim: _Claim, outcome: JobOutcome) -> None:
         item, now = claim.item, self._clock()
+        expires_at = now + self._retention
         try:
-            self._store.complete(item.job_id, claim_token=claim.token, outcome=outcome, now=now)
+            self._store.complete(
+                item.job_id, claim_token=claim.token, outcome=outcome, now=now, expires_at=expires_at
+            )
         except LeaseLostError:
             self._logger.warning(
                 "stale completion dropped: another claim holds the job",

@@ -17,8 +17,11 @@ class JobStore(Protocol):
         """
         ...
 
-    def complete(self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime) -> None:
-        """Records the outcome; raises LeaseLostError unless the job is IN_PROGRESS under `claim_token`."""
+    def complete(
+        self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
+    ) -> None:
+        """Records the outcome, finished at `now`, and when the finished item may be deleted (`expires_at`,
+        in the same write); raises LeaseLostError unless the job is IN_PROGRESS under `claim_token`."""
         ...
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from conveyor_worker.clock import to_epoch_ms, to_timestamp
+from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
 from conveyor_worker.models.job_outcome import JobOutcome, JobSucceeded
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
@@ -32,14 +32,12 @@ _CLAIMABLE = (
     " (#status = :queued OR (#status = :in_progress AND #lease_expires_at < :now_ms))"
 )
 _HELD_BY_TOKEN = "#status = :in_progress AND #claim_token = :token"
-# A finished job leaves the sparse sweep index by losing its key attributes (docs/design.md, The sweeper).
+# A finished job leaves the sparse sweep index by losing its key attributes (docs/design.md, The sweeper), and
+# gets the expiry the table's time to live reads, in the same write (docs/design.md, Retention).
+_FINISH = ", #finished_at = :now, #updated_at = :now, #expires_at = :expires_at"
 _LEAVE_PENDING = " REMOVE #lease_expires_at, #sweep_shard, #sweep_at"
-_SUCCEED_UPDATE = (
-    "SET #status = :succeeded, #result = :result, #finished_at = :now, #updated_at = :now" + _LEAVE_PENDING
-)
-_FAIL_UPDATE = (
-    "SET #status = :failed, #error = :error, #finished_at = :now, #updated_at = :now" + _LEAVE_PENDING
-)
+_SUCCEED_UPDATE = "SET #status = :succeeded, #result = :result" + _FINISH + _LEAVE_PENDING
+_FAIL_UPDATE = "SET #status = :failed, #error = :error" + _FINISH + _LEAVE_PENDING
 _RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #sweep_at = :now_ms, #updated_at = :now"
 _COUNT_REFUSED_COMPLETION = "ADD #refused_completions :one"
 _EXISTS = "attribute_exists(#job_id)"
@@ -88,7 +86,9 @@ class DynamoJobStore:
             {name: _deserializer.deserialize(value) for name, value in response["Attributes"].items()}
         )
 
-    def complete(self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime) -> None:
+    def complete(
+        self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
+    ) -> None:
         if isinstance(outcome, JobSucceeded):
             update = _SUCCEED_UPDATE
             written: dict[str, AttributeValueTypeDef] = {
@@ -98,7 +98,7 @@ class DynamoJobStore:
         else:
             update = _FAIL_UPDATE
             written = _failed_values(outcome.error)
-        self._fenced_update(job_id, claim_token, update, {**written, ":now": {"S": to_timestamp(now)}})
+        self._fenced_update(job_id, claim_token, update, {**written, **_finished_values(now, expires_at)})
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         self._fenced_update(
@@ -177,8 +177,10 @@ class DynamoSweepStore:
             if len(jobs) >= limit:
                 return OverdueJobs(jobs, left_over=self._count(query, start_key))
 
-    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime) -> None:
-        self._fenced_on_sweep(job, _FAIL_UPDATE, {**_failed_values(error), ":now": {"S": to_timestamp(now)}})
+    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
+        self._fenced_on_sweep(
+            job, _FAIL_UPDATE, {**_failed_values(error), **_finished_values(now, expires_at)}
+        )
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         self._fenced_on_sweep(
@@ -241,6 +243,11 @@ def _failed_values(error: JobError) -> "dict[str, AttributeValueTypeDef]":
         ":failed": {"S": JobStatus.FAILED},
         ":error": {"M": {"code": {"S": error.code}, "message": {"S": error.message}}},
     }
+
+
+def _finished_values(now: datetime, expires_at: datetime) -> "dict[str, AttributeValueTypeDef]":
+    # TTL reads epoch seconds only; rounded up, so the item is kept at least the whole retention.
+    return {":now": {"S": to_timestamp(now)}, ":expires_at": {"N": str(to_epoch_seconds(expires_at))}}
 
 
 def _names(*expressions: str) -> dict[str, str]:

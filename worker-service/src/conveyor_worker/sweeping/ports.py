@@ -39,8 +39,9 @@ class SweepStore(Protocol):
         """At most `limit` pending jobs of index partition `shard` whose sweep_at is earlier than `before`."""
         ...
 
-    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime) -> None:
-        """Ends the job FAILED and takes it out of the index; raises OverdueJobChangedError if it changed."""
+    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
+        """Ends the job FAILED at `now`, to be deleted after `expires_at`, and takes it out of the index;
+        raises OverdueJobChangedError if it changed."""
         ...
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:

@@ -49,10 +49,12 @@ class Sweeper:
         max_resends: int,
         max_attempts: int,
         jobs_per_shard: int,
+        retention: timedelta,
         logger: Logger,
     ) -> None:
         """`max_attempts` is MAX_RECEIVE_COUNT; `jobs_per_shard` bounds one sweep's work on each shard, so a
-        large backlog is worked off over several runs instead of outlasting the function's timeout."""
+        large backlog is worked off over several runs instead of outlasting the function's timeout;
+        `retention` is how long a job the sweeper fails is kept after it (JOB_RETENTION_DAYS)."""
         self._store = store
         self._queue = queue
         self._clock = clock
@@ -60,6 +62,7 @@ class Sweeper:
         self._max_resends = max_resends
         self._max_attempts = max_attempts
         self._jobs_per_shard = jobs_per_shard
+        self._retention = retention
         self._logger = logger
 
     def sweep(self) -> SweepSummary:
@@ -106,7 +109,8 @@ class Sweeper:
         return None
 
     def _fail(self, job: OverdueJob, error: JobError) -> None:
-        self._store.fail_overdue(job, error=error, now=self._clock())
+        now = self._clock()
+        self._store.fail_overdue(job, error=error, now=now, expires_at=now + self._retention)
         self._logger.info(
             f"job {JobStatus.FAILED}",
             extra={
