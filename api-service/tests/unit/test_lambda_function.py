@@ -2,6 +2,8 @@
 
 import importlib
 import json
+import os
+import subprocess
 import sys
 from types import ModuleType
 
@@ -37,3 +39,22 @@ def test_lambda_init_fails_loudly_without_its_settings(monkeypatch: pytest.Monke
 
     with pytest.raises(MissingSettingsError):
         _fresh_import()
+
+
+def test_lambda_init_leaves_the_idempotency_utility_to_the_first_keyed_request() -> None:
+    # Cold starts pay for every import: requests without an Idempotency-Key never need Powertools' utility.
+    environment = {
+        **os.environ,
+        "JOBS_TABLE_NAME": "jobs",
+        "JOBS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
+        "IDEMPOTENCY_TABLE_NAME": "idempotency",
+        "CORS_ALLOW_ORIGIN": "*",
+    }
+    utility = "aws_lambda_powertools.utilities.idempotency"
+    probe = f"import sys, conveyor_api.lambda_function; print([m for m in sys.modules if '{utility}' in m])"
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True
+    )
+
+    assert loaded.stdout.strip() == "[]"

@@ -16,7 +16,7 @@ from conveyor_api.http.json_body import read_json_body
 from conveyor_api.http.openapi import GET_HEALTH, GET_JOB, SUBMIT_JOB, Operation
 from conveyor_api.http.problems import register_problem_responses
 from conveyor_api.http.routing import MethodTable
-from conveyor_api.idempotency.dynamo import DynamoSubmissionLedger
+from conveyor_api.idempotency.on_demand import OnDemandSubmissionLedger
 from conveyor_api.jobs.request_validation import validate_job_request
 from conveyor_api.jobs.status import JobReader, get_job_record
 from conveyor_api.jobs.submit import JobPublisher, JobWriter, submit_job
@@ -48,7 +48,7 @@ def build_handler(
 ) -> Handler:
     """A Lambda handler for API Gateway HTTP API events, serving the tables and queue `settings` name."""
     dynamodb = dynamodb_client or boto3.client("dynamodb")
-    ledger = DynamoSubmissionLedger(dynamodb, settings.idempotency_table_name)
+    ledger = OnDemandSubmissionLedger(dynamodb, settings.idempotency_table_name)
     handler = handler_for(
         settings,
         store=DynamoJobStore(dynamodb, settings.jobs_table_name),

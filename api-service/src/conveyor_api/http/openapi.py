@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 from conveyor_api import contract
 from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER, KEY_PATTERN, MAX_KEY_LENGTH
 from conveyor_api.http.problems import PROBLEM_CONTENT_TYPE
-from conveyor_api.idempotency.dynamo import KEY_LIFETIME
+from conveyor_api.idempotency.lifetime import KEY_LIFETIME
 
 _RESOLVER_PARAMETER = re.compile(r"<(\w+)>")
 _COMPONENT_SCHEMAS = "#/components/schemas/"

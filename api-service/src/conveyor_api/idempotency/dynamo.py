@@ -8,7 +8,6 @@ deletes the item when storing the job failed. The key is stored only as a hash, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -25,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import JsonValue
 
+from conveyor_api.idempotency.lifetime import KEY_LIFETIME
 from conveyor_api.jobs.errors import (
     BackendUnavailableError,
     IdempotencyKeyInProgressError,
@@ -35,8 +35,6 @@ from conveyor_api.models import JobRecord, JobRequest
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-KEY_LIFETIME = timedelta(hours=24)
-"""How long a key is remembered: clients retry within minutes; a day also covers one that was down a while."""
 KEY_PREFIX = "POST /jobs"
 """Starts each stored key's id, in place of Powertools' default: the function's name, which may change."""
 
