@@ -1,4 +1,4 @@
-"""boto3 clients for the local stack's own calls (provisioning, the SQS poller), always aimed at moto."""
+"""boto3 clients for the local stack's own calls (deploying stacks, the SQS poller), always aimed at moto."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import boto3
 from conveyor_local.config import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 
@@ -27,3 +30,15 @@ def sqs_client(endpoint_url: str, region: str = REGION) -> SQSClient:
 
 def dynamodb_client(endpoint_url: str, region: str = REGION) -> DynamoDBClient:
     return _session(region).client("dynamodb", endpoint_url=endpoint_url)
+
+
+def cloudformation_client(endpoint_url: str, region: str = REGION) -> CloudFormationClient:
+    return _session(region).client("cloudformation", endpoint_url=endpoint_url)
+
+
+def lambda_client(endpoint_url: str, region: str = REGION) -> LambdaClient:
+    return _session(region).client("lambda", endpoint_url=endpoint_url)
+
+
+def s3_client(endpoint_url: str, region: str = REGION) -> S3Client:
+    return _session(region).client("s3", endpoint_url=endpoint_url)

@@ -16,29 +16,33 @@ ACCESS_KEY_ID = "testing"
 SECRET_ACCESS_KEY = "testing"
 ACCOUNT_ID = "123456789012"  # moto's default account, the one its queue URLs and ARNs carry
 
-TABLE_NAME = "conveyor-jobs"
-QUEUE_NAME = "conveyor-jobs"
-DLQ_NAME = "conveyor-jobs-dlq"
-IDEMPOTENCY_TABLE_NAME = "conveyor-idempotency"
+# Short values keep retries watchable locally. They reach the stacks as template parameters (CORE_PARAMETERS,
+# WORKER_PARAMETERS below), so the functions read them from their deployed environments, as on Lambda.
 MAX_RECEIVE_COUNT = 3
 
-# The lease invariant (docs/design.md): JOB_LEASE_SECONDS <= worker timeout < queue visibility timeout.
-# A refused claim is acknowledged, so a message that SQS shows again must never meet a live lease left by a
-# worker that died. Visibility = timeout + lease covers even the last record of a batch, claimed up to one
-# timeout after the receive. Short values keep retries watchable: a transient failure is retried 30 s
-# later, and the last of MAX_RECEIVE_COUNT attempts runs about a minute after the first.
+# The lease invariant (docs/design.md): JOB_LEASE_SECONDS <= worker timeout < queue visibility timeout. The
+# worker template makes the lease the worker's timeout, both core's WorkerTimeoutSeconds. A refused claim is
+# acknowledged, so a message that SQS shows again must never meet a live lease left by a worker that died.
+# Visibility = timeout + lease covers even the last record of a batch, claimed up to one timeout after the
+# receive. A transient failure is then retried 30 s later, and the last of MAX_RECEIVE_COUNT attempts runs
+# about a minute after the first. (AWS advises 6 x the timeout: the core template's defaults do; its
+# MinValue, 6 s, admits these.)
 WORKER_TIMEOUT_SECONDS = 15
-JOB_LEASE_SECONDS = 15
-QUEUE_VISIBILITY_TIMEOUT_SECONDS = WORKER_TIMEOUT_SECONDS + JOB_LEASE_SECONDS
+QUEUE_VISIBILITY_TIMEOUT_SECONDS = 2 * WORKER_TIMEOUT_SECONDS
 # Backoff of transient failures: a first retry within 2 s of the visibility timeout, never more than 20 s
 # later, which keeps it below the sweeper's grace period (docs/design.md, Retries).
 RETRY_BASE_DELAY_SECONDS = 2
 RETRY_MAX_DELAY_SECONDS = 20
 # The sweeper must leave SQS's own redelivery the first chance: its grace exceeds the visibility timeout.
-# On AWS it runs every minute; locally every 10 s, so a repaired job shows up quickly.
+# On AWS it runs every minute (the worker template's schedule, which has no parameter); the local schedule
+# emulator runs it every 10 s instead, so a repaired job shows up quickly.
 SWEEP_GRACE_SECONDS = QUEUE_VISIBILITY_TIMEOUT_SECONDS + 15
 SWEEP_MAX_RESENDS = 3
 SWEEP_INTERVAL_SECONDS = 10
+# A finished job's expires_at is its finished_at plus this. moto never deletes expired items, so locally the
+# value only shows in the items: a week, unlike the core template's default of 30 days, so that an item
+# carrying 30 days shows that this parameter did not reach the functions.
+JOB_RETENTION_DAYS = 7
 API_TIMEOUT_SECONDS = 10
 FUNCTION_MEMORY_MB = 256
 
@@ -50,6 +54,22 @@ SWEEPER_FUNCTION_NAME = "conveyor-sweeper"
 # ReceiveMessage long-polls: short, because it bounds how long the worker takes to notice a stop request.
 SQS_BATCH_SIZE = 10
 SQS_WAIT_TIME_SECONDS = 1
+
+# The template parameters `make dev` deploys with, by stack; the api's AllowOrigin is the demo page's origin,
+# known once the ports are.
+CORE_PARAMETERS = {
+    "WorkerTimeoutSeconds": str(WORKER_TIMEOUT_SECONDS),
+    "QueueVisibilityTimeoutSeconds": str(QUEUE_VISIBILITY_TIMEOUT_SECONDS),
+    "MaxReceiveCount": str(MAX_RECEIVE_COUNT),
+    "JobRetentionDays": str(JOB_RETENTION_DAYS),
+}
+WORKER_PARAMETERS = {
+    "BatchSize": str(SQS_BATCH_SIZE),
+    "RetryBaseDelaySeconds": str(RETRY_BASE_DELAY_SECONDS),
+    "RetryMaxDelaySeconds": str(RETRY_MAX_DELAY_SECONDS),
+    "SweepGraceSeconds": str(SWEEP_GRACE_SECONDS),
+    "SweepMaxResends": str(SWEEP_MAX_RESENDS),
+}
 
 # local/conveyor_local/config.py -> the repository root, which holds the optional demo page in frontend/.
 FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"

@@ -1,7 +1,10 @@
 """`make dev`: the whole system on this machine, until Ctrl-C.
 
-moto (the AWS endpoint) and the demo page's server run in this process; each function runs in its own
-process with its own environment, as on Lambda, behind its emulated trigger.
+moto (the AWS endpoint) and the demo page's server run in this process. The stacks are deployed into moto from
+infra/'s templates (conveyor_local.provision), as `make deploy-*` deploys them into AWS; each function then
+runs in its own process with the environment its stack gave it, behind its emulated trigger. moto's
+CloudFormation skips the HTTP API (AWS::ApiGatewayV2::*) and never runs a function, hence the gateway,
+SQS event source and schedule emulators.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from conveyor_local import config
-from conveyor_local.aws import dynamodb_client, sqs_client
 from conveyor_local.child_process import ChildProcess
 from conveyor_local.console import Console
 from conveyor_local.moto_server import start_moto_server
 from conveyor_local.ports import ensure_port_free
-from conveyor_local.provision import ProvisionedResources, provision
+from conveyor_local.provision import DeployedFunction, LocalSystem, provision_system
+from conveyor_local.stacks import StackError, hide_known_gap_warnings
 from conveyor_local.static_site import start_static_site
 from conveyor_local.stop_signals import StopRequested, ignore_stop_signals, raise_on_stop_signals
 from conveyor_local.waiting import http_status, wait_until
@@ -36,7 +39,7 @@ class ChildExitedError(RuntimeError):
 
 @dataclass(frozen=True)
 class RunningStack:
-    resources: ProvisionedResources
+    system: LocalSystem
     children: list[ChildProcess]
     web_url: str | None
 
@@ -57,7 +60,7 @@ def main() -> int:
         except StopRequested:
             console.say("Stopping…")
             exit_code = 0
-        except (OSError, ChildExitedError) as error:  # OSError: a taken port, a timeout
+        except (OSError, ChildExitedError, StackError) as error:  # OSError: a taken port, a timeout
             console.error(f"conveyor: {error}; stopping")
             exit_code = 1
         finally:
@@ -77,16 +80,24 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
     console.say(f"Starting moto (the AWS endpoint) on {settings.aws_endpoint_url}…")
     moto = start_moto_server(settings.host, settings.aws_port)
     running.callback(moto.stop)
-    resources = provision(
-        dynamodb_client(moto.endpoint_url),
-        sqs_client(moto.endpoint_url),
-        table_name=config.TABLE_NAME,
-        queue_name=config.QUEUE_NAME,
-        dlq_name=config.DLQ_NAME,
-        idempotency_table_name=config.IDEMPOTENCY_TABLE_NAME,
-        visibility_timeout_seconds=config.QUEUE_VISIBILITY_TIMEOUT_SECONDS,
-        max_receive_count=config.MAX_RECEIVE_COUNT,
+    hide_known_gap_warnings()
+    console.say("Deploying the core, worker and api stacks from infra/ into moto…")
+    system = provision_system(
+        moto.endpoint_url,
+        {
+            "core": config.CORE_PARAMETERS,
+            "worker": config.WORKER_PARAMETERS,
+            "api": {"AllowOrigin": settings.web_url},
+        },
     )
+    api, worker, sweeper = (
+        system.functions[name] for name in ("ApiFunction", "WorkerFunction", "SweeperFunction")
+    )
+    # The emulator polls the queue the worker's deployed event source mapping names, which must be core's.
+    if worker.event_source_arns != (system.core.queue_arn,):
+        raise StackError(
+            f"the worker is triggered by {worker.event_source_arns}, not {system.core.queue_arn}"
+        )
 
     web_url = None
     if serve_frontend:
@@ -106,7 +117,7 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
             "api",
             "conveyor_local.api_process",
             ["--host", settings.host, "--port", str(settings.api_port)],
-            api_environment(os.environ, settings, resources),
+            function_environment(os.environ, settings, api),
         ),
         _start_child(
             running,
@@ -117,11 +128,11 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
                 "--aws-endpoint-url",
                 settings.aws_endpoint_url,
                 "--queue-url",
-                resources.queue_url,
+                system.core.queue_url,
                 "--queue-arn",
-                resources.queue_arn,
+                system.core.queue_arn,
             ],
-            worker_environment(os.environ, settings, resources),
+            function_environment(os.environ, settings, worker),
         ),
         _start_child(
             running,
@@ -129,11 +140,11 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
             "sweeper",
             "conveyor_local.sweeper_process",
             ["--interval-seconds", str(config.SWEEP_INTERVAL_SECONDS)],
-            sweeper_environment(os.environ, settings, resources),
+            function_environment(os.environ, settings, sweeper),
         ),
     ]
     _wait_until_api_answers(settings.api_url, children)
-    return RunningStack(resources=resources, children=children, web_url=web_url)
+    return RunningStack(system=system, children=children, web_url=web_url)
 
 
 def _start_child(
@@ -144,69 +155,38 @@ def _start_child(
     return child
 
 
-def api_environment(
-    base: Mapping[str, str], settings: config.LocalStackConfig, resources: ProvisionedResources
+def function_environment(
+    base: Mapping[str, str], settings: config.LocalStackConfig, function: DeployedFunction
 ) -> dict[str, str]:
-    return _function_environment(
-        base,
-        settings,
-        config.API_FUNCTION_NAME,
-        JOBS_TABLE_NAME=resources.table_name,
-        JOBS_QUEUE_URL=resources.queue_url,
-        IDEMPOTENCY_TABLE_NAME=resources.idempotency_table_name,
-        CORS_ALLOW_ORIGIN=settings.web_url,
-    )
+    """The function's environment as its stack deployed it, aimed at moto.
 
-
-def worker_environment(
-    base: Mapping[str, str], settings: config.LocalStackConfig, resources: ProvisionedResources
-) -> dict[str, str]:
-    return _function_environment(
-        base,
-        settings,
-        config.WORKER_FUNCTION_NAME,
-        JOBS_TABLE_NAME=resources.table_name,
-        JOBS_QUEUE_URL=resources.queue_url,
-        JOB_LEASE_SECONDS=str(config.JOB_LEASE_SECONDS),
-        MAX_RECEIVE_COUNT=str(config.MAX_RECEIVE_COUNT),
-        RETRY_BASE_DELAY_SECONDS=str(config.RETRY_BASE_DELAY_SECONDS),
-        RETRY_MAX_DELAY_SECONDS=str(config.RETRY_MAX_DELAY_SECONDS),
-    )
-
-
-def sweeper_environment(
-    base: Mapping[str, str], settings: config.LocalStackConfig, resources: ProvisionedResources
-) -> dict[str, str]:
-    return _function_environment(
-        base,
-        settings,
-        config.SWEEPER_FUNCTION_NAME,
-        JOBS_TABLE_NAME=resources.table_name,
-        JOBS_QUEUE_URL=resources.queue_url,
-        SWEEP_GRACE_SECONDS=str(config.SWEEP_GRACE_SECONDS),
-        SWEEP_MAX_RESENDS=str(config.SWEEP_MAX_RESENDS),
-        MAX_RECEIVE_COUNT=str(config.MAX_RECEIVE_COUNT),
-    )
-
-
-def _function_environment(
-    base: Mapping[str, str], settings: config.LocalStackConfig, function_name: str, **variables: str
-) -> dict[str, str]:
-    # The developer's own AWS_* settings (a profile, real keys, another endpoint) must not reach a function
-    # that is meant to talk to moto only; the rest of the environment (PATH, locale, …) is kept.
-    environment = {name: value for name, value in base.items() if not name.startswith("AWS_")}
+    On Lambda a function's environment is its template's: a variable the template misnames or misses is
+    missing here too, whatever the developer's shell holds, and the function fails at its init as it would
+    there. Of `base` only what a process needs to run is kept, with the local stack's own CONVEYOR_* switches
+    and Powertools' (POWERTOOLS_LOG_LEVEL=DEBUG, to debug); never the developer's AWS_* settings (a profile,
+    real keys, another endpoint): a function talks to moto only.
+    """
+    environment = {name: value for name, value in base.items() if _kept(name)}
+    environment.update(function.environment)
     environment.update(
         AWS_ENDPOINT_URL=settings.aws_endpoint_url,
         AWS_ACCESS_KEY_ID=config.ACCESS_KEY_ID,
         AWS_SECRET_ACCESS_KEY=config.SECRET_ACCESS_KEY,
+        # What the Lambda runtime sets for every function.
         AWS_REGION=config.REGION,
         AWS_DEFAULT_REGION=config.REGION,
-        POWERTOOLS_SERVICE_NAME=function_name,
         # Log lines must reach the terminal as they are written, not when a pipe buffer fills.
         PYTHONUNBUFFERED="1",
-        **variables,
     )
     return environment
+
+
+_KEPT_NAMES = frozenset({"PATH", "HOME", "USER", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM", "VIRTUAL_ENV"})
+_KEPT_PREFIXES = ("LC_", "PYTHON", "CONVEYOR_", "POWERTOOLS_")
+
+
+def _kept(name: str) -> bool:
+    return name in _KEPT_NAMES or name.startswith(_KEPT_PREFIXES)
 
 
 def _wait_until_api_answers(api_url: str, children: list[ChildProcess]) -> None:
@@ -237,7 +217,7 @@ def _raise_if_any_exited(children: list[ChildProcess]) -> None:
 
 
 def _announce(settings: config.LocalStackConfig, stack: RunningStack, console: Console) -> None:
-    resources = stack.resources
+    resources = stack.system.core
     web = stack.web_url or f"not served (no {config.FRONTEND_DIR.name}/ folder yet)"
     submit = (
         f"curl -s -X POST {settings.api_url}/jobs -H 'content-type: application/json'"
@@ -246,6 +226,7 @@ def _announce(settings: config.LocalStackConfig, stack: RunningStack, console: C
     for line in [
         "",
         f"  AWS endpoint  {settings.aws_endpoint_url}  (moto; point AWS_ENDPOINT_URL at it to look inside)",
+        f"    stacks      {', '.join(stack.system.stack_names)}  (from infra/*/template.yaml)",
         f"    table       {resources.table_name}",
         f"    queue       {resources.queue_url}",
         f"    DLQ         {resources.dlq_url}",

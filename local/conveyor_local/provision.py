@@ -1,128 +1,160 @@
-"""Create the jobs table, the idempotency table, the jobs queue and its DLQ, or bring existing ones in line.
+"""Conveyor's stacks deployed into moto from infra/'s templates: what `make dev` and the test suites run on.
 
-Safe to run any number of times against the same endpoint. (A later issue replaces this module by deploying
-the SAM templates into moto.)
+Nothing here describes a table or a queue: infra/core/template.yaml does, and only it. The resources' names
+come back from the core stack's Outputs, and each function's settings from its deployed configuration
+(Environment.Variables), so a template that misnames or misses a variable the code reads fails locally as
+it would on Lambda. Deploying again on the same moto server updates the stacks in place (or leaves them be).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from conveyor_local.aws import cloudformation_client, dynamodb_client, lambda_client, s3_client
+from conveyor_local.stacks import (
+    deploy_stack,
+    enable_time_to_live,
+    function_environment,
+    physical_ids,
+    upload_placeholder_code,
+)
+from conveyor_local.templates import Template, deployable, load_template, stack_name
+
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.literals import QueueAttributeNameType
+    from mypy_boto3_lambda import LambdaClient
+
+CORE_STACK = "core"
+# Both import the core stack's exports (their CoreStackName parameter), so they deploy after it.
+SERVICE_STACKS = ("worker", "api")
+PLACEHOLDER_CODE_BUCKET = "conveyor-local-code"
 
 
 @dataclass(frozen=True)
 class ProvisionedResources:
+    """The core stack's Outputs: what the functions are given and what the tools look at."""
+
+    stack_name: str
     table_name: str
+    idempotency_table_name: str
     queue_url: str
     queue_arn: str
     dlq_url: str
     dlq_arn: str
-    idempotency_table_name: str
+
+    @classmethod
+    def from_outputs(cls, stack_name: str, outputs: Mapping[str, str]) -> ProvisionedResources:
+        return cls(
+            stack_name=stack_name,
+            table_name=outputs["JobsTableName"],
+            idempotency_table_name=outputs["IdempotencyTableName"],
+            queue_url=outputs["JobsQueueUrl"],
+            queue_arn=outputs["JobsQueueArn"],
+            dlq_url=outputs["JobsDeadLetterQueueUrl"],
+            dlq_arn=outputs["JobsDeadLetterQueueArn"],
+        )
 
 
-def provision(
+def provision_core(
+    cloudformation: CloudFormationClient,
     dynamodb: DynamoDBClient,
-    sqs: SQSClient,
     *,
-    table_name: str,
-    queue_name: str,
-    dlq_name: str,
-    idempotency_table_name: str,
-    visibility_timeout_seconds: int,
-    max_receive_count: int,
+    stack_name: str,
+    parameters: Mapping[str, str],
+    template: Template | None = None,
 ) -> ProvisionedResources:
-    _ensure_table(dynamodb, table_name)
-    _ensure_idempotency_table(dynamodb, idempotency_table_name)
-    dlq_url, dlq_arn = _ensure_queue(sqs, dlq_name, {})
-    queue_url, queue_arn = _ensure_queue(
-        sqs,
-        queue_name,
-        {
-            "VisibilityTimeout": str(visibility_timeout_seconds),
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
-            ),
-        },
+    """The core stack (tables, queue, DLQ) from infra/core/template.yaml, or from `template` if given."""
+    core = template if template is not None else load_template(CORE_STACK)
+    deployed = deploy_stack(cloudformation, stack_name, core, parameters)
+    enable_time_to_live(cloudformation, dynamodb, stack_name, core)
+    return ProvisionedResources.from_outputs(stack_name, deployed.outputs)
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    """A function as its stack deployed it: its name, its environment and the queues it is triggered by."""
+
+    name: str
+    environment: dict[str, str]
+    event_source_arns: tuple[str, ...]
+
+
+def provision_service(
+    cloudformation: CloudFormationClient,
+    lambda_: LambdaClient,
+    *,
+    stack: str,
+    stack_name: str,
+    core_stack_name: str,
+    code_uri: str,
+    parameters: Mapping[str, str],
+) -> dict[str, DeployedFunction]:
+    """A service stack (worker or api) on the core stack `core_stack_name`; its functions by logical id."""
+    deploy_stack(
+        cloudformation,
+        stack_name,
+        deployable(stack, code_uri),
+        {"CoreStackName": core_stack_name, **parameters},
     )
-    return ProvisionedResources(
-        table_name=table_name,
-        queue_url=queue_url,
-        queue_arn=queue_arn,
-        dlq_url=dlq_url,
-        dlq_arn=dlq_arn,
-        idempotency_table_name=idempotency_table_name,
+    functions = {}
+    for logical_id, name in physical_ids(cloudformation, stack_name, "AWS::Lambda::Function").items():
+        mappings = lambda_.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]
+        for mapping in mappings:
+            # Left enabled, moto itself would receive a batch on every SendMessage to the queue and try to run
+            # the function (it cannot without Docker), counting a receive on each message that the worker's
+            # MAX_RECEIVE_COUNT then misses. The local SQS event source emulator plays the mapping's part.
+            if mapping.get("State") != "Disabled":
+                lambda_.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+        functions[logical_id] = DeployedFunction(
+            name=name,
+            environment=function_environment(lambda_, name),
+            event_source_arns=tuple(mapping["EventSourceArn"] for mapping in mappings),
+        )
+    return functions
+
+
+@dataclass(frozen=True)
+class LocalSystem:
+    core: ProvisionedResources
+    functions: dict[str, DeployedFunction]
+    """Every service stack's functions, by logical id (ApiFunction, WorkerFunction, SweeperFunction)."""
+    stack_names: tuple[str, ...]
+
+
+def provision_system(endpoint_url: str, parameters: Mapping[str, Mapping[str, str]]) -> LocalSystem:
+    """core, then worker and api on it, under the stack names `make deploy-*` gives them.
+
+    `parameters` holds each stack's parameter values by stack (`core`, `worker`, `api`); the rest keep the
+    templates' defaults.
+    """
+    cloudformation = cloudformation_client(endpoint_url)
+    core_stack_name = stack_name(CORE_STACK)
+    core = provision_core(
+        cloudformation,
+        dynamodb_client(endpoint_url),
+        stack_name=core_stack_name,
+        parameters=parameters.get(CORE_STACK, {}),
     )
-
-
-SWEEP_INDEX = "sweep"
-"""The sparse index of pending jobs the sweeper queries (docs/design.md, The sweeper)."""
-
-
-def _ensure_table(dynamodb: DynamoDBClient, table_name: str) -> None:
-    # An existing table is kept as it is: its key schema cannot change and on-demand billing is moot locally.
-    with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):
-        dynamodb.create_table(
-            TableName=table_name,
-            AttributeDefinitions=[
-                {"AttributeName": "job_id", "AttributeType": "S"},
-                {"AttributeName": "sweep_shard", "AttributeType": "N"},
-                {"AttributeName": "sweep_at", "AttributeType": "N"},
-            ],
-            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": SWEEP_INDEX,
-                    "KeySchema": [
-                        {"AttributeName": "sweep_shard", "KeyType": "HASH"},
-                        {"AttributeName": "sweep_at", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {
-                        "ProjectionType": "INCLUDE",
-                        "NonKeyAttributes": ["status", "job_type", "created_at", "attempts", "sweeps"],
-                    },
-                }
-            ],
+    code_uri = upload_placeholder_code(s3_client(endpoint_url), PLACEHOLDER_CODE_BUCKET)
+    lambda_ = lambda_client(endpoint_url)
+    functions: dict[str, DeployedFunction] = {}
+    for stack in SERVICE_STACKS:
+        functions.update(
+            provision_service(
+                cloudformation,
+                lambda_,
+                stack=stack,
+                stack_name=stack_name(stack),
+                core_stack_name=core_stack_name,
+                code_uri=code_uri,
+                parameters=parameters.get(stack, {}),
+            )
         )
-    dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
-
-
-def _ensure_idempotency_table(dynamodb: DynamoDBClient, table_name: str) -> None:
-    """The table Powertools' idempotency utility keeps the API's Idempotency-Keys in: its default layout."""
-    with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):
-        dynamodb.create_table(
-            TableName=table_name,
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
-    # DynamoDB deletes a key's item once its `expiration` (epoch seconds) has passed. Enabling TTL again is
-    # an error, hence the look first.
-    ttl = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
-    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
-        dynamodb.update_time_to_live(
-            TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
-        )
-
-
-def _ensure_queue(
-    sqs: SQSClient, queue_name: str, attributes: Mapping[QueueAttributeNameType, str]
-) -> tuple[str, str]:
-    # CreateQueue without attributes returns the existing queue whatever its attributes, where CreateQueue
-    # with different attributes would fail; SetQueueAttributes then converges either way.
-    queue_url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
-    if attributes:
-        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes=attributes)
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    return queue_url, queue_arn
+    return LocalSystem(
+        core=core,
+        functions=functions,
+        stack_names=(core_stack_name, *(stack_name(stack) for stack in SERVICE_STACKS)),
+    )

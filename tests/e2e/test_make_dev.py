@@ -8,6 +8,8 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from conveyor_local.aws import cloudformation_client, dynamodb_client, lambda_client
+from conveyor_local.stacks import physical_ids
 
 from tests.support import contract, http
 from tests.support.local_stack import LocalStack, running_local_stack
@@ -87,6 +89,42 @@ def test_bad_input_gets_a_problem(dev_stack: LocalStack) -> None:
     assert response.status == 400
     assert response.content_type.startswith("application/problem+json")
     assert response.json()["errors"][0]["pointer"] == "/payload/text"
+
+
+def test_the_running_system_is_the_one_the_templates_deployed(dev_stack: LocalStack) -> None:
+    """The stacks on make dev's moto server hold what the API writes to, and name what each function reads."""
+    aws = f"http://127.0.0.1:{dev_stack.ports['CONVEYOR_AWS_PORT']}"
+    cloudformation = cloudformation_client(aws)
+    stacks = {stack["StackName"]: stack for stack in cloudformation.describe_stacks()["Stacks"]}
+    assert {
+        name: stacks[name]["StackStatus"] for name in ("conveyor-core", "conveyor-worker", "conveyor-api")
+    } == {
+        "conveyor-core": "CREATE_COMPLETE",
+        "conveyor-worker": "CREATE_COMPLETE",
+        "conveyor-api": "CREATE_COMPLETE",
+    }
+    core = {output["OutputKey"]: output["OutputValue"] for output in stacks["conveyor-core"]["Outputs"]}
+
+    accepted = http.request(
+        "POST",
+        f"{dev_stack.api_url}/jobs",
+        json_body={"job_type": "text_transform", "payload": {"text": "x"}},
+    )
+
+    # The API process stored the job in the table the core stack created, and make dev showed that table.
+    job_id = accepted.json()["job_id"]
+    item = dynamodb_client(aws).get_item(TableName=core["JobsTableName"], Key={"job_id": {"S": job_id}})
+    assert "Item" in item
+    assert f"table       {core['JobsTableName']}" in dev_stack.output
+    # Each function was deployed with the core stack's resources in its environment, as on Lambda.
+    for stack in ("conveyor-worker", "conveyor-api"):
+        for function in physical_ids(cloudformation, stack, "AWS::Lambda::Function").values():
+            configuration = lambda_client(aws).get_function_configuration(FunctionName=function)
+            variables = configuration["Environment"]["Variables"]
+            assert (variables["JOBS_TABLE_NAME"], variables["JOBS_QUEUE_URL"]) == (
+                core["JobsTableName"],
+                core["JobsQueueUrl"],
+            )
 
 
 def test_ctrl_c_stops_everything_and_frees_the_ports(dev_stack: LocalStack) -> None:

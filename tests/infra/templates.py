@@ -1,58 +1,37 @@
-"""The stacks in infra/: loading them as data, and translating the SAM ones offline as `sam deploy` would."""
+"""The stacks in infra/: loading them as data, and translating the SAM ones offline as `sam deploy` would.
+
+The loading and the translation are the local stack's own (conveyor_local.templates), so these tests check
+the very documents `make dev` deploys into moto.
+"""
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from unittest import mock
 
-from cfnlint.decode.cfn_yaml import load
-from samtranslator.translator.transform import transform
+from conveyor_local import templates
+from conveyor_local.templates import INFRA_DIR as INFRA
+from conveyor_local.templates import Template, load_template, template_path
 
-INFRA = Path(__file__).resolve().parents[2] / "infra"
-STACKS = ("core", "worker", "api")
+__all__ = [
+    "INFRA",
+    "SAM_STACKS",
+    "STACKS",
+    "Template",
+    "default",
+    "load_template",
+    "resources_of_type",
+    "template_path",
+    "translate",
+]
+
+STACKS = ("core", "worker", "api", "frontend")
 SAM_STACKS = ("worker", "api")
-
-Template = dict[str, Any]
-
-
-def template_path(stack: str) -> Path:
-    return INFRA / stack / "template.yaml"
-
-
-def load_template(stack: str) -> Template:
-    # cfn-lint's loader understands the short intrinsic tags (!Ref, !Sub, ...); the JSON round trip leaves
-    # plain dicts and strings, which is what the SAM translator and boto3 expect.
-    loaded: Template = json.loads(json.dumps(load(str(template_path(stack)))))
-    return loaded
-
-
-class _NoManagedPolicies:
-    """The translator's managed-policy loader: no template names a managed policy, so nothing asks AWS."""
-
-    def load(self) -> dict[str, str]:
-        return {}
 
 
 def translate(stack: str, code_uri: str = "s3://conveyor-artifacts/code.zip") -> Template:
-    """The plain CloudFormation `sam deploy` would create, with every function's code at `code_uri`.
-
-    `sam package` replaces each local CodeUri by the S3 location it uploaded; this does the same with a
-    given one.
-    """
-    template = load_template(stack)
-    template.get("Globals", {}).get("Function", {}).pop("CodeUri", None)
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = code_uri
-    # The translator reads the region from the environment (for partitions and ARNs); any region will do.
-    region = {"AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
-    with mock.patch.dict(os.environ, region):
-        translated: Template = transform(template, {}, _NoManagedPolicies())
-    return translated
+    """The plain CloudFormation `sam deploy` would create, with every function's code at `code_uri`."""
+    return templates.translate(stack, code_uri)
 
 
 def resources_of_type(template: Template, resource_type: str) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -1,11 +1,10 @@
 """The stacks deploy into moto through CloudFormation and build what the code and the local stack expect.
 
-local/conveyor_local/provision.py creates the core resources by API calls for `make dev` and the
-cross-service suites; both are compared on one moto server, so neither can drift from the other unnoticed.
-The worker and api stacks then deploy on top of core, as `make deploy-*` would, and their functions' resolved
-environments must satisfy the services' settings. moto's CloudFormation ignores TimeToLiveSpecification and
-Architectures and skips the HTTP API (ApiGatewayV2) and the alarms, each with a warning: those are checked in
-the templates instead.
+`make dev` and the cross-service suites run on resources deployed the same way (conveyor_local.provision, with
+the deployer used here), so these stacks are the ones every other suite exercises. The worker and api stacks
+deploy on top of core, as `make deploy-*` would, and their functions' resolved environments must satisfy the
+services' settings. moto's CloudFormation ignores TimeToLiveSpecification and Architectures and skips the HTTP
+API (ApiGatewayV2) and the alarms, each with a warning: those are checked in the templates instead.
 """
 
 from __future__ import annotations
@@ -15,12 +14,11 @@ import json
 import uuid
 import zipfile
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import boto3
 import pytest
 from conveyor_api.settings import Settings as ApiSettings
-from conveyor_local.provision import provision
+from conveyor_local.stacks import deploy_stack
 from conveyor_worker.settings import Settings as WorkerSettings
 from conveyor_worker.settings import SweeperSettings
 
@@ -32,16 +30,7 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def _deploy(name: str, template: Template, **parameters: str) -> dict[str, str]:
-    cloudformation = boto3.client("cloudformation")
-    cloudformation.create_stack(
-        StackName=name,
-        TemplateBody=json.dumps(template),
-        Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
-        Capabilities=["CAPABILITY_IAM"],
-    )
-    cloudformation.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1})
-    (stack,) = cloudformation.describe_stacks(StackName=name)["Stacks"]
-    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+    return deploy_stack(boto3.client("cloudformation"), name, template, parameters).outputs
 
 
 @pytest.fixture(scope="module")
@@ -69,37 +58,15 @@ def code_uri(aws_endpoint: str) -> str:
     return f"s3://{bucket}/code.zip"
 
 
-def _table_shape(description: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "KeySchema": description["KeySchema"],
-        "AttributeDefinitions": sorted(description["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
-        "GlobalSecondaryIndexes": [
-            {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
-            for index in description.get("GlobalSecondaryIndexes", [])
-        ],
-    }
-
-
-def test_tables_have_the_layout_provision_creates(core_outputs: dict[str, str]) -> None:
-    dynamodb = boto3.client("dynamodb")
-    local = provision(
-        dynamodb,
-        boto3.client("sqs"),
-        table_name=f"jobs-{uuid.uuid4().hex[:8]}",
-        queue_name=f"jobs-{uuid.uuid4().hex[:8]}",
-        dlq_name=f"dlq-{uuid.uuid4().hex[:8]}",
-        idempotency_table_name=f"keys-{uuid.uuid4().hex[:8]}",
-        visibility_timeout_seconds=360,
-        max_receive_count=3,
-    )
-
-    for deployed, provisioned in [
-        (core_outputs["JobsTableName"], local.table_name),
-        (core_outputs["IdempotencyTableName"], local.idempotency_table_name),
-    ]:
-        assert _table_shape(dynamodb.describe_table(TableName=deployed)["Table"]) == _table_shape(
-            dynamodb.describe_table(TableName=provisioned)["Table"]
-        )
+@pytest.fixture(scope="module")
+def services(core: tuple[str, dict[str, str]], code_uri: str) -> dict[str, str]:
+    """The worker and api stacks' names, deployed on `core`: once each, as on AWS, where the core stack names
+    their functions and a second worker stack on the same core would fail on the first one's names."""
+    core_name, _ = core
+    names = {stack: f"conveyor-{stack}-{uuid.uuid4().hex[:8]}" for stack in ("worker", "api")}
+    for stack, name in names.items():
+        _deploy(name, translate(stack, code_uri), CoreStackName=core_name)
+    return names
 
 
 def test_queue_sends_to_its_dead_letter_queue_after_max_receive_count(core_outputs: dict[str, str]) -> None:
@@ -118,7 +85,8 @@ def test_queue_sends_to_its_dead_letter_queue_after_max_receive_count(core_outpu
 def test_jobs_and_keys_expire_by_their_ttl_attributes() -> None:
     tables = dict(resources_of_type(load_template("core"), "AWS::DynamoDB::Table"))
 
-    # `expiration` is where Powertools writes a key's expiry; `expires_at` is reserved for finished jobs.
+    # `expiration` is where Powertools writes a key's expiry; `expires_at` is where the worker and the sweeper
+    # write a finished job's (docs/design.md, Retention).
     assert tables["IdempotencyTable"]["TimeToLiveSpecification"] == {
         "AttributeName": "expiration",
         "Enabled": True,
@@ -172,27 +140,39 @@ def _functions(stack: str) -> dict[str, str]:
     ],
 )
 def test_stack_deploys_on_core_with_environments_the_settings_accept(
-    core: tuple[str, dict[str, str]], code_uri: str, stack: str, functions: dict[str, SettingsReader]
+    core_outputs: dict[str, str], services: dict[str, str], stack: str, functions: dict[str, SettingsReader]
 ) -> None:
-    core_name, outputs = core
-    name = f"conveyor-{stack}-{uuid.uuid4().hex[:8]}"
-    _deploy(name, translate(stack, code_uri), CoreStackName=core_name)
-
-    deployed = _functions(name)
+    deployed = _functions(services[stack])
     assert set(deployed) == set(functions)
     for logical_id, read_settings in functions.items():
         environment = _function_environment(deployed[logical_id])
         read_settings(environment)
-        assert environment["JOBS_TABLE_NAME"] == outputs["JobsTableName"]
-        assert environment["JOBS_QUEUE_URL"] == outputs["JobsQueueUrl"]
+        assert environment["JOBS_TABLE_NAME"] == core_outputs["JobsTableName"]
+        assert environment["JOBS_QUEUE_URL"] == core_outputs["JobsQueueUrl"]
 
 
-def test_worker_consumes_the_core_queue(core: tuple[str, dict[str, str]], code_uri: str) -> None:
-    core_name, outputs = core
-    name = f"conveyor-worker-{uuid.uuid4().hex[:8]}"
-    _deploy(name, translate("worker", code_uri), CoreStackName=core_name)
-    worker = _functions(name)["WorkerFunction"]
+def test_worker_consumes_the_core_queue(core_outputs: dict[str, str], services: dict[str, str]) -> None:
+    worker = _functions(services["worker"])["WorkerFunction"]
 
     (mapping,) = boto3.client("lambda").list_event_source_mappings(FunctionName=worker)["EventSourceMappings"]
-    assert mapping["EventSourceArn"] == outputs["JobsQueueArn"]
+    assert mapping["EventSourceArn"] == core_outputs["JobsQueueArn"]
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_core_dashboard_shows_the_functions_deployed_on_it(
+    core: tuple[str, dict[str, str]], services: dict[str, str]
+) -> None:
+    core_name, _ = core
+    resources = boto3.client("cloudformation").describe_stack_resources(StackName=core_name)["StackResources"]
+    (dashboard,) = (
+        r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::CloudWatch::Dashboard"
+    )
+    body = json.loads(boto3.client("cloudwatch").get_dashboard(DashboardName=dashboard)["DashboardBody"])
+
+    shown = {
+        metric[3]
+        for widget in body["widgets"]
+        for metric in widget["properties"]["metrics"]
+        if metric[0] == "AWS/Lambda" and metric[2] == "FunctionName"
+    }
+    assert shown == {name for stack in services.values() for name in _functions(stack).values()}

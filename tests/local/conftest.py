@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from conveyor_local.aws import dynamodb_client, sqs_client
+from conveyor_local.aws import cloudformation_client, dynamodb_client, sqs_client
 from conveyor_local.moto_server import start_moto_server
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
@@ -29,3 +30,8 @@ def sqs(moto_endpoint: str) -> SQSClient:
 @pytest.fixture
 def dynamodb(moto_endpoint: str) -> DynamoDBClient:
     return dynamodb_client(moto_endpoint)
+
+
+@pytest.fixture
+def cloudformation(moto_endpoint: str) -> CloudFormationClient:
+    return cloudformation_client(moto_endpoint)

@@ -1,25 +1,21 @@
-"""Each function's process gets its own Lambda-like environment, aimed at moto only."""
+"""Each function's process gets the environment its stack deployed, aimed at moto only."""
 
 from __future__ import annotations
 
 import pytest
-from conveyor_local.config import (
-    MAX_RECEIVE_COUNT,
-    QUEUE_VISIBILITY_TIMEOUT_SECONDS,
-    RETRY_MAX_DELAY_SECONDS,
-    ConfigError,
-    LocalStackConfig,
-)
-from conveyor_local.dev import api_environment, sweeper_environment, worker_environment
-from conveyor_local.provision import ProvisionedResources
+from conveyor_local.config import ConfigError, LocalStackConfig
+from conveyor_local.dev import function_environment
+from conveyor_local.provision import DeployedFunction
 
-RESOURCES = ProvisionedResources(
-    table_name="conveyor-jobs",
-    queue_url="http://127.0.0.1:5000/123456789012/conveyor-jobs",
-    queue_arn="arn:aws:sqs:us-east-1:123456789012:conveyor-jobs",
-    dlq_url="http://127.0.0.1:5000/123456789012/conveyor-jobs-dlq",
-    dlq_arn="arn:aws:sqs:us-east-1:123456789012:conveyor-jobs-dlq",
-    idempotency_table_name="conveyor-idempotency",
+API = DeployedFunction(
+    name="conveyor-core-api",
+    environment={
+        "JOBS_TABLE_NAME": "conveyor-core-JobsTable-4M7H9BMOSMVN",
+        "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-core-jobs",
+        "IDEMPOTENCY_TABLE_NAME": "conveyor-core-IdempotencyTable-4QJ5O0R41JKE",
+        "CORS_ALLOW_ORIGIN": "http://127.0.0.1:8001",
+    },
+    event_source_arns=(),
 )
 DEVELOPER_SHELL = {
     "PATH": "/usr/bin",
@@ -29,48 +25,39 @@ DEVELOPER_SHELL = {
 }
 
 
-def test_api_environment() -> None:
+def test_a_function_gets_its_deployed_environment_aimed_at_moto_and_nothing_of_the_developers_aws() -> None:
     settings = LocalStackConfig(aws_port=5001, api_port=8081, web_port=8001)
 
-    environment = api_environment(DEVELOPER_SHELL, settings, RESOURCES)
+    environment = function_environment(DEVELOPER_SHELL, settings, API)
 
     assert environment == {
         "PATH": "/usr/bin",
+        **API.environment,
         "AWS_ENDPOINT_URL": "http://127.0.0.1:5001",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_SERVICE_NAME": "conveyor-api",
         "PYTHONUNBUFFERED": "1",
-        "JOBS_TABLE_NAME": "conveyor-jobs",
-        "JOBS_QUEUE_URL": RESOURCES.queue_url,
-        "IDEMPOTENCY_TABLE_NAME": "conveyor-idempotency",
-        "CORS_ALLOW_ORIGIN": "http://127.0.0.1:8001",
     }
 
 
-def test_worker_environment() -> None:
-    environment = worker_environment(DEVELOPER_SHELL, LocalStackConfig(), RESOURCES)
+def test_a_setting_the_stack_did_not_deploy_stays_missing_whatever_the_shell_holds() -> None:
+    shell = {**DEVELOPER_SHELL, "JOBS_TABLE_NAME": "a-table-of-my-own", "JOB_LEASE_SECONDS": "30"}
 
-    assert environment["POWERTOOLS_SERVICE_NAME"] == "conveyor-worker"
-    assert environment["JOBS_TABLE_NAME"] == "conveyor-jobs"
-    assert int(environment["JOB_LEASE_SECONDS"]) > 0
-    assert int(environment["MAX_RECEIVE_COUNT"]) > 0
-    assert environment["JOBS_QUEUE_URL"] == RESOURCES.queue_url
-    assert 0 <= int(environment["RETRY_BASE_DELAY_SECONDS"]) <= int(environment["RETRY_MAX_DELAY_SECONDS"])
-    assert "AWS_PROFILE" not in environment
+    environment = function_environment(shell, LocalStackConfig(), API)
+
+    assert environment["JOBS_TABLE_NAME"] == API.environment["JOBS_TABLE_NAME"]
+    assert "JOB_LEASE_SECONDS" not in environment
 
 
-def test_sweeper_environment_leaves_sqs_redelivery_the_first_chance() -> None:
-    environment = sweeper_environment(DEVELOPER_SHELL, LocalStackConfig(), RESOURCES)
+def test_the_local_stacks_own_switches_and_powertools_debugging_reach_the_function() -> None:
+    shell = {**DEVELOPER_SHELL, "CONVEYOR_AWS_CALL_LOG": "/tmp/calls", "POWERTOOLS_LOG_LEVEL": "DEBUG"}
 
-    assert environment["POWERTOOLS_SERVICE_NAME"] == "conveyor-sweeper"
-    assert environment["JOBS_TABLE_NAME"] == "conveyor-jobs"
-    assert environment["JOBS_QUEUE_URL"] == RESOURCES.queue_url
-    assert int(environment["SWEEP_GRACE_SECONDS"]) > QUEUE_VISIBILITY_TIMEOUT_SECONDS
-    assert int(environment["SWEEP_GRACE_SECONDS"]) > RETRY_MAX_DELAY_SECONDS
-    assert int(environment["MAX_RECEIVE_COUNT"]) == MAX_RECEIVE_COUNT
+    environment = function_environment(shell, LocalStackConfig(), API)
+
+    assert environment["CONVEYOR_AWS_CALL_LOG"] == "/tmp/calls"
+    assert environment["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
 
 
 def test_ports_come_from_the_environment() -> None:

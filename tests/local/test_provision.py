@@ -1,116 +1,188 @@
-"""Provisioning creates the tables and both queues, wired by the redrive policy, and can run again."""
+"""The local system is infra/'s stacks deployed into moto: core's resources, and each function as deployed."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from conveyor_local.provision import ProvisionedResources, provision
+import pytest
+from conveyor_local import config
+from conveyor_local.aws import sqs_client
+from conveyor_local.moto_server import start_moto_server
+from conveyor_local.provision import LocalSystem, ProvisionedResources, provision_core, provision_system
+from conveyor_local.stacks import StackParameterError
 
 from tests.local.support import unique_name
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
+CORE_PARAMETERS = {"WorkerTimeoutSeconds": "5", "QueueVisibilityTimeoutSeconds": "10", "MaxReceiveCount": "3"}
+SYSTEM_PARAMETERS = {
+    "core": config.CORE_PARAMETERS,
+    "worker": config.WORKER_PARAMETERS,
+    "api": {"AllowOrigin": "http://127.0.0.1:8000"},
+}
 
-def _provision(
-    dynamodb: DynamoDBClient, sqs: SQSClient, names: dict[str, str], visibility_timeout_seconds: int = 30
+
+def _core(
+    cloudformation: CloudFormationClient, dynamodb: DynamoDBClient, name: str, **parameters: str
 ) -> ProvisionedResources:
-    return provision(
-        dynamodb,
-        sqs,
-        table_name=names["table"],
-        queue_name=names["queue"],
-        dlq_name=names["dlq"],
-        idempotency_table_name=names["idempotency"],
-        visibility_timeout_seconds=visibility_timeout_seconds,
-        max_receive_count=3,
+    return provision_core(
+        cloudformation, dynamodb, stack_name=name, parameters={**CORE_PARAMETERS, **parameters}
     )
 
 
-def _names() -> dict[str, str]:
-    return {
-        "table": unique_name("jobs"),
-        "queue": unique_name("jobs"),
-        "dlq": unique_name("jobs-dlq"),
-        "idempotency": unique_name("idempotency"),
-    }
+def test_jobs_table_is_keyed_by_job_id_on_demand_with_the_sparse_sweep_index(
+    cloudformation: CloudFormationClient, dynamodb: DynamoDBClient
+) -> None:
+    core = _core(cloudformation, dynamodb, unique_name("core"))
 
-
-def test_creates_an_on_demand_table_keyed_by_job_id(dynamodb: DynamoDBClient, sqs: SQSClient) -> None:
-    names = _names()
-
-    resources = _provision(dynamodb, sqs, names)
-
-    table = dynamodb.describe_table(TableName=resources.table_name)["Table"]
+    table = dynamodb.describe_table(TableName=core.table_name)["Table"]
     assert table["KeySchema"] == [{"AttributeName": "job_id", "KeyType": "HASH"}]
-    assert {"AttributeName": "job_id", "AttributeType": "S"} in table["AttributeDefinitions"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["TableStatus"] == "ACTIVE"
-
-
-def test_creates_the_idempotency_table_powertools_expects_with_ttl_on_expiration(
-    dynamodb: DynamoDBClient, sqs: SQSClient
-) -> None:
-    names = _names()
-
-    resources = _provision(dynamodb, sqs, names)
-    _provision(dynamodb, sqs, names)
-
-    table = dynamodb.describe_table(TableName=resources.idempotency_table_name)["Table"]
-    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
-    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    ttl = dynamodb.describe_time_to_live(TableName=resources.idempotency_table_name)["TimeToLiveDescription"]
-    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expiration")
-
-
-def test_pending_jobs_are_indexed_by_sweep_shard_and_sweep_at(
-    dynamodb: DynamoDBClient, sqs: SQSClient
-) -> None:
-    resources = _provision(dynamodb, sqs, _names())
-
-    (index,) = dynamodb.describe_table(TableName=resources.table_name)["Table"]["GlobalSecondaryIndexes"]
+    (index,) = table["GlobalSecondaryIndexes"]
     assert index["IndexName"] == "sweep"
     assert index["KeySchema"] == [
         {"AttributeName": "sweep_shard", "KeyType": "HASH"},
         {"AttributeName": "sweep_at", "KeyType": "RANGE"},
     ]
+    assert index["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": ["status", "job_type", "created_at", "attempts", "sweeps"],
+    }
 
 
-def test_jobs_queue_redrives_to_the_dlq_after_max_receive_count(
-    dynamodb: DynamoDBClient, sqs: SQSClient
+def test_both_tables_expire_items_by_the_templates_ttl_attributes(
+    cloudformation: CloudFormationClient, dynamodb: DynamoDBClient
 ) -> None:
-    names = _names()
+    core = _core(cloudformation, dynamodb, unique_name("core"))
 
-    resources = _provision(dynamodb, sqs, names, visibility_timeout_seconds=42)
+    # moto's CloudFormation ignores TimeToLiveSpecification: the deployer applies the template's.
+    for table_name, attribute in [
+        (core.idempotency_table_name, "expiration"),
+        (core.table_name, "expires_at"),
+    ]:
+        ttl = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+        assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", attribute)
+    key_schema = dynamodb.describe_table(TableName=core.idempotency_table_name)["Table"]["KeySchema"]
+    assert key_schema == [{"AttributeName": "id", "KeyType": "HASH"}]
 
-    attributes = sqs.get_queue_attributes(QueueUrl=resources.queue_url, AttributeNames=["All"])["Attributes"]
+
+def test_jobs_queue_has_the_parameters_visibility_and_redrives_to_the_dlq(
+    cloudformation: CloudFormationClient, dynamodb: DynamoDBClient, sqs: SQSClient
+) -> None:
+    core = _core(cloudformation, dynamodb, unique_name("core"), QueueVisibilityTimeoutSeconds="42")
+
+    attributes = sqs.get_queue_attributes(QueueUrl=core.queue_url, AttributeNames=["All"])["Attributes"]
     assert attributes["VisibilityTimeout"] == "42"
-    assert attributes["QueueArn"] == resources.queue_arn
+    assert attributes["QueueArn"] == core.queue_arn
     redrive = json.loads(attributes["RedrivePolicy"])
-    assert redrive["deadLetterTargetArn"] == resources.dlq_arn
+    assert redrive["deadLetterTargetArn"] == core.dlq_arn
     assert int(redrive["maxReceiveCount"]) == 3
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=resources.dlq_url, AttributeNames=["QueueArn"])["Attributes"]
-    assert dlq_arn["QueueArn"] == resources.dlq_arn
 
 
-def test_provisioning_again_returns_the_same_resources(dynamodb: DynamoDBClient, sqs: SQSClient) -> None:
-    names = _names()
+def test_deploying_again_keeps_the_resources_and_applies_new_parameters(
+    cloudformation: CloudFormationClient, dynamodb: DynamoDBClient, sqs: SQSClient
+) -> None:
+    name = unique_name("core")
+    first = _core(cloudformation, dynamodb, name)
 
-    first = _provision(dynamodb, sqs, names)
-    second = _provision(dynamodb, sqs, names)
+    same = _core(cloudformation, dynamodb, name)
+    changed = _core(cloudformation, dynamodb, name, QueueVisibilityTimeoutSeconds="45")
 
-    assert second == first
-    queue_urls = sqs.list_queues(QueueNamePrefix=names["queue"])["QueueUrls"]
-    assert queue_urls == [first.queue_url]
-
-
-def test_provisioning_again_brings_queue_attributes_in_line(dynamodb: DynamoDBClient, sqs: SQSClient) -> None:
-    names = _names()
-    first = _provision(dynamodb, sqs, names, visibility_timeout_seconds=30)
-
-    _provision(dynamodb, sqs, names, visibility_timeout_seconds=5)
-
+    assert same == first
+    assert changed == first
     attributes = sqs.get_queue_attributes(QueueUrl=first.queue_url, AttributeNames=["VisibilityTimeout"])
-    assert attributes["Attributes"]["VisibilityTimeout"] == "5"
+    assert attributes["Attributes"]["VisibilityTimeout"] == "45"
+
+
+def test_a_value_below_the_templates_minimum_is_refused_before_anything_is_created(
+    cloudformation: CloudFormationClient, dynamodb: DynamoDBClient
+) -> None:
+    name = unique_name("core")
+
+    with pytest.raises(
+        StackParameterError, match="QueueVisibilityTimeoutSeconds='2' is below its MinValue 6"
+    ):
+        _core(cloudformation, dynamodb, name, QueueVisibilityTimeoutSeconds="2")
+
+    summaries = cloudformation.list_stacks()["StackSummaries"]
+    assert name not in {summary["StackName"] for summary in summaries}
+
+
+@pytest.fixture(scope="module")
+def system_endpoint() -> Iterator[str]:
+    """A moto server of its own: the system's stacks have the fixed names `make deploy-*` uses."""
+    server = start_moto_server("127.0.0.1", 0)
+    yield server.endpoint_url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def system(system_endpoint: str) -> LocalSystem:
+    return provision_system(system_endpoint, SYSTEM_PARAMETERS)
+
+
+def test_system_is_the_three_stacks_under_their_samconfig_names(system: LocalSystem) -> None:
+    assert system.stack_names == ("conveyor-core", "conveyor-worker", "conveyor-api")
+    assert set(system.functions) == {"ApiFunction", "WorkerFunction", "SweeperFunction"}
+
+
+def test_each_function_gets_the_core_stacks_resources_from_its_deployed_environment(
+    system: LocalSystem,
+) -> None:
+    for function in system.functions.values():
+        assert function.environment["JOBS_TABLE_NAME"] == system.core.table_name
+        assert function.environment["JOBS_QUEUE_URL"] == system.core.queue_url
+    api = system.functions["ApiFunction"].environment
+    assert api["IDEMPOTENCY_TABLE_NAME"] == system.core.idempotency_table_name
+    assert api["CORS_ALLOW_ORIGIN"] == "http://127.0.0.1:8000"
+    assert system.functions["WorkerFunction"].event_source_arns == (system.core.queue_arn,)
+
+
+def test_local_parameters_keep_the_lease_invariant_and_the_sweepers_grace(
+    system: LocalSystem, system_endpoint: str
+) -> None:
+    worker = system.functions["WorkerFunction"].environment
+    sweeper = system.functions["SweeperFunction"].environment
+    queue = sqs_client(system_endpoint).get_queue_attributes(
+        QueueUrl=system.core.queue_url, AttributeNames=["VisibilityTimeout"]
+    )
+    visibility = int(queue["Attributes"]["VisibilityTimeout"])
+
+    # docs/design.md: lease <= worker timeout < visibility; the sweeper acts only after SQS would redeliver.
+    assert int(worker["JOB_LEASE_SECONDS"]) <= config.WORKER_TIMEOUT_SECONDS < visibility
+    assert int(sweeper["SWEEP_GRACE_SECONDS"]) > visibility
+    assert int(sweeper["SWEEP_GRACE_SECONDS"]) > int(worker["RETRY_MAX_DELAY_SECONDS"])
+    assert worker["MAX_RECEIVE_COUNT"] == sweeper["MAX_RECEIVE_COUNT"] == str(config.MAX_RECEIVE_COUNT)
+
+
+def test_worker_and_sweeper_keep_finished_jobs_for_the_local_retention(system: LocalSystem) -> None:
+    for function in ("WorkerFunction", "SweeperFunction"):
+        environment = system.functions[function].environment
+        assert environment["JOB_RETENTION_DAYS"] == str(config.JOB_RETENTION_DAYS)
+
+
+def test_provisioning_the_system_again_on_the_same_server_changes_nothing(
+    system: LocalSystem, system_endpoint: str
+) -> None:
+    assert provision_system(system_endpoint, SYSTEM_PARAMETERS) == system
+
+
+def test_moto_leaves_the_jobs_queue_to_the_local_event_source(
+    system: LocalSystem, system_endpoint: str
+) -> None:
+    sqs = sqs_client(system_endpoint)
+
+    sqs.send_message(QueueUrl=system.core.queue_url, MessageBody='{"job_id": "not-a-job"}')
+
+    # moto's own copy of the worker's event source mapping would have received it already (and failed to run
+    # the function without Docker), so the worker's first receive would count 2.
+    received = sqs.receive_message(QueueUrl=system.core.queue_url, AttributeNames=["All"], WaitTimeSeconds=1)
+    (message,) = received["Messages"]
+    assert message["Attributes"]["ApproximateReceiveCount"] == "1"

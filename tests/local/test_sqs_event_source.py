@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from conveyor_local.lambda_runtime import LambdaContext
-from conveyor_local.provision import ProvisionedResources, provision
+from conveyor_local.provision import ProvisionedResources
 from conveyor_local.sqs_event_source import (
     InvalidBatchResponseError,
     PollResult,
@@ -21,9 +21,10 @@ from conveyor_local.sqs_event_source import (
 )
 from conveyor_local.waiting import wait_until
 
-from tests.local.support import unique_name
+from tests.local.support import core_stack
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
@@ -56,16 +57,9 @@ def fail_bodies(*bodies: str) -> Callable[[list[dict[str, Any]]], Any]:
 
 
 @pytest.fixture
-def queue(dynamodb: DynamoDBClient, sqs: SQSClient) -> ProvisionedResources:
-    return provision(
-        dynamodb,
-        sqs,
-        table_name=unique_name("jobs"),
-        queue_name=unique_name("jobs"),
-        dlq_name=unique_name("jobs-dlq"),
-        idempotency_table_name=unique_name("idempotency"),
-        visibility_timeout_seconds=1,
-        max_receive_count=MAX_RECEIVE_COUNT,
+def queue(cloudformation: CloudFormationClient, dynamodb: DynamoDBClient) -> ProvisionedResources:
+    return core_stack(
+        cloudformation, dynamodb, visibility_timeout_seconds=1, max_receive_count=MAX_RECEIVE_COUNT
     )
 
 

@@ -7,6 +7,7 @@ one with faults injected.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import uuid
@@ -19,18 +20,19 @@ from typing import Any
 
 from conveyor_api.handlers.http import build_handler as build_api_handler
 from conveyor_api.settings import Settings as ApiSettings
-from conveyor_local.aws import dynamodb_client, sqs_client
+from conveyor_local.aws import cloudformation_client, dynamodb_client, sqs_client
 from conveyor_local.http_gateway import build_event, start_http_gateway
 from conveyor_local.http_serving import BackgroundHttpServer
-from conveyor_local.provision import ProvisionedResources, provision
+from conveyor_local.provision import CORE_STACK, ProvisionedResources, provision_core
 from conveyor_local.sqs_event_source import SqsEventSource
+from conveyor_local.templates import Template, load_template
 from conveyor_worker.handlers.sqs import build_handler as build_worker_handler
 from conveyor_worker.handlers.sweeper import build_handler as build_sweeper_handler
 from conveyor_worker.job_types import data_analysis, text_transform
 from conveyor_worker.settings import Settings as WorkerSettings
 from conveyor_worker.settings import SweeperSettings
 
-from tests.support import http
+from tests.support import aws_calls, http
 
 MAX_RECEIVE_COUNT = 2
 # Short, so that a failed message comes back within a test; the lease stays below it, as docs/design.md
@@ -41,6 +43,7 @@ JOB_LEASE_SECONDS = 1
 RETRY_DELAY_SECONDS = 0
 SWEEP_GRACE_SECONDS = 5
 SWEEP_MAX_RESENDS = 3
+JOB_RETENTION_DAYS = 30  # the core template's default: finished jobs carry expires_at = finished_at + 30 days
 DEMO_ORIGIN = "http://127.0.0.1:8000"
 
 JobFunction = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -59,6 +62,7 @@ class Stack:
     resources: ProvisionedResources
     dynamodb: Any
     sqs: Any
+    cloudformation: Any = None
     api_url: str = ""
     job_runs: Counter[str] = field(default_factory=Counter)
     _job_functions: dict[str, JobFunction] = field(default_factory=lambda: dict(REAL_JOB_FUNCTIONS))
@@ -73,8 +77,8 @@ class Stack:
                 idempotency_table_name=self.resources.idempotency_table_name,
                 cors_allow_origin=DEMO_ORIGIN,
             ),
-            dynamodb_client=dynamodb_client,
-            sqs_client=sqs_client,
+            dynamodb_client=aws_calls.watched(dynamodb_client),
+            sqs_client=aws_calls.watched(sqs_client),
         )
 
     def start_api(self, *, dynamodb_client: Any = None, sqs_client: Any = None) -> str:
@@ -111,9 +115,13 @@ class Stack:
             max_receive_count=max_receive_count,
             retry_base_delay_seconds=retry_delay_seconds,
             retry_max_delay_seconds=retry_delay_seconds,
+            job_retention_days=JOB_RETENTION_DAYS,
         )
         return build_worker_handler(
-            settings, job_types=self._counted_job_functions(), dynamodb_client=dynamodb_client, clock=clock
+            settings,
+            job_types=self._counted_job_functions(),
+            dynamodb_client=aws_calls.watched(dynamodb_client),
+            clock=clock,
         )
 
     def sweeper_handler(
@@ -130,8 +138,9 @@ class Stack:
             sweep_grace_seconds=grace_seconds,
             sweep_max_resends=SWEEP_MAX_RESENDS,
             max_receive_count=max_receive_count,
+            job_retention_days=JOB_RETENTION_DAYS,
         )
-        return build_sweeper_handler(settings, sqs_client=sqs_client, clock=clock)
+        return build_sweeper_handler(settings, sqs_client=aws_calls.watched(sqs_client), clock=clock)
 
     def worker(self, *, dynamodb_client: Any = None) -> SqsEventSource:
         """A worker Lambda behind the event source mapping."""
@@ -178,10 +187,10 @@ class Stack:
     def stop(self) -> None:
         for gateway in self._gateways:
             gateway.stop()
-        for table_name in (self.resources.table_name, self.resources.idempotency_table_name):
-            self.dynamodb.delete_table(TableName=table_name)
-        for queue_url in (self.resources.queue_url, self.resources.dlq_url):
-            self.sqs.delete_queue(QueueUrl=queue_url)
+        self.cloudformation.delete_stack(StackName=self.resources.stack_name)
+        # The template keeps the jobs table when its stack goes (DeletionPolicy: Retain), as it must on AWS; a
+        # test's table goes with its test.
+        self.dynamodb.delete_table(TableName=self.resources.table_name)
 
 
 def post_jobs_event(job_type: str, payload: Any) -> dict[str, Any]:
@@ -199,6 +208,20 @@ def post_jobs_event(job_type: str, payload: Any) -> dict[str, Any]:
     )
 
 
+@functools.cache
+def core_template_for_tests() -> Template:
+    """The core template with one bound lowered: the tests' visibility timeouts are below its minimum.
+
+    QueueVisibilityTimeoutSeconds' MinValue (6 s, AWS's advice of 6 x the shortest function timeout) guards
+    real deployments and stays in the template. A test needs a failed message back within seconds (2 s here,
+    0 s in tests/faults/test_schedules.py), so this copy admits any visibility timeout; tables, index, queues
+    and redrive policy are the template's own.
+    """
+    template = load_template(CORE_STACK)
+    template["Parameters"]["QueueVisibilityTimeoutSeconds"]["MinValue"] = 0
+    return template
+
+
 @contextmanager
 def running_stack(
     aws_endpoint: str,
@@ -206,21 +229,31 @@ def running_stack(
     visibility_timeout_seconds: int = VISIBILITY_TIMEOUT_SECONDS,
     max_receive_count: int = MAX_RECEIVE_COUNT,
 ) -> Iterator[Stack]:
-    """A new table, queue and DLQ (random names) on the moto server at `aws_endpoint`; the API on HTTP."""
+    """A new core stack (tables, queue, DLQ under random names) on the moto server at `aws_endpoint`, created
+    by CloudFormation from infra/core/template.yaml; the API on HTTP."""
     dynamodb = dynamodb_client(aws_endpoint)
     sqs = sqs_client(aws_endpoint)
-    suffix = uuid.uuid4().hex[:12]
-    resources = provision(
+    cloudformation = cloudformation_client(aws_endpoint)
+    resources = provision_core(
+        cloudformation,
         dynamodb,
-        sqs,
-        table_name=f"jobs-{suffix}",
-        queue_name=f"jobs-{suffix}",
-        dlq_name=f"jobs-dlq-{suffix}",
-        idempotency_table_name=f"idempotency-{suffix}",
-        visibility_timeout_seconds=visibility_timeout_seconds,
-        max_receive_count=max_receive_count,
+        stack_name=f"conveyor-test-{uuid.uuid4().hex[:12]}",
+        parameters={
+            # The template's worker timeout is also the lease (JOB_LEASE_SECONDS) the tests' workers take.
+            "WorkerTimeoutSeconds": str(JOB_LEASE_SECONDS),
+            "QueueVisibilityTimeoutSeconds": str(visibility_timeout_seconds),
+            "MaxReceiveCount": str(max_receive_count),
+        },
+        template=core_template_for_tests(),
     )
-    stack = Stack(resources=resources, dynamodb=dynamodb, sqs=sqs)
+    aws_calls.watch_stack(
+        jobs_table=resources.table_name,
+        idempotency_table=resources.idempotency_table_name,
+        jobs_queue_url=resources.queue_url,
+        dead_letter_queue_url=resources.dlq_url,
+        clients=[dynamodb, sqs],
+    )
+    stack = Stack(resources=resources, dynamodb=dynamodb, sqs=sqs, cloudformation=cloudformation)
     stack.api_url = stack.start_api()
     try:
         yield stack
