@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from conveyor_local.moto_server import start_moto_server
 
-from tests.support import report
+from tests.support import aws_calls, report
 from tests.support.stack import Stack, running_stack
 
 
@@ -29,6 +29,15 @@ def aws_endpoint() -> Iterator[str]:
 def stack(aws_endpoint: str) -> Iterator[Stack]:
     with running_stack(aws_endpoint) as running:
         yield running
+
+
+@pytest.hookimpl(trylast=True)  # after -k, -m and --deselect have chosen the items
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    aws_calls.run_comparison_last(config, items)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    aws_calls.remove_call_log_folder()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from conveyor_local.aws_call_log import log_aws_calls
 from conveyor_local.config import API_FUNCTION_NAME
 from conveyor_local.http_gateway import start_http_gateway
 from conveyor_local.lambda_runtime import load_handler
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     defer_stop_signals()
     stop_when_stdin_closes()
+    log_aws_calls("api")
     gateway = start_http_gateway(
         load_handler(HANDLER), host=args.host, port=args.port, function_name=API_FUNCTION_NAME
     )

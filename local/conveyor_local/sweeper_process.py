@@ -10,6 +10,7 @@ import argparse
 import logging
 import threading
 
+from conveyor_local.aws_call_log import log_aws_calls
 from conveyor_local.config import SWEEPER_FUNCTION_NAME, WORKER_TIMEOUT_SECONDS
 from conveyor_local.lambda_runtime import load_handler
 from conveyor_local.schedule import Schedule
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     defer_stop_signals()
     stop_when_stdin_closes()
+    log_aws_calls("sweeper")
     schedule = Schedule(
         load_handler(HANDLER),
         function_name=SWEEPER_FUNCTION_NAME,

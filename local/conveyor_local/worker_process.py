@@ -11,6 +11,7 @@ import logging
 import threading
 
 from conveyor_local.aws import sqs_client
+from conveyor_local.aws_call_log import log_aws_calls
 from conveyor_local.config import WORKER_FUNCTION_NAME
 from conveyor_local.lambda_runtime import load_handler
 from conveyor_local.sqs_event_source import SqsEventSource
@@ -29,8 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     defer_stop_signals()
     stop_when_stdin_closes()
+    sqs = sqs_client(args.aws_endpoint_url)
+    # On AWS the event source mapping receives and deletes with the function's role: these calls are its.
+    log_aws_calls("worker", sqs)
     event_source = SqsEventSource(
-        sqs_client(args.aws_endpoint_url),
+        sqs,
         load_handler(HANDLER),
         queue_url=args.queue_url,
         queue_arn=args.queue_arn,

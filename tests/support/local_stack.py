@@ -17,6 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from conveyor_local.aws_call_log import CALL_LOG_VARIABLE
+
+from tests.support import aws_calls
 from tests.support.contract import REPO_ROOT
 from tests.support.waiting import wait_for
 
@@ -79,6 +82,8 @@ class LocalStack:
 def running_local_stack(command: list[str] | None = None) -> Iterator[LocalStack]:
     ports = {name: free_port() for name in PORT_VARIABLES}
     environment = {**os.environ, **{name: str(port) for name, port in ports.items()}, "PYTHONUNBUFFERED": "1"}
+    # The functions' processes log their AWS calls there, for tests/infra/test_grants_match_calls.py.
+    environment[CALL_LOG_VARIABLE] = str(aws_calls.call_log_folder())
     # A developer's AWS settings must not leak in, nor the make flags of a `make test` that runs this.
     for inherited in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
         environment.pop(inherited, None)

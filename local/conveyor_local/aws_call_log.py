@@ -1,0 +1,82 @@
+"""A log of the AWS calls a function's process makes, for the test that holds them against the role's grants.
+
+Off unless CONVEYOR_AWS_CALL_LOG names a folder; then each call becomes one JSON line in
+`<folder>/<role>-<pid>.jsonl`: the role, the service, the operation, the table or queue it names (and the
+index, if any), and the function setting (environment variable) that holds that name. A botocore hook on the
+clients does it, so the services' own code knows nothing of it. tests/infra/test_grants_match_calls.py reads
+the folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import boto3
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+    from botocore.hooks import BaseEventHooks
+    from botocore.model import OperationModel
+
+CALL_LOG_VARIABLE = "CONVEYOR_AWS_CALL_LOG"
+_HOOK_ID = "conveyor-aws-call-log"
+
+
+class AwsCall(TypedDict):
+    service: str
+    operation: str
+    resource: str | None
+    index: str | None
+
+
+def aws_call(model: OperationModel, params: dict[str, Any]) -> AwsCall:
+    """What a call is and what it names, from its operation and its parameters as the caller gave them."""
+    return {
+        "service": model.service_model.service_name,
+        "operation": model.name,
+        "resource": params.get("TableName") or params.get("QueueUrl"),
+        "index": params.get("IndexName"),
+    }
+
+
+def log_aws_calls(role: str, *clients: BaseClient) -> None:
+    """Logs the calls of `clients` and of every client boto3's default session makes from now on, as `role`'s.
+
+    Call it before the function's handler is loaded: a client copies its session's hooks when it is made.
+    """
+    folder = os.environ.get(CALL_LOG_VARIABLE)
+    if not folder:
+        return
+    log = _CallLog(Path(folder) / f"{role}-{os.getpid()}.jsonl", role)
+    for events in [_default_session().events, *(client.meta.events for client in clients)]:
+        log.attach(events)
+
+
+def _default_session() -> boto3.session.Session:
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None  # for the type checker: set up just above
+    return boto3.DEFAULT_SESSION
+
+
+class _CallLog:
+    def __init__(self, path: Path, role: str) -> None:
+        self._path = path
+        self._role = role
+        # A name the function was configured with says which of the stack's resources a call is on.
+        self._settings = {value: name for name, value in sorted(os.environ.items())}
+        self._lock = threading.Lock()
+
+    def attach(self, events: BaseEventHooks) -> None:
+        events.register("before-parameter-build", self._record, unique_id=_HOOK_ID)
+
+    def _record(self, params: dict[str, Any], model: OperationModel, **_: Any) -> None:
+        call = aws_call(model, params)
+        setting = self._settings.get(call["resource"]) if call["resource"] else None
+        line = json.dumps({"role": self._role, **call, "setting": setting})
+        with self._lock, self._path.open("a", encoding="utf-8") as log:
+            log.write(line + "\n")

@@ -1,0 +1,199 @@
+"""The AWS calls each function's role makes while the cross-service suites run, for test_grants_match_calls.
+
+In this process, the `stack` fixture watches every client a function instance can use: those a test injects,
+the stack's own (the SQS event source polls with it), and boto3's default session, from which the services
+make theirs. A botocore hook then gives each call to the role whose code is making it, read from the calling
+frames; a call made by a test or by provisioning belongs to no role and is left out. A call that a fault stops
+still counts: the code made it.
+
+The local stack's processes (`make dev`, which the end-to-end and browser suites run) log their calls
+themselves (conveyor_local.aws_call_log) into call_log_folder(), which `running_local_stack` names to them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import boto3
+import pytest
+from conveyor_local.aws_call_log import aws_call
+
+RECORDING_SUITES = ("integration", "faults", "fuzz", "browser", "e2e")
+TESTS_DIR = Path(__file__).resolve().parents[1]
+COMPARISON_MODULE = TESTS_DIR / "infra" / "test_grants_match_calls.py"
+COLLECTED_SUITES = pytest.StashKey[frozenset[str]]()
+"""The recording suites this session collected, set by `run_comparison_last`."""
+
+# The resources the templates grant on are named by the core stack's exports.
+JOBS_TABLE, IDEMPOTENCY_TABLE = "JobsTableArn", "IdempotencyTableArn"
+JOBS_QUEUE, DEAD_LETTER_QUEUE = "JobsQueueArn", "JobsDeadLetterQueueArn"
+# A function's settings name its resources; a local stack's process logs which setting held a call's resource.
+RESOURCE_BY_SETTING = {
+    "JOBS_TABLE_NAME": JOBS_TABLE,
+    "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
+    "JOBS_QUEUE_URL": JOBS_QUEUE,
+}
+# IAM authorizes SQS's batch operations through the single ones ("Amazon SQS batch actions", SQS Developer
+# Guide); every other DynamoDB and SQS operation is the IAM action of its own name.
+_IAM_ACTION_OF_OPERATION = {
+    "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
+    "sqs:SendMessageBatch": "sqs:SendMessage",
+    "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+}
+
+# Where a call's frames say whose it is: the first of these, from the call outwards, owns it.
+_OWNERS = ("tests.", "bench.", "conveyor_local.", "conveyor_api.", "conveyor_worker.")
+_SWEEPER_CODE = (
+    "conveyor_worker.sweeper_function",
+    "conveyor_worker.handlers.sweeper",
+    "conveyor_worker.sweeping",
+)
+# Redrive runs with an operator's credentials, not with a function's role.
+_OPERATOR_TOOLS = ("conveyor_worker.ops",)
+_HOOK_ID = "conveyor-recorded-aws-calls"
+
+
+class Call(NamedTuple):
+    role: str
+    action: str
+    resource: str
+
+
+_lock = threading.Lock()
+_calls: Counter[Call] = Counter()
+_resource_of_name: dict[str, str] = {}
+_call_log_folder: Path | None = None
+
+
+def watch_stack(
+    *,
+    jobs_table: str,
+    idempotency_table: str,
+    jobs_queue_url: str,
+    dead_letter_queue_url: str,
+    clients: list[Any],
+) -> None:
+    """Records the calls functions make on a stack of these resources, through `clients` or their own."""
+    with _lock:
+        _resource_of_name.update(
+            {
+                jobs_table: JOBS_TABLE,
+                idempotency_table: IDEMPOTENCY_TABLE,
+                jobs_queue_url: JOBS_QUEUE,
+                dead_letter_queue_url: DEAD_LETTER_QUEUE,
+            }
+        )
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    # A client copies its session's hooks when it is made: the services' clients made from now on are watched.
+    boto3.DEFAULT_SESSION.events.register("before-parameter-build", _record, unique_id=_HOOK_ID)
+    for client in clients:
+        watched(client)
+
+
+def watched(client: Any) -> Any:
+    """`client`, its calls recorded when a function's code makes them; None stays None."""
+    if client is not None:
+        client.meta.events.register("before-parameter-build", _record, unique_id=_HOOK_ID)
+    return client
+
+
+def _record(params: dict[str, Any], model: Any, **_: Any) -> None:
+    role = role_of_caller()
+    if role is None:
+        return
+    call = aws_call(model, params)
+    action = iam_action(call["service"], call["operation"])
+    with _lock:
+        name = call["resource"] or ""
+        resource = _resource_of_name.get(name, f"{name or 'no resource'} (not of any stack)")
+        _calls[Call(role, action, _on_index(resource, call["index"]))] += 1
+
+
+def role_of_caller() -> str | None:
+    """The role whose code is making the AWS call in progress, or None for a test's or provisioning's."""
+    modules = list(_calling_modules())
+    owner = next((module for module in modules if module.startswith(_OWNERS)), "")
+    if owner.startswith("conveyor_api."):
+        return "api"
+    if owner.startswith("conveyor_worker."):
+        if any(module.startswith(_OPERATOR_TOOLS) for module in modules):
+            return None
+        return "sweeper" if any(module.startswith(_SWEEPER_CODE) for module in modules) else "worker"
+    # The event source mapping receives and deletes with the worker function's role.
+    if owner == "conveyor_local.sqs_event_source":
+        return "worker"
+    return None
+
+
+def _calling_modules() -> Iterator[str]:
+    frame = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module != __name__:
+            yield module
+        frame = frame.f_back
+
+
+def iam_action(service: str, operation: str) -> str:
+    action = f"{service}:{operation}"
+    return _IAM_ACTION_OF_OPERATION.get(action, action)
+
+
+def _on_index(resource: str, index: str | None) -> str:
+    return f"{resource}/index/{index}" if index else resource
+
+
+def call_log_folder() -> Path:
+    """Where the local stack's processes log their calls: one folder for the whole test session."""
+    global _call_log_folder
+    with _lock:
+        if _call_log_folder is None:
+            _call_log_folder = Path(tempfile.mkdtemp(prefix="conveyor-aws-calls-"))
+        return _call_log_folder
+
+
+def remove_call_log_folder() -> None:
+    if _call_log_folder is not None:
+        shutil.rmtree(_call_log_folder, ignore_errors=True)
+
+
+def recorded() -> Counter[Call]:
+    """Every call recorded so far: in this process, and by the local stacks' processes."""
+    with _lock:
+        calls = Counter(_calls)
+    calls.update(_logged_calls())
+    return calls
+
+
+def _logged_calls() -> Iterator[Call]:
+    if _call_log_folder is None:
+        return
+    for log in sorted(_call_log_folder.glob("*.jsonl")):
+        # A process may be writing its last line: only whole lines count.
+        *lines, _partial = log.read_text(encoding="utf-8").split("\n")
+        for line in lines:
+            entry = json.loads(line)
+            resource = RESOURCE_BY_SETTING.get(
+                entry["setting"], f"{entry['resource'] or 'no resource'} (not a setting of the function)"
+            )
+            action = iam_action(entry["service"], entry["operation"])
+            yield Call(entry["role"], action, _on_index(resource, entry["index"]))
+
+
+def run_comparison_last(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Moves the comparison after every suite that records calls, and notes which of those suites will run."""
+    suites = {
+        item.path.relative_to(TESTS_DIR).parts[0] for item in items if item.path.is_relative_to(TESTS_DIR)
+    }
+    config.stash[COLLECTED_SUITES] = frozenset(suites.intersection(RECORDING_SUITES))
+    comparison = [item for item in items if item.path == COMPARISON_MODULE]
+    items[:] = [item for item in items if item.path != COMPARISON_MODULE] + comparison
