@@ -10,25 +10,36 @@ UV := $(CURDIR)/.tools/bin/uv
 export UV
 SERVICES := api-service worker-service
 VENV := .venv
+# checkov gets its own environment: its dependency tree conflicts with the root's pins (pydantic, cfn-lint).
+CHECKOV_VENV := .tools/checkov
 
-.PHONY: help install browser dev test bench lint typecheck test-services test-system lock clean
+.PHONY: help install browser dev test bench lint typecheck test-services test-system package lock clean
 
 help:
 	@echo "make dev      install everything and run the whole system locally"
 	@echo "make test     install everything and run every test"
 	@echo "make browser  install Chromium for the browser tests (apt, once; make test does it)"
-	@echo "make bench    measure: a soak of jobs under injected faults (not part of make test)"
+	@echo "make bench    measure requests, cost, cold start, throughput, scale, package size and a fault soak"
+	@echo "              into docs/benchmarks.md (not part of make test; about 15 minutes)"
+	@echo "make deploy   deploy every stack to AWS in order and publish the page (sam CLI; README, Deploy)"
+	@echo "make package  zip each function's code for Lambda (arm64, Python 3.12): build/api.zip, build/worker.zip"
 
 # uv comes from the package registry into a private venv, so a fresh machine needs only python3.
 $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-install: $(UV)
+install: $(UV) $(CHECKOV_VENV)/.installed
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s install; done
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --python $(VENV)/bin/python requirements-dev.lock
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e . -e api-service -e worker-service
+
+# tests/infra/test_checkov.py runs $(CHECKOV_VENV)/bin/checkov; rebuilt only when its lock file changes.
+$(CHECKOV_VENV)/.installed: requirements-checkov.lock | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_VENV)
+	$(UV) pip sync --quiet --python $(CHECKOV_VENV)/bin/python requirements-checkov.lock
+	touch $@
 
 # tests/browser drive Debian's Chromium through Playwright (whose own browser download cannot work here).
 CHROMIUM := /usr/bin/chromium
@@ -45,12 +56,12 @@ dev: install
 
 lint: install
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s lint; done
-	$(VENV)/bin/ruff check local tests bench
-	$(VENV)/bin/ruff format --check local tests bench
+	$(VENV)/bin/ruff check local tests bench infra
+	$(VENV)/bin/ruff format --check local tests bench infra
 
 typecheck: install
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s typecheck; done
-	$(VENV)/bin/mypy local/conveyor_local
+	$(VENV)/bin/mypy local/conveyor_local infra
 
 test-services: install
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s test; done
@@ -60,30 +71,68 @@ test-system: install browser
 
 test: browser lint typecheck test-services test-system
 
-# Measurements, not proofs: outside `make test` so that timings never decide whether a change lands.
-# The services' loggers exist from import on: their level must be in the environment before the process starts.
-bench: install
-	POWERTOOLS_LOG_LEVEL=WARNING $(VENV)/bin/python -m bench.soak
+# Measurements, not proofs: outside `make test` so that timings never decide whether a change lands. The zips
+# come first: the package-size figures read them. The services' loggers exist from import on: their level must be
+# in the environment before the process starts (the benchmarks that count log bytes raise it to Lambda's INFO).
+bench: install package
+	POWERTOOLS_LOG_LEVEL=WARNING $(VENV)/bin/python -m bench
+
+# One zip per service, from wheels for Lambda's platform: what the templates' CodeUri names. A BUILD_DIR given
+# on the command line (absolute) reaches the services' Makefiles too.
+package: $(UV)
+	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s package; done
 
 # Re-resolve every lock file after a dependency change in any pyproject.toml.
 lock: $(UV)
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s lock; done
 	$(UV) pip compile --quiet --python-version 3.11 --extra dev pyproject.toml \
 		api-service/pyproject.toml worker-service/pyproject.toml -o requirements-dev.lock
+	$(UV) pip compile --quiet --python-version 3.11 infra/checkov.in -o requirements-checkov.lock
 
 clean:
-	rm -rf .tools $(VENV) artifacts
+	rm -rf .tools $(VENV) artifacts build
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s clean; done
 
 # Each stack deploys on its own with its own samconfig.toml; core first, since worker and api import its exports.
-# The worker and api functions' code comes from build/<service> (packaging is a later step of issue 4).
+# The worker and api functions' code is build/<service>.zip, rebuilt by `make package` before each deploy.
 .PHONY: deploy-core deploy-worker deploy-api
 
 deploy-core:
 	sam deploy --config-file infra/core/samconfig.toml --template-file infra/core/template.yaml
 
-deploy-worker:
+deploy-worker: package
 	sam deploy --config-file infra/worker/samconfig.toml --template-file infra/worker/template.yaml
 
-deploy-api:
-	sam deploy --config-file infra/api/samconfig.toml --template-file infra/api/template.yaml
+# The api stack's CORS allows the page's origin once the frontend stack exists, and any origin until then.
+# --parameter-overrides replaces samconfig.toml's: CoreStackName is passed again, and any other parameter goes in
+# API_PARAMETERS (`make deploy-api API_PARAMETERS="ThrottlingRateLimit=100"`).
+deploy-api: package install
+	allow_origin=$$($(STACK_OUTPUT) $(FRONTEND_STACK) SiteOrigin --if-missing '*') && \
+	sam deploy --config-file infra/api/samconfig.toml --template-file infra/api/template.yaml \
+		--parameter-overrides "CoreStackName=$(CORE_STACK)" "AllowOrigin=$$allow_origin" $(API_PARAMETERS)
+
+# The whole order: the frontend stack before the api stack, whose CORS needs the page's origin; the page after it,
+# since config.json carries the API's URL. The stack names are samconfig.toml's (tests/infra checks them).
+CORE_STACK := conveyor-core
+FRONTEND_STACK := conveyor-frontend
+API_STACK := conveyor-api
+STACK_OUTPUT := $(VENV)/bin/python -m infra.stack_outputs
+
+.PHONY: deploy deploy-frontend deploy-frontend-stack publish-frontend
+
+deploy:
+	$(MAKE) --no-print-directory deploy-core
+	$(MAKE) --no-print-directory deploy-worker
+	$(MAKE) --no-print-directory deploy-frontend-stack
+	$(MAKE) --no-print-directory deploy-api
+	$(MAKE) --no-print-directory publish-frontend
+
+deploy-frontend: deploy-frontend-stack
+	$(MAKE) --no-print-directory publish-frontend
+
+deploy-frontend-stack:
+	sam deploy --config-file infra/frontend/samconfig.toml --template-file infra/frontend/template.yaml
+
+# Uploads frontend/, contracts/v1 and config.json (the api stack's ApiUrl), deletes the rest, invalidates the edge.
+publish-frontend: install
+	$(VENV)/bin/python -m infra.frontend.publish --frontend-stack $(FRONTEND_STACK) --api-stack $(API_STACK)

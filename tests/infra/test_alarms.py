@@ -1,9 +1,7 @@
-"""Alarms watch the right metric of the right resource (moto deploys no alarm); the dashboard parses."""
+"""Alarms watch the right metric of the right resource (moto deploys no alarm); see test_dashboard.py too."""
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from tests.infra.templates import default, load_template, resources_of_type
@@ -36,14 +34,3 @@ def test_core_alarms_on_a_dead_letter_and_on_a_stalled_queue() -> None:
 
 def test_worker_alarms_on_errors_of_each_function() -> None:
     assert set(_watched("worker")) == {("Errors", "WorkerFunction"), ("Errors", "SweeperFunction")}
-
-
-def test_dashboard_body_is_json_once_substituted() -> None:
-    (dashboard,) = (d for _, d in resources_of_type(load_template("core"), "AWS::CloudWatch::Dashboard"))
-    body, variables = dashboard["DashboardBody"]["Fn::Sub"]
-
-    # CloudWatch rejects a body that is not JSON only at deploy time; every ${...} is substituted by a name.
-    names = set(re.findall(r"\$\{([^}]+)\}", body))
-    assert names <= {*variables, "AWS::Region"}
-    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "name", body))["widgets"]
-    assert all(widget["properties"]["metrics"] for widget in widgets)

@@ -84,6 +84,31 @@ def test_worker_and_redrive_policy_count_receives_from_one_parameter() -> None:
         assert variables["MAX_RECEIVE_COUNT"] == _import("MaxReceiveCount")
 
 
+def test_worker_and_sweeper_keep_finished_jobs_for_one_retention_period_from_core() -> None:
+    core = load_template("core")
+    worker = load_template("worker")["Resources"]
+
+    # One parameter, next to the table whose time to live reads the expiry; issue 7's S3 lifecycle reuses it.
+    assert core["Parameters"]["JobRetentionDays"] | {"Description": ""} == {
+        "Type": "Number",
+        "Default": 30,
+        "MinValue": 1,
+        "MaxValue": 36500,
+        "Description": "",
+    }
+    assert core["Outputs"]["JobRetentionDays"] == {
+        "Value": {"Ref": "JobRetentionDays"},
+        "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-JobRetentionDays"}},
+    }
+    for function in ("WorkerFunction", "SweeperFunction"):
+        variables = worker[function]["Properties"]["Environment"]["Variables"]
+        assert variables["JOB_RETENTION_DAYS"] == _import("JobRetentionDays")
+    assert core["Resources"]["JobsTable"]["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expires_at",
+        "Enabled": True,
+    }
+
+
 def test_worker_and_api_import_from_the_core_stack_make_deploys() -> None:
     with (INFRA / "core" / "samconfig.toml").open("rb") as config:
         core_stack = tomllib.load(config)["default"]["deploy"]["parameters"]["stack_name"]

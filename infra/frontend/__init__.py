@@ -1,0 +1,1 @@
+"""The frontend stack's publisher (`python -m infra.frontend.publish`)."""
