@@ -96,6 +96,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout-seconds", type=float, default=900)
     args = parser.parse_args(argv)
+    summary = run(args.jobs, fault_rate=args.fault_rate, seed=args.seed, timeout_seconds=args.timeout_seconds)
+    print(json.dumps(summary, indent=2))
+    return 0 if invariants_hold(summary) else 1
+
+
+def invariants_hold(summary: Mapping[str, Any]) -> bool:
+    return bool(summary["lost"] == 0 and summary["duplicate_completions"] == 0)
+
+
+def run(jobs: int, *, fault_rate: float, seed: int, timeout_seconds: float) -> dict[str, Any]:
+    """The soak on a moto server of its own; its summary (`make bench` writes it to docs/benchmarks.md)."""
     server = start_moto_server("127.0.0.1", 0)
     endpoint = server.endpoint_url
     os.environ.update(
@@ -107,15 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     with running_stack(endpoint) as stack:
-        soak = Soak(stack, endpoint, args.fault_rate, args.seed)
+        soak = Soak(stack, endpoint, fault_rate, seed)
         stop = threading.Event()
         threads = [threading.Thread(target=_work, args=(soak.worker(endpoint), stop)) for _ in range(WORKERS)]
         threads.append(threading.Thread(target=_sweep, args=(stack, stop)))
         for thread in threads:
             thread.start()
         with ThreadPoolExecutor(max_workers=SUBMITTERS) as pool:
-            statuses = Counter(pool.map(soak.submit, range(args.jobs)))
-        deadline = started + args.timeout_seconds
+            statuses = Counter(pool.map(soak.submit, range(jobs)))
+        deadline = started + timeout_seconds
         while time.monotonic() < deadline and not _all_ended(stack):
             time.sleep(1)
         stop.set()
@@ -127,25 +138,19 @@ def main(argv: list[str] | None = None) -> int:
     lost = len(items) - ended["SUCCEEDED"] - ended["FAILED"]
     duplicates = sum(count - 1 for count in soak.completions.values() if count > 1)
     elapsed = time.monotonic() - started
-    print(
-        json.dumps(
-            {
-                "jobs_submitted": args.jobs,
-                "fault_rate": args.fault_rate,
-                "accepted_202": statuses[202],
-                "answered_503_but_stored": statuses[503],
-                "stored": len(items),
-                "succeeded": ended["SUCCEEDED"],
-                "failed": ended["FAILED"],
-                "lost": lost,
-                "duplicate_completions": duplicates,
-                "refused_stale_completions": sum(int(item.get("refused_completions", 0)) for item in items),
-                "seconds": round(elapsed, 1),
-            },
-            indent=2,
-        )
-    )
-    return 0 if lost == 0 and duplicates == 0 else 1
+    return {
+        "jobs_submitted": jobs,
+        "fault_rate": fault_rate,
+        "accepted_202": statuses[202],
+        "answered_503_but_stored": statuses[503],
+        "stored": len(items),
+        "succeeded": ended["SUCCEEDED"],
+        "failed": ended["FAILED"],
+        "lost": lost,
+        "duplicate_completions": duplicates,
+        "refused_stale_completions": sum(int(item.get("refused_completions", 0)) for item in items),
+        "seconds": round(elapsed, 1),
+    }
 
 
 def _work(worker: Any, stop: threading.Event) -> None:

@@ -1,0 +1,444 @@
+"""AWS requests per job on the happy path, counted at botocore per function and per API; what feeds the cost.
+
+Jobs go through the real handlers in this process, against a moto server: the API function (composed as
+`conveyor_api.lambda_function` composes it) submits them, the worker drains the queue behind the local SQS
+event source (batches of 10, as the worker stack's event source mapping), then the sweeper runs once, some
+jobs are read back with `GET /jobs/{id}`, and some are submitted with an Idempotency-Key and then replayed.
+Every AWS request the functions make (the event source's too, as Lambda's pollers make them for the worker) is
+counted; item images, message sizes, durations and log bytes are kept for `bench.cost`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from conveyor_api.handlers.http import logger as api_logger
+from conveyor_local.aws import dynamodb_client, sqs_client
+from conveyor_local.http_gateway import build_event
+from conveyor_local.lambda_runtime import LambdaContext
+from conveyor_local.sqs_event_source import SqsEventSource
+from conveyor_local.templates import load_template
+
+from bench.common import Section, median, table
+from bench.dynamodb_units import item_size
+from bench.instruments import AwsMeter, Invocation, LogCapture, captured_logs, timed
+from tests.support.stack import Stack, post_jobs_event, running_stack
+
+VISIBILITY_TIMEOUT_SECONDS = 30
+"""Long enough that no batch is seen twice while the machine is busy: a redelivery would add requests."""
+SWEEP_INDEX = "sweep"
+
+# Typical small jobs: what the README's examples submit, and a data set of a hundred numbers.
+JOB_PAYLOADS: dict[str, dict[str, Any]] = {
+    "text_transform": {"text": "hello conveyor, " * 4},
+    "data_analysis": {"data": [round(1.5 * n - 40.25, 2) for n in range(100)]},
+}
+STATUS_READS = 50
+KEYED_SUBMISSIONS = 20
+
+ROLES = ("api", "worker", "event source mapping", "sweeper")
+
+
+@dataclass
+class JobTypeRun:
+    """One job type's jobs through the pipeline: counts, images and timings, per job where it says so."""
+
+    job_type: str
+    jobs: int
+    requests: dict[str, Counter[tuple[str, str]]]
+    invocations: list[Invocation]
+    queued_items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    claimed_items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    finished_items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    message_bytes: list[int] = field(default_factory=list)
+    receive_batches: list[list[int]] = field(default_factory=list)
+    """The body sizes of each ReceiveMessage that returned messages."""
+    empty_receives: int = 0
+    log_bytes: dict[str, int] = field(default_factory=dict)
+    log_events: dict[str, int] = field(default_factory=dict)
+    log_samples: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class SideRun:
+    """A path beside the happy one: its requests per operation, durations, and what it read or wrote."""
+
+    name: str
+    count: int
+    requests: dict[str, Counter[tuple[str, str]]]
+    invocations: list[Invocation]
+    read_sizes: list[int] = field(default_factory=list)
+    written_sizes: list[int] = field(default_factory=list)
+    index_write_units: int = 0
+    """Writes of the jobs table's sparse index: a new QUEUED job enters it."""
+    log_bytes: int = 0
+    log_events: int = 0
+    scanned: list[int] = field(default_factory=list)
+
+
+@dataclass
+class PipelineRun:
+    job_types: list[JobTypeRun]
+    status_reads: SideRun
+    keyed: SideRun
+    replays: SideRun
+    sweep: SideRun
+    table_description: dict[str, Any]
+    api_memory_mb: int = 256
+    worker_memory_mb: int = 256
+
+
+def measure(endpoint: str, jobs_per_type: int = 100) -> PipelineRun:
+    with running_stack(endpoint, visibility_timeout_seconds=VISIBILITY_TIMEOUT_SECONDS) as stack:
+        table_description = stack.dynamodb.describe_table(TableName=stack.resources.table_name)["Table"]
+        runs = [_job_type_run(stack, endpoint, job_type, jobs_per_type) for job_type in JOB_PAYLOADS]
+        status_reads = _status_reads(stack, endpoint, STATUS_READS)
+        keyed, replays = _keyed_submissions(stack, endpoint)
+        sweep = _idle_sweep(stack)
+    return PipelineRun(
+        runs,
+        status_reads,
+        keyed,
+        replays,
+        sweep,
+        table_description,
+        api_memory_mb=function_memory_mb("api", "ApiFunction"),
+        worker_memory_mb=function_memory_mb("worker", "WorkerFunction"),
+    )
+
+
+def function_memory_mb(stack: str, logical_id: str) -> int:
+    """The MemorySize infra/<stack>/template.yaml gives the function (or its Globals; else Lambda's 128)."""
+    template = load_template(stack)
+    default = template.get("Globals", {}).get("Function", {}).get("MemorySize", 128)
+    return int(template["Resources"][logical_id]["Properties"].get("MemorySize", default))
+
+
+def api_as_deployed(stack: Stack, **clients: Any) -> Callable[[dict[str, Any], Any], Any]:
+    """The API function as `conveyor_api.lambda_function` composes it: its logger gets the Lambda context."""
+    handler = stack.api_handler(**clients)
+    wrapped: Callable[[dict[str, Any], Any], Any] = api_logger.inject_lambda_context(clear_state=True)(
+        handler
+    )
+    return wrapped
+
+
+def api_context() -> LambdaContext:
+    return LambdaContext("conveyor-api", 256, 10)
+
+
+def _job_type_run(stack: Stack, endpoint: str, job_type: str, jobs: int) -> JobTypeRun:
+    started = time.monotonic()
+    meter = AwsMeter()
+    meter.watch_default_session()
+    run = JobTypeRun(job_type, jobs, {}, [])
+    lock = threading.Lock()
+    table_name = stack.resources.table_name
+    meter.observers.append(_image_observer(run, table_name))
+
+    api = timed(
+        api_as_deployed(
+            stack,
+            dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"),
+            sqs_client=meter.watch(sqs_client(endpoint), "api"),
+        ),
+        meter,
+        "api",
+        run.invocations,
+        lock,
+    )
+    worker = timed(
+        stack.worker_handler(dynamodb_client=meter.watch(dynamodb_client(endpoint), "worker")),
+        meter,
+        "worker",
+        run.invocations,
+        lock,
+    )
+    source = SqsEventSource(
+        meter.watch(sqs_client(endpoint), "event source mapping"),
+        worker,
+        queue_url=stack.resources.queue_url,
+        queue_arn=stack.resources.queue_arn,
+        wait_time_seconds=1,
+    )
+    with captured_logs() as logs:
+        logs.phase = meter.phase = "api"
+        for _ in range(jobs):
+            response = api(post_jobs_event(job_type, JOB_PAYLOADS[job_type]), api_context())
+            assert response["statusCode"] == 202, response
+        # One process holds both functions here, and their loggers are one: the worker's lines must not carry
+        # the API's Lambda context, as they would not on Lambda.
+        api_logger.clear_state()
+        logs.phase = meter.phase = "worker"
+        _drain(source, run, jobs)
+    for item in stack.items():
+        job_id = item["job_id"]["S"]
+        if job_id in run.queued_items:
+            run.finished_items[job_id] = item
+            assert item["status"]["S"] == "SUCCEEDED", item
+    run.requests = {role: meter.by_role(role) for role in ROLES}
+    meter.close()
+    _keep_logs(run, logs)
+    _clear_table(stack)
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def _image_observer(run: JobTypeRun, table_name: str) -> Callable[..., None]:
+    def observe(
+        role: str, service: str, operation: str, params: dict[str, Any], parsed: dict[str, Any]
+    ) -> None:
+        if service == "dynamodb" and params.get("TableName") == table_name:
+            if operation == "PutItem":
+                run.queued_items[params["Item"]["job_id"]["S"]] = params["Item"]
+            elif operation == "UpdateItem" and "Attributes" in parsed:
+                run.claimed_items[params["Key"]["job_id"]["S"]] = parsed["Attributes"]
+        elif service == "sqs" and operation == "SendMessage":
+            run.message_bytes.append(len(params["MessageBody"].encode("utf-8")))
+        elif service == "sqs" and operation == "ReceiveMessage":
+            bodies = [len(message["Body"].encode("utf-8")) for message in parsed.get("Messages", [])]
+            if bodies:
+                run.receive_batches.append(bodies)
+            else:
+                run.empty_receives += 1
+
+    return observe
+
+
+def _drain(source: SqsEventSource, run: JobTypeRun, jobs: int) -> None:
+    """Polls until every job's batch has been handled and the queue answers empty."""
+    deadline = time.monotonic() + 300
+    handled = 0
+    while time.monotonic() < deadline:
+        result = source.poll_once()
+        handled += result.deleted
+        if result.received == 0 and handled >= jobs:
+            return
+    raise TimeoutError(f"the worker handled {handled} of {jobs} jobs in 300 s")
+
+
+def _keep_logs(run: JobTypeRun, logs: LogCapture) -> None:
+    run.log_bytes = dict(logs.bytes_by_phase)
+    run.log_events = dict(logs.events_by_phase)
+    run.log_samples = dict(logs.samples)
+
+
+def _clear_table(stack: Stack) -> None:
+    for item in stack.items():
+        stack.dynamodb.delete_item(TableName=stack.resources.table_name, Key={"job_id": item["job_id"]})
+
+
+def get_job_event(job_id: str) -> dict[str, Any]:
+    return build_event(
+        method="GET",
+        target=f"/jobs/{job_id}",
+        headers=[("host", "api.local")],
+        body=b"",
+        source_ip="127.0.0.1",
+        server_port=443,
+        protocol="HTTP/1.1",
+        request_id=str(uuid.uuid4()),
+        now=datetime.now(UTC),
+    )
+
+
+def _status_reads(stack: Stack, endpoint: str, count: int) -> SideRun:
+    meter = AwsMeter()
+    run = SideRun("GET /jobs/{id}", count, {}, [])
+    api = timed(
+        api_as_deployed(
+            stack, dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"), sqs_client=None
+        ),
+        meter,
+        "api",
+        run.invocations,
+        threading.Lock(),
+    )
+    records = [
+        json.loads(
+            api(post_jobs_event("text_transform", JOB_PAYLOADS["text_transform"]), api_context())["body"]
+        )
+        for _ in range(count)
+    ]
+
+    def observe(
+        role: str, service: str, operation: str, params: dict[str, Any], parsed: dict[str, Any]
+    ) -> None:
+        if operation == "GetItem" and "Item" in parsed:
+            run.read_sizes.append(item_size(parsed["Item"]))
+
+    meter.observers.append(observe)
+    meter.requests.clear()
+    run.invocations.clear()
+    with captured_logs() as logs:
+        logs.phase = "api"
+        for record in records:
+            response = api(get_job_event(record["job_id"]), api_context())
+            assert response["statusCode"] == 200, response
+    run.requests = {"api": meter.by_role("api")}
+    meter.close()
+    run.log_bytes, run.log_events = logs.bytes_by_phase["api"], logs.events_by_phase["api"]
+    _clear_table(stack)
+    return run
+
+
+def _keyed_submissions(stack: Stack, endpoint: str) -> tuple[SideRun, SideRun]:
+    meter = AwsMeter()
+    keyed = SideRun("POST /jobs with Idempotency-Key (first use)", KEYED_SUBMISSIONS, {}, [])
+    replays = SideRun("POST /jobs with Idempotency-Key (replay)", KEYED_SUBMISSIONS, {}, [])
+    current = [keyed]
+    lock = threading.Lock()
+
+    def observe(
+        role: str, service: str, operation: str, params: dict[str, Any], parsed: dict[str, Any]
+    ) -> None:
+        # What each write stores: a PutItem's item, or an UpdateItem's key and new values (an upper bound).
+        if service == "dynamodb" and operation == "PutItem":
+            current[0].written_sizes.append(item_size(params["Item"]))
+            if params["TableName"] == stack.resources.table_name and "sweep_at" in params["Item"]:
+                current[0].index_write_units += 1
+        elif service == "dynamodb" and operation == "UpdateItem":
+            values = params.get("ExpressionAttributeValues", {})
+            current[0].written_sizes.append(item_size(params["Key"]) + item_size(values))
+
+    meter.observers.append(observe)
+    invocations: list[Invocation] = []
+    api = timed(
+        api_as_deployed(
+            stack,
+            dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"),
+            sqs_client=meter.watch(sqs_client(endpoint), "api"),
+        ),
+        meter,
+        "api",
+        invocations,
+        lock,
+    )
+    keys = [str(uuid.uuid4()) for _ in range(KEYED_SUBMISSIONS)]
+    for run, expected in ((keyed, 202), (replays, 202)):
+        current[0] = run
+        meter.requests.clear()
+        invocations.clear()
+        for key in keys:
+            event = post_jobs_event("text_transform", JOB_PAYLOADS["text_transform"])
+            event["headers"]["idempotency-key"] = key
+            response = api(event, api_context())
+            assert response["statusCode"] == expected, response
+        run.requests = {"api": meter.by_role("api")}
+        run.invocations = list(invocations)
+    meter.close()
+    _clear_table(stack)
+    return keyed, replays
+
+
+def _idle_sweep(stack: Stack) -> SideRun:
+    """One sweep with nothing overdue: the fixed cost the schedule pays every minute."""
+    meter = AwsMeter()
+    meter.watch_default_session()
+    meter.phase = "sweeper"
+    run = SideRun("sweeper, nothing overdue", 1, {}, [])
+
+    def observe(
+        role: str, service: str, operation: str, params: dict[str, Any], parsed: dict[str, Any]
+    ) -> None:
+        if operation == "Query":
+            run.scanned.append(int(parsed.get("ScannedCount", 0)))
+
+    meter.observers.append(observe)
+    sweeper = timed(stack.sweeper_handler(), meter, "sweeper", run.invocations, threading.Lock())
+    sweeper({}, LambdaContext("conveyor-sweeper", 256, 60))
+    run.requests = {"sweeper": meter.by_role("sweeper")}
+    meter.close()
+    return run
+
+
+def section(pipeline: PipelineRun) -> Section:
+    body = [
+        f"Jobs through the real handlers in one process against moto ({', '.join(JOB_PAYLOADS)}; "
+        f"{pipeline.job_types[0].jobs} of each), counted at botocore (one count per HTTP request). "
+        "The worker's receives and deletes are the event source mapping's (Lambda's pollers make them).",
+        "",
+    ]
+    rows = []
+    figures: dict[str, Any] = {}
+    for run in pipeline.job_types:
+        per_job: dict[str, float] = {}
+        for role in ROLES:
+            for (service, operation), count in sorted(run.requests[role].items()):
+                per_job[f"{role} {service}:{operation}"] = count / run.jobs
+                rows.append([run.job_type, role, f"{service} {operation}", count, f"{count / run.jobs:.2f}"])
+        batches = run.receive_batches
+        per_job["messages per non-empty receive"] = median([len(batch) for batch in batches])
+        figures[run.job_type] = {
+            "per_job": per_job,
+            "receives_with_messages": len(batches),
+            "empty_receives": run.empty_receives,
+            "mean_messages_per_receive": sum(map(len, batches)) / len(batches) if batches else 0,
+        }
+    body += table(["job type", "function", "AWS API", "requests", "per job"], rows)
+    body += [""]
+    for run in pipeline.job_types:
+        figure = figures[run.job_type]
+        body.append(
+            f"- {run.job_type}: {figure['receives_with_messages']} receives returned messages, "
+            f"{figure['mean_messages_per_receive']:.1f} per receive on average; {figure['empty_receives']} "
+            "empty receive(s) ended the drain (idle polling is the event source's fixed cost, not a job's)."
+        )
+    body += ["", _verdict(pipeline), ""]
+    side_rows = []
+    for side in (pipeline.status_reads, pipeline.keyed, pipeline.replays, pipeline.sweep):
+        for role, counts in side.requests.items():
+            for (service, operation), count in sorted(counts.items()):
+                side_rows.append([side.name, role, f"{service} {operation}", f"{count / side.count:.2f}"])
+    body += ["Beside the happy path, per request (the sweep: per run):", ""]
+    body += table(["path", "function", "AWS API", "requests each"], side_rows)
+    scanned = pipeline.sweep.scanned
+    body += [
+        "",
+        f"The idle sweep's {len(scanned)} Queries read {sum(scanned)} index items (one Query per shard of "
+        "the sparse `sweep` index).",
+    ]
+    figures["status_read"] = _per(pipeline.status_reads)
+    figures["keyed_first_use"] = _per(pipeline.keyed)
+    figures["keyed_replay"] = _per(pipeline.replays)
+    figures["idle_sweep"] = _per(pipeline.sweep)
+    return Section("AWS requests per job", body, figures, headline=_verdict(pipeline))
+
+
+def _per(side: SideRun) -> dict[str, float]:
+    return {
+        f"{role} {service}:{operation}": count / side.count
+        for role, counts in side.requests.items()
+        for (service, operation), count in counts.items()
+    }
+
+
+def _verdict(pipeline: PipelineRun) -> str:
+    lines = []
+    for run in pipeline.job_types:
+        api = sum(run.requests["api"].values()) / run.jobs
+        api_reads = sum(
+            n for (service, op), n in run.requests["api"].items() if op in ("GetItem", "Query", "Scan")
+        )
+        worker_writes = (
+            sum(n for (service, op), n in run.requests["worker"].items() if service == "dynamodb") / run.jobs
+        )
+        worker_reads = sum(
+            n for (service, op), n in run.requests["worker"].items() if op in ("GetItem", "Query", "Scan")
+        )
+        ok = api <= 2 and worker_writes <= 2 and api_reads == 0 and worker_reads == 0
+        lines.append(
+            f"{run.job_type}: API {api:.2f} requests per job (target ≤ 2), worker {worker_writes:.2f} "
+            f"DynamoDB requests per job (target ≤ 2), reads on the path: {api_reads + worker_reads} — "
+            f"{'targets hold' if ok else 'TARGET MISSED'}."
+        )
+    return " ".join(lines)
