@@ -25,10 +25,6 @@ _SKIPPED_AT_TOP = {
     # uv's lock on the target folder;
     ".lock",
 }
-_SKIPPED_ANYWHERE = {
-    # bytecode of whichever interpreter ran here, not Lambda's 3.12.
-    "__pycache__",
-}
 
 
 def bundled_files(staging: Path) -> list[tuple[str, Path]]:
@@ -36,9 +32,9 @@ def bundled_files(staging: Path) -> list[tuple[str, Path]]:
     chosen = []
     for path in staging.rglob("*"):
         parts = path.relative_to(staging).parts
-        if parts[0] in _SKIPPED_AT_TOP or _SKIPPED_ANYWHERE.intersection(parts):
+        if parts[0] in _SKIPPED_AT_TOP:
             continue
-        if path.is_file() and path.suffix != ".pyc":
+        if path.is_file():
             chosen.append(("/".join(parts), path))
     return sorted(chosen)
 

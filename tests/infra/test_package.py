@@ -12,6 +12,7 @@ import ast
 import email.message
 import email.parser
 import hashlib
+import json
 import os
 import shlex
 import struct
@@ -26,6 +27,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from infra.lambda_bytecode import find_python
 from tests.infra.templates import INFRA, Template, load_template, resources_of_type
 from tests.support import report
 
@@ -233,7 +235,7 @@ def test_zip_holds_the_service_exactly_as_in_the_working_tree(
     bundled = {
         name: data
         for name, data in contents[stack].items()
-        if name.startswith(f"{package}/") and not name.startswith(schemas)
+        if name.startswith(f"{package}/") and not name.startswith(schemas) and not name.endswith(".pyc")
     }
 
     assert bundled.keys() == expected.keys()
@@ -324,7 +326,7 @@ def test_every_dependency_declared_for_lambda_is_bundled_at_a_matching_version(
 
 
 @pytest.mark.parametrize("stack", SERVICES)
-def test_zip_holds_no_tests_environments_bytecode_or_the_other_service(
+def test_zip_holds_no_tests_environments_or_the_other_service(
     stack: str, zips: dict[str, Path], contents: dict[str, dict[str, bytes]]
 ) -> None:
     names = list(contents[stack])
@@ -332,13 +334,83 @@ def test_zip_holds_no_tests_environments_bytecode_or_the_other_service(
 
     assert first_party == {SERVICES[stack][1]}
     assert [name for name in names if name.split("/")[0] in {"tests", "bin", ".venv"}] == []
-    assert [name for name in names if {".venv", "__pycache__"} & set(name.split("/"))] == []
-    assert [name for name in names if name.endswith((".pyc", "conftest.py"))] == []
+    assert [name for name in names if ".venv" in name.split("/")] == []
+    assert [name for name in names if name.endswith("conftest.py")] == []
     with zipfile.ZipFile(zips[stack]) as archive:
         entries = archive.infolist()
     # Lambda runs the code as a user that owns none of it: everything must be world-readable.
     assert {entry.external_attr >> 16 for entry in entries} == {0o100644}
     assert sum(entry.file_size for entry in entries) < LAMBDA_UNZIPPED_LIMIT
+
+
+LAMBDA_PYTHON_VERSION = "3.12"
+# Run by Lambda's Python over a zip: each module's bytecode, as that interpreter would judge it (PEP 552).
+_JUDGE_BYTECODE = """
+import importlib.util, json, sys, zipfile
+archive = zipfile.ZipFile(sys.argv[1])
+names = set(archive.namelist())
+verdicts = {}
+for name in sorted(names):
+    if not name.endswith(".py"):
+        continue
+    folder, _, module = name.rpartition("/")
+    cached = (folder + "/" if folder else "") + importlib.util.cache_from_source(module)
+    if cached not in names:
+        verdicts[name] = "no bytecode"
+        continue
+    data = archive.read(cached)
+    flags = int.from_bytes(data[4:8], "little")
+    if data[:4] != importlib.util.MAGIC_NUMBER:
+        verdicts[name] = "another Python's magic number"
+    elif flags != 0b01:
+        verdicts[name] = f"flags {flags:#b}, not unchecked-hash"
+    elif data[8:16] != importlib.util.source_hash(archive.read(name)):
+        verdicts[name] = "compiled from other source"
+print(json.dumps(verdicts))
+"""
+
+
+@pytest.fixture(scope="module")
+def lambda_python() -> str:
+    return find_python(LAMBDA_PYTHON_VERSION)
+
+
+@pytest.mark.parametrize("stack", SERVICES)
+def test_every_module_ships_bytecode_that_lambdas_python_loads_without_checking_its_source(
+    stack: str, zips: dict[str, Path], contents: dict[str, dict[str, bytes]], lambda_python: str
+) -> None:
+    """/var/task is read-only: a module without usable bytecode is compiled again at every cold start."""
+    judged = subprocess.run(
+        [lambda_python, "-c", _JUDGE_BYTECODE, str(zips[stack])], capture_output=True, text=True, check=True
+    )
+    cached = [name for name in contents[stack] if name.endswith(".pyc")]
+
+    assert json.loads(judged.stdout) == {}
+    assert all(name.endswith(f".cpython-{LAMBDA_PYTHON_VERSION.replace('.', '')}.pyc") for name in cached)
+    assert len(cached) == len([name for name in contents[stack] if name.endswith(".py")])
+
+
+def test_shipped_bytecode_is_what_runs(
+    contents: dict[str, dict[str, bytes]], lambda_python: str, tmp_path: Path
+) -> None:
+    """Unchecked-hash bytecode runs even when its source changed, which proves nothing recompiles it."""
+    module = "conveyor_api/clock.py"
+    cached = "conveyor_api/__pycache__/clock.cpython-312.pyc"
+    for name in ("conveyor_api/__init__.py", module, cached):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(contents["api"][name])
+    (tmp_path / module).write_text("raise SystemExit('the source ran, not the bytecode')\n", encoding="utf-8")
+
+    ran = subprocess.run(
+        [lambda_python, "-B", "-c", "import conveyor_api.clock as clock; print(clock.utc_now().tzname())"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "UTC"
 
 
 def test_building_again_gives_the_same_bytes(zips: dict[str, Path], tmp_path: Path) -> None:
