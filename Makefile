@@ -13,12 +13,14 @@ VENV := .venv
 # checkov gets its own environment: its dependency tree conflicts with the root's pins (pydantic, cfn-lint).
 CHECKOV_VENV := .tools/checkov
 
-.PHONY: help install browser dev test bench lint typecheck test-services test-system package lock clean
+.PHONY: help install browser graphviz diagram dev test bench lint typecheck test-services test-system package lock clean
 
 help:
 	@echo "make dev      install everything and run the whole system locally"
 	@echo "make test     install everything and run every test"
 	@echo "make browser  install Chromium for the browser tests (apt, once; make test does it)"
+	@echo "make graphviz install graphviz's dot for the architecture picture (apt, once; make test does it)"
+	@echo "make diagram  redraw diagrams/architecture.png from infra/'s templates (a test checks it is current)"
 	@echo "make bench    measure requests, cost, cold start, throughput, scale, package size and a fault soak"
 	@echo "              into docs/benchmarks.md (not part of make test; about 15 minutes)"
 	@echo "make deploy   deploy every stack to AWS in order and publish the page (sam CLI; README, Deploy)"
@@ -51,25 +53,40 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# diagrams/architecture.py renders through Debian's graphviz (the `diagrams` package calls its dot).
+DOT := /usr/bin/dot
+
+graphviz: $(DOT)
+
+$(DOT):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz
+
+# The picture at the top of the README, from infra/'s templates; tests/docs fails until it is redrawn after a change.
+diagram: install graphviz
+	$(VENV)/bin/python diagrams/architecture.py diagrams/architecture.png
+
 dev: install
 	$(VENV)/bin/python -m conveyor_local
 
 lint: install
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s lint; done
-	$(VENV)/bin/ruff check local tests bench infra
-	$(VENV)/bin/ruff format --check local tests bench infra
+	$(VENV)/bin/ruff check local tests bench infra diagrams
+	$(VENV)/bin/ruff format --check local tests bench infra diagrams
 
+# diagrams/ has no __init__.py; without namespace packages, mypy takes `import diagrams` for the library, not it.
 typecheck: install
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s typecheck; done
 	$(VENV)/bin/mypy local/conveyor_local infra
+	$(VENV)/bin/mypy --no-namespace-packages diagrams/architecture.py
 
 test-services: install
 	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s test; done
 
-test-system: install browser
+test-system: install browser graphviz
 	$(VENV)/bin/pytest
 
-test: browser lint typecheck test-services test-system
+test: browser graphviz lint typecheck test-services test-system
 
 # Measurements, not proofs: outside `make test` so that timings never decide whether a change lands. The zips
 # come first: the package-size figures read them. The services' loggers exist from import on: their level must be
