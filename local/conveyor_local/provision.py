@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from conveyor_local.aws import cloudformation_client, dynamodb_client, lambda_client, s3_client
 from conveyor_local.stacks import (
+    configure_buckets,
     deploy_stack,
     enable_time_to_live,
     function_environment,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
 
 CORE_STACK = "core"
 # Both import the core stack's exports (their CoreStackName parameter), so they deploy after it.
@@ -44,6 +46,7 @@ class ProvisionedResources:
     queue_arn: str
     dlq_url: str
     dlq_arn: str
+    files_bucket_name: str
 
     @classmethod
     def from_outputs(cls, stack_name: str, outputs: Mapping[str, str]) -> ProvisionedResources:
@@ -55,21 +58,24 @@ class ProvisionedResources:
             queue_arn=outputs["JobsQueueArn"],
             dlq_url=outputs["JobsDeadLetterQueueUrl"],
             dlq_arn=outputs["JobsDeadLetterQueueArn"],
+            files_bucket_name=outputs["FilesBucketName"],
         )
 
 
 def provision_core(
     cloudformation: CloudFormationClient,
     dynamodb: DynamoDBClient,
+    s3: S3Client,
     *,
     stack_name: str,
     parameters: Mapping[str, str],
     template: Template | None = None,
 ) -> ProvisionedResources:
-    """The core stack (tables, queue, DLQ) from infra/core/template.yaml, or from `template` if given."""
+    """The core stack (tables, bucket, queues) from infra/core/template.yaml, or from `template` if given."""
     core = template if template is not None else load_template(CORE_STACK)
     deployed = deploy_stack(cloudformation, stack_name, core, parameters)
     enable_time_to_live(cloudformation, dynamodb, stack_name, core)
+    configure_buckets(cloudformation, s3, stack_name, core, parameters)
     return ProvisionedResources.from_outputs(stack_name, deployed.outputs)
 
 
@@ -132,13 +138,15 @@ def provision_system(endpoint_url: str, parameters: Mapping[str, Mapping[str, st
     """
     cloudformation = cloudformation_client(endpoint_url)
     core_stack_name = stack_name(CORE_STACK)
+    s3 = s3_client(endpoint_url)
     core = provision_core(
         cloudformation,
         dynamodb_client(endpoint_url),
+        s3,
         stack_name=core_stack_name,
         parameters=parameters.get(CORE_STACK, {}),
     )
-    code_uri = upload_placeholder_code(s3_client(endpoint_url), PLACEHOLDER_CODE_BUCKET)
+    code_uri = upload_placeholder_code(s3, PLACEHOLDER_CODE_BUCKET)
     lambda_ = lambda_client(endpoint_url)
     functions: dict[str, DeployedFunction] = {}
     for stack in SERVICE_STACKS:

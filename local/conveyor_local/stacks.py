@@ -3,9 +3,11 @@
 moto's CloudFormation is not all of CloudFormation, and the gaps that matter here are filled or checked on
 this side: it accepts any parameter value (CloudFormation refuses unknown names, missing values and values
 outside MinValue, MaxValue or AllowedValues: `check_parameters` does the same), and it ignores a table's
-TimeToLiveSpecification (`enable_time_to_live` applies the template's). It skips `AWS::ApiGatewayV2::*` and
-`AWS::CloudWatch::Alarm` with a warning, and never runs a function's code: the local stack serves the HTTP
-API with its own gateway emulator and runs each handler in a process of its own.
+TimeToLiveSpecification (`enable_time_to_live` applies the template's) and a bucket's lifecycle rules and
+CORS (`configure_buckets` applies them). It skips `AWS::ApiGatewayV2::*`, `AWS::CloudWatch::Alarm` and
+`AWS::S3::BucketPolicy` with a warning (tests/infra checks those in the templates), and never runs a
+function's code: the local stack serves the HTTP API with its own gateway emulator and runs each handler in a
+process of its own.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ _CAPABILITIES: list[Any] = ["CAPABILITY_IAM"]
 _NO_UPDATES = "No updates are to be performed"
 # What moto says, on every deploy, of each resource it skips.
 _KNOWN_GAPS = (
-    r"(Tried to parse|No Moto CloudFormation support for) AWS::(ApiGatewayV2::\w+|CloudWatch::Alarm)\b"
+    r"(Tried to parse|No Moto CloudFormation support for) "
+    r"AWS::(ApiGatewayV2::\w+|CloudWatch::Alarm|S3::BucketPolicy)\b"
 )
 
 
@@ -172,6 +175,56 @@ def enable_time_to_live(
                 TableName=table_name,
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": specification["AttributeName"]},
             )
+
+
+def configure_buckets(
+    cloudformation: CloudFormationClient,
+    s3: S3Client,
+    stack: str,
+    template: Template,
+    parameters: Mapping[str, str],
+) -> None:
+    """Apply the buckets' LifecycleConfiguration and CorsConfiguration, which moto's CloudFormation skips."""
+    for logical_id, bucket in physical_ids(cloudformation, stack, "AWS::S3::Bucket").items():
+        properties = template["Resources"][logical_id].get("Properties", {})
+        if lifecycle := properties.get("LifecycleConfiguration"):
+            rules = [_lifecycle_rule(rule, template, parameters) for rule in lifecycle["Rules"]]
+            s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+        if cors := properties.get("CorsConfiguration"):
+            s3.put_bucket_cors(
+                Bucket=bucket,
+                CORSConfiguration={"CORSRules": [_cors_rule(rule) for rule in cors["CorsRules"]]},
+            )
+
+
+def _lifecycle_rule(rule: Mapping[str, Any], template: Template, parameters: Mapping[str, str]) -> Any:
+    """CloudFormation's spelling of a lifecycle rule (AWS::S3::Bucket Rule) in S3's API's."""
+    translated: dict[str, Any] = {
+        "ID": rule["Id"],
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
+    if "ExpirationInDays" in rule:
+        translated["Expiration"] = {"Days": int(_value(rule["ExpirationInDays"], template, parameters))}
+    if "AbortIncompleteMultipartUpload" in rule:
+        translated["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+    return translated
+
+
+def _cors_rule(rule: Mapping[str, Any]) -> Any:
+    names = ("AllowedMethods", "AllowedOrigins", "AllowedHeaders")
+    translated = {name: rule[name] for name in names if name in rule}
+    if "MaxAge" in rule:
+        translated["MaxAgeSeconds"] = rule["MaxAge"]
+    return translated
+
+
+def _value(value: Any, template: Template, parameters: Mapping[str, str]) -> Any:
+    """A literal, or a `!Ref` to a parameter: the value deployed, else the template's default."""
+    if isinstance(value, Mapping) and set(value) == {"Ref"}:
+        name = value["Ref"]
+        return parameters.get(name, template["Parameters"][name]["Default"])
+    return value
 
 
 def function_environment(lambda_client: LambdaClient, function_name: str) -> dict[str, str]:

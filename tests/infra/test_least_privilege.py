@@ -46,6 +46,9 @@ def test_api_role() -> None:
         "dynamodb:UpdateItem": {"IdempotencyTableArn"},
         "dynamodb:DeleteItem": {"IdempotencyTableArn"},
         "sqs:SendMessage": {"JobsQueueArn"},
+        # Used by the clients holding its presigned POST and GET: uploads in, result files out, nothing else.
+        "s3:PutObject": {"FilesBucketArn/uploads/*"},
+        "s3:GetObject": {"FilesBucketArn/results/*"},
         "logs:CreateLogStream": {"ApiLogGroup.Arn"},
         "logs:PutLogEvents": {"ApiLogGroup.Arn"},
     }
@@ -58,6 +61,8 @@ def test_worker_role() -> None:
         "sqs:DeleteMessage": {"JobsQueueArn"},
         "sqs:GetQueueAttributes": {"JobsQueueArn"},
         "sqs:ChangeMessageVisibility": {"JobsQueueArn"},
+        "s3:GetObject": {"FilesBucketArn/uploads/*"},
+        "s3:PutObject": {"FilesBucketArn/results/*"},
         "logs:CreateLogStream": {"WorkerLogGroup.Arn"},
         "logs:PutLogEvents": {"WorkerLogGroup.Arn"},
     }

@@ -25,7 +25,7 @@ from conveyor_worker.settings import SweeperSettings
 from tests.infra.templates import Template, load_template, resources_of_type, translate
 
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:Tried to parse AWS.{2}(ApiGatewayV2|CloudWatch.{2}Alarm):UserWarning"
+    "ignore:Tried to parse AWS.{2}(ApiGatewayV2|CloudWatch.{2}Alarm|S3.{2}BucketPolicy):UserWarning"
 )
 
 

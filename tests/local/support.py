@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from conveyor_local.aws import s3_client
 from conveyor_local.provision import ProvisionedResources, provision_core
 
 from tests.support.stack import core_template_for_tests
@@ -30,6 +31,7 @@ def core_stack(
     return provision_core(
         cloudformation,
         dynamodb,
+        s3_client(cloudformation.meta.endpoint_url),
         stack_name=unique_name("conveyor-test"),
         parameters={
             "QueueVisibilityTimeoutSeconds": str(visibility_timeout_seconds),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from conveyor_local import config
-from conveyor_local.aws import sqs_client
+from conveyor_local.aws import s3_client, sqs_client
 from conveyor_local.moto_server import start_moto_server
 from conveyor_local.provision import LocalSystem, ProvisionedResources, provision_core, provision_system
 from conveyor_local.stacks import StackParameterError
@@ -32,7 +32,11 @@ def _core(
     cloudformation: CloudFormationClient, dynamodb: DynamoDBClient, name: str, **parameters: str
 ) -> ProvisionedResources:
     return provision_core(
-        cloudformation, dynamodb, stack_name=name, parameters={**CORE_PARAMETERS, **parameters}
+        cloudformation,
+        dynamodb,
+        s3_client(cloudformation.meta.endpoint_url),
+        stack_name=name,
+        parameters={**CORE_PARAMETERS, **parameters},
     )
 
 
@@ -71,6 +75,22 @@ def test_both_tables_expire_items_by_the_templates_ttl_attributes(
         assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", attribute)
     key_schema = dynamodb.describe_table(TableName=core.idempotency_table_name)["Table"]["KeySchema"]
     assert key_schema == [{"AttributeName": "id", "KeyType": "HASH"}]
+
+
+def test_files_bucket_expires_uploads_and_results_after_the_job_retention_and_admits_browser_uploads(
+    cloudformation: CloudFormationClient, dynamodb: DynamoDBClient
+) -> None:
+    core = _core(cloudformation, dynamodb, unique_name("core"), JobRetentionDays="9")
+    s3 = s3_client(cloudformation.meta.endpoint_url)
+
+    # moto's CloudFormation ignores a bucket's lifecycle and CORS: the deployer applies the template's.
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=core.files_bucket_name)["Rules"]
+    expiring = {
+        rule["Filter"]["Prefix"]: rule["Expiration"]["Days"] for rule in rules if "Expiration" in rule
+    }
+    assert expiring == {"uploads/": 9, "results/": 9}
+    (cors,) = s3.get_bucket_cors(Bucket=core.files_bucket_name)["CORSRules"]
+    assert set(cors["AllowedMethods"]) == {"GET", "POST"}
 
 
 def test_jobs_queue_has_the_parameters_visibility_and_redrives_to_the_dlq(

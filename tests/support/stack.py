@@ -20,7 +20,7 @@ from typing import Any
 
 from conveyor_api.handlers.http import build_handler as build_api_handler
 from conveyor_api.settings import Settings as ApiSettings
-from conveyor_local.aws import cloudformation_client, dynamodb_client, sqs_client
+from conveyor_local.aws import cloudformation_client, dynamodb_client, s3_client, sqs_client
 from conveyor_local.http_gateway import build_event, start_http_gateway
 from conveyor_local.http_serving import BackgroundHttpServer
 from conveyor_local.provision import CORE_STACK, ProvisionedResources, provision_core
@@ -237,6 +237,7 @@ def running_stack(
     resources = provision_core(
         cloudformation,
         dynamodb,
+        s3_client(aws_endpoint),
         stack_name=f"conveyor-test-{uuid.uuid4().hex[:12]}",
         parameters={
             # The template's worker timeout is also the lease (JOB_LEASE_SECONDS) the tests' workers take.
