@@ -7,12 +7,14 @@ from moto import mock_aws
 from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.logs import CapturedLogs
+from testkit.s3 import FilesBucket
 from testkit.sqs import JobsQueue
 
 from conveyor_worker.settings import Settings, SweeperSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_s3.client import S3Client
     from mypy_boto3_sqs.client import SQSClient
 
 
@@ -23,6 +25,7 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
         "AWS_ENDPOINT_URL",
         "AWS_ENDPOINT_URL_DYNAMODB",
         "AWS_ENDPOINT_URL_SQS",
+        "AWS_ENDPOINT_URL_S3",
         "AWS_PROFILE",
         "AWS_SESSION_TOKEN",
     ):
@@ -34,7 +37,7 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def aws() -> Iterator[boto3.Session]:
-    """One moto account for the whole test, so its table and its queues see each other."""
+    """One moto account for the whole test, so its table, its queues and its bucket see each other."""
     with mock_aws():
         yield boto3.Session()
 
@@ -50,6 +53,11 @@ def sqs_client(aws: boto3.Session) -> "SQSClient":
 
 
 @pytest.fixture
+def s3_client(aws: boto3.Session) -> "S3Client":
+    return aws.client("s3")
+
+
+@pytest.fixture
 def jobs_table(dynamodb_client: "DynamoDBClient") -> JobsTable:
     return JobsTable(dynamodb_client)
 
@@ -60,12 +68,17 @@ def jobs_queue(sqs_client: "SQSClient") -> JobsQueue:
 
 
 @pytest.fixture
+def files_bucket(s3_client: "S3Client") -> FilesBucket:
+    return FilesBucket(s3_client)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
 
 @pytest.fixture
-def settings(jobs_table: JobsTable, jobs_queue: JobsQueue) -> Settings:
+def settings(jobs_table: JobsTable, jobs_queue: JobsQueue, files_bucket: FilesBucket) -> Settings:
     return Settings(
         jobs_table_name=jobs_table.name,
         jobs_queue_url=jobs_queue.url,
@@ -74,6 +87,7 @@ def settings(jobs_table: JobsTable, jobs_queue: JobsQueue) -> Settings:
         retry_base_delay_seconds=2,
         retry_max_delay_seconds=30,
         job_retention_days=30,
+        files_bucket_name=files_bucket.name,
     )
 
 

@@ -40,6 +40,8 @@ class Settings(_FromEnvironment):
     """Keep it below SWEEP_GRACE_SECONDS, or the sweeper re-sends jobs that are only waiting out a backoff."""
     job_retention_days: int = Field(validation_alias="JOB_RETENTION_DAYS", ge=1, le=_MAX_JOB_RETENTION_DAYS)
     """How long a finished job is kept: expires_at is finished_at plus this (docs/design.md, Retention)."""
+    files_bucket_name: str = Field(validation_alias="FILES_BUCKET_NAME", min_length=1)
+    """The files bucket: image_resize reads uploads/ and writes results/, where large results go too."""
 
 
 class SweeperSettings(_FromEnvironment):

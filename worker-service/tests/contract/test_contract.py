@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis_jsonschema import from_schema
+from testkit.fake_files import FakeFileStore
+from testkit.images import image_file
 from testkit.schemas import schema_of
 
 from conveyor_worker.contract import (
@@ -18,7 +20,8 @@ from conveyor_worker.contract import (
     load_contract,
     read_contract,
 )
-from conveyor_worker.job_types import text_transform
+from conveyor_worker.job_types import image_resize, text_transform
+from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.models.job_item import JobItem
 from conveyor_worker.processing.errors import MalformedMessageError
 from conveyor_worker.processing.messages import parse_job_message
@@ -26,6 +29,7 @@ from conveyor_worker.processing.messages import parse_job_message
 REPOSITORY = Path(__file__).parents[3]
 COPY = Path(__file__).parents[2] / "src" / "conveyor_worker" / "contract" / "schemas"
 EXAMPLES = REPOSITORY / "contracts" / "examples" / "v1"
+JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -71,12 +75,22 @@ def test_text_transform_turns_valid_input_examples_into_valid_results(document: 
     schemas = load_contract().job_types["text_transform"]
     check(schemas.input, "the payload", document)
 
-    check(schemas.result, "the result", text_transform.run(document))
+    check(schemas.result, "the result", text_transform.run(document, JobContext(JOB_ID, FakeFileStore())))
+
+
+@pytest.mark.parametrize("document", examples("image_resize.input", "valid"))
+def test_image_resize_turns_valid_input_examples_into_valid_results(document: dict[str, Any]) -> None:
+    schemas = load_contract().job_types["image_resize"]
+    check(schemas.input, "the payload", document)
+    files = FakeFileStore()
+    files.put(document["source_key"], image_file("PNG", (40, 30)))
+
+    check(schemas.result, "the result", image_resize.run(document, JobContext(JOB_ID, files)))
 
 
 @pytest.mark.parametrize(
     ("job_type", "kind"),
-    [(name, kind) for name in ("data_analysis", "text_transform") for kind in ("input", "result")],
+    [(name, kind) for name in load_contract().job_types for kind in ("input", "result")],
 )
 def test_job_type_schemas_accept_their_valid_examples_and_refuse_the_invalid(
     job_type: str, kind: str

@@ -21,6 +21,7 @@ ENVIRONMENT = (
     "RETRY_BASE_DELAY_SECONDS",
     "RETRY_MAX_DELAY_SECONDS",
     "JOB_RETENTION_DAYS",
+    "FILES_BUCKET_NAME",
 )
 
 
@@ -41,6 +42,7 @@ def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment
     monkeypatch.setenv("RETRY_BASE_DELAY_SECONDS", "2")
     monkeypatch.setenv("RETRY_MAX_DELAY_SECONDS", "30")
     monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
+    monkeypatch.setenv("FILES_BUCKET_NAME", "conveyor-files")
 
     lambda_function = importlib.import_module(MODULE)
     response = lambda_function.lambda_handler(

@@ -4,22 +4,26 @@ Item state is read back through boto3 directly, never through the code under tes
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from PIL import Image
 from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.events import failures, load_event, sqs_event, sqs_record
 from testkit.faults import failing_calls
+from testkit.images import blank_png, image_file, opened, saved, upload_key
 from testkit.items import job_message_body, queued_item, without_pending
+from testkit.s3 import FilesBucket
 from testkit.spy import recorded_calls
 from testkit.sqs import JobsQueue
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.handlers.sqs import SqsHandler, build_handler
 from conveyor_worker.job_types import JobFunction
+from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.settings import Settings
 
@@ -30,20 +34,20 @@ class CountingJob:
     def __init__(self) -> None:
         self.runs = 0
 
-    def __call__(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def __call__(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         self.runs += 1
         return {"length": 2, "uppercase": "HI", "word_count": 1}
 
 
-def always_transient(payload: Mapping[str, Any]) -> dict[str, Any]:
+def always_transient(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
     raise ConnectionError("the downstream service is unreachable")
 
 
-def always_permanent(payload: Mapping[str, Any]) -> dict[str, Any]:
+def always_permanent(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
     raise PermanentJobError("TEXT_REFUSED", "this text cannot be transformed")
 
 
-def wrong_result(payload: Mapping[str, Any]) -> dict[str, Any]:
+def wrong_result(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
     return {"length": "two"}
 
 
@@ -58,13 +62,15 @@ def handler_for(
     job: JobFunction | None = None,
     *,
     queue: JobsQueue | None = None,
+    files: FilesBucket | None = None,
 ) -> SqsHandler:
-    """Without `queue`, the handler builds its own SQS client, on the same moto account."""
+    """Without `queue` or `files`, the handler builds its own SQS or S3 client, on the same moto account."""
     return build_handler(
         settings,
         job_types=None if job is None else {"text_transform": job},
         dynamodb_client=table.client,
         sqs_client=None if queue is None else queue.client,
+        s3_client=None if files is None else files.client,
         clock=clock,
         jitter=longest_delay,
     )
@@ -271,7 +277,7 @@ def test_a_completion_refused_after_another_claim_took_the_lease_is_acknowledged
     job_id = submitted(jobs_table, "text_transform", {"text": "hi"})
     newer_worker = handler_for(settings, jobs_table, clock)
 
-    def outlives_its_lease(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=settings.job_lease_seconds + 1)
         assert deliver(newer_worker, job_id, message_id="redelivered") == NO_FAILURES
         return {"length": 99, "uppercase": "STALE", "word_count": 9}
@@ -378,3 +384,108 @@ def test_a_failing_visibility_change_still_reports_the_batch_item_failure(
     assert response == failures(record["messageId"])
     item = read(jobs_table, job_id)
     assert (item["status"], item["lease_expires_at"]) == ("IN_PROGRESS", to_epoch_ms(clock()))
+
+
+def test_an_image_resize_job_reads_its_upload_and_writes_the_resized_image(
+    settings: Settings, jobs_table: JobsTable, files_bucket: FilesBucket, clock: FakeClock
+) -> None:
+    source_key = upload_key()
+    files_bucket.put(source_key, image_file("JPEG", (400, 300)))
+    payload = {"source_key": source_key, "dimensions": [200, 200], "format": "png"}
+    job_id = submitted(jobs_table, "image_resize", payload)
+
+    response = deliver(handler_for(settings, jobs_table, clock, files=files_bucket), job_id)
+
+    assert response == NO_FAILURES
+    key = f"results/{job_id}/image.png"
+    written = files_bucket.get(key)
+    assert written is not None
+    assert (written.content_type, opened(written.body).size) == ("image/png", (200, 150))
+    item = read(jobs_table, job_id)
+    assert item["status"] == "SUCCEEDED"
+    assert json.loads(item["result"]) == {
+        "key": key,
+        "size_bytes": written.size_bytes,
+        "format": "png",
+        "dimensions": [200, 150],
+    }
+
+
+def truncated_png() -> bytes:
+    whole = saved(Image.effect_noise((300, 200), 64).convert("RGB"), "PNG")
+    return whole[: len(whole) // 2]
+
+
+def over_10_mib() -> bytes:
+    return bytes(10 * 1024 * 1024 + 1)
+
+
+@pytest.mark.parametrize(
+    ("upload", "dimensions", "error_code"),
+    [
+        (None, [100, 100], "SOURCE_NOT_FOUND"),
+        (over_10_mib, [100, 100], "SOURCE_TOO_LARGE"),
+        (lambda: b"Dear customer, this is not a picture.", [100, 100], "NOT_AN_IMAGE"),
+        (truncated_png, [100, 100], "CORRUPT_IMAGE"),
+        (lambda: blank_png(20_000, 20_000), [100, 100], "IMAGE_TOO_LARGE"),
+        (lambda: image_file("PNG"), [4096, 4096], "OUTPUT_TOO_LARGE"),
+    ],
+    ids=["missing", "over-10-mib", "text", "truncated", "decompression-bomb", "absurd-dimensions"],
+)
+def test_an_image_that_cannot_be_resized_fails_its_job_with_its_code_and_acknowledges_the_message(
+    settings: Settings,
+    jobs_table: JobsTable,
+    files_bucket: FilesBucket,
+    clock: FakeClock,
+    upload: Callable[[], bytes] | None,
+    dimensions: list[int],
+    error_code: str,
+) -> None:
+    source_key = upload_key()
+    if upload is not None:
+        files_bucket.put(source_key, upload())
+    job_id = submitted(jobs_table, "image_resize", {"source_key": source_key, "dimensions": dimensions})
+
+    response = deliver(handler_for(settings, jobs_table, clock, files=files_bucket), job_id)
+
+    assert response == NO_FAILURES
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["error"]["code"], item["attempts"]) == ("FAILED", error_code, 1)
+    assert [key for key in files_bucket.stored_keys() if key.startswith("results/")] == []
+
+
+def test_an_s3_error_writing_the_image_is_a_batch_item_failure_with_the_lease_released(
+    settings: Settings, jobs_table: JobsTable, files_bucket: FilesBucket, clock: FakeClock
+) -> None:
+    source_key = upload_key()
+    files_bucket.put(source_key, image_file("PNG", (40, 30)))
+    job_id = submitted(jobs_table, "image_resize", {"source_key": source_key, "dimensions": [20, 20]})
+
+    with failing_calls(files_bucket.client, "PutObject"):
+        response = deliver(handler_for(settings, jobs_table, clock, files=files_bucket), job_id)
+
+    assert response == failures("m-1")
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["lease_expires_at"], "error" in item) == (
+        "IN_PROGRESS",
+        to_epoch_ms(clock()),
+        False,
+    )
+
+
+def test_a_result_over_64_kib_goes_to_the_files_bucket_and_the_item_names_it(
+    settings: Settings, jobs_table: JobsTable, files_bucket: FilesBucket, clock: FakeClock
+) -> None:
+    text = "straße " * 10_000  # 70000 characters; their upper case is over 65536 bytes of JSON text
+    job_id = submitted(jobs_table, "text_transform", {"text": text})
+
+    response = deliver(handler_for(settings, jobs_table, clock, files=files_bucket), job_id)
+
+    assert response == NO_FAILURES
+    key = f"results/{job_id}/result.json"
+    item = read(jobs_table, job_id)
+    assert (item["status"], item["result_ref"], "result" in item) == ("SUCCEEDED", key, False)
+    stored = files_bucket.get(key)
+    assert stored is not None
+    assert stored.content_type == "application/json"
+    assert json.loads(stored.body) == {"length": 70_000, "uppercase": text.upper(), "word_count": 10_000}

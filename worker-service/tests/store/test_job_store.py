@@ -15,7 +15,7 @@ from testkit.spy import recorded_calls
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.models.job_item import JobError, JobStatus
-from conveyor_worker.models.job_outcome import JobFailed, JobSucceeded
+from conveyor_worker.models.job_outcome import JobFailed, JobSucceeded, JobSucceededWithResultRef
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.processing.ports import JobStore
 from conveyor_worker.store.dynamo import DynamoJobStore, DynamoSweepStore
@@ -164,6 +164,49 @@ def test_completing_with_success_stores_the_result_and_ends_the_lease(
         expires_at=to_epoch_seconds(clock() + RETENTION),
     )
     assert subject.read(job_id) == expected
+
+
+def test_completing_with_a_result_stored_aside_stores_only_its_key_and_ends_the_lease(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    held = subject.read(job_id)
+    clock.advance(milliseconds=250)
+
+    subject.store.complete(
+        job_id,
+        claim_token="token-1",
+        outcome=JobSucceededWithResultRef(f"results/{job_id}/result.json"),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+    )
+
+    assert subject.read(job_id) == {
+        **without_pending(held),
+        "status": "SUCCEEDED",
+        "result_ref": f"results/{job_id}/result.json",
+        "finished_at": to_timestamp(clock()),
+        "updated_at": to_timestamp(clock()),
+        "expires_at": to_epoch_seconds(clock() + RETENTION),
+    }
+
+
+def test_a_completion_with_a_result_stored_aside_under_another_claims_token_changes_nothing(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    before = subject.read(job_id)
+
+    with pytest.raises(LeaseLostError):
+        subject.store.complete(
+            job_id,
+            claim_token="stale-token",
+            outcome=JobSucceededWithResultRef(f"results/{job_id}/result.json"),
+            now=clock(),
+            expires_at=clock() + RETENTION,
+        )
+
+    assert subject.read(job_id) == before
 
 
 def test_completing_with_failure_stores_the_error_and_ends_the_lease(

@@ -10,7 +10,7 @@ from typing import Any
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
-from conveyor_worker.models.job_outcome import JobOutcome, JobSucceeded
+from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
 from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs
@@ -49,11 +49,14 @@ class FakeJobStore:
         self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
     ) -> None:
         item = self._held_item(job_id, claim_token)
+        if isinstance(outcome, JobFailed):
+            _fail(item, outcome.error, now, expires_at)
+            return
         if isinstance(outcome, JobSucceeded):
             item.update(status="SUCCEEDED", result=outcome.result_json)
-            _finish(item, now, expires_at)
         else:
-            _fail(item, outcome.error, now, expires_at)
+            item.update(status="SUCCEEDED", result_ref=outcome.result_ref)
+        _finish(item, now, expires_at)
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         item = self._held_item(job_id, claim_token)

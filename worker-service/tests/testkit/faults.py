@@ -9,8 +9,15 @@ from botocore.client import BaseClient
 
 
 @contextmanager
-def failing_calls(client: BaseClient, operation: str, *, from_call: int = 1) -> Iterator[None]:
-    """Inside the block, every `operation` call from the `from_call`-th on answers InternalServerError."""
+def failing_calls(
+    client: BaseClient,
+    operation: str,
+    *,
+    from_call: int = 1,
+    code: str = "InternalServerError",
+    status: int = 500,
+) -> Iterator[None]:
+    """Inside the block, every `operation` call from the `from_call`-th on answers `code` (HTTP `status`)."""
     calls = 0
 
     def answer_with_an_error(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
@@ -18,8 +25,8 @@ def failing_calls(client: BaseClient, operation: str, *, from_call: int = 1) -> 
         calls += 1
         if calls < from_call:
             return None
-        error = {"Error": {"Code": "InternalServerError", "Message": "injected fault"}}
-        return AWSResponse(url="", status_code=500, headers=HTTPHeaders(), raw=None), error
+        error = {"Error": {"Code": code, "Message": "injected fault"}}
+        return AWSResponse(url="", status_code=status, headers=HTTPHeaders(), raw=None), error
 
     # A before-call handler that returns a response replaces the request (moto's included); the stubs
     # declare handlers as returning None, but botocore uses what a before-call handler returns.

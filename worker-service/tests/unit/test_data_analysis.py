@@ -11,13 +11,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+from testkit.fake_files import FakeFileStore
 from testkit.schemas import schema_of
 
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.job_types import data_analysis
+from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 
 SCHEMAS = load_contract().job_types["data_analysis"]
+JOB = JobContext("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", FakeFileStore())
+"""data_analysis reads and writes no files."""
 
 # Bounded so that no statistic overflows; overflow has tests of its own.
 finite = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False, allow_infinity=False)
@@ -51,7 +55,7 @@ def test_statistics_match_exact_rational_references(data: list[float | int]) -> 
     exact = sorted(Fraction(float(value)) for value in data)
     exact_sum = sum(exact, Fraction(0))
 
-    result = data_analysis.run({"data": data})
+    result = data_analysis.run({"data": data}, JOB)
 
     assert result["count"] == len(data)
     assert result["sum"] == float(exact_sum)  # fsum is correctly rounded
@@ -75,21 +79,21 @@ def test_every_valid_input_gives_a_valid_result_unless_its_sum_is_out_of_range(
     payload: dict[str, Any],
 ) -> None:
     if sum_is_representable(payload["data"]):
-        check(SCHEMAS.result, "the result", data_analysis.run(payload))
+        check(SCHEMAS.result, "the result", data_analysis.run(payload, JOB))
     else:
         with pytest.raises(PermanentJobError, match="VALUE_OUT_OF_RANGE"):
-            data_analysis.run(payload)
+            data_analysis.run(payload, JOB)
 
 
 def test_percentiles_interpolate_between_closest_ranks_like_numpy() -> None:
-    result = data_analysis.run({"data": [4, 1, 3, 2]})
+    result = data_analysis.run({"data": [4, 1, 3, 2]}, JOB)
 
     assert (result["median"], result["p90"], result["p99"]) == (2.5, pytest.approx(3.7), pytest.approx(3.97))
     assert result["stdev"] == math.sqrt(1.25)
 
 
 def test_one_value_is_every_statistic_and_has_no_spread() -> None:
-    assert data_analysis.run({"data": [42]}) == {
+    assert data_analysis.run({"data": [42]}, JOB) == {
         "count": 1,
         "sum": 42.0,
         "mean": 42.0,
@@ -108,7 +112,7 @@ def test_a_hundred_thousand_values_are_summed_without_cancellation_error() -> No
     assert len(data) == 100_000
     assert sum(data) != 33334.0
 
-    result = data_analysis.run({"data": data})
+    result = data_analysis.run({"data": data}, JOB)
 
     assert (result["sum"], result["count"]) == (33334.0, 100_000)
 
@@ -118,7 +122,7 @@ def test_a_hundred_thousand_values_take_well_under_a_second() -> None:
     data = [generator.uniform(-1e9, 1e9) for _ in range(100_000)]
     started = time.perf_counter()
 
-    result = data_analysis.run({"data": data})
+    result = data_analysis.run({"data": data}, JOB)
 
     assert time.perf_counter() - started < 2.0
     check(SCHEMAS.result, "the result", result)
@@ -131,14 +135,14 @@ def test_a_hundred_thousand_values_take_well_under_a_second() -> None:
 )
 def test_numbers_beyond_double_precision_fail_the_job_as_value_out_of_range(data: list[float | int]) -> None:
     with pytest.raises(PermanentJobError) as out_of_range:
-        data_analysis.run({"data": data})
+        data_analysis.run({"data": data}, JOB)
 
     assert out_of_range.value.code == "VALUE_OUT_OF_RANGE"
 
 
 def test_extreme_but_representable_values_keep_finite_statistics() -> None:
     # The sum overflows nowhere, but a naive midpoint (a + b) / 2 or a squared deviation would.
-    result = data_analysis.run({"data": [-1.7e308, 1.7e308, 1.7e308, -1.7e308, 1.0]})
+    result = data_analysis.run({"data": [-1.7e308, 1.7e308, 1.7e308, -1.7e308, 1.0]}, JOB)
 
     assert result["sum"] == 1.0
     assert result["stdev"] == pytest.approx(1.7e308 * math.sqrt(0.8))
@@ -146,6 +150,6 @@ def test_extreme_but_representable_values_keep_finite_statistics() -> None:
 
 
 def test_the_median_of_two_huge_middle_values_does_not_overflow() -> None:
-    result = data_analysis.run({"data": [-1.79e308, 1e308, 1e308, 1e308]})
+    result = data_analysis.run({"data": [-1.79e308, 1e308, 1e308, 1e308]}, JOB)
 
     assert result["median"] == 1e308

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from testkit.clock import FakeClock
+from testkit.fake_files import FakeFileStore
 from testkit.fake_queue import FakeJobsQueue
 from testkit.fake_store import FakeJobStore
 from testkit.items import job_message_body, queued_item, without_pending
@@ -15,8 +16,9 @@ from testkit.logs import CapturedLogs
 
 from conveyor_worker import job_types as job_types_package
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
-from conveyor_worker.contract import load_contract
+from conveyor_worker.contract import check, load_contract
 from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
+from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.models.job_outcome import JobOutcome
 from conveyor_worker.processing.backoff import Backoff
@@ -39,14 +41,17 @@ class Harness:
         overrides: Mapping[str, JobFunction] | None,
         store: FakeJobStore | None = None,
         queue: FakeJobsQueue | None = None,
+        files: FakeFileStore | None = None,
     ) -> None:
         self.clock = clock
         self.logs = logs
         self.store = store or FakeJobStore()
         self.queue = queue or FakeJobsQueue()
+        self.files = files or FakeFileStore()
         self.processor = JobProcessor(
             store=self.store,
             visibility=self.queue,
+            files=self.files,
             job_types=build_registry(load_contract(), discover_job_functions(job_types_package), overrides),
             clock=clock,
             lease=LEASE,
@@ -79,7 +84,7 @@ class CountingJob:
         self.runs = 0
         self.result = result or {"length": 2, "uppercase": "HI", "word_count": 1}
 
-    def __call__(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def __call__(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         self.runs += 1
         return self.result
 
@@ -88,7 +93,7 @@ class FlakyJobError(Exception):
     pass
 
 
-def always_flaky(payload: Mapping[str, Any]) -> dict[str, Any]:
+def always_flaky(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
     raise FlakyJobError("the downstream service timed out")
 
 
@@ -104,8 +109,9 @@ def harness_with(
     *,
     store: FakeJobStore | None = None,
     queue: FakeJobsQueue | None = None,
+    files: FakeFileStore | None = None,
 ) -> Harness:
-    return Harness(clock, logs, overrides={"text_transform": job}, store=store, queue=queue)
+    return Harness(clock, logs, overrides={"text_transform": job}, store=store, queue=queue, files=files)
 
 
 def test_a_text_transform_job_succeeds_with_its_result_stored_as_json_text(harness: Harness) -> None:
@@ -174,7 +180,7 @@ def test_a_payload_that_fails_the_input_schema_fails_the_job_at_once(
 def test_a_permanent_job_error_fails_the_job_with_its_code(
     clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
-    def refuses(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def refuses(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         raise PermanentJobError("TEXT_REFUSED", "this text cannot be transformed")
 
     harness = harness_with(clock, captured_logs, refuses)
@@ -307,7 +313,7 @@ def test_a_completion_refused_after_another_claim_took_the_lease_drops_the_resul
 ) -> None:
     harness: Harness
 
-    def outlives_its_lease(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
         harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
         return {"length": 2, "uppercase": "HI", "word_count": 1}
@@ -331,19 +337,19 @@ def test_a_message_naming_no_job_is_malformed(harness: Harness) -> None:
 
 
 def test_a_job_of_a_type_this_worker_lacks_is_retried_like_a_transient_failure(harness: Harness) -> None:
-    job_id = harness.submit("image_resize", {"url": "x"})
+    job_id = harness.submit("video_transcode", {"url": "x"})
 
     with pytest.raises(JobAttemptFailedError) as failed:
         harness.deliver(job_id)
 
-    assert "image_resize" in str(failed.value.__cause__)
+    assert "video_transcode" in str(failed.value.__cause__)
     assert harness.item(job_id)["status"] == "IN_PROGRESS"
 
 
 def test_each_transition_is_logged_with_the_keys_the_local_stack_renders(
     clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
-    def slow(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def slow(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(milliseconds=1500)
         raise PermanentJobError("TOO_SLOW", "took too long")
 
@@ -368,7 +374,7 @@ def test_each_transition_is_logged_with_the_keys_the_local_stack_renders(
 def test_a_very_long_error_message_is_cut_to_the_contracts_limit(
     clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
-    def verbose(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def verbose(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         raise PermanentJobError("VERBOSE", "x" * 5000)
 
     harness = harness_with(clock, captured_logs, verbose)
@@ -395,7 +401,7 @@ def test_a_transient_failure_postpones_the_retry_of_the_received_message_by_the_
     assert harness.queue.postponed == [("first-receive", 2), ("second-receive", 4)]
 
 
-def raises_permanent(payload: Mapping[str, Any]) -> dict[str, Any]:
+def raises_permanent(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
     raise PermanentJobError("TEXT_REFUSED", "no")
 
 
@@ -460,7 +466,7 @@ def test_a_retry_that_cannot_be_postponed_is_still_asked_for(
 def test_a_refused_completion_is_counted_on_the_job(clock: FakeClock, captured_logs: CapturedLogs) -> None:
     harness: Harness
 
-    def outlives_its_lease(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
         harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
         return {"length": 2, "uppercase": "HI", "word_count": 1}
@@ -478,7 +484,7 @@ def test_a_refused_retries_exhausted_completion_is_counted_on_the_job(
 ) -> None:
     harness: Harness
 
-    def outlives_its_lease_then_fails(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def outlives_its_lease_then_fails(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
         harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
         raise FlakyJobError("too late anyway")
@@ -503,7 +509,7 @@ def test_a_refused_completion_that_cannot_be_counted_is_still_acknowledged(
 ) -> None:
     harness: Harness
 
-    def outlives_its_lease(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
         harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
         return {"length": 2, "uppercase": "HI", "word_count": 1}
@@ -535,7 +541,7 @@ class ExpiryRecordingStore(FakeJobStore):
 
 
 def succeeds_slowly(clock: FakeClock) -> JobFunction:
-    def run(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def run(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(milliseconds=1500)
         return {"length": 2, "uppercase": "HI", "word_count": 1}
 
@@ -543,7 +549,7 @@ def succeeds_slowly(clock: FakeClock) -> JobFunction:
 
 
 def fails_slowly(clock: FakeClock) -> JobFunction:
-    def run(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def run(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(milliseconds=1500)
         raise PermanentJobError("TEXT_REFUSED", "no")
 
@@ -551,7 +557,7 @@ def fails_slowly(clock: FakeClock) -> JobFunction:
 
 
 def flaky_slowly(clock: FakeClock) -> JobFunction:
-    def run(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def run(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(milliseconds=1500)
         raise FlakyJobError("the downstream service timed out")
 
@@ -598,3 +604,110 @@ def test_a_transient_failure_with_retries_left_sets_no_expiry(
 
     assert store.completions == []
     assert "expires_at" not in harness.item(job_id)
+
+
+def test_a_job_function_gets_its_jobs_id_and_the_file_store(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    contexts: list[JobContext] = []
+
+    def remembers_its_context(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
+        contexts.append(job)
+        return {"length": 2, "uppercase": "HI", "word_count": 1}
+
+    harness = harness_with(clock, captured_logs, remembers_its_context)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(job_id)
+
+    assert [(job.job_id, job.files, job.result_key("x.json")) for job in contexts] == [
+        (job_id, harness.files, f"results/{job_id}/x.json")
+    ]
+
+
+def test_a_result_over_64_kib_is_stored_aside_and_the_item_keeps_only_its_key(harness: Harness) -> None:
+    text = "word " * 14_000  # 70000 characters: the upper case alone is over 65536 bytes of JSON text
+    job_id = harness.submit("text_transform", {"text": text})
+
+    harness.deliver(job_id)
+
+    item = harness.item(job_id)
+    check(load_contract().job_item, "the stored item", item)
+    key = f"results/{job_id}/result.json"
+    assert (item["status"], "result" in item, item["result_ref"]) == ("SUCCEEDED", False, key)
+    stored = harness.files.get(key)
+    assert stored is not None
+    assert stored.content_type == "application/json"
+    assert json.loads(stored.body) == {"length": 70_000, "uppercase": text.upper(), "word_count": 14_000}
+
+
+EMPTY_RESULT_BYTES = len(b'{"length":2,"uppercase":"","word_count":1}')
+
+
+@pytest.mark.parametrize(
+    ("uppercase", "stored_aside"),
+    [
+        ("A" * (65_536 - EMPTY_RESULT_BYTES), False),
+        ("A" * (65_537 - EMPTY_RESULT_BYTES), True),
+        ("É" * 40_000, True),  # 40000 characters, but 80000 bytes in UTF-8
+    ],
+    ids=["65536-bytes", "65537-bytes", "fewer-characters-more-bytes"],
+)
+def test_the_claim_check_threshold_is_65536_bytes_of_compact_utf8_json(
+    clock: FakeClock, captured_logs: CapturedLogs, uppercase: str, stored_aside: bool
+) -> None:
+    result = {"length": 2, "uppercase": uppercase, "word_count": 1}
+    harness = harness_with(clock, captured_logs, CountingJob(result))
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(job_id)
+
+    item = harness.item(job_id)
+    document = json.dumps(result, separators=(",", ":"), ensure_ascii=False)
+    if stored_aside:
+        stored = harness.files.get(item["result_ref"])
+        assert stored is not None
+        assert (stored.body, "result" in item) == (document.encode(), False)
+    else:
+        assert (item["result"], "result_ref" in item, harness.files.stored_keys()) == (document, False, [])
+
+
+class WritesRefused(FakeFileStore):
+    def write(self, key: str, body: bytes, *, content_type: str) -> None:
+        raise ConnectionError("S3 did not answer")
+
+
+def test_a_large_result_that_cannot_be_stored_aside_is_retried_like_a_transient_failure(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    large = CountingJob({"length": 2, "uppercase": "A" * 70_000, "word_count": 1})
+    harness = harness_with(clock, captured_logs, large, files=WritesRefused())
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    with pytest.raises(JobAttemptFailedError):
+        harness.deliver(job_id, receive_count=1)
+
+    item = harness.item(job_id)
+    assert (item["status"], item["lease_expires_at"]) == ("IN_PROGRESS", to_epoch_ms(clock()))
+    assert {"result", "result_ref", "error"} & item.keys() == set()
+
+
+def test_a_stale_workers_large_result_is_written_but_never_named_by_the_job(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness: Harness
+
+    def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
+        clock.advance(seconds=61)
+        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        return {"length": 2, "uppercase": "A" * 70_000, "word_count": 1}
+
+    harness = harness_with(clock, captured_logs, outlives_its_lease)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+
+    harness.deliver(job_id)
+
+    item = harness.item(job_id)
+    assert (item["status"], item["claim_token"], "result_ref" in item) == ("IN_PROGRESS", "newer", False)
+    # Left for the bucket's lifecycle rule; the newer claim's completion writes the same key again.
+    assert harness.files.stored_keys() == [f"results/{job_id}/result.json"]

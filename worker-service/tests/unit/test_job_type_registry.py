@@ -12,8 +12,9 @@ import pytest
 from conveyor_worker import job_types as job_types_package
 from conveyor_worker.contract import load_contract
 from conveyor_worker.job_types import JobTypeRegistryError, build_registry, discover_job_functions
+from conveyor_worker.job_types.context import JobContext
 
-JOB_MODULE = 'JOB_TYPE = "{name}"\n\n\ndef run(payload):\n    return {{}}\n'
+JOB_MODULE = 'JOB_TYPE = "{name}"\n\n\ndef run(payload, job):\n    return {{}}\n'
 
 PackageFactory = Callable[[dict[str, str]], ModuleType]
 
@@ -36,26 +37,35 @@ def job_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> PackageFacto
 
 
 def contract_modules(**extra: str) -> dict[str, str]:
-    modules = {name: JOB_MODULE.format(name=name) for name in ("data_analysis", "text_transform")}
-    return {**modules, "errors": "class Unrelated(Exception): pass\n", "_helpers": "X = 1\n", **extra}
+    modules = {name: JOB_MODULE.format(name=name) for name in load_contract().job_types}
+    support = {"context": "class Unrelated: pass\n", "errors": "class Unrelated(Exception): pass\n"}
+    return {**modules, **support, "_helpers": "X = 1\n", **extra}
 
 
 def test_the_shipped_job_modules_match_the_contract_one_to_one() -> None:
     registry = build_registry(load_contract(), discover_job_functions(job_types_package))
 
-    assert sorted(registry) == sorted(load_contract().job_types) == ["data_analysis", "text_transform"]
+    assert (
+        sorted(registry)
+        == sorted(load_contract().job_types)
+        == [
+            "data_analysis",
+            "image_resize",
+            "text_transform",
+        ]
+    )
 
 
 def test_support_and_private_modules_are_not_job_types(job_package: PackageFactory) -> None:
     package = job_package(contract_modules())
 
-    assert sorted(discover_job_functions(package)) == ["data_analysis", "text_transform"]
+    assert sorted(discover_job_functions(package)) == ["data_analysis", "image_resize", "text_transform"]
 
 
 def test_a_module_without_a_schema_pair_in_the_contract_stops_the_worker(job_package: PackageFactory) -> None:
-    package = job_package(contract_modules(image_resize=JOB_MODULE.format(name="image_resize")))
+    package = job_package(contract_modules(video_transcode=JOB_MODULE.format(name="video_transcode")))
 
-    with pytest.raises(JobTypeRegistryError, match=r"job_types/image_resize\.py has no schema pair"):
+    with pytest.raises(JobTypeRegistryError, match=r"job_types/video_transcode\.py has no schema pair"):
         build_registry(load_contract(), discover_job_functions(package))
 
 
@@ -72,10 +82,10 @@ def test_a_contract_job_type_without_a_module_stops_the_worker(job_package: Pack
     ("source", "complaint"),
     [
         (
-            'JOB_TYPE = "text_transform"\n\n\ndef run(payload):\n    return {}\n',
+            'JOB_TYPE = "text_transform"\n\n\ndef run(payload, job):\n    return {}\n',
             "must declare JOB_TYPE = 'extra'",
         ),
-        ("def run(payload):\n    return {}\n", "must declare JOB_TYPE"),
+        ("def run(payload, job):\n    return {}\n", "must declare JOB_TYPE"),
         ('JOB_TYPE = "extra"\n', "must define run"),
     ],
     ids=["wrong-name", "no-name", "no-run"],
@@ -90,7 +100,7 @@ def test_a_module_that_does_not_declare_itself_properly_stops_the_worker(
 
 
 def test_overrides_replace_discovered_functions_by_name() -> None:
-    def replacement(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def replacement(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         return {}
 
     registry = build_registry(
@@ -102,10 +112,10 @@ def test_overrides_replace_discovered_functions_by_name() -> None:
 
 
 def test_an_override_for_a_type_outside_the_contract_is_refused() -> None:
-    def replacement(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def replacement(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         return {}
 
-    with pytest.raises(JobTypeRegistryError, match="override 'image_resize'"):
+    with pytest.raises(JobTypeRegistryError, match="override 'video_transcode'"):
         build_registry(
-            load_contract(), discover_job_functions(job_types_package), {"image_resize": replacement}
+            load_contract(), discover_job_functions(job_types_package), {"video_transcode": replacement}
         )

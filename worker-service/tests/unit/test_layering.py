@@ -26,6 +26,7 @@ def test_the_domain_does_not_import_aws_clients_or_handlers(layer: str) -> None:
                 "conveyor_worker.handlers",
                 "conveyor_worker.store",
                 "conveyor_worker.queue",
+                "conveyor_worker.files",
                 "conveyor_worker.ops",
                 "aws_lambda_powertools.utilities",
             )

@@ -13,6 +13,7 @@ WORKER_ENVIRONMENT = {
     "RETRY_BASE_DELAY_SECONDS": "2",
     "RETRY_MAX_DELAY_SECONDS": "120",
     "JOB_RETENTION_DAYS": "30",
+    "FILES_BUCKET_NAME": "conveyor-files",
 }
 SWEEPER_ENVIRONMENT = {
     "JOBS_TABLE_NAME": "conveyor-jobs",
@@ -34,6 +35,7 @@ def test_worker_settings_are_read_from_the_environment_names() -> None:
         retry_base_delay_seconds=2,
         retry_max_delay_seconds=120,
         job_retention_days=30,
+        files_bucket_name="conveyor-files",
     )
 
 
@@ -72,6 +74,7 @@ def test_a_missing_variable_fails_loudly_naming_it(
         (Settings, WORKER_ENVIRONMENT, "MAX_RECEIVE_COUNT", "three"),
         (Settings, WORKER_ENVIRONMENT, "JOBS_TABLE_NAME", ""),
         (Settings, WORKER_ENVIRONMENT, "JOBS_QUEUE_URL", ""),
+        (Settings, WORKER_ENVIRONMENT, "FILES_BUCKET_NAME", ""),
         (Settings, WORKER_ENVIRONMENT, "RETRY_BASE_DELAY_SECONDS", "-1"),
         (Settings, WORKER_ENVIRONMENT, "RETRY_MAX_DELAY_SECONDS", "43201"),  # beyond SQS's 12 hours
         (SweeperSettings, SWEEPER_ENVIRONMENT, "SWEEP_GRACE_SECONDS", "0"),

@@ -297,7 +297,7 @@ def test_a_job_whose_message_would_break_the_contract_is_left_pending_and_not_se
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs, sweeper: Sweeper
 ) -> None:
     # A job type this sweeper's contract does not know yet: a newer API may have accepted it.
-    job_id = submitted(store, job_type="image_resize")
+    job_id = submitted(store, job_type="video_transcode")
     before = item(store, job_id)
     clock.advance(seconds=GRACE.total_seconds() + 1)
 

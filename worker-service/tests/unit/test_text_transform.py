@@ -3,12 +3,16 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis_jsonschema import from_schema
+from testkit.fake_files import FakeFileStore
 from testkit.schemas import schema_of
 
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.job_types import text_transform
+from conveyor_worker.job_types.context import JobContext
 
 SCHEMAS = load_contract().job_types["text_transform"]
+JOB = JobContext("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", FakeFileStore())
+"""text_transform reads and writes no files."""
 
 
 @pytest.mark.parametrize(
@@ -24,9 +28,9 @@ SCHEMAS = load_contract().job_types["text_transform"]
 def test_text_transform_counts_code_points_and_words_and_upper_cases(
     text: str, expected: dict[str, Any]
 ) -> None:
-    assert text_transform.run({"text": text}) == expected
+    assert text_transform.run({"text": text}, JOB) == expected
 
 
 @given(from_schema(schema_of(SCHEMAS.input)))
 def test_every_valid_input_gives_a_result_valid_against_the_result_schema(payload: dict[str, Any]) -> None:
-    check(SCHEMAS.result, "the result", text_transform.run(payload))
+    check(SCHEMAS.result, "the result", text_transform.run(payload, JOB))

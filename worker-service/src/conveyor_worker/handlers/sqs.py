@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from conveyor_worker import job_types as job_types_package
 from conveyor_worker.clock import Clock, system_clock
 from conveyor_worker.contract import load_contract
+from conveyor_worker.files.s3 import S3FileStore
 from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
 from conveyor_worker.processing.backoff import Backoff, RandomInteger
 from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
@@ -24,6 +25,7 @@ from conveyor_worker.store.dynamo import DynamoJobStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_s3.client import S3Client
     from mypy_boto3_sqs.client import SQSClient
 
 SqsHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -35,6 +37,7 @@ def build_handler(
     job_types: Mapping[str, JobFunction] | None = None,
     dynamodb_client: "DynamoDBClient | None" = None,
     sqs_client: "SQSClient | None" = None,
+    s3_client: "S3Client | None" = None,
     clock: Clock | None = None,
     jitter: RandomInteger = random.randint,
 ) -> SqsHandler:
@@ -48,6 +51,7 @@ def build_handler(
     processor = JobProcessor(
         store=DynamoJobStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name),
         visibility=SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
+        files=S3FileStore(s3_client or boto3.client("s3"), settings.files_bucket_name),
         job_types=build_registry(load_contract(), discover_job_functions(job_types_package), job_types),
         clock=clock or system_clock,
         lease=timedelta(seconds=settings.job_lease_seconds),

@@ -5,12 +5,15 @@ Adding a job type takes two things with the same name: a schema pair in contract
 
     JOB_TYPE = "<name>"
 
-    def run(payload: Mapping[str, Any]) -> dict[str, Any]: ...
+    def run(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]: ...
 
-`run` gets the payload already valid against the input schema and returns the result object, which is
-checked against the result schema. It raises PermanentJobError for a failure that retrying cannot fix;
-any other exception is transient. Modules are found by scanning this package, and the worker refuses to
-start unless the modules and the contract's job types match one to one.
+`run` gets the payload, already valid against the input schema, and the job's context (context.py): the
+job id, and the files bucket, in which a job writes only under `job.result_key(name)`, results/{job_id}/.
+It returns the result object, which is checked against the result schema; a result too large for the job
+item goes to the bucket by the worker's hand, not the job's (the claim-check rule, contracts/README.md).
+It raises PermanentJobError for a failure that retrying cannot fix; any other exception is transient, and
+the job may run again, so a run must be safe to repeat. Modules are found by scanning this package, and
+the worker refuses to start unless the modules and the contract's job types match one to one.
 """
 
 import importlib
@@ -23,11 +26,12 @@ from typing import Any
 from jsonschema.protocols import Validator
 
 from conveyor_worker.contract import Contract
+from conveyor_worker.job_types.context import JobContext
 
-JobFunction = Callable[[Mapping[str, Any]], dict[str, Any]]
-"""Runs one job: takes the payload object, returns the result object."""
+JobFunction = Callable[[Mapping[str, Any], JobContext], dict[str, Any]]
+"""Runs one job: takes the payload object and the job's context, returns the result object."""
 
-_SUPPORT_MODULES = frozenset({"errors"})
+_SUPPORT_MODULES = frozenset({"context", "errors"})
 
 
 class JobTypeRegistryError(Exception):
@@ -88,6 +92,6 @@ def _job_function_of(module: ModuleType, module_name: str) -> JobFunction:
         )
     run = getattr(module, "run", None)
     if not callable(run):
-        raise JobTypeRegistryError(f"{module.__name__} must define run(payload) -> dict")
+        raise JobTypeRegistryError(f"{module.__name__} must define run(payload, job) -> dict")
     function: JobFunction = run
     return function

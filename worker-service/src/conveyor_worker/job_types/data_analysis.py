@@ -9,6 +9,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 
 JOB_TYPE = "data_analysis"
@@ -17,7 +18,7 @@ JOB_TYPE = "data_analysis"
 _SCALE = 2**1074
 
 
-def run(payload: Mapping[str, Any]) -> dict[str, Any]:
+def run(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
     values = sorted(_as_floats(payload["data"]))
     count = len(values)
     scaled_sum = _scaled_sum(values)

@@ -39,7 +39,9 @@ class JobItem(BaseModel):
     payload: str
     """JSON text of the payload object."""
     result: str | None = None
-    """JSON text of the result object; only when SUCCEEDED."""
+    """JSON text of the result object, when at most 65536 bytes; only when SUCCEEDED."""
+    result_ref: str | None = None
+    """The files bucket's key of a larger result's JSON text, instead of `result` (the claim-check rule)."""
     error: JobError | None = None
     claim_token: str | None = None
     lease_expires_at: int | None = Field(default=None, ge=0)

@@ -12,10 +12,11 @@ from aws_lambda_powertools import Logger
 from conveyor_worker.clock import Clock
 from conveyor_worker.contract import ContractViolationError, check
 from conveyor_worker.job_types import JobType
+from conveyor_worker.job_types.context import FileStore, JobContext, result_key
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
 from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
+from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded, JobSucceededWithResultRef
 from conveyor_worker.processing.backoff import Backoff
 from conveyor_worker.processing.errors import (
     JobAttemptFailedError,
@@ -28,6 +29,10 @@ from conveyor_worker.processing.errors import (
 from conveyor_worker.processing.ports import JobStore, MessageVisibility
 
 _MAX_ERROR_MESSAGE = 2000  # job-error.schema.json's maxLength
+
+INLINE_RESULT_MAX_BYTES = 65_536
+"""A result whose JSON text is longer, in UTF-8 bytes, is stored in the files bucket and the job item keeps
+only its key (the claim-check rule, contracts/README.md): items stay far below DynamoDB's 400 KB."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class JobProcessor:
         *,
         store: JobStore,
         visibility: MessageVisibility,
+        files: FileStore,
         job_types: Mapping[str, JobType],
         clock: Clock,
         lease: timedelta,
@@ -54,9 +60,11 @@ class JobProcessor:
         retention: timedelta,
         logger: Logger,
     ) -> None:
-        """`retention` is how long a finished job's item is kept after it finished (JOB_RETENTION_DAYS)."""
+        """`files` is the files bucket, which job functions read and write and where large results go;
+        `retention` is how long a finished job's item is kept after it finished (JOB_RETENTION_DAYS)."""
         self._store = store
         self._visibility = visibility
+        self._files = files
         self._job_types = job_types
         self._clock = clock
         self._lease = lease
@@ -108,14 +116,26 @@ class JobProcessor:
         except ContractViolationError as invalid:
             return _failed("INVALID_PAYLOAD", str(invalid))
         try:
-            result = job_type.run(payload)
+            result = job_type.run(payload, JobContext(item.job_id, self._files))
         except PermanentJobError as permanent:
             return _failed(permanent.code, permanent.message)
         try:
             check(job_type.result_schema, "the result", result)
-            return JobSucceeded(_to_json_text(result))
+            result_json = _to_json_text(result)
         except (ContractViolationError, TypeError, ValueError) as invalid:
             return _failed("INVALID_RESULT", str(invalid))
+        return self._succeeded(item.job_id, result_json)
+
+    def _succeeded(self, job_id: str, result_json: str) -> JobSucceeded | JobSucceededWithResultRef:
+        encoded = result_json.encode("utf-8")
+        if len(encoded) <= INLINE_RESULT_MAX_BYTES:
+            return JobSucceeded(result_json)
+        # Written before the completion that names it. If that completion is refused (another claim took the
+        # job) or never happens, nothing names the object and the bucket's lifecycle rule deletes it with the
+        # other results; a later attempt writes the same key again.
+        key = result_key(job_id, "result.json")
+        self._files.write(key, encoded, content_type="application/json")
+        return JobSucceededWithResultRef(key)
 
     def _after_transient_failure(
         self, claim: _Claim, transient: Exception, receive_count: int, receipt_handle: str
@@ -180,13 +200,13 @@ class JobProcessor:
             )
             self._record_refused_completion(item)
             return
-        if isinstance(outcome, JobSucceeded):
-            duration_ms = (now - claim.claimed_at) // timedelta(milliseconds=1)
-            self._log_transition(item, JobStatus.SUCCEEDED, duration_ms=duration_ms)
-        else:
+        if isinstance(outcome, JobFailed):
             self._log_transition(
                 item, JobStatus.FAILED, error_code=outcome.error.code, error_message=outcome.error.message
             )
+        else:
+            duration_ms = (now - claim.claimed_at) // timedelta(milliseconds=1)
+            self._log_transition(item, JobStatus.SUCCEEDED, duration_ms=duration_ms)
 
     def _record_refused_completion(self, item: JobItem) -> None:
         try:

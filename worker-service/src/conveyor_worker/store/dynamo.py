@@ -13,7 +13,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
-from conveyor_worker.models.job_outcome import JobOutcome, JobSucceeded
+from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
 from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs
@@ -37,6 +37,10 @@ _HELD_BY_TOKEN = "#status = :in_progress AND #claim_token = :token"
 _FINISH = ", #finished_at = :now, #updated_at = :now, #expires_at = :expires_at"
 _LEAVE_PENDING = " REMOVE #lease_expires_at, #sweep_shard, #sweep_at"
 _SUCCEED_UPDATE = "SET #status = :succeeded, #result = :result" + _FINISH + _LEAVE_PENDING
+# A result too large for the item is named by its key in the files bucket (the claim-check rule).
+_SUCCEED_WITH_RESULT_REF_UPDATE = (
+    "SET #status = :succeeded, #result_ref = :result_ref" + _FINISH + _LEAVE_PENDING
+)
 _FAIL_UPDATE = "SET #status = :failed, #error = :error" + _FINISH + _LEAVE_PENDING
 _RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #sweep_at = :now_ms, #updated_at = :now"
 _COUNT_REFUSED_COMPLETION = "ADD #refused_completions :one"
@@ -89,15 +93,16 @@ class DynamoJobStore:
     def complete(
         self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
     ) -> None:
-        if isinstance(outcome, JobSucceeded):
-            update = _SUCCEED_UPDATE
-            written: dict[str, AttributeValueTypeDef] = {
-                ":succeeded": {"S": JobStatus.SUCCEEDED},
-                ":result": {"S": outcome.result_json},
-            }
-        else:
+        written: dict[str, AttributeValueTypeDef]
+        if isinstance(outcome, JobFailed):
             update = _FAIL_UPDATE
             written = _failed_values(outcome.error)
+        elif isinstance(outcome, JobSucceeded):
+            update = _SUCCEED_UPDATE
+            written = {":succeeded": {"S": JobStatus.SUCCEEDED}, ":result": {"S": outcome.result_json}}
+        else:
+            update = _SUCCEED_WITH_RESULT_REF_UPDATE
+            written = {":succeeded": {"S": JobStatus.SUCCEEDED}, ":result_ref": {"S": outcome.result_ref}}
         self._fenced_update(job_id, claim_token, update, {**written, **_finished_values(now, expires_at)})
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
