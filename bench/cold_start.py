@@ -9,8 +9,9 @@ development environments' extra packages nor their bytecode caches flatter or bu
   so a function compiles every module it imports on every cold start).
 
 The floors are a handler that imports boto3, and one that also creates the two clients the API creates at
-import (DynamoDB and SQS). Candidates run interleaved, round after round, and each ratio is the median of the
-per-round ratios, so that load from other processes on the machine weighs on both sides of it alike.
+import (DynamoDB and SQS; the API makes them from botocore's session, without importing boto3). Candidates
+run interleaved, round after round, and each ratio is the median of the per-round ratios, so that load from
+other processes on the machine weighs on both sides of it alike.
 Timings inside the child exclude the interpreter's own start; the process wall time includes it.
 """
 
@@ -55,7 +56,7 @@ CANDIDATES = (
     ),
     Candidate(
         "floor-libraries",
-        "floor with clients + Powertools Logger and HTTP resolver, pydantic, jsonschema",
+        "the API's libraries: botocore session clients, Powertools Logger and HTTP resolver, jsonschema",
         "api",
         "floor-libraries",
     ),
@@ -291,7 +292,7 @@ def _report(figures: dict[str, Any], rounds: int, source_rounds: int) -> list[st
         "Each candidate imported in a fresh `python -S` that sees only the service's locked dependencies "
         f"(installed by uv for this machine's platform) and its current source. Medians of {rounds} "
         f"interleaved rounds (bytecode) and {source_rounds} (source); each ratio is the median of the "
-        "per-round ratios. Import times are measured inside the process (from before `import boto3` to the "
+        "per-round ratios. Import times are measured inside the process (from before its first import to the "
         "end of the handler module's import, which for our handlers includes creating their clients); the "
         "process time adds the interpreter's start. `first request` is a `POST /jobs` (API) or a PutItem + "
         "SendMessage (floor), with AWS's answers stubbed inside botocore: our code and botocore's, no "
@@ -341,7 +342,8 @@ def _report(figures: dict[str, Any], rounds: int, source_rounds: int) -> list[st
         f"them: **{api['import_wall_x_floor-clients']:.2f}** "
         f"({_verdict(api['import_wall_x_floor-clients'])}; CPU time "
         f"{api['import_cpu_x_floor-clients']:.2f}). Against the libraries its request path uses (the "
-        "clients, Powertools' Logger and HTTP resolver, pydantic, jsonschema), imported and nothing more: "
+        "clients from botocore's session, Powertools' Logger and HTTP resolver, jsonschema), imported and "
+        "nothing more: "
         f"{api['import_wall_x_floor-libraries']:.2f} (CPU {api['import_cpu_x_floor-libraries']:.2f}); that "
         "part is our own code: models, contract, routes. Import plus first request, against the floor's "
         f"import, clients and first two calls: {api['with_first_request_x_floor-clients']:.2f}.",
@@ -356,12 +358,13 @@ def _report(figures: dict[str, Any], rounds: int, source_rounds: int) -> list[st
         "",
         "Deferred from the API's init: Powertools' idempotency utility, loaded by the first request with an "
         "Idempotency-Key (`conveyor_api.idempotency.on_demand`). Everything else it imports, every request "
-        "path uses: routing and logging (Powertools), the models (pydantic), the contract (jsonschema).",
+        "path uses: routing and logging (Powertools), the clients (botocore, without boto3 and its "
+        "s3transfer), the models (dataclasses) and the contract (jsonschema).",
         "",
         "Where each handler's import goes beyond the floor with clients (`-X importtime` self time by "
         f"package, median of {IMPORTTIME_RUNS} runs, bytecode mode; our packages' time includes what their "
-        "module bodies run, such as building pydantic models, and the handler's clients and router at "
-        "import):",
+        "module bodies run, such as building the worker's pydantic models, and the handlers' clients and "
+        "routers at import):",
         "",
     ]
     for key, name in (("api", "API"), ("worker", "worker"), ("sweeper", "sweeper")):

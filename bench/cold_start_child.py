@@ -2,8 +2,8 @@
 
 `python -S cold_start_child.py CANDIDATE EVENT_FILE`, with PYTHONPATH naming the bundle's dependencies and the
 service's source. It times the candidate's import (the function's init phase) and, for the candidates that
-serve one, the first request, with AWS's answers stubbed at botocore's `before-send` so that no network is
-involved. The last line of its output is `COLD-START-RESULT {json}`.
+serve one, the first request, with AWS's answers stubbed where botocore sends each request, whatever session
+made the client, so that no network is involved. The last line of its output is `COLD-START-RESULT {json}`.
 """
 
 import sys
@@ -15,10 +15,8 @@ del sys.path[0]
 _wall = time.perf_counter()
 _cpu = time.process_time()
 
-import boto3  # noqa: E402  (the timing starts before it: boto3 is part of every candidate's init)
 
-
-def _stub_aws(request, **_):  # type: ignore[no-untyped-def]
+def _answer(_endpoint, request):  # type: ignore[no-untyped-def]
     """AWS's answer to a PutItem or SendMessage, without a network: the first request measures our code."""
     import hashlib
     import json
@@ -47,18 +45,35 @@ def _stub_aws(request, **_):  # type: ignore[no-untyped-def]
     return AWSResponse(request.url, 200, headers, _Raw(json.dumps(body).encode()))  # type: ignore[arg-type]
 
 
+def _stub_aws() -> None:
+    """After the import, before the first request: every client's requests get `_answer`, not a network."""
+    from botocore.endpoint import Endpoint
+
+    Endpoint._send = _answer  # type: ignore[method-assign]
+
+
+def _floor_import() -> None:
+    """`import boto3`, and the default session its clients come from."""
+    import boto3
+
+    boto3.setup_default_session()
+
+
 def _floor_clients() -> object:
+    import boto3
+
     return boto3.client("dynamodb"), boto3.client("sqs")
 
 
 def _floor_libraries() -> object:
     """The libraries the API's request path uses, imported and nothing else: its code's own floor."""
+    import botocore.session
     import jsonschema  # noqa: F401
     from aws_lambda_powertools import Logger  # noqa: F401
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver  # noqa: F401
-    from pydantic import BaseModel  # noqa: F401
 
-    return _floor_clients()
+    session = botocore.session.get_session()
+    return session.create_client("dynamodb"), session.create_client("sqs")
 
 
 def _floor_request(clients: Any, _event: object) -> int:
@@ -85,17 +100,15 @@ class _Context:
 
 def main() -> None:
     candidate, event_file = sys.argv[1], sys.argv[2]
-    boto3.setup_default_session()
-    session = boto3.DEFAULT_SESSION
-    assert session is not None
-    session.events.register("before-send", _stub_aws)
     handler = None
     clients = None
-    if candidate == "floor-clients":
+    if candidate == "floor-import":
+        _floor_import()
+    elif candidate == "floor-clients":
         clients = _floor_clients()
     elif candidate == "floor-libraries":
         clients = _floor_libraries()
-    elif candidate != "floor-import":
+    else:
         import importlib
 
         handler = importlib.import_module(candidate).lambda_handler
@@ -104,6 +117,7 @@ def main() -> None:
     if event_file != "-":
         import json
 
+        _stub_aws()
         with open(event_file, encoding="utf-8") as events:
             event = json.load(events)
         started_wall, started_cpu = time.perf_counter(), time.process_time()

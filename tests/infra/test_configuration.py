@@ -7,6 +7,7 @@ read, or misses one it does, fails here rather than at a function's first cold s
 from __future__ import annotations
 
 import tomllib
+from dataclasses import fields
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ from pydantic import BaseModel
 from tests.infra.templates import INFRA, default, load_template
 
 
-def _environment_names(settings: type[BaseModel]) -> set[str]:
-    # The worker's settings read their aliases; the API's read each field's name in upper case.
+def _environment_names(settings: type[BaseModel] | type[ApiSettings]) -> set[str]:
+    # The worker's pydantic settings read their aliases; the API's dataclass each field's name in upper case.
+    if not issubclass(settings, BaseModel):
+        return {field.name.upper() for field in fields(settings)}
     return {
         field.validation_alias if isinstance(field.validation_alias, str) else name.upper()
         for name, field in settings.model_fields.items()
@@ -42,7 +45,7 @@ def _variables(stack: str, function: str) -> dict[str, Any]:
     ],
 )
 def test_environment_names_are_the_settings_fields(
-    stack: str, function: str, settings: type[BaseModel]
+    stack: str, function: str, settings: type[BaseModel] | type[ApiSettings]
 ) -> None:
     assert set(_variables(stack, function)) == _environment_names(settings)
 

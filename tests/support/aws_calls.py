@@ -1,10 +1,11 @@
 """The AWS calls each function's role makes while the cross-service suites run, for test_grants_match_calls.
 
 In this process, the `stack` fixture watches every client a function instance can use: those a test injects,
-the stack's own (the SQS event source polls with it), and boto3's default session, from which the services
-make theirs. A botocore hook then gives each call to the role whose code is making it, read from the calling
-frames; a call made by a test or by provisioning belongs to no role and is left out. A call that a fault stops
-still counts: the code made it.
+the stack's own (the SQS event source polls with it), and every client a botocore session makes from then on,
+which is how the services make theirs (the worker through boto3, the API from botocore's session). A botocore
+hook then gives each call to the role whose code is making it, read from the calling frames; a call made by a
+test or by provisioning belongs to no role and is left out. A call that a fault stops still counts: the code
+made it.
 
 The local stack's processes (`make dev`, which the end-to-end and browser suites run) log their calls
 themselves (conveyor_local.aws_call_log) into call_log_folder(), which `running_local_stack` names to them.
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import boto3
+import botocore.session
 import pytest
 from conveyor_local.aws_call_log import aws_call
 
@@ -91,12 +92,24 @@ def watch_stack(
                 dead_letter_queue_url: DEAD_LETTER_QUEUE,
             }
         )
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    # A client copies its session's hooks when it is made: the services' clients made from now on are watched.
-    boto3.DEFAULT_SESSION.events.register("before-parameter-build", _record, unique_id=_HOOK_ID)
+    _watch_every_client_made_from_now_on()
     for client in clients:
         watched(client)
+
+
+def _watch_every_client_made_from_now_on() -> None:
+    # At the class, because each session has hooks of its own: boto3's default one, and the fresh one from
+    # which the API makes its clients without boto3.
+    session = botocore.session.Session
+    if getattr(session.create_client, _HOOK_ID, False):
+        return
+    make_client = session.create_client
+
+    def create_watched_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        return watched(make_client(self, *args, **kwargs))
+
+    setattr(create_watched_client, _HOOK_ID, True)
+    session.create_client = create_watched_client  # type: ignore[method-assign]
 
 
 def watched(client: Any) -> Any:

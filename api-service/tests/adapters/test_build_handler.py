@@ -2,6 +2,7 @@
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -40,7 +41,7 @@ def _settings(aws: Aws, **changes: str) -> Settings:
         idempotency_table_name=aws.idempotency_table_name,
         cors_allow_origin=DEMO_ORIGIN,
     )
-    return settings.model_copy(update=changes)
+    return replace(settings, **changes)
 
 
 def _keyed(key: str) -> dict[str, Any]:
@@ -180,7 +181,7 @@ def test_missing_table_answers_503_and_enqueues_nothing(aws: Aws) -> None:
     assert queued_messages(aws) == []
 
 
-def test_clients_default_to_boto3_clients_from_the_environment(aws: Aws) -> None:
+def test_clients_default_to_botocore_clients_from_the_environment(aws: Aws) -> None:
     response = build_handler(_settings(aws))(post_job_request(TEXT_REQUEST), None)
 
     assert response["statusCode"] == 202

@@ -14,7 +14,7 @@ from conveyor_api.store.dynamo import DynamoJobStore, UnexpectedAttributeError
 from tests.adapters.conftest import Aws, stored_items
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1" / "job-item" / "valid"
-QUEUED_ITEM = JobItem.model_validate_json((EXAMPLES / "queued.json").read_text())
+QUEUED_ITEM = JobItem.from_document(json.loads((EXAMPLES / "queued.json").read_text()))
 JOB_ID = QUEUED_ITEM.job_id
 QUEUED_ATTRIBUTES = {
     "job_id": {"S": JOB_ID},
@@ -38,7 +38,7 @@ def test_item_is_stored_with_payload_as_json_text_and_attempts_as_a_number(aws: 
 
 def test_error_is_stored_as_a_map(aws: Aws) -> None:
     in_progress = json.loads((EXAMPLES / "in-progress.json").read_text())
-    failed = JobItem.model_validate(
+    failed = JobItem.from_document(
         {name: value for name, value in in_progress.items() if name not in ("sweep_shard", "sweep_at")}
         | {
             "status": "FAILED",
@@ -73,7 +73,7 @@ def test_a_finished_item_as_the_worker_leaves_it_reads_with_its_expiry_in_epoch_
 
     item = DynamoJobStore(aws.dynamodb, aws.table_name).get(JOB_ID)
 
-    assert item == JobItem.model_validate(succeeded)
+    assert item == JobItem.from_document(succeeded)
     assert item is not None
     assert item.expires_at == 1798131910
 

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,9 @@ from tests.adapters.conftest import Aws
 from tests.support.fakes import InMemoryJobStore
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1" / "job-item" / "valid"
-QUEUED_ITEM = JobItem.model_validate_json((EXAMPLES / "queued.json").read_text())
+QUEUED_ITEM = JobItem.from_document(json.loads((EXAMPLES / "queued.json").read_text()))
 IN_SWEEP_INDEX_ONLY_WHILE_PENDING = ("lease_expires_at", "sweep_shard", "sweep_at")
-FAILED_ITEM = JobItem.model_validate(
+FAILED_ITEM = JobItem.from_document(
     {
         name: value
         for name, value in json.loads((EXAMPLES / "in-progress.json").read_text()).items()
@@ -44,7 +45,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[JobStore]:
     "item",
     [
         *[
-            pytest.param(JobItem.model_validate_json(path.read_text()), id=path.stem)
+            pytest.param(JobItem.from_document(json.loads(path.read_text())), id=path.stem)
             for path in EXAMPLES.glob("*.json")
         ],
         pytest.param(FAILED_ITEM, id="failed"),
@@ -64,6 +65,6 @@ def test_a_new_job_never_overwrites_one_with_its_id(store: JobStore) -> None:
     store.put_new(QUEUED_ITEM)
 
     with pytest.raises(JobAlreadyExistsError):
-        store.put_new(FAILED_ITEM.model_copy(update={"job_id": QUEUED_ITEM.job_id}))
+        store.put_new(replace(FAILED_ITEM, job_id=QUEUED_ITEM.job_id))
 
     assert store.get(QUEUED_ITEM.job_id) == QUEUED_ITEM

@@ -4,19 +4,18 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pydantic import JsonValue
-
 from conveyor_api.jobs.errors import (
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
     JobAlreadyExistsError,
 )
+from conveyor_api.json_types import JsonObject
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 
 
 class InMemoryJobStore:
     def __init__(self, *, fail_with: Exception | None = None) -> None:
-        self.items: dict[str, dict[str, JsonValue]] = {}
+        self.items: dict[str, JsonObject] = {}
         self.fail_with = fail_with
         """Raised by every call instead of answering, as a broken backend would."""
 
@@ -25,12 +24,12 @@ class InMemoryJobStore:
         if item.job_id in self.items:
             raise JobAlreadyExistsError(item.job_id)
         # Kept as the stored document, not the model, so that a read builds a fresh item as DynamoDB's would.
-        self.items[item.job_id] = item.model_dump(mode="json")
+        self.items[item.job_id] = item.to_document()
 
     def get(self, job_id: str) -> JobItem | None:
         self._maybe_fail()
         document = self.items.get(job_id)
-        return None if document is None else JobItem.model_validate(document)
+        return None if document is None else JobItem.from_document(document)
 
     def _maybe_fail(self) -> None:
         if self.fail_with is not None:
@@ -91,4 +90,4 @@ class InMemorySubmissionLedger:
 
 
 def _canonical(request: JobRequest) -> str:
-    return json.dumps(request.model_dump(mode="json"), sort_keys=True)
+    return json.dumps(request.to_document(), sort_keys=True)

@@ -13,7 +13,7 @@ from tests.support.events import post_job_request
 from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
 from tests.support.problems import assert_problem
 
-TEXT_REQUEST = {"job_type": "text_transform", "payload": {"text": "Hello, Conveyor!"}}
+TEXT_REQUEST: dict[str, Any] = {"job_type": "text_transform", "payload": {"text": "Hello, Conveyor!"}}
 KEY = "9b2f6c1d-4e5a-4b7c-8d9e-0f1a2b3c4d5e"
 
 
@@ -54,7 +54,7 @@ def test_same_key_with_another_body_is_idempotency_key_reused_and_changes_nothin
 def test_key_whose_first_use_is_in_flight_is_409_with_retry_after(
     handler: Handler, ledger: InMemorySubmissionLedger, store: InMemoryJobStore
 ) -> None:
-    ledger.hold_in_progress(KEY, JobRequest.model_validate(TEXT_REQUEST))
+    ledger.hold_in_progress(KEY, JobRequest.from_document(TEXT_REQUEST))
 
     response = handler(_post(TEXT_REQUEST, KEY), None)
 

@@ -88,7 +88,7 @@ def test_payload_is_stored_as_compact_json_text_keeping_every_number(
         handler(post_job_request({"job_type": "data_analysis", "payload": {"data": data}}), None)
     )
 
-    stored = JobItem.model_validate(store.items[record["job_id"]])
+    stored = JobItem.from_document(store.items[record["job_id"]])
     assert stored.payload == '{"data":[3,1.5,-2,10000000000.0,12345678901234567890,0.1]}'
     assert json.loads(stored.payload) == {"data": data}
 

@@ -29,3 +29,13 @@ def test_missing_and_empty_variables_are_named_in_the_error() -> None:
         MissingSettingsError, match="CORS_ALLOW_ORIGIN, IDEMPOTENCY_TABLE_NAME, JOBS_TABLE_NAME"
     ):
         Settings.from_env(environment)
+
+
+def test_settings_made_in_code_refuse_an_empty_value() -> None:
+    with pytest.raises(ValueError, match="jobs_table_name"):
+        Settings(
+            jobs_table_name="",
+            jobs_queue_url=ENVIRONMENT["JOBS_QUEUE_URL"],
+            idempotency_table_name="idempotency",
+            cors_allow_origin="*",
+        )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-import boto3
+import botocore.session
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -47,12 +47,15 @@ def build_handler(
     sqs_client: SQSClient | None = None,
 ) -> Handler:
     """A Lambda handler for API Gateway HTTP API events, serving the tables and queue `settings` name."""
-    dynamodb = dynamodb_client or boto3.client("dynamodb")
+    # The clients boto3.client makes, without importing boto3 and its s3transfer at each cold start (README).
+    session = botocore.session.get_session()
+    dynamodb = dynamodb_client or cast("DynamoDBClient", session.create_client("dynamodb"))
+    sqs = sqs_client or cast("SQSClient", session.create_client("sqs"))
     ledger = OnDemandSubmissionLedger(dynamodb, settings.idempotency_table_name)
     handler = handler_for(
         settings,
         store=DynamoJobStore(dynamodb, settings.jobs_table_name),
-        publisher=SqsJobPublisher(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
+        publisher=SqsJobPublisher(sqs, settings.jobs_queue_url),
         ledger=ledger,
     )
 
@@ -123,5 +126,5 @@ def handler_for(
 
 def _json_response(status: int, record: JobRecord, headers: dict[str, str] | None = None) -> Response[str]:
     return Response(
-        status_code=status, content_type="application/json", body=record.model_dump_json(), headers=headers
+        status_code=status, content_type="application/json", body=record.to_json(), headers=headers
     )

@@ -8,9 +8,9 @@ import re
 import sys
 
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
-from pydantic import JsonValue
 
 from conveyor_api.http.errors import MalformedJsonError, RequestBodyTooLargeError, UnsupportedMediaTypeError
+from conveyor_api.json_types import JsonValue
 
 MAX_BODY_BYTES = 256 * 1024
 """The body limit docs/design.md fixes, measured after base64 decoding."""

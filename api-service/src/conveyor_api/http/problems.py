@@ -23,7 +23,7 @@ from conveyor_api.jobs.errors import (
     PayloadTooLargeError,
     UnknownJobTypeError,
 )
-from conveyor_api.models import Problem
+from conveyor_api.models import Problem, Violation
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 EXAMPLE_JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
@@ -44,7 +44,7 @@ def register_problem_responses(app: APIGatewayHttpResolver, logger: Logger) -> N
         return Response(
             status_code=problem.status,
             content_type=PROBLEM_CONTENT_TYPE,
-            body=problem.model_dump_json(),
+            body=problem.to_json(),
             headers=_headers_for(error),
         )
 
@@ -61,9 +61,23 @@ def _headers_for(error: Exception) -> dict[str, str] | None:
     return None
 
 
-def _problem(slug: str, status: int, title: str, detail: str, **members: object) -> Problem:
-    document = {"type": f"urn:conveyor:problem:{slug}", "title": title, "status": status, "detail": detail}
-    return Problem.model_validate(document | members)
+def _problem(
+    slug: str,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    errors: list[Violation] | None = None,
+) -> Problem:
+    return Problem(
+        type=f"urn:conveyor:problem:{slug}",
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors,
+    )
 
 
 @singledispatch

@@ -22,7 +22,6 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import JsonValue
 
 from conveyor_api.idempotency.lifetime import KEY_LIFETIME
 from conveyor_api.jobs.errors import (
@@ -30,6 +29,7 @@ from conveyor_api.jobs.errors import (
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
 )
+from conveyor_api.json_types import JsonValue
 from conveyor_api.models import JobRecord, JobRequest
 
 if TYPE_CHECKING:
@@ -71,8 +71,8 @@ class DynamoSubmissionLedger:
     def job_for(self, key: str, request: JobRequest, store_job: Callable[[], JobRecord]) -> JobRecord:
         try:
             record = self._first_use(
-                use={"key": key, "request": request.model_dump(mode="json")},
-                store_job=lambda: store_job().model_dump(mode="json"),
+                use={"key": key, "request": request.to_document()},
+                store_job=lambda: store_job().to_document(),
             )
         except IdempotencyValidationError as error:
             raise IdempotencyKeyReusedError() from error
@@ -85,4 +85,4 @@ class DynamoSubmissionLedger:
             if isinstance(error.__cause__, BotoCoreError | ClientError):
                 raise BackendUnavailableError("the idempotency table did not answer") from error
             raise
-        return JobRecord.model_validate(record)
+        return JobRecord.from_document(record)

@@ -7,11 +7,11 @@ from itertools import islice
 from typing import Any
 
 from jsonschema import ValidationError
-from pydantic import JsonValue
 
 from conveyor_api import contract
 from conveyor_api.jobs.errors import InvalidJobRequestError, UnknownJobTypeError
 from conveyor_api.json_pointer import json_pointer
+from conveyor_api.json_types import JsonValue
 from conveyor_api.models import JobRequest, Violation
 
 MAX_LISTED_VIOLATIONS = 50
@@ -21,7 +21,7 @@ MAX_LISTED_VIOLATIONS = 50
 def validate_job_request(document: JsonValue) -> JobRequest:
     errors = list(islice(contract.validator("job-request").iter_errors(document), MAX_LISTED_VIOLATIONS + 1))
     if not errors:
-        return JobRequest.model_validate(document)
+        return JobRequest.from_document(document)
     violations = list(dict.fromkeys(violations_of(errors[:MAX_LISTED_VIOLATIONS])))
     complete = len(errors) <= MAX_LISTED_VIOLATIONS
     job_type = document.get("job_type") if isinstance(document, dict) else None

@@ -39,7 +39,7 @@ def keyed_job_id(key: str, request: JobRequest) -> uuid.UUID:
     first attempt can die after storing the job and before the ledger records which job that was.
     """
     canonical_request = json.dumps(
-        request.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        request.to_document(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
     # The key is printable ASCII: the NUL separators keep each (key, request) pair's text distinct.
     text = b"\0".join((KEYED_JOB_ID_DOMAIN, key.encode(), canonical_request.encode()))

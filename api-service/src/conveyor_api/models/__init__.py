@@ -1,5 +1,6 @@
-"""Pydantic models of the contract documents the API reads and writes, one module per document."""
+"""Models of the contract documents the API reads and writes, one module per document."""
 
+from conveyor_api.models.contract_document import InvalidDocumentError
 from conveyor_api.models.job_error import JobError
 from conveyor_api.models.job_item import JobItem
 from conveyor_api.models.job_message import JobMessage
@@ -9,6 +10,7 @@ from conveyor_api.models.job_status import JobStatus
 from conveyor_api.models.problem import Problem, Violation
 
 __all__ = [
+    "InvalidDocumentError",
     "JobError",
     "JobItem",
     "JobMessage",

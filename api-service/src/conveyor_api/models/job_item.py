@@ -1,14 +1,19 @@
 """The job as stored in the DynamoDB jobs table (contract `job-item`)."""
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from conveyor_api.models.contract_document import JsonInteger, SparseContractDocument
 from conveyor_api.models.job_error import JobError
 from conveyor_api.models.job_status import JobStatus
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobItem(SparseContractDocument):
     """Attributes that do not apply yet are absent from the item, never null: None here means absent."""
 
     contract_schema = "job-item"
+    nested_documents: ClassVar = {"error": JobError}
 
     job_id: str
     job_type: str

@@ -1,10 +1,12 @@
 """The body of the SQS message sent for each accepted job (contract `job-message`)."""
 
+from dataclasses import dataclass
 from typing import Literal
 
 from conveyor_api.models.contract_document import ContractDocument
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobMessage(ContractDocument):
     """Points at the job; the worker reads the payload from the job item when it claims the job."""
 

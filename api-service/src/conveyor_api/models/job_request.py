@@ -1,20 +1,15 @@
 """The body of POST /jobs (contract `job-request`)."""
 
-from typing import Annotated
-
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from dataclasses import dataclass
+from typing import Self
 
 from conveyor_api import contract
-from conveyor_api.models.contract_document import JsonObject
+from conveyor_api.json_types import JsonObject, JsonValue
+from conveyor_api.models.contract_document import InvalidDocumentError, JsonDocument
 
 
-def _known_job_type(job_type: str) -> str:
-    if job_type not in contract.job_types():
-        raise ValueError(f"job_type must be one of {', '.join(contract.job_types())}")
-    return job_type
-
-
-class JobRequest(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobRequest(JsonDocument):
     """A job request whose payload has already been checked against its job type's input schema.
 
     Unlike the other documents, a request is not re-checked against the whole contract here: that check
@@ -22,7 +17,19 @@ class JobRequest(BaseModel):
     is the costliest step of a request.
     """
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
-
-    job_type: Annotated[str, AfterValidator(_known_job_type)]
+    job_type: str
     payload: JsonObject
+
+    def __post_init__(self) -> None:
+        if self.job_type not in contract.job_types():
+            raise InvalidDocumentError(f"job_type must be one of {', '.join(contract.job_types())}")
+
+    @classmethod
+    def from_document(cls, document: JsonValue) -> Self:
+        """The request `document` is, as `json` reads it; raises InvalidDocumentError if it is not one."""
+        if not isinstance(document, dict) or sorted(document) != ["job_type", "payload"]:
+            raise InvalidDocumentError("a job request is an object of job_type and payload, and nothing else")
+        job_type, payload = document["job_type"], document["payload"]
+        if not isinstance(job_type, str) or not isinstance(payload, dict):
+            raise InvalidDocumentError("job_type must be a string and payload an object")
+        return cls(job_type=job_type, payload=payload)

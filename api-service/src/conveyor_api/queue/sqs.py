@@ -20,6 +20,6 @@ class SqsJobPublisher:
 
     def publish(self, message: JobMessage) -> None:
         try:
-            self._client.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())
+            self._client.send_message(QueueUrl=self._queue_url, MessageBody=message.to_json())
         except (BotoCoreError, ClientError) as error:
             raise BackendUnavailableError("the jobs queue did not answer") from error

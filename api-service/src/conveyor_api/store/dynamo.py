@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import JsonValue
 
 from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsError
+from conveyor_api.json_types import JsonValue
 from conveyor_api.models import JobItem
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class DynamoJobStore:
         self._table_name = table_name
 
     def put_new(self, item: JobItem) -> None:
-        attributes = {name: _to_attribute(value) for name, value in item.model_dump(mode="json").items()}
+        attributes = {name: _to_attribute(value) for name, value in item.to_document().items()}
         try:
             self._client.put_item(
                 TableName=self._table_name,
@@ -51,7 +51,7 @@ class DynamoJobStore:
         attributes = response.get("Item")
         if attributes is None:
             return None
-        return JobItem.model_validate({name: _from_attribute(value) for name, value in attributes.items()})
+        return JobItem.from_document({name: _from_attribute(value) for name, value in attributes.items()})
 
 
 # The job-item contract uses three DynamoDB types: S (strings, JSON text), N (integers) and M (the error).
