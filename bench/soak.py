@@ -23,6 +23,7 @@ from typing import Any
 
 from conveyor_local.aws import dynamodb_client, sqs_client
 from conveyor_local.moto_server import start_moto_server
+from conveyor_worker.job_types.context import JobContext
 
 from tests.support.faults import FaultInjector, ProcessDied
 from tests.support.stack import Stack, post_jobs_event, running_stack
@@ -55,7 +56,7 @@ class Soak:
         with self.lock:
             return self.rng.random() < self.rate
 
-    def _job(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def _job(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         if self._chance(payload):
             raise ProcessDied("soak: the sandbox vanished mid-job")
         text = str(payload["text"])

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conveyor_local.sqs_event_source import SqsEventSource
+from conveyor_worker.job_types.context import JobContext
 
 from tests.support.stack import JOB_LEASE_SECONDS, Stack
 from tests.support.waiting import wait_for
@@ -20,7 +21,7 @@ COPIES_PER_JOB = 3
 WORKERS = 8
 
 
-def _uppercase(payload: Mapping[str, Any]) -> dict[str, Any]:
+def _uppercase(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
     text = str(payload["text"])
     return {"length": len(text), "uppercase": text.upper(), "word_count": len(text.split())}
 
@@ -29,10 +30,10 @@ def test_many_workers_on_overlapping_deliveries_complete_each_job_exactly_once(s
     runs: Counter[str] = Counter()
     lock = threading.Lock()
 
-    def counted(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def counted(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         with lock:
             runs[str(payload["text"])] += 1
-        return _uppercase(payload)
+        return _uppercase(payload, job)
 
     stack.replace_job("text_transform", counted)
     job_ids = [stack.submit("text_transform", {"text": f"job {n}"}).json()["job_id"] for n in range(JOBS)]
@@ -69,12 +70,12 @@ def test_slow_worker_overtaken_after_its_lease_expired_cannot_complete_the_job(s
     slow_may_finish = threading.Event()
     slow_started = threading.Event()
 
-    def first_run_is_slow(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def first_run_is_slow(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         if not slow_started.is_set():
             slow_started.set()
             slow_may_finish.wait(timeout=30)
             return {"length": 4, "uppercase": "SLOW", "word_count": 1}
-        return _uppercase(payload)
+        return _uppercase(payload, job)
 
     stack.replace_job("text_transform", first_run_is_slow)
     job_id = stack.submit("text_transform", {"text": "contended"}).json()["job_id"]

@@ -23,6 +23,7 @@ from typing import Any
 
 from conveyor_local.aws import dynamodb_client, sqs_client
 from conveyor_local.sqs_event_source import SqsEventSource
+from conveyor_worker.job_types.context import JobContext
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -110,7 +111,7 @@ class Schedules(RuleBasedStateMachine):
     def clock(self) -> datetime:
         return datetime.now(UTC) + self.offset
 
-    def _text_job(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def _text_job(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         text = str(payload["text"])
         self.runs[text] += 1
         if self.die_in_next_job:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conveyor_local.aws import dynamodb_client
+from conveyor_worker.job_types.context import JobContext
 
 from tests.support.faults import FaultInjector, ProcessDied
 from tests.support.stack import Stack
@@ -96,7 +97,7 @@ def test_completion_that_never_reached_dynamodb_is_rerun_and_completed_once(stac
 def test_worker_dying_mid_job_is_redelivered_and_the_job_completes(stack: Stack) -> None:
     deaths = []
 
-    def dies_once(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def dies_once(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         if not deaths:
             deaths.append("died")
             raise ProcessDied("Lambda timed out in the middle of the job")

@@ -1,7 +1,7 @@
 """The files bucket: uploads/ and results/ expire with their jobs, and nothing in it is public or plain HTTP.
 
-moto's CloudFormation skips the bucket policy and ignores lifecycle and CORS (the local deployer applies those:
-tests/local/test_provision.py), so the template itself is checked here.
+moto's CloudFormation skips the bucket policy and ignores lifecycle and CORS (the local deployer applies
+those: tests/local/test_provision.py), so the template itself is checked here.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def test_uploads_and_results_expire_after_the_days_finished_jobs_are_kept() -> N
     jobs_table = dict(resources_of_type(load_template("core"), "AWS::DynamoDB::Table"))["JobsTable"]
 
     # One parameter for both: the table's TTL attribute is set from JobRetentionDays by the worker.
-    assert expiring == dict.fromkeys(PREFIXES, {"Ref": "JobRetentionDays"})
+    assert expiring == {prefix: {"Ref": "JobRetentionDays"} for prefix in PREFIXES}
     assert jobs_table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert all(rule["Status"] == "Enabled" for rule in rules)
     assert any("AbortIncompleteMultipartUpload" in rule for rule in rules)

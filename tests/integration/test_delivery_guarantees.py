@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from conveyor_worker.job_types.context import JobContext
+
 from tests.support.stack import MAX_RECEIVE_COUNT, Stack
 from tests.support.waiting import wait_for
 
@@ -46,7 +48,7 @@ def test_sixteen_concurrent_claimers_on_one_job_exactly_one_wins(stack: Stack) -
     runs: list[str] = []
     runs_lock = threading.Lock()
 
-    def slow_job(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def slow_job(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         with runs_lock:
             runs.append(str(payload["text"]))
         time.sleep(0.2)  # keeps the winner busy while the others try, as a real job would
@@ -75,7 +77,7 @@ def test_sixteen_concurrent_claimers_on_one_job_exactly_one_wins(stack: Stack) -
 
 
 def test_job_that_keeps_failing_ends_in_the_dlq_and_failed(stack: Stack) -> None:
-    def unavailable(payload: Mapping[str, Any]) -> dict[str, Any]:
+    def unavailable(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         raise ConnectionError("downstream service unavailable")
 
     stack.replace_job("text_transform", unavailable)

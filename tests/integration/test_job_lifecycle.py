@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 
 from tests.support import contract
@@ -95,7 +96,7 @@ def test_stored_item_and_message_follow_the_contract(stack: Stack) -> None:
     assert json.loads(body)["job_id"] == job_id
 
 
-def _refuses(payload: Mapping[str, Any]) -> dict[str, Any]:
+def _refuses(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
     raise PermanentJobError("TEXT_REFUSED", "this text cannot be transformed")
 
 

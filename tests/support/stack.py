@@ -28,7 +28,8 @@ from conveyor_local.sqs_event_source import SqsEventSource
 from conveyor_local.templates import Template, load_template
 from conveyor_worker.handlers.sqs import build_handler as build_worker_handler
 from conveyor_worker.handlers.sweeper import build_handler as build_sweeper_handler
-from conveyor_worker.job_types import data_analysis, text_transform
+from conveyor_worker.job_types import data_analysis, image_resize, text_transform
+from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.settings import Settings as WorkerSettings
 from conveyor_worker.settings import SweeperSettings
 
@@ -46,12 +47,13 @@ SWEEP_MAX_RESENDS = 3
 JOB_RETENTION_DAYS = 30  # the core template's default: finished jobs carry expires_at = finished_at + 30 days
 DEMO_ORIGIN = "http://127.0.0.1:8000"
 
-JobFunction = Callable[[Mapping[str, Any]], dict[str, Any]]
+JobFunction = Callable[[Mapping[str, Any], JobContext], dict[str, Any]]
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Clock = Callable[[], datetime]
 REAL_JOB_FUNCTIONS: dict[str, JobFunction] = {
     "text_transform": text_transform.run,
     "data_analysis": data_analysis.run,
+    "image_resize": image_resize.run,
 }
 
 
@@ -116,6 +118,7 @@ class Stack:
             retry_base_delay_seconds=retry_delay_seconds,
             retry_max_delay_seconds=retry_delay_seconds,
             job_retention_days=JOB_RETENTION_DAYS,
+            files_bucket_name=self.resources.files_bucket_name,
         )
         return build_worker_handler(
             settings,
@@ -156,10 +159,10 @@ class Stack:
         lock = threading.Lock()
 
         def counted(job_type: str) -> JobFunction:
-            def run(payload: Mapping[str, Any]) -> dict[str, Any]:
+            def run(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
                 with lock:
                     self.job_runs[job_type] += 1
-                return self._job_functions[job_type](payload)
+                return self._job_functions[job_type](payload, job)
 
             return run
 
