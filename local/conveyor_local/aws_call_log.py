@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-import boto3
+import botocore.session
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -31,36 +31,46 @@ class AwsCall(TypedDict):
     operation: str
     resource: str | None
     index: str | None
+    prefix: str | None
+    """The first segment of an S3 object's key (`uploads`, `results`): grants name the bucket's prefixes."""
 
 
 def aws_call(model: OperationModel, params: dict[str, Any]) -> AwsCall:
-    """What a call is and what it names, from its operation and its parameters as the caller gave them."""
+    """What a call is and what it names, from its operation and its parameters as the caller gave them.
+
+    A presigned URL counts as a call of its operation: botocore builds its parameters the same way, and the
+    request made with it later runs with the signer's rights.
+    """
+    key = params.get("Key")
     return {
         "service": model.service_model.service_name,
         "operation": model.name,
-        "resource": params.get("TableName") or params.get("QueueUrl"),
+        "resource": params.get("TableName") or params.get("QueueUrl") or params.get("Bucket"),
         "index": params.get("IndexName"),
+        "prefix": key.split("/", 1)[0] if isinstance(key, str) else None,
     }
 
 
 def log_aws_calls(role: str, *clients: BaseClient) -> None:
-    """Logs the calls of `clients` and of every client boto3's default session makes from now on, as `role`'s.
+    """Logs the calls of `clients` and of every client made from now on, in any botocore session, as `role`'s.
 
-    Call it before the function's handler is loaded: a client copies its session's hooks when it is made.
+    Call it before the function's handler is loaded. The worker makes its clients through boto3, the API from
+    a botocore session of its own: every session's clients are covered.
     """
     folder = os.environ.get(CALL_LOG_VARIABLE)
     if not folder:
         return
     log = _CallLog(Path(folder) / f"{role}-{os.getpid()}.jsonl", role)
-    for events in [_default_session().events, *(client.meta.events for client in clients)]:
-        log.attach(events)
+    for client in clients:
+        log.attach(client.meta.events)
+    make_client = botocore.session.Session.create_client
 
+    def create_logged_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = make_client(self, *args, **kwargs)
+        log.attach(client.meta.events)
+        return client
 
-def _default_session() -> boto3.session.Session:
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None  # for the type checker: set up just above
-    return boto3.DEFAULT_SESSION
+    botocore.session.Session.create_client = create_logged_client  # type: ignore[method-assign]
 
 
 class _CallLog:

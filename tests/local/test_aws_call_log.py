@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import boto3
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from conveyor_local.aws_call_log import CALL_LOG_VARIABLE, log_aws_calls
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def fresh_default_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    """boto3's default session is the process's: the hooks a test puts on it must go with the test."""
+    """boto3's default session and botocore's client factory are the process's: a test's hooks go with it."""
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    monkeypatch.setattr(botocore.session.Session, "create_client", botocore.session.Session.create_client)
 
 
 @pytest.mark.usefixtures("fresh_default_session")
@@ -29,6 +31,7 @@ def test_each_call_names_the_role_the_operation_and_the_setting_that_holds_its_r
     queue_url = sqs.create_queue(QueueName=f"calls-{uuid.uuid4().hex[:12]}")["QueueUrl"]
     monkeypatch.setenv(CALL_LOG_VARIABLE, str(tmp_path))
     monkeypatch.setenv("JOBS_QUEUE_URL", queue_url)
+    monkeypatch.setenv("FILES_BUCKET_NAME", "files-bucket")
     log_aws_calls("sweeper", sqs)
     # Made afterwards from the default session, as the function's own clients are when its handler loads.
     dynamodb = boto3.client(
@@ -39,7 +42,13 @@ def test_each_call_names_the_role_the_operation_and_the_setting_that_holds_its_r
         aws_secret_access_key="testing",
     )
 
+    # The API makes its clients from a botocore session of its own, and presigns with them.
+    s3 = botocore.session.get_session().create_client(
+        "s3", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+
     sqs.send_message(QueueUrl=queue_url, MessageBody="{}")
+    s3.generate_presigned_url("get_object", Params={"Bucket": "files-bucket", "Key": "results/x/image.png"})
     with pytest.raises(ClientError):  # a call AWS refuses was still made
         dynamodb.query(
             TableName="no-such-table",
@@ -56,7 +65,17 @@ def test_each_call_names_the_role_the_operation_and_the_setting_that_holds_its_r
             "operation": "SendMessage",
             "resource": queue_url,
             "index": None,
+            "prefix": None,
             "setting": "JOBS_QUEUE_URL",
+        },
+        {
+            "role": "sweeper",
+            "service": "s3",
+            "operation": "GetObject",
+            "resource": "files-bucket",
+            "index": None,
+            "prefix": "results",
+            "setting": "FILES_BUCKET_NAME",
         },
         {
             "role": "sweeper",
@@ -64,6 +83,7 @@ def test_each_call_names_the_role_the_operation_and_the_setting_that_holds_its_r
             "operation": "Query",
             "resource": "no-such-table",
             "index": "sweep",
+            "prefix": None,
             "setting": None,
         },
     ]

@@ -36,11 +36,13 @@ COLLECTED_SUITES = pytest.StashKey[frozenset[str]]()
 # The resources the templates grant on are named by the core stack's exports.
 JOBS_TABLE, IDEMPOTENCY_TABLE = "JobsTableArn", "IdempotencyTableArn"
 JOBS_QUEUE, DEAD_LETTER_QUEUE = "JobsQueueArn", "JobsDeadLetterQueueArn"
+FILES_BUCKET = "FilesBucketArn"
 # A function's settings name its resources; a local stack's process logs which setting held a call's resource.
 RESOURCE_BY_SETTING = {
     "JOBS_TABLE_NAME": JOBS_TABLE,
     "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
     "JOBS_QUEUE_URL": JOBS_QUEUE,
+    "FILES_BUCKET_NAME": FILES_BUCKET,
 }
 # IAM authorizes SQS's batch operations through the single ones ("Amazon SQS batch actions", SQS Developer
 # Guide); every other DynamoDB and SQS operation is the IAM action of its own name.
@@ -80,6 +82,7 @@ def watch_stack(
     idempotency_table: str,
     jobs_queue_url: str,
     dead_letter_queue_url: str,
+    files_bucket: str,
     clients: list[Any],
 ) -> None:
     """Records the calls functions make on a stack of these resources, through `clients` or their own."""
@@ -90,6 +93,7 @@ def watch_stack(
                 idempotency_table: IDEMPOTENCY_TABLE,
                 jobs_queue_url: JOBS_QUEUE,
                 dead_letter_queue_url: DEAD_LETTER_QUEUE,
+                files_bucket: FILES_BUCKET,
             }
         )
     _watch_every_client_made_from_now_on()
@@ -128,7 +132,7 @@ def _record(params: dict[str, Any], model: Any, **_: Any) -> None:
     with _lock:
         name = call["resource"] or ""
         resource = _resource_of_name.get(name, f"{name or 'no resource'} (not of any stack)")
-        _calls[Call(role, action, _on_index(resource, call["index"]))] += 1
+        _calls[Call(role, action, _on_part(resource, call["index"], call["prefix"]))] += 1
 
 
 def role_of_caller() -> str | None:
@@ -161,8 +165,11 @@ def iam_action(service: str, operation: str) -> str:
     return _IAM_ACTION_OF_OPERATION.get(action, action)
 
 
-def _on_index(resource: str, index: str | None) -> str:
-    return f"{resource}/index/{index}" if index else resource
+def _on_part(resource: str, index: str | None, prefix: str | None) -> str:
+    """A table's index, or a bucket's prefix, as the templates' grants name them."""
+    if index:
+        return f"{resource}/index/{index}"
+    return f"{resource}/{prefix}/*" if prefix else resource
 
 
 def call_log_folder() -> Path:
@@ -199,7 +206,7 @@ def _logged_calls() -> Iterator[Call]:
                 entry["setting"], f"{entry['resource'] or 'no resource'} (not a setting of the function)"
             )
             action = iam_action(entry["service"], entry["operation"])
-            yield Call(entry["role"], action, _on_index(resource, entry["index"]))
+            yield Call(entry["role"], action, _on_part(resource, entry["index"], entry["prefix"]))
 
 
 def run_comparison_last(config: pytest.Config, items: list[pytest.Item]) -> None:

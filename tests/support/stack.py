@@ -78,6 +78,7 @@ class Stack:
                 jobs_queue_url=self.resources.queue_url,
                 idempotency_table_name=self.resources.idempotency_table_name,
                 cors_allow_origin=DEMO_ORIGIN,
+                files_bucket_name=self.resources.files_bucket_name,
             ),
             dynamodb_client=aws_calls.watched(dynamodb_client),
             sqs_client=aws_calls.watched(sqs_client),
@@ -255,6 +256,7 @@ def running_stack(
         idempotency_table=resources.idempotency_table_name,
         jobs_queue_url=resources.queue_url,
         dead_letter_queue_url=resources.dlq_url,
+        files_bucket=resources.files_bucket_name,
         clients=[dynamodb, sqs],
     )
     stack = Stack(resources=resources, dynamodb=dynamodb, sqs=sqs, cloudformation=cloudformation)

@@ -20,6 +20,8 @@ class Settings:
     """Where Powertools' idempotency utility keeps each Idempotency-Key."""
     cors_allow_origin: str
     """The demo page's origin, or `*`."""
+    files_bucket_name: str
+    """The S3 bucket of uploads and results, which the API only presigns requests for and never calls."""
 
     def __post_init__(self) -> None:
         empty = [field.name for field in fields(self) if not getattr(self, field.name)]

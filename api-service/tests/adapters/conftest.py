@@ -4,21 +4,26 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
+from botocore.config import Config
 from moto import mock_aws
 from mypy_boto3_dynamodb import DynamoDBClient
 from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+from mypy_boto3_s3 import S3Client
 from mypy_boto3_sqs import SQSClient
 
 
 @dataclass(frozen=True)
 class Aws:
-    """An in-process moto account: a jobs table, an idempotency table and a jobs queue, with random names."""
+    """An in-process moto account: a jobs table, an idempotency table, a jobs queue and a files bucket, with
+    random names."""
 
     dynamodb: DynamoDBClient
     sqs: SQSClient
+    s3: S3Client
     table_name: str
     queue_url: str
     idempotency_table_name: str
+    files_bucket_name: str
 
 
 @pytest.fixture
@@ -41,7 +46,12 @@ def aws() -> Iterator[Aws]:
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        yield Aws(dynamodb, sqs, table_name, queue_url, idempotency_table_name)
+        s3 = boto3.client("s3", config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+        files_bucket_name = f"files-{uuid.uuid4().hex[:8]}"
+        s3.create_bucket(
+            Bucket=files_bucket_name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        yield Aws(dynamodb, sqs, s3, table_name, queue_url, idempotency_table_name, files_bucket_name)
 
 
 def queued_messages(aws: Aws) -> list[str]:

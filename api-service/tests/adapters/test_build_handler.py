@@ -6,11 +6,14 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+import requests
 
 from conveyor_api.handlers.http import Handler, build_handler
+from conveyor_api.models import JobItem
 from conveyor_api.settings import Settings
+from conveyor_api.store.dynamo import DynamoJobStore
 from tests.adapters.conftest import Aws, idempotency_items, queued_messages, stored_items
-from tests.support.events import DEMO_ORIGIN, get_job, post_job_request
+from tests.support.events import DEMO_ORIGIN, get_job, post_job_request, post_uploads
 from tests.support.lambda_context import LambdaContext
 from tests.support.problems import assert_problem
 
@@ -22,7 +25,7 @@ class AwsCalls:
 
     def __init__(self, aws: Aws) -> None:
         self.names: list[str] = []
-        for client in (aws.dynamodb, aws.sqs):
+        for client in (aws.dynamodb, aws.sqs, aws.s3):
             client.meta.events.register("before-call.*.*", self._record)
 
     def _record(self, model: Any, **_: Any) -> None:
@@ -40,6 +43,7 @@ def _settings(aws: Aws, **changes: str) -> Settings:
         jobs_queue_url=aws.queue_url,
         idempotency_table_name=aws.idempotency_table_name,
         cors_allow_origin=DEMO_ORIGIN,
+        files_bucket_name=aws.files_bucket_name,
     )
     return replace(settings, **changes)
 
@@ -52,7 +56,7 @@ def _keyed(key: str) -> dict[str, Any]:
 
 @pytest.fixture
 def handler(aws: Aws) -> Handler:
-    return build_handler(_settings(aws), dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
+    return build_handler(_settings(aws), dynamodb_client=aws.dynamodb, sqs_client=aws.sqs, s3_client=aws.s3)
 
 
 def test_submitted_job_is_stored_enqueued_and_readable(aws: Aws, handler: Handler) -> None:
@@ -186,3 +190,59 @@ def test_clients_default_to_botocore_clients_from_the_environment(aws: Aws) -> N
 
     assert response["statusCode"] == 202
     assert len(stored_items(aws)) == 1
+
+
+def test_upload_ticket_costs_no_aws_call_and_its_form_stores_the_file(
+    aws: Aws, handler: Handler, calls: AwsCalls
+) -> None:
+    response = handler(post_uploads('{"content_type": "image/png"}'), None)
+
+    assert response["statusCode"] == 200
+    assert calls.names == []
+    ticket = json.loads(response["body"])
+    upload = requests.post(
+        ticket["url"], data=ticket["fields"], files={"file": ("cat.png", b"\x89PNG...")}, timeout=10
+    )
+    assert upload.status_code == 204
+    stored = aws.s3.get_object(Bucket=aws.files_bucket_name, Key=ticket["source_key"])
+    assert (stored["Body"].read(), stored["ContentType"]) == (b"\x89PNG...", "image/png")
+
+
+def test_own_s3_client_signs_with_sigv4_for_the_buckets_regional_endpoint(aws: Aws) -> None:
+    # SigV2 links fail in regions opened since 2014, and the global endpoint can redirect a new bucket's form.
+    handler = build_handler(_settings(aws), dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
+
+    ticket = json.loads(handler(post_uploads('{"content_type": "image/png"}'), None)["body"])
+
+    assert ticket["url"] == f"https://{aws.files_bucket_name}.s3.eu-west-1.amazonaws.com/"
+    assert ticket["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    assert "/eu-west-1/s3/aws4_request" in ticket["fields"]["x-amz-credential"]
+
+
+def test_succeeded_image_job_reads_with_a_link_that_downloads_its_image(aws: Aws, handler: Handler) -> None:
+    job_id = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
+    key = f"results/{job_id}/image.png"
+    aws.s3.put_object(Bucket=aws.files_bucket_name, Key=key, Body=b"\x89PNG...", ContentType="image/png")
+    result = {"key": key, "size_bytes": 9, "format": "png", "dimensions": [4, 3]}
+    item = JobItem.from_document(
+        {
+            "job_id": job_id,
+            "job_type": "image_resize",
+            "status": "SUCCEEDED",
+            "created_at": "2026-11-24T17:05:09.123Z",
+            "updated_at": "2026-11-24T17:05:09.789Z",
+            "started_at": "2026-11-24T17:05:09.456Z",
+            "finished_at": "2026-11-24T17:05:09.789Z",
+            "attempts": 1,
+            "payload": json.dumps({"source_key": f"uploads/{job_id}", "dimensions": [4, 3]}),
+            "result": json.dumps(result),
+            "expires_at": 1798131910,
+        }
+    )
+    DynamoJobStore(aws.dynamodb, aws.table_name).put_new(item)
+
+    record = json.loads(handler(get_job(job_id), None)["body"])
+
+    assert {name: record["result"][name] for name in result} == result
+    download = requests.get(record["result"]["url"], timeout=10)
+    assert (download.status_code, download.content) == (200, b"\x89PNG...")

@@ -43,3 +43,21 @@ def test_a_used_key_is_one_item_holding_its_job_for_a_day_under_hashes_only(aws:
 def test_missing_table_is_backend_unavailable(aws: Aws) -> None:
     with pytest.raises(BackendUnavailableError):
         _ledger(aws, "no-such-table").job_for("order-1", REQUEST, lambda: JOB)
+
+
+def test_a_record_kept_before_records_had_result_url_replays_with_it_null(aws: Aws) -> None:
+    _ledger(aws).job_for("order-1", REQUEST, lambda: JOB)
+    [item] = idempotency_items(aws)
+    older = {name: value for name, value in JOB.to_document().items() if name != "result_url"}
+    aws.dynamodb.update_item(
+        TableName=aws.idempotency_table_name,
+        Key={"id": item["id"]},
+        UpdateExpression="SET #data = :data",
+        ExpressionAttributeNames={"#data": "data"},
+        ExpressionAttributeValues={":data": {"S": json.dumps(older)}},
+    )
+
+    replayed = _ledger(aws).job_for("order-1", REQUEST, lambda: pytest.fail("the job was stored again"))
+
+    assert replayed == JOB
+    assert replayed.result_url is None

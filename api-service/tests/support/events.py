@@ -62,3 +62,10 @@ def _set_header(event: dict[str, Any], name: str, value: str | None) -> None:
         event["headers"].pop(name, None)
     else:
         event["headers"][name] = value
+
+
+def post_uploads(body: str | None, *, content_type: str | None = "application/json") -> dict[str, Any]:
+    event = post_jobs(body, content_type=content_type)
+    event["rawPath"] = "/uploads"
+    event["requestContext"]["http"]["path"] = "/uploads"
+    return event

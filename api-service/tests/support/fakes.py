@@ -1,14 +1,18 @@
-"""In-memory stand-ins for the store, the queue and the ledger; tests/adapters proves they act as AWS's do."""
+"""In-memory stand-ins for the store, the queue, the ledger and the file links; tests/adapters proves they act
+as AWS's do."""
 
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
 
 from conveyor_api.jobs.errors import (
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
     JobAlreadyExistsError,
 )
+from conveyor_api.jobs.file_links import UploadForm
 from conveyor_api.json_types import JsonObject
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 
@@ -91,3 +95,23 @@ class InMemorySubmissionLedger:
 
 def _canonical(request: JobRequest) -> str:
     return json.dumps(request.to_document(), sort_keys=True)
+
+
+FAKE_FILES_URL = "https://files.example"
+
+
+class FakeFileLinks:
+    """Links that spell out what they were signed for, so a test can read back what a presigned one allows."""
+
+    def upload_form(self, key: str, *, content_type: str, max_bytes: int, lifetime: timedelta) -> UploadForm:
+        policy = {"max_bytes": max_bytes, "seconds": int(lifetime.total_seconds())}
+        return UploadForm(
+            url=f"{FAKE_FILES_URL}/",
+            fields={"key": key, "Content-Type": content_type, "policy": json.dumps(policy)},
+        )
+
+    def download_url(self, key: str, *, lifetime: timedelta, content_type: str | None = None) -> str:
+        query = {"seconds": int(lifetime.total_seconds())} | (
+            {} if content_type is None else {"content_type": content_type}
+        )
+        return f"{FAKE_FILES_URL}/{key}?{urlencode(query)}"

@@ -3,7 +3,12 @@ import pytest
 from conveyor_api.handlers.http import Handler, handler_for
 from conveyor_api.settings import Settings
 from tests.support.events import DEMO_ORIGIN
-from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
+from tests.support.fakes import (
+    FakeFileLinks,
+    InMemoryJobStore,
+    InMemorySubmissionLedger,
+    RecordingJobPublisher,
+)
 
 
 @pytest.fixture
@@ -13,6 +18,7 @@ def settings() -> Settings:
         jobs_queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/jobs-unit",
         idempotency_table_name="idempotency-unit",
         cors_allow_origin=DEMO_ORIGIN,
+        files_bucket_name="files-unit",
     )
 
 
@@ -32,10 +38,16 @@ def ledger() -> InMemorySubmissionLedger:
 
 
 @pytest.fixture
+def links() -> FakeFileLinks:
+    return FakeFileLinks()
+
+
+@pytest.fixture
 def handler(
     settings: Settings,
     store: InMemoryJobStore,
     publisher: RecordingJobPublisher,
     ledger: InMemorySubmissionLedger,
+    links: FakeFileLinks,
 ) -> Handler:
-    return handler_for(settings, store=store, publisher=publisher, ledger=ledger)
+    return handler_for(settings, store=store, publisher=publisher, ledger=ledger, links=links)

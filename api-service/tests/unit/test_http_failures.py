@@ -9,7 +9,12 @@ from conveyor_api.handlers.http import handler_for
 from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsError
 from conveyor_api.settings import Settings
 from tests.support.events import get_job, post_job_request
-from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
+from tests.support.fakes import (
+    FakeFileLinks,
+    InMemoryJobStore,
+    InMemorySubmissionLedger,
+    RecordingJobPublisher,
+)
 from tests.support.problems import assert_problem
 
 TEXT_REQUEST = {"job_type": "text_transform", "payload": {"text": "hi"}}
@@ -26,6 +31,7 @@ def test_store_unavailable_on_submit_is_503_and_nothing_is_enqueued(settings: Se
         store=InMemoryJobStore(fail_with=BackendUnavailableError(SECRET)),
         publisher=publisher,
         ledger=InMemorySubmissionLedger(),
+        links=FakeFileLinks(),
     )
 
     problem = assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -40,6 +46,7 @@ def test_queue_unavailable_on_submit_is_503(settings: Settings) -> None:
         store=InMemoryJobStore(),
         publisher=RecordingJobPublisher(fail_with=BackendUnavailableError(SECRET)),
         ledger=InMemorySubmissionLedger(),
+        links=FakeFileLinks(),
     )
 
     assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -48,7 +55,11 @@ def test_queue_unavailable_on_submit_is_503(settings: Settings) -> None:
 def test_store_unavailable_on_status_is_503(settings: Settings) -> None:
     store = InMemoryJobStore(fail_with=BackendUnavailableError(SECRET))
     handler = handler_for(
-        settings, store=store, publisher=RecordingJobPublisher(), ledger=InMemorySubmissionLedger()
+        settings,
+        store=store,
+        publisher=RecordingJobPublisher(),
+        ledger=InMemorySubmissionLedger(),
+        links=FakeFileLinks(),
     )
 
     assert_problem(handler(get_job(JOB_ID), None), 503, "service-unavailable")
@@ -70,6 +81,7 @@ def test_unexpected_error_is_a_generic_500_logged_with_its_stack_trace(
         store=InMemoryJobStore(fail_with=error),
         publisher=publisher,
         ledger=InMemorySubmissionLedger(),
+        links=FakeFileLinks(),
     )
 
     response = handler(post_job_request(TEXT_REQUEST), None)
@@ -88,7 +100,11 @@ def test_unexpected_error_is_a_generic_500_logged_with_its_stack_trace(
 def test_unexpected_error_on_status_is_a_generic_500(settings: Settings) -> None:
     store = InMemoryJobStore(fail_with=RuntimeError(SECRET))
     handler = handler_for(
-        settings, store=store, publisher=RecordingJobPublisher(), ledger=InMemorySubmissionLedger()
+        settings,
+        store=store,
+        publisher=RecordingJobPublisher(),
+        ledger=InMemorySubmissionLedger(),
+        links=FakeFileLinks(),
     )
 
     response = handler(get_job(JOB_ID), None)

@@ -10,7 +10,12 @@ from conveyor_api.jobs.errors import BackendUnavailableError
 from conveyor_api.models import JobRequest
 from conveyor_api.settings import Settings
 from tests.support.events import post_job_request
-from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
+from tests.support.fakes import (
+    FakeFileLinks,
+    InMemoryJobStore,
+    InMemorySubmissionLedger,
+    RecordingJobPublisher,
+)
 from tests.support.problems import assert_problem
 
 TEXT_REQUEST: dict[str, Any] = {"job_type": "text_transform", "payload": {"text": "Hello, Conveyor!"}}
@@ -78,6 +83,7 @@ def test_without_a_key_the_ledger_is_not_asked(settings: Settings, store: InMemo
         store=store,
         publisher=RecordingJobPublisher(),
         ledger=InMemorySubmissionLedger(fail_with=broken),
+        links=FakeFileLinks(),
     )
 
     first = handler(_post(TEXT_REQUEST, None), None)
@@ -139,7 +145,7 @@ def test_idempotency_table_unavailable_is_503_and_nothing_is_stored(
     ledger = InMemorySubmissionLedger(
         fail_with=BackendUnavailableError("the idempotency table did not answer")
     )
-    handler = handler_for(settings, store=store, publisher=publisher, ledger=ledger)
+    handler = handler_for(settings, store=store, publisher=publisher, ledger=ledger, links=FakeFileLinks())
 
     assert_problem(handler(_post(TEXT_REQUEST, KEY), None), 503, "service-unavailable")
     assert (store.items, publisher.messages) == ({}, [])

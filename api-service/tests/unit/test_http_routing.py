@@ -7,7 +7,12 @@ import pytest
 from conveyor_api.handlers.http import Handler, handler_for
 from conveyor_api.settings import Settings
 from tests.support.events import DEMO_ORIGIN, load_event, request
-from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
+from tests.support.fakes import (
+    FakeFileLinks,
+    InMemoryJobStore,
+    InMemorySubmissionLedger,
+    RecordingJobPublisher,
+)
 from tests.support.problems import assert_problem
 
 
@@ -18,6 +23,7 @@ def test_health_is_ok_without_touching_the_store_or_queue(settings: Settings) ->
         store=InMemoryJobStore(fail_with=broken),
         publisher=RecordingJobPublisher(fail_with=broken),
         ledger=InMemorySubmissionLedger(fail_with=broken),
+        links=FakeFileLinks(),
     )
 
     response = handler(load_event("get_health"), None)
@@ -40,7 +46,7 @@ def test_health_is_ok_without_touching_the_store_or_queue(settings: Settings) ->
 def test_unknown_route_is_route_not_found(handler: Handler, method: str, path: str) -> None:
     problem = assert_problem(handler(request(method, path), None), 404, "route-not-found")
 
-    assert "POST /jobs, GET /jobs/{job_id}, GET /health" in problem["detail"]
+    assert "POST /jobs, GET /jobs/{job_id}, POST /uploads, GET /health" in problem["detail"]
 
 
 @pytest.mark.parametrize(

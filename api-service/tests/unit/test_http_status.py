@@ -9,7 +9,12 @@ from conveyor_api.handlers.http import Handler, handler_for
 from conveyor_api.models import JobItem
 from conveyor_api.settings import Settings
 from tests.support.events import get_job
-from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
+from tests.support.fakes import (
+    FakeFileLinks,
+    InMemoryJobStore,
+    InMemorySubmissionLedger,
+    RecordingJobPublisher,
+)
 from tests.support.problems import assert_problem
 
 JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
@@ -59,6 +64,7 @@ QUEUED_RECORD = {
     "finished_at": None,
     "attempts": 0,
     "result": None,
+    "result_url": None,
     "error": None,
 }
 
@@ -138,7 +144,11 @@ def test_malformed_job_id_is_invalid_job_id_and_is_not_looked_up(job_id: str, se
     # A store that fails on any read proves the id was refused before the store was asked.
     store = InMemoryJobStore(fail_with=RuntimeError("the store was asked"))
     handler = handler_for(
-        settings, store=store, publisher=RecordingJobPublisher(), ledger=InMemorySubmissionLedger()
+        settings,
+        store=store,
+        publisher=RecordingJobPublisher(),
+        ledger=InMemorySubmissionLedger(),
+        links=FakeFileLinks(),
     )
 
     problem = assert_problem(handler(get_job(job_id), None), 400, "invalid-job-id")

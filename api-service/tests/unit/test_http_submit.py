@@ -42,6 +42,7 @@ def test_accepted_job_answers_202_with_its_queued_record_and_location(handler: H
         "finished_at": None,
         "attempts": 0,
         "result": None,
+        "result_url": None,
         "error": None,
     }
     assert response["headers"]["Location"] == f"/jobs/{record['job_id']}"

@@ -26,6 +26,7 @@ def test_lambda_handler_serves_requests_with_settings_from_the_environment(
     monkeypatch.setenv("JOBS_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs")
     monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "idempotency")
     monkeypatch.setenv("CORS_ALLOW_ORIGIN", "*")
+    monkeypatch.setenv("FILES_BUCKET_NAME", "files")
 
     response = _fresh_import().lambda_handler(load_event("get_health"), LambdaContext())
 
@@ -34,7 +35,13 @@ def test_lambda_handler_serves_requests_with_settings_from_the_environment(
 
 
 def test_lambda_init_fails_loudly_without_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("JOBS_TABLE_NAME", "JOBS_QUEUE_URL", "IDEMPOTENCY_TABLE_NAME", "CORS_ALLOW_ORIGIN"):
+    for name in (
+        "JOBS_TABLE_NAME",
+        "JOBS_QUEUE_URL",
+        "IDEMPOTENCY_TABLE_NAME",
+        "CORS_ALLOW_ORIGIN",
+        "FILES_BUCKET_NAME",
+    ):
         monkeypatch.delenv(name, raising=False)
 
     with pytest.raises(MissingSettingsError):
@@ -51,6 +58,7 @@ def test_lambda_init_imports_neither_pydantic_nor_boto3_nor_the_idempotency_util
         "JOBS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
         "IDEMPOTENCY_TABLE_NAME": "idempotency",
         "CORS_ALLOW_ORIGIN": "*",
+        "FILES_BUCKET_NAME": "files",
     }
     unwanted = ("pydantic", "boto3", "s3transfer", "aws_lambda_powertools.utilities.idempotency")
     probe = (

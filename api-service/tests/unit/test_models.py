@@ -82,7 +82,7 @@ def test_model_accepts_and_round_trips_any_schema_valid_document(name: str, data
 
 
 def test_job_request_refuses_a_job_type_the_contract_does_not_define() -> None:
-    with pytest.raises(InvalidDocumentError, match="data_analysis, text_transform"):
+    with pytest.raises(InvalidDocumentError, match="data_analysis, image_resize, text_transform"):
         JobRequest.from_document({"job_type": "image_magic", "payload": {}})
 
 

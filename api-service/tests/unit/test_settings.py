@@ -9,6 +9,7 @@ ENVIRONMENT = {
     "JOBS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
     "IDEMPOTENCY_TABLE_NAME": "idempotency",
     "CORS_ALLOW_ORIGIN": "https://demo.conveyor.example",
+    "FILES_BUCKET_NAME": "files",
     "UNRELATED": "ignored",
 }
 
@@ -19,6 +20,7 @@ def test_settings_are_read_from_their_environment_variables() -> None:
         jobs_queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
         idempotency_table_name="idempotency",
         cors_allow_origin="https://demo.conveyor.example",
+        files_bucket_name="files",
     )
 
 
@@ -26,7 +28,8 @@ def test_missing_and_empty_variables_are_named_in_the_error() -> None:
     environment = {"JOBS_QUEUE_URL": ENVIRONMENT["JOBS_QUEUE_URL"], "CORS_ALLOW_ORIGIN": ""}
 
     with pytest.raises(
-        MissingSettingsError, match="CORS_ALLOW_ORIGIN, IDEMPOTENCY_TABLE_NAME, JOBS_TABLE_NAME"
+        MissingSettingsError,
+        match="CORS_ALLOW_ORIGIN, FILES_BUCKET_NAME, IDEMPOTENCY_TABLE_NAME, JOBS_TABLE_NAME",
     ):
         Settings.from_env(environment)
 
@@ -38,4 +41,5 @@ def test_settings_made_in_code_refuse_an_empty_value() -> None:
             jobs_queue_url=ENVIRONMENT["JOBS_QUEUE_URL"],
             idempotency_table_name="idempotency",
             cors_allow_origin="*",
+            files_bucket_name="files",
         )

@@ -8,7 +8,7 @@ import pytest
 from conveyor_api.jobs.errors import BackendUnavailableError, PayloadTooLargeError
 from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES, submit_job
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
-from tests.support.fakes import InMemoryJobStore, RecordingJobPublisher
+from tests.support.fakes import FakeFileLinks, InMemoryJobStore, RecordingJobPublisher
 
 JOB_ID = uuid.UUID("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d")
 NOW = datetime(2026, 11, 24, 18, 5, 9, 123456, tzinfo=timezone(timedelta(hours=1)))
@@ -39,7 +39,12 @@ def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record(
     store, publisher = InMemoryJobStore(), RecordingJobPublisher()
 
     record = submit_job(
-        REQUEST, writer=store, publisher=publisher, clock=lambda: NOW, new_job_id=lambda: JOB_ID
+        REQUEST,
+        writer=store,
+        publisher=publisher,
+        clock=lambda: NOW,
+        new_job_id=lambda: JOB_ID,
+        links=FakeFileLinks(),
     )
 
     item = {
@@ -72,6 +77,7 @@ def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record(
         finished_at=None,
         attempts=0,
         result=None,
+        result_url=None,
         error=None,
     )
 
@@ -79,7 +85,12 @@ def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record(
 def test_job_is_stored_before_it_is_announced() -> None:
     journal: list[str] = []
 
-    submit_job(REQUEST, writer=JournalingStore(journal), publisher=JournalingPublisher(journal))
+    submit_job(
+        REQUEST,
+        writer=JournalingStore(journal),
+        publisher=JournalingPublisher(journal),
+        links=FakeFileLinks(),
+    )
 
     assert journal == ["put", "publish"]
 
@@ -89,7 +100,7 @@ def test_job_that_could_not_be_stored_is_not_announced() -> None:
     store = InMemoryJobStore(fail_with=BackendUnavailableError("down"))
 
     with pytest.raises(BackendUnavailableError):
-        submit_job(REQUEST, writer=store, publisher=publisher)
+        submit_job(REQUEST, writer=store, publisher=publisher, links=FakeFileLinks())
 
     assert publisher.messages == []
 
@@ -97,7 +108,10 @@ def test_job_that_could_not_be_stored_is_not_announced() -> None:
 def test_new_jobs_get_distinct_random_ids() -> None:
     store = InMemoryJobStore()
 
-    ids = {submit_job(REQUEST, writer=store, publisher=RecordingJobPublisher()).job_id for _ in range(20)}
+    ids = {
+        submit_job(REQUEST, writer=store, publisher=RecordingJobPublisher(), links=FakeFileLinks()).job_id
+        for _ in range(20)
+    }
 
     assert len(ids) == 20
     assert all(uuid.UUID(job_id).version == 4 for job_id in ids)
@@ -108,7 +122,7 @@ def test_payload_whose_stored_text_exceeds_the_limit_is_refused_before_anything_
     request = JobRequest(job_type="text_transform", payload={"text": "x" * MAX_STORED_PAYLOAD_BYTES})
 
     with pytest.raises(PayloadTooLargeError) as refused:
-        submit_job(request, writer=store, publisher=publisher)
+        submit_job(request, writer=store, publisher=publisher, links=FakeFileLinks())
 
     assert refused.value.limit == MAX_STORED_PAYLOAD_BYTES
     assert store.items == {}
@@ -119,6 +133,12 @@ def test_timestamps_are_utc_with_milliseconds_and_z() -> None:
     store = InMemoryJobStore()
     midnight = datetime(2026, 1, 1, tzinfo=UTC)
 
-    record = submit_job(REQUEST, writer=store, publisher=RecordingJobPublisher(), clock=lambda: midnight)
+    record = submit_job(
+        REQUEST,
+        writer=store,
+        publisher=RecordingJobPublisher(),
+        clock=lambda: midnight,
+        links=FakeFileLinks(),
+    )
 
     assert record.created_at == "2026-01-01T00:00:00.000Z"

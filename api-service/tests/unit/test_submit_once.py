@@ -15,7 +15,12 @@ from conveyor_api.jobs.errors import (
 from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES
 from conveyor_api.jobs.submit_once import keyed_job_id, submit_job_once
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
-from tests.support.fakes import InMemoryJobStore, InMemorySubmissionLedger, RecordingJobPublisher
+from tests.support.fakes import (
+    FakeFileLinks,
+    InMemoryJobStore,
+    InMemorySubmissionLedger,
+    RecordingJobPublisher,
+)
 
 KEY = "9b2f6c1d-4e5a-4b7c-8d9e-0f1a2b3c4d5e"
 REQUEST = JobRequest(job_type="text_transform", payload={"text": "Hello, Conveyor!"})
@@ -30,7 +35,14 @@ class Service:
         self.publisher = RecordingJobPublisher()
 
     def submit(self, request: JobRequest = REQUEST, key: str = KEY) -> JobRecord:
-        return submit_job_once(key, request, ledger=self.ledger, store=self.store, publisher=self.publisher)
+        return submit_job_once(
+            key,
+            request,
+            ledger=self.ledger,
+            store=self.store,
+            publisher=self.publisher,
+            links=FakeFileLinks(),
+        )
 
 
 def _message(record: JobRecord) -> JobMessage:
@@ -145,7 +157,14 @@ def test_a_keyed_job_id_is_a_uuid8_of_the_key_and_the_request() -> None:
 def _first_use_dies_after_storing_the_job(service: Service) -> str:
     dying_store = DyingAfterStoreJobStore()
     with pytest.raises(SandboxVanished):
-        submit_job_once(KEY, REQUEST, ledger=service.ledger, store=dying_store, publisher=service.publisher)
+        submit_job_once(
+            KEY,
+            REQUEST,
+            ledger=service.ledger,
+            store=dying_store,
+            publisher=service.publisher,
+            links=FakeFileLinks(),
+        )
     service.store.items = dying_store.items
     [stored_job_id] = service.store.items
     return stored_job_id

@@ -9,25 +9,30 @@ import botocore.session
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from botocore.config import Config
 
+from conveyor_api.files.s3 import S3FileLinks
 from conveyor_api.http.errors import MethodNotAllowedError, RouteNotFoundError
 from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER, read_idempotency_key
 from conveyor_api.http.json_body import read_json_body
-from conveyor_api.http.openapi import GET_HEALTH, GET_JOB, SUBMIT_JOB, Operation
+from conveyor_api.http.openapi import CREATE_UPLOAD, GET_HEALTH, GET_JOB, SUBMIT_JOB, Operation
 from conveyor_api.http.problems import register_problem_responses
 from conveyor_api.http.routing import MethodTable
 from conveyor_api.idempotency.on_demand import OnDemandSubmissionLedger
+from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.request_validation import validate_job_request
 from conveyor_api.jobs.status import JobReader, get_job_record
 from conveyor_api.jobs.submit import JobPublisher, JobWriter, submit_job
 from conveyor_api.jobs.submit_once import SubmissionLedger, submit_job_once
-from conveyor_api.models import JobRecord
+from conveyor_api.jobs.uploads import issue_upload_ticket, validate_upload_request
+from conveyor_api.models.contract_document import JsonDocument
 from conveyor_api.queue.sqs import SqsJobPublisher
 from conveyor_api.settings import Settings
 from conveyor_api.store.dynamo import DynamoJobStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 logger = Logger()
@@ -45,18 +50,24 @@ def build_handler(
     *,
     dynamodb_client: DynamoDBClient | None = None,
     sqs_client: SQSClient | None = None,
+    s3_client: S3Client | None = None,
 ) -> Handler:
-    """A Lambda handler for API Gateway HTTP API events, serving the tables and queue `settings` name."""
+    """A Lambda handler for API Gateway HTTP API events, serving the resources `settings` name."""
     # The clients boto3.client makes, without importing boto3 and its s3transfer at each cold start (README).
     session = botocore.session.get_session()
     dynamodb = dynamodb_client or cast("DynamoDBClient", session.create_client("dynamodb"))
     sqs = sqs_client or cast("SQSClient", session.create_client("sqs"))
+    # SigV4, which regions opened since 2014 require of presigned URLs too; virtual-hosted addressing names
+    # the bucket's regional endpoint on AWS, and falls back to path style for an endpoint such as moto's.
+    s3_config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    s3 = s3_client or cast("S3Client", session.create_client("s3", config=s3_config))
     ledger = OnDemandSubmissionLedger(dynamodb, settings.idempotency_table_name)
     handler = handler_for(
         settings,
         store=DynamoJobStore(dynamodb, settings.jobs_table_name),
         publisher=SqsJobPublisher(sqs, settings.jobs_queue_url),
         ledger=ledger,
+        links=S3FileLinks(s3, settings.files_bucket_name),
     )
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -67,9 +78,14 @@ def build_handler(
 
 
 def handler_for(
-    settings: Settings, *, store: JobStore, publisher: JobPublisher, ledger: SubmissionLedger
+    settings: Settings,
+    *,
+    store: JobStore,
+    publisher: JobPublisher,
+    ledger: SubmissionLedger,
+    links: FileLinks,
 ) -> Handler:
-    """The same handler over any store, publisher and ledger, such as the unit tests' in-memory fakes."""
+    """The same handler over any store, publisher, ledger and links, such as the unit tests' fakes."""
     app = APIGatewayHttpResolver(
         cors=CORSConfig(
             allow_origin=settings.cors_allow_origin,
@@ -89,10 +105,10 @@ def handler_for(
         idempotency_key = read_idempotency_key(app.current_event)
         request = validate_job_request(read_json_body(app.current_event))
         if idempotency_key is None:
-            record = submit_job(request, writer=store, publisher=publisher)
+            record = submit_job(request, writer=store, publisher=publisher, links=links)
         else:
             record = submit_job_once(
-                idempotency_key, request, ledger=ledger, store=store, publisher=publisher
+                idempotency_key, request, ledger=ledger, store=store, publisher=publisher, links=links
             )
         logger.set_correlation_id(record.job_id)
         accepted = {"job_id": record.job_id, "job_type": record.job_type, "status": record.status}
@@ -101,9 +117,15 @@ def handler_for(
 
     @route(GET_JOB)
     def status(job_id: str) -> Response[str]:
-        record = get_job_record(job_id, reader=store)
+        record = get_job_record(job_id, reader=store, links=links)
         logger.set_correlation_id(record.job_id)
         return _json_response(200, record)
+
+    @route(CREATE_UPLOAD)
+    def upload() -> Response[str]:
+        ticket = issue_upload_ticket(validate_upload_request(read_json_body(app.current_event)), links=links)
+        logger.info("upload ticket issued", extra={"source_key": ticket.source_key})
+        return _json_response(200, ticket)
 
     @route(GET_HEALTH)
     def health() -> Response[str]:
@@ -124,7 +146,9 @@ def handler_for(
     return handle
 
 
-def _json_response(status: int, record: JobRecord, headers: dict[str, str] | None = None) -> Response[str]:
+def _json_response(
+    status: int, document: JsonDocument, headers: dict[str, str] | None = None
+) -> Response[str]:
     return Response(
-        status_code=status, content_type="application/json", body=record.to_json(), headers=headers
+        status_code=status, content_type="application/json", body=document.to_json(), headers=headers
     )

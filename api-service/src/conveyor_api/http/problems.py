@@ -19,6 +19,7 @@ from conveyor_api.jobs.errors import (
     IdempotencyKeyReusedError,
     InvalidJobIdError,
     InvalidJobRequestError,
+    InvalidUploadRequestError,
     JobNotFoundError,
     PayloadTooLargeError,
     UnknownJobTypeError,
@@ -139,6 +140,17 @@ def _(error: InvalidJobRequestError) -> Problem:
 
 
 @problem_for.register
+def _(error: InvalidUploadRequestError) -> Problem:
+    return _problem(
+        "validation-failed",
+        400,
+        "Request body does not match the contract",
+        _count_violations(error),
+        errors=error.violations,
+    )
+
+
+@problem_for.register
 def _(error: UnknownJobTypeError) -> Problem:
     return _problem(
         "unknown-job-type",
@@ -226,7 +238,7 @@ def _(error: IdempotencyKeyInProgressError) -> Problem:
     )
 
 
-def _count_violations(error: InvalidJobRequestError) -> str:
+def _count_violations(error: InvalidJobRequestError | InvalidUploadRequestError) -> str:
     count = len(error.violations)
     if not error.complete:
         return f"The body breaks the contract in more than {count} places; errors lists the first {count}."

@@ -85,4 +85,6 @@ class DynamoSubmissionLedger:
             if isinstance(error.__cause__, BotoCoreError | ClientError):
                 raise BackendUnavailableError("the idempotency table did not answer") from error
             raise
-        return JobRecord.from_document(record)
+        # A key lives a day, so a replay may find a record kept before job-record gained result_url: it is the
+        # record of a QUEUED or adopted job, which then had no result stored aside.
+        return JobRecord.from_document({"result_url": None} | record)

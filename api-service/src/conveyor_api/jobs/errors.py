@@ -64,3 +64,13 @@ class IdempotencyKeyReusedError(Exception):
 
 class IdempotencyKeyInProgressError(Exception):
     """The first request with the idempotency key is still being handled; its outcome is not known yet."""
+
+
+class InvalidUploadRequestError(Exception):
+    """The POST /uploads body is JSON but not an upload request the contract accepts."""
+
+    def __init__(self, violations: list[Violation], *, complete: bool = True) -> None:
+        super().__init__(f"{len(violations)}{'' if complete else '+'} contract violation(s)")
+        self.violations = violations
+        self.complete = complete
+        """False when the body has more violations than `violations`, which then lists only the first few."""

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from conveyor_api.clock import to_epoch_ms, to_timestamp, utc_now
 from conveyor_api.jobs.errors import PayloadTooLargeError
+from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 
@@ -33,13 +34,14 @@ def submit_job(
     *,
     writer: JobWriter,
     publisher: JobPublisher,
+    links: FileLinks,
     clock: Callable[[], datetime] = utc_now,
     new_job_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> JobRecord:
     """Stores the job before announcing it, so a worker never receives a message for a job it cannot find."""
     item = new_job_item(request, clock=clock, new_job_id=new_job_id)
     writer.put_new(item)
-    record = record_from_item(item)
+    record = record_from_item(item, links=links, clock=clock)
     publisher.publish(announcement(record))
     return record
 

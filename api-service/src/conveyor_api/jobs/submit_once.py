@@ -9,6 +9,7 @@ from typing import Protocol
 
 from conveyor_api.clock import utc_now
 from conveyor_api.jobs.errors import JobAlreadyExistsError
+from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.jobs.status import JobReader
 from conveyor_api.jobs.submit import JobPublisher, JobWriter, announcement, new_job_item
@@ -56,6 +57,7 @@ def submit_job_once(
     ledger: SubmissionLedger,
     store: KeyedJobStore,
     publisher: JobPublisher,
+    links: FileLinks,
     clock: Callable[[], datetime] = utc_now,
 ) -> JobRecord:
     """The job of the first request with `key`, created once; later requests with the same body get it back.
@@ -74,7 +76,7 @@ def submit_job_once(
         stored = _store_or_adopt(store, item)
         # A job no longer QUEUED was announced and claimed already: another message would only be skipped.
         announce = stored.status == "QUEUED"
-        return record_from_item(stored)
+        return record_from_item(stored, links=links, clock=clock)
 
     record = ledger.job_for(key, request, store_job)
     if announce:

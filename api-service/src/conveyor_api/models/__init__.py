@@ -8,6 +8,8 @@ from conveyor_api.models.job_record import JobRecord
 from conveyor_api.models.job_request import JobRequest
 from conveyor_api.models.job_status import JobStatus
 from conveyor_api.models.problem import Problem, Violation
+from conveyor_api.models.upload_request import UploadRequest
+from conveyor_api.models.upload_ticket import UploadTicket
 
 __all__ = [
     "InvalidDocumentError",
@@ -18,5 +20,7 @@ __all__ = [
     "JobRequest",
     "JobStatus",
     "Problem",
+    "UploadRequest",
+    "UploadTicket",
     "Violation",
 ]

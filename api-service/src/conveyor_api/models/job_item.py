@@ -25,6 +25,8 @@ class JobItem(SparseContractDocument):
     attempts: JsonInteger
     payload: str
     result: str | None = None
+    result_ref: str | None = None
+    """The files bucket's key of a result too large for the item (the claim check), instead of `result`."""
     error: JobError | None = None
     claim_token: str | None = None
     lease_expires_at: JsonInteger | None = None

@@ -25,4 +25,5 @@ class JobRecord(ContractDocument):
     finished_at: str | None
     attempts: JsonInteger
     result: JsonObject | None
+    result_url: str | None
     error: JobError | None
