@@ -31,12 +31,25 @@ export class ApiClient {
     return `${this.baseUrl}/jobs/${encodeURIComponent(jobId)}`;
   }
 
+  uploadsUrl() {
+    return `${this.baseUrl}/uploads`;
+  }
+
   /** POST /jobs: the accepted job record (202), or an ApiError with the problem details. */
   async submit(body) {
     return this.#call(this.jobsUrl(), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
+    });
+  }
+
+  /** POST /uploads: an upload ticket (a presigned S3 POST for one image of `contentType`), or an ApiError. */
+  async requestUpload(contentType) {
+    return this.#call(this.uploadsUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content_type: contentType }),
     });
   }
 

@@ -6,6 +6,7 @@ import { curlBlock, h } from './dom.js';
 import { JobForm } from './form.js';
 import { JobHistory } from './history.js';
 import { HistoryView } from './history-view.js';
+import { ImageForm } from './image-form.js';
 import { JobView } from './job-view.js';
 import { JOB_TYPE_INFO, infoFor } from './samples.js';
 
@@ -77,7 +78,7 @@ async function main() {
   }
 
   async function submit(form) {
-    const body = { job_type: form.jobType, payload: form.payload() };
+    let body = { job_type: form.jobType, payload: form.payload() };
     if (document.getElementById('validate-in-browser').checked) {
       const { violations, complete } = contract.violations(body);
       if (violations.length) {
@@ -94,6 +95,12 @@ async function main() {
     form.clearProblems();
     form.setBusy(true);
     try {
+      if (form.beforeSubmit) {
+        // The image form uploads its file first; it shows why itself when that is refused.
+        const payload = await form.beforeSubmit(api);
+        if (payload === null) return;
+        body = { job_type: form.jobType, payload };
+      }
       const record = await api.submit(body);
       history.add(record, JSON.stringify(body).length <= MAX_KEPT_REQUEST_CHARS ? body : null);
       historyView.render();
@@ -134,10 +141,14 @@ async function main() {
   if (linked) openJob(linked[1]);
 }
 
+// Job types whose payload names a file the page uploads first get a form of their own.
+const FORMS = { image_resize: ImageForm };
+
 function buildSubmitPanel(container, contract, submit) {
   const forms = contract.jobTypes.map((jobType) => {
     const schema = contract.inputSchema(jobType);
-    return new JobForm({ jobType, schema, info: infoFor(jobType, schema), onSubmit: submit });
+    const Form = FORMS[jobType] ?? JobForm;
+    return new Form({ jobType, schema, info: infoFor(jobType, schema), onSubmit: submit, uploadTypes: contract.uploadTypes });
   });
   const show = (jobType) => {
     for (const form of forms) form.element.hidden = form.jobType !== jobType;

@@ -11,7 +11,7 @@ export const MAX_LISTED_VIOLATIONS = 50;
 
 export class ContractLoadError extends Error {}
 
-/** Fetches job-request.schema.json and every schema it $refs, however deep. */
+/** Fetches job-request.schema.json and every schema it $refs, however deep, and upload-request.schema.json. */
 export async function loadContract() {
   const schemas = new Map(); // absolute $id (no fragment) -> schema
   const pending = new Map(); // absolute $id -> promise of its schema
@@ -25,7 +25,10 @@ export async function loadContract() {
     }
     return pending.get(id);
   };
-  const request = await load(`${ID_BASE}job-request.schema.json`);
+  const [request, uploadRequest] = await Promise.all([
+    load(`${ID_BASE}job-request.schema.json`),
+    load(`${ID_BASE}upload-request.schema.json`),
+  ]);
   const jobTypeSchema = schemas.get(`${ID_BASE}job-type.schema.json`);
   if (!jobTypeSchema || !Array.isArray(jobTypeSchema.enum)) {
     throw new ContractLoadError('job-request.schema.json does not refer to job-type.schema.json and its enum');
@@ -35,7 +38,11 @@ export async function loadContract() {
   for (const jobType of jobTypes) {
     inputs.set(jobType, await load(`${ID_BASE}job-types/${jobType}/input.schema.json`));
   }
-  return new Contract(request, schemas, jobTypes, inputs);
+  const uploadTypes = uploadRequest.properties?.content_type?.enum;
+  if (!Array.isArray(uploadTypes)) {
+    throw new ContractLoadError('upload-request.schema.json has no enum of content types');
+  }
+  return new Contract(request, schemas, jobTypes, inputs, uploadTypes.map(String));
 }
 
 async function fetchSchema(id) {
@@ -74,9 +81,10 @@ function refsOf(schema, baseId) {
 }
 
 export class Contract {
-  constructor(requestSchema, schemas, jobTypes, inputs) {
+  constructor(requestSchema, schemas, jobTypes, inputs, uploadTypes) {
     this.jobTypes = jobTypes;
     this.inputs = inputs;
+    this.uploadTypes = uploadTypes; // the media types POST /uploads accepts
     this.validator = new Validator(requestSchema, '2020-12', false);
     for (const schema of schemas.values()) {
       if (schema !== requestSchema) this.validator.addSchema(schema);

@@ -7,15 +7,15 @@ const NUMBER_TOKEN = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const LONG_TEXT = 120; // characters: a string that may be longer than this gets a multi-line box
 
 export class JobForm {
-  constructor({ jobType, schema, info, onSubmit }) {
+  constructor({ jobType, schema, info, onSubmit, submitLabel = `Submit ${jobType}` }) {
     this.jobType = jobType;
     this.schema = schema;
     const required = new Set(schema.required ?? []);
     this.fields = Object.entries(schema.properties ?? {}).map(
-      ([name, property]) => new Field(jobType, name, property, required.has(name)),
+      ([name, property]) => this.createField(jobType, name, property, required.has(name)),
     );
     this.summary = h('div', { class: 'summary', tabindex: '-1', hidden: true });
-    this.submitButton = h('button', { type: 'submit', class: 'button button-primary' }, `Submit ${jobType}`);
+    this.submitButton = h('button', { type: 'submit', class: 'button button-primary' }, submitLabel);
     this.element = h(
       'form',
       {
@@ -35,6 +35,11 @@ export class JobForm {
       h('div', { class: 'actions' }, this.submitButton),
     );
     this.fill(info.samples[0]?.payload ?? {});
+  }
+
+  /** The control of one property; a form for a particular job type may give some properties controls of its own. */
+  createField(jobType, name, property, required) {
+    return new Field(jobType, name, property, required);
   }
 
   fill(payload) {
@@ -76,7 +81,7 @@ export class JobForm {
       const field = this.#fieldFor(violation.pointer);
       if (field) {
         if (!byField.has(field)) byField.set(field, []);
-        byField.get(field).push(field.describe(violation));
+        byField.get(field).push(violation);
       }
       const pointer = h('code', {}, violation.pointer || '(the whole body)');
       return h(
@@ -86,7 +91,7 @@ export class JobForm {
         h('td', {}, violation.message),
       );
     });
-    for (const [field, messages] of byField) field.setErrors(messages);
+    for (const [field, found] of byField) field.setErrors(found.map((violation) => field.describe(violation)), found);
     this.summary.append(...[
       h('h3', { class: 'summary-heading' }, heading),
       ...[intro].flat(),
@@ -124,6 +129,7 @@ function samplesRow(samples, fill) {
 }
 
 function kindOf(schema) {
+  if (Array.isArray(schema.enum)) return 'choice';
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
   if (type === 'string') return 'text';
   if (type === 'array' && ['number', 'integer'].includes(schema.items?.type)) return 'numbers';
@@ -173,6 +179,14 @@ class Field {
         return h('input', { id, name: this.name, type: 'text', inputmode: 'decimal' });
       case 'boolean':
         return h('input', { id, name: this.name, type: 'checkbox' });
+      case 'choice': {
+        // An optional property may be left out: the first option sends nothing, and says what that means.
+        const absent = this.required
+          ? null
+          : h('option', { value: '' }, this.schema.default === undefined ? 'not sent' : `not sent (default: ${this.schema.default})`);
+        const options = this.schema.enum.map((value, index) => h('option', { value: String(index) }, String(value)));
+        return h('select', { id, name: this.name }, absent, options);
+      }
       default:
         return h('textarea', { id, name: this.name, rows: 4, spellcheck: 'false', class: 'mono' });
     }
@@ -191,6 +205,8 @@ class Field {
         return { present: this.required || raw.trim() !== '', value: parseNumber(raw.trim()) };
       case 'boolean':
         return { present: true, value: this.control.checked };
+      case 'choice':
+        return raw === '' ? { present: false, value: null } : { present: true, value: this.schema.enum[Number(raw)] };
       default:
         if (raw.trim() === '') return { present: this.required, value: null };
         try {
@@ -212,6 +228,11 @@ class Field {
       case 'json':
         this.control.value = value === undefined ? '' : JSON.stringify(value, null, 2);
         break;
+      case 'choice': {
+        const index = this.schema.enum.findIndex((option) => JSON.stringify(option) === JSON.stringify(value));
+        this.control.value = index >= 0 ? String(index) : this.required ? '0' : '';
+        break;
+      }
       default:
         this.control.value = value ?? '';
     }
@@ -259,7 +280,7 @@ class Field {
 }
 
 /** A number where the text is one (and finite); otherwise the text itself, for the schema to refuse. */
-function parseNumber(token) {
+export function parseNumber(token) {
   if (!NUMBER_TOKEN.test(token)) return token;
   const value = Number(token);
   return Number.isFinite(value) ? value : token;

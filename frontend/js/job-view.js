@@ -1,9 +1,10 @@
-// The job being followed: its id, a timeline QUEUED → IN_PROGRESS → SUCCEEDED | FAILED, its result or
-// error, and the curl commands that do the same as the page.
+// The job being followed: its id, a timeline QUEUED → IN_PROGRESS → SUCCEEDED | FAILED, its result (read
+// from S3 when it was stored aside) or error, and the curl commands that do the same as the page.
 import { TERMINAL_STATUSES } from './api.js';
 import { statusCommand, submitCommand } from './curl.js';
 import { copyButton, curlBlock, h, timeElement } from './dom.js';
 import { renderResult } from './results.js';
+import { fetchResultDocument } from './s3.js';
 
 const STATUS_WORDS = {
   QUEUED: 'Queued',
@@ -165,7 +166,10 @@ function timelineSteps(record) {
 
 function outcomeOf(record) {
   if (record.status === 'SUCCEEDED' && record.result) {
-    return h('section', { class: 'outcome-result', 'aria-labelledby': 'result-heading' }, h('h3', { id: 'result-heading' }, 'Result'), renderResult(record.job_type, record.result));
+    return resultSection(renderResult(record.job_type, record.result));
+  }
+  if (record.status === 'SUCCEEDED' && record.result_url) {
+    return resultSection(storedResult(record));
   }
   if (record.status === 'FAILED' && record.error) {
     return h(
@@ -177,4 +181,36 @@ function outcomeOf(record) {
     );
   }
   return h('p', { class: 'hint' }, 'The result shows here when the job ends.');
+}
+
+function resultSection(content) {
+  return h('section', { class: 'outcome-result', 'aria-labelledby': 'result-heading' }, h('h3', { id: 'result-heading' }, 'Result'), content);
+}
+
+/**
+ * A result too large for the jobs table: the record has result_url instead, a presigned URL of the document.
+ * Shown as an inline result once fetched; if it cannot be, offered as a link (it works for a short time only).
+ */
+function storedResult(record) {
+  const url = record.result_url;
+  const body = h('div', { class: 'stored-result', 'aria-busy': 'true' }, h('p', { class: 'hint' }, 'Too large for the jobs table, this result was stored in S3: fetching it…'));
+  const link = (text) => h('a', { href: url, target: '_blank', rel: 'noopener' }, text);
+  fetchResultDocument(url)
+    .then((document) => [
+      renderResult(record.job_type, document),
+      h('p', { class: 'hint stored-note' }, 'Too large for the jobs table, this result was stored in S3 and read from the record\'s ', link('result_url'), '.'),
+    ])
+    .catch((error) => [
+      h(
+        'div',
+        { class: 'stored-failed', role: 'alert' },
+        h('p', {}, `This result was stored in S3, and the page could not read it: ${error.message}`),
+        h('p', {}, link('Open the result document'), ' (the link works for a short time only; open the job again for a new one).'),
+      ),
+    ])
+    .then((content) => {
+      body.replaceChildren(...content);
+      body.removeAttribute('aria-busy');
+    });
+  return body;
 }

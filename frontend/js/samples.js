@@ -18,6 +18,16 @@ export const JOB_TYPE_INFO = {
       { label: 'Not numbers: rejected', payload: { data: [1, 'two', 3] } },
     ],
   },
+  image_resize: {
+    summary: 'Resizes an image you upload: choose a file, a size, a format and how it should fit.',
+    // No source_key: the image form fills it in with the key of the file it uploads.
+    samples: [
+      { label: 'Thumbnail', payload: { dimensions: [160, 160], format: 'webp', fit: 'cover' } },
+      { label: 'Fit in 640 × 480', payload: { dimensions: [640, 480], fit: 'contain' } },
+      { label: 'Over 16 MP: fails', payload: { dimensions: [4096, 4096] } },
+      { label: 'Zero wide: rejected', payload: { dimensions: [0, 120], fit: 'contain' } },
+    ],
+  },
 };
 
 export function infoFor(jobType, inputSchema) {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import ConsoleMessage, Locator, Page, Request, expect
@@ -70,6 +71,9 @@ class DemoPage:
         """Submits, waits until the job panel follows the new job, and returns its id."""
         previous = self.job_panel.get_attribute("data-job-id")
         self.submit(job_type, **fields)
+        return self._new_job_after(previous)
+
+    def _new_job_after(self, previous: str | None) -> str:
         if previous is None:
             expect(self.job_panel).to_have_attribute("data-job-id", JOB_ID)
         else:
@@ -77,6 +81,49 @@ class DemoPage:
         job_id = self.job_id()
         assert JOB_ID.match(job_id), job_id
         return job_id
+
+    # The image form: a file uploaded to S3 before its image_resize job is submitted
+
+    def choose_image(self, path: Path) -> Locator:
+        form = self.choose("image_resize")
+        form.get_by_label("Image file").set_input_files(path)
+        return form
+
+    @property
+    def image_field(self) -> Locator:
+        return self.form("image_resize").get_by_label("Image file")
+
+    @property
+    def image_preview(self) -> Locator:
+        return self.form("image_resize").locator("figure.preview")
+
+    def resize(
+        self, path: Path, *, width: int, height: int, format: str | None = None, fit: str | None = None
+    ) -> None:
+        """Chooses the file, fills the form, presses its button; see resize_job for one that is accepted."""
+        form = self.choose_image(path)
+        form.get_by_label("Width").fill(str(width))
+        form.get_by_label("Height").fill(str(height))
+        if format is not None:
+            form.get_by_label(re.compile(r"^format")).select_option(format)
+        if fit is not None:
+            form.get_by_label(re.compile(r"^fit")).select_option(fit)
+        form.get_by_role("button", name="Upload and submit image_resize").click()
+
+    def resize_job(
+        self, path: Path, *, width: int, height: int, format: str | None = None, fit: str | None = None
+    ) -> str:
+        """Uploads and submits, waits until the job panel follows the new job, and returns its id."""
+        previous = self.job_panel.get_attribute("data-job-id")
+        self.resize(path, width=width, height=height, format=format, fit=fit)
+        return self._new_job_after(previous)
+
+    @property
+    def resized_image(self) -> Locator:
+        return self.job_panel.get_by_role("img", name=re.compile(r"^The resized image"))
+
+    def image_fact(self, name: str) -> Locator:
+        return self.job_panel.locator(f"[data-fact={name}]")
 
     def set_browser_validation(self, *, on: bool) -> None:
         self.page.get_by_label("Check the payload in the browser before sending").set_checked(on)
@@ -131,6 +178,18 @@ class DemoPage:
     def posts_to_jobs(self) -> list[Request]:
         return [r for r in self.requests if r.method == "POST" and r.url == f"{self.stack.api_url}/jobs"]
 
+    def posts_to_uploads(self) -> list[Request]:
+        return [r for r in self.requests if r.method == "POST" and r.url == f"{self.stack.api_url}/uploads"]
+
+    def posts_to_the_files_bucket(self) -> list[Request]:
+        """The uploads themselves: the presigned POSTs, straight to S3 (moto, locally)."""
+        return [r for r in self.requests if r.method == "POST" and _origin(r.url) == self.aws_url]
+
+    @property
+    def aws_url(self) -> str:
+        """moto: the files bucket's presigned URLs point there, for uploads, results and resized images."""
+        return f"http://127.0.0.1:{self.stack.ports['CONVEYOR_AWS_PORT']}"
+
     def assert_nothing_went_wrong(self) -> None:
         assert self.page_errors == [], f"the page raised: {self.page_errors}"
         unexpected = [
@@ -139,11 +198,12 @@ class DemoPage:
             if not any(pattern.search(text) for pattern in self.expected_console_errors)
         ]
         assert unexpected == [], f"the console shows errors: {unexpected}"
-        allowed = {_origin(self.stack.web_url), _origin(self.stack.api_url)}
+        allowed = {_origin(self.stack.web_url), _origin(self.stack.api_url), self.aws_url}
         elsewhere = sorted({r.url for r in self.requests if _origin(r.url) not in allowed})
         assert elsewhere == [], f"the page loaded something from another origin: {elsewhere}"
 
 
 def _origin(url: str) -> str:
-    parts = urlsplit(url)
+    # A blob: URL (the preview of a chosen file) belongs to the origin that made it.
+    parts = urlsplit(url.removeprefix("blob:"))
     return f"{parts.scheme}://{parts.netloc}"

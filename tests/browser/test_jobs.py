@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 import pytest
@@ -66,6 +67,40 @@ def test_a_job_that_fails_shows_its_error_code_and_message(demo: DemoPage) -> No
     expect(error.locator(".error-message")).to_have_text(record["error"]["message"])
     expect(demo.timeline_step("END")).to_contain_text("Failed")
     expect(demo.history_row(demo.job_id()).locator(".badge")).to_have_text("Failed: VALUE_OUT_OF_RANGE")
+
+
+# Its result, the text upper-cased, is over the 65536 bytes a job record holds: the worker stores it in S3.
+LARGE_TEXT = "conveyor " * 8000
+
+
+def test_a_result_too_large_for_the_table_is_read_from_s3_and_shown_as_any_other(demo: DemoPage) -> None:
+    demo.open()
+
+    job_id = demo.submit_job("text_transform", text=LARGE_TEXT)
+
+    demo.wait_for_status("SUCCEEDED")
+    record = http.request("GET", f"{demo.stack.api_url}/jobs/{job_id}").json()
+    contract.validator("job-record").validate(record)
+    assert record["result"] is None
+    assert record["result_url"].startswith(demo.aws_url)
+    expect(demo.job_panel.locator(".text-output")).to_have_text(LARGE_TEXT.upper())
+    expect(demo.job_panel.locator(".facts")).to_contain_text(f"Characters{len(LARGE_TEXT):,}")
+    expect(demo.job_panel.locator(".stored-note")).to_contain_text("stored in S3")
+
+
+def test_a_stored_result_the_page_cannot_read_is_offered_as_a_link(demo: DemoPage) -> None:
+    demo.expect_console_error(r"ERR_FAILED")
+    demo.page.route(re.compile(r".*/result\.json.*"), lambda route: route.abort())
+    demo.open()
+
+    demo.submit_job("text_transform", text=LARGE_TEXT)
+
+    demo.wait_for_status("SUCCEEDED")
+    link = demo.job_panel.get_by_role("link", name="Open the result document")
+    expect(link).to_be_visible()
+    expect(link).to_have_attribute("href", re.compile(r"/result\.json"))
+    expect(demo.job_panel.locator(".stored-failed")).to_contain_text("could not read it")
+    expect(demo.job_panel.locator(".text-output")).to_have_count(0)
 
 
 def test_each_submission_shows_equivalent_curl_commands(demo: DemoPage) -> None:

@@ -58,9 +58,24 @@ def test_the_page_reads_config_json_and_builds_a_form_per_contract_job_type(demo
     for job_type in contract.job_types():
         demo.choose(job_type)
         for name in contract.schema(f"{job_type}.input")["properties"]:
+            if job_type == "image_resize" and name in IMAGE_FORM_CONTROLS:
+                continue
             field = demo.field(job_type, name)
             expect(field).to_be_visible()
             expect(field).not_to_have_value("")  # a sample is filled in
+    demo.choose("image_resize")
+    for name in IMAGE_FORM_CONTROLS.values():
+        expect(demo.form("image_resize").get_by_label(name)).to_be_visible()
+    expect(demo.image_field).to_have_attribute("accept", ",".join(_upload_types()))
+
+
+# The image form's own controls for two of image_resize's properties: the file whose upload gives source_key,
+# and dimensions as two inputs.
+IMAGE_FORM_CONTROLS = {"source_key": "Image file", "dimensions": "Width"}
+
+
+def _upload_types() -> list[str]:
+    return list(contract.schema("upload-request")["properties"]["content_type"]["enum"])
 
 
 def test_everything_can_be_done_with_the_keyboard(demo: DemoPage) -> None:
@@ -69,7 +84,10 @@ def test_everything_can_be_done_with_the_keyboard(demo: DemoPage) -> None:
 
     page.get_by_role("radio", name="text_transform").focus()
     page.keyboard.press("ArrowLeft")  # radios: the arrow keys move between job types
+    expect(demo.form("image_resize")).to_be_visible()
+    page.keyboard.press("ArrowLeft")
     expect(demo.form("data_analysis")).to_be_visible()
+    page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     expect(demo.form("text_transform")).to_be_visible()
     field = demo.field("text_transform", "text")
