@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import botocore.session
@@ -42,13 +44,29 @@ def aws_call(model: OperationModel, params: dict[str, Any]) -> AwsCall:
     request made with it later runs with the signer's rights.
     """
     key = params.get("Key")
+    service, operation = model.service_model.service_name, model.name
+    if (service, operation) == ("s3", "CreateBucket"):
+        # botocore builds a presigned POST's parameters under CreateBucket's model, without the key (no
+        # function creates a bucket): the form stores one object, the PutObject it lets its holder make.
+        operation, key = "PutObject", _presigned_post_key()
     return {
-        "service": model.service_model.service_name,
-        "operation": model.name,
+        "service": service,
+        "operation": operation,
         "resource": params.get("TableName") or params.get("QueueUrl") or params.get("Bucket"),
         "index": params.get("IndexName"),
         "prefix": key.split("/", 1)[0] if isinstance(key, str) else None,
     }
+
+
+def _presigned_post_key() -> str | None:
+    """The key that the generate_presigned_post call in progress signs, read from botocore's frame."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "generate_presigned_post":
+            key = frame.f_locals.get("Key")
+            return key if isinstance(key, str) else None
+        frame = frame.f_back
+    return None
 
 
 def log_aws_calls(role: str, *clients: BaseClient) -> None:

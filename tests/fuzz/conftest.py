@@ -36,11 +36,14 @@ class FuzzTarget:
         jobs = self.stack.dynamodb.scan(TableName=table, Select="COUNT", ConsistentRead=True)["Count"]
         return Counts(jobs=int(jobs), messages=self.stack.queued_messages())
 
-    def record(self, method: str, status: int, body: bytes, before: Counts) -> None:
-        """Checks the request's effect: a newly accepted job adds one item and one message, others none."""
+    def record(self, method: str, path: str, status: int, body: bytes, before: Counts) -> None:
+        """Checks the request's effect: a newly accepted job adds one item and one message, others none.
+
+        An upload ticket (POST /uploads) is accepted too, but presigning stores and sends nothing.
+        """
         self.requests += 1
         new_jobs = 0
-        if method == "POST" and 200 <= status < 300:
+        if (method, path) == ("POST", "/jobs") and 200 <= status < 300:
             job_id = json.loads(body)["job_id"]
             new_jobs = 0 if job_id in self.accepted else 1
             self.accepted.add(job_id)

@@ -188,7 +188,7 @@ def test_hostile_request_gets_its_documented_answer_and_changes_nothing_unless_a
         hostile.method, f"{target.api_url}{hostile.path}", body=hostile.body, headers=hostile.headers
     )
 
-    target.record(hostile.method, response.status, response.body, before)
+    target.record(hostile.method, hostile.path, response.status, response.body, before)
     assert response.status == hostile.status, response.body[:500]
     if hostile.problem is None:
         _assert_stored_as_sent(target, response, hostile)

@@ -64,7 +64,7 @@ def test_every_generated_request_gets_a_documented_answer_and_changes_nothing_it
 
     response = case.call_and_validate(base_url=target.api_url, additional_checks=[problem_documents])
 
-    target.record(case.method.upper(), response.status_code, response.content, before)
+    target.record(case.method.upper(), case.path, response.status_code, response.content, before)
 
 
 def test_after_the_run_the_backends_hold_exactly_the_accepted_jobs(target: FuzzTarget) -> None:

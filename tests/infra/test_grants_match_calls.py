@@ -30,12 +30,8 @@ NOT_OBSERVABLE_HERE: dict[tuple[str, str], str] = {
         "the Lambda service reads the queue's attributes with the function's role when it creates or updates "
         "the event source mapping; the local event source emulator reads none"
     ),
-    ("api", "s3:PutObject"): (
-        "used through the presigned POST of POST /uploads, which botocore signs as a policy document without "
-        "an operation, so no hook sees it; tests/integration/test_files.py uploads with it"
-    ),
 }
-"""Granted actions no run here can record, used by AWS itself or through a signed policy: (role, action)."""
+"""Granted actions that only AWS itself uses with the role, so no run here can record them: (role, action)."""
 
 Grant = tuple[str, str]  # (action, resource)
 

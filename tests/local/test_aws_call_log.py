@@ -49,6 +49,7 @@ def test_each_call_names_the_role_the_operation_and_the_setting_that_holds_its_r
 
     sqs.send_message(QueueUrl=queue_url, MessageBody="{}")
     s3.generate_presigned_url("get_object", Params={"Bucket": "files-bucket", "Key": "results/x/image.png"})
+    s3.generate_presigned_post("files-bucket", "uploads/y")
     with pytest.raises(ClientError):  # a call AWS refuses was still made
         dynamodb.query(
             TableName="no-such-table",
@@ -75,6 +76,15 @@ def test_each_call_names_the_role_the_operation_and_the_setting_that_holds_its_r
             "resource": "files-bucket",
             "index": None,
             "prefix": "results",
+            "setting": "FILES_BUCKET_NAME",
+        },
+        {
+            "role": "sweeper",
+            "service": "s3",
+            "operation": "PutObject",
+            "resource": "files-bucket",
+            "index": None,
+            "prefix": "uploads",
             "setting": "FILES_BUCKET_NAME",
         },
         {

@@ -110,10 +110,18 @@ def _watch_every_client_made_from_now_on() -> None:
     make_client = session.create_client
 
     def create_watched_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-        return watched(make_client(self, *args, **kwargs))
+        client = make_client(self, *args, **kwargs)
+        # Only the functions' own: other suites' tools (tests/local's event sources, say) use other stacks.
+        return watched(client) if _made_by_a_function() else client
 
     setattr(create_watched_client, _HOOK_ID, True)
     session.create_client = create_watched_client  # type: ignore[method-assign]
+
+
+def _made_by_a_function() -> bool:
+    modules = _calling_modules()
+    owner = next((module for module in modules if module.startswith(_OWNERS)), "")
+    return owner.startswith(("conveyor_api.", "conveyor_worker."))
 
 
 def watched(client: Any) -> Any:
