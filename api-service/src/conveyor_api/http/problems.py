@@ -15,11 +15,10 @@ from conveyor_api.http.errors import (
 )
 from conveyor_api.jobs.errors import (
     BackendUnavailableError,
+    ContractViolationError,
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
     InvalidJobIdError,
-    InvalidJobRequestError,
-    InvalidUploadRequestError,
     JobNotFoundError,
     PayloadTooLargeError,
     UnknownJobTypeError,
@@ -129,18 +128,7 @@ def _(error: PayloadTooLargeError) -> Problem:
 
 
 @problem_for.register
-def _(error: InvalidJobRequestError) -> Problem:
-    return _problem(
-        "validation-failed",
-        400,
-        "Request body does not match the contract",
-        _count_violations(error),
-        errors=error.violations,
-    )
-
-
-@problem_for.register
-def _(error: InvalidUploadRequestError) -> Problem:
+def _(error: ContractViolationError) -> Problem:
     return _problem(
         "validation-failed",
         400,
@@ -238,7 +226,7 @@ def _(error: IdempotencyKeyInProgressError) -> Problem:
     )
 
 
-def _count_violations(error: InvalidJobRequestError | InvalidUploadRequestError) -> str:
+def _count_violations(error: ContractViolationError) -> str:
     count = len(error.violations)
     if not error.complete:
         return f"The body breaks the contract in more than {count} places; errors lists the first {count}."

@@ -3,14 +3,18 @@
 from conveyor_api.models import Violation
 
 
-class InvalidJobRequestError(Exception):
-    """The request body is JSON but not a job request the contract accepts."""
+class ContractViolationError(Exception):
+    """A request body that is JSON but not a document the contract accepts, with where and why."""
 
     def __init__(self, violations: list[Violation], *, complete: bool = True) -> None:
         super().__init__(f"{len(violations)}{'' if complete else '+'} contract violation(s)")
         self.violations = violations
         self.complete = complete
         """False when the body has more violations than `violations`, which then lists only the first few."""
+
+
+class InvalidJobRequestError(ContractViolationError):
+    """The request body is JSON but not a job request the contract accepts."""
 
 
 class UnknownJobTypeError(InvalidJobRequestError):
@@ -66,11 +70,5 @@ class IdempotencyKeyInProgressError(Exception):
     """The first request with the idempotency key is still being handled; its outcome is not known yet."""
 
 
-class InvalidUploadRequestError(Exception):
+class InvalidUploadRequestError(ContractViolationError):
     """The POST /uploads body is JSON but not an upload request the contract accepts."""
-
-    def __init__(self, violations: list[Violation], *, complete: bool = True) -> None:
-        super().__init__(f"{len(violations)}{'' if complete else '+'} contract violation(s)")
-        self.violations = violations
-        self.complete = complete
-        """False when the body has more violations than `violations`, which then lists only the first few."""
