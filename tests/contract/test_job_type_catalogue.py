@@ -8,7 +8,7 @@ from tests.support import contract
 def _branch_job_types(schema: dict[str, Any], dispatched_field: str) -> set[str]:
     job_types = set()
     for branch in schema["allOf"]:
-        then_properties = branch["then"]["properties"]
+        then_properties = branch.get("then", {}).get("properties", {})
         if dispatched_field in then_properties and "$ref" in then_properties[dispatched_field]:
             job_types.add(branch["if"]["properties"]["job_type"]["const"])
     return job_types
