@@ -2,8 +2,11 @@
 
 The functions log JSON (Powertools). A record with `job_id` and `status` is a job transition and becomes one
 compact line, e.g. `17:05:09 worker  3f2b8c1e…  SUCCEEDED    text_transform  12 ms`, with whichever of the
-keys `job_type`, `attempt`, `error_code` and `duration_ms` it has. Other JSON records show their level and
-message (and exception, if any); anything else is shown as it is.
+keys `job_type`, `attempt`, `error_code` and `duration_ms` it has. A CloudWatch EMF metrics document (the
+functions print one per invocation that counted something) becomes one line too, e.g.
+`17:05:09 worker  metrics   JobsClaimed=2 JobsSucceeded=2 QueueWait=12ms,30ms RunTime=8ms,9ms`: counts
+summed, each measurement listed with its unit. Other JSON records (a job's lines that are not transitions
+among them) show their level and message (and exception, if any); anything else is shown as it is.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 _LABEL_WIDTH = 7  # fits "worker", the longest process name
 _LOUD_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
+_UNIT_SUFFIXES = {"Milliseconds": "ms", "Seconds": "s", "Microseconds": "µs", "Bytes": " B", "Percent": "%"}
 
 
 def render_line(process: str, line: str, now: datetime) -> str | None:
@@ -23,7 +27,8 @@ def render_line(process: str, line: str, now: datetime) -> str | None:
     if record is None:
         return f"{prefix} | {line}"
     if "_aws" in record:
-        return None  # a CloudWatch EMF metrics document: meaningful to CloudWatch, noise here
+        metrics = _metrics(record)
+        return f"{prefix} {'metrics':<9} {metrics}" if metrics is not None else f"{prefix} | {line}"
     if "job_id" in record and "status" in record:
         return f"{prefix} {_transition(record)}"
     text = f"{prefix} {record.get('level', '-'):<8} {record.get('message', line)}"
@@ -55,3 +60,29 @@ def _transition(record: dict[str, Any]) -> str:
     if record.get("level") in _LOUD_LEVELS:
         parts.append(f"({record['level']}: {record.get('message', '')})")
     return "  ".join(parts)
+
+
+def _metrics(document: dict[str, Any]) -> str | None:
+    """`Name=value` for each metric of an EMF document, in its order; None if it is not one."""
+    try:
+        definitions = [
+            metric for directive in document["_aws"]["CloudWatchMetrics"] for metric in directive["Metrics"]
+        ]
+        return " ".join(
+            _metric(document, str(metric["Name"]), metric.get("Unit", "None")) for metric in definitions
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _metric(document: dict[str, Any], name: str, unit: str) -> str:
+    raw = document[name]
+    values = [float(value) for value in (raw if isinstance(raw, list) else [raw])]
+    if unit in {"Count", "None"}:
+        return f"{name}={_number(sum(values))}"
+    suffix = _UNIT_SUFFIXES.get(unit, f" {unit}")
+    return f"{name}=" + ",".join(f"{_number(value)}{suffix}" for value in values)
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"

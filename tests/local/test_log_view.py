@@ -71,7 +71,63 @@ def test_plain_lines_are_prefixed_with_the_process() -> None:
     )
 
 
-def test_metric_documents_are_left_out() -> None:
-    assert (
-        render_line("worker", json.dumps({"_aws": {"CloudWatchMetrics": []}, "JobsSucceeded": 1}), AT) is None
+def emf(metrics: dict[str, tuple[str, object]]) -> str:
+    """An EMF document as Powertools prints it: one directive, the `service` dimension, values as lists."""
+    return json.dumps(
+        {
+            "_aws": {
+                "Timestamp": 1795539909456,
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": "Conveyor",
+                        "Dimensions": [["service"]],
+                        "Metrics": [{"Name": name, "Unit": unit} for name, (unit, _) in metrics.items()],
+                    }
+                ],
+            },
+            "service": "conveyor-worker",
+            **{name: value for name, (_, value) in metrics.items()},
+        },
+        separators=(",", ":"),
     )
+
+
+def test_a_metrics_document_is_one_line_of_counts_summed_and_timings_listed_in_ms() -> None:
+    line = emf(
+        {
+            "JobsClaimed": ("Count", [1.0, 1.0]),
+            "QueueWait": ("Milliseconds", [12.0, 30.5]),
+            "JobsSucceeded": ("Count", [1.0, 1.0]),
+            "RunTime": ("Milliseconds", [8.0, 9.0]),
+        }
+    )
+
+    assert render_line("worker", line, AT) == (
+        "17:05:09 worker  metrics   JobsClaimed=2 QueueWait=12ms,30.5ms JobsSucceeded=2 RunTime=8ms,9ms"
+    )
+
+
+def test_a_metric_held_as_a_single_value_shows_it() -> None:
+    line = emf({"JobsResent": ("Count", 3), "OverdueJobsFailed": ("Count", [1.0])})
+
+    assert render_line("sweeper", line, AT) == "17:05:09 sweeper metrics   JobsResent=3 OverdueJobsFailed=1"
+
+
+def test_a_document_with_an_aws_key_that_is_not_emf_is_shown_as_it_is() -> None:
+    line = json.dumps({"_aws": {"something": "else"}})
+
+    assert render_line("worker", line, AT) == f"17:05:09 worker  | {line}"
+
+
+def test_a_jobs_line_that_is_not_a_transition_shows_its_level_and_message() -> None:
+    line = json.dumps(
+        {
+            "level": "INFO",
+            "message": "duplicate delivery skipped",
+            "job_id": JOB_ID,
+            "correlation_id": JOB_ID,
+            "current_status": "SUCCEEDED",
+        }
+    )
+
+    assert render_line("worker", line, AT) == "17:05:09 worker  INFO     duplicate delivery skipped"

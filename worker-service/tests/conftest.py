@@ -35,6 +35,18 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
 
+@pytest.fixture(autouse=True)
+def no_powertools_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Service name and metrics namespace come only from what a test sets, never from the shell."""
+    for variable in (
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_METRICS_DISABLED",
+        "POWERTOOLS_DEV",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+
+
 @pytest.fixture
 def aws() -> Iterator[boto3.Session]:
     """One moto account for the whole test, so its table, its queues and its bucket see each other."""

@@ -9,13 +9,22 @@ import pytest
 from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.fake_store import FakeJobStore
-from testkit.items import CREATED_AT, job_id_in_shard, queued_item, without_pending
+from testkit.items import (
+    CREATED_AT,
+    OWNER,
+    job_id_in_shard,
+    listing_keys_of,
+    owned,
+    queued_item,
+    without_pending,
+)
 from testkit.spy import recorded_calls
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
-from conveyor_worker.models.job_item import JobError, JobStatus
-from conveyor_worker.models.job_outcome import JobFailed, JobSucceeded, JobSucceededWithResultRef
+from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
+from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded, JobSucceededWithResultRef
+from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.processing.ports import JobStore
 from conveyor_worker.store.dynamo import DynamoJobStore, DynamoSweepStore
@@ -132,7 +141,12 @@ def test_a_finished_job_cannot_be_claimed(
 ) -> None:
     job_id = claimed(subject, clock)
     subject.store.complete(
-        job_id, claim_token="token-1", outcome=outcome, now=clock(), expires_at=clock() + RETENTION
+        job_id,
+        claim_token="token-1",
+        outcome=outcome,
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
     )
     clock.advance(days=1)
 
@@ -155,6 +169,7 @@ def test_completing_with_success_stores_the_result_and_ends_the_lease(
         outcome=JobSucceeded(RESULT),
         now=clock(),
         expires_at=clock() + RETENTION,
+        listing=None,
     )
 
     expected = {**without_pending(held), "status": "SUCCEEDED", "result": RESULT}
@@ -179,6 +194,7 @@ def test_completing_with_a_result_stored_aside_stores_only_its_key_and_ends_the_
         outcome=JobSucceededWithResultRef(f"results/{job_id}/result.json"),
         now=clock(),
         expires_at=clock() + RETENTION,
+        listing=None,
     )
 
     assert subject.read(job_id) == {
@@ -204,6 +220,7 @@ def test_a_completion_with_a_result_stored_aside_under_another_claims_token_chan
             outcome=JobSucceededWithResultRef(f"results/{job_id}/result.json"),
             now=clock(),
             expires_at=clock() + RETENTION,
+            listing=None,
         )
 
     assert subject.read(job_id) == before
@@ -216,7 +233,12 @@ def test_completing_with_failure_stores_the_error_and_ends_the_lease(
     error = JobError(code="VALUE_OUT_OF_RANGE", message="the sum is too large")
 
     subject.store.complete(
-        job_id, claim_token="token-1", outcome=JobFailed(error), now=clock(), expires_at=clock() + RETENTION
+        job_id,
+        claim_token="token-1",
+        outcome=JobFailed(error),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
     )
 
     item = subject.read(job_id)
@@ -250,7 +272,12 @@ def test_a_finished_job_expires_in_whole_epoch_seconds_rounded_up_from_its_reten
     clock.now = datetime.fromtimestamp(finished_at_ms / 1000, UTC)
 
     subject.store.complete(
-        job_id, claim_token="token-1", outcome=outcome, now=clock(), expires_at=clock() + RETENTION
+        job_id,
+        claim_token="token-1",
+        outcome=outcome,
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
     )
 
     item = subject.read(job_id)
@@ -289,6 +316,7 @@ def test_a_completion_under_another_claims_token_is_refused_and_changes_nothing(
             outcome=JobSucceeded(RESULT),
             now=clock(),
             expires_at=clock() + RETENTION,
+            listing=None,
         )
     with pytest.raises(LeaseLostError):
         subject.store.release(job_id, claim_token="token-1", now=clock())
@@ -304,6 +332,7 @@ def test_a_second_completion_of_a_finished_job_is_refused(subject: StoreUnderTes
         outcome=JobSucceeded(RESULT),
         now=clock(),
         expires_at=clock() + RETENTION,
+        listing=None,
     )
     before = subject.read(job_id)
 
@@ -314,6 +343,7 @@ def test_a_second_completion_of_a_finished_job_is_refused(subject: StoreUnderTes
             outcome=JobFailed(JobError(code="LATE", message="x")),
             now=clock(),
             expires_at=clock() + RETENTION,
+            listing=None,
         )
 
     assert subject.read(job_id) == before
@@ -344,6 +374,7 @@ def test_fenced_writes_on_a_missing_job_are_refused(subject: StoreUnderTest, clo
             outcome=JobSucceeded(RESULT),
             now=clock(),
             expires_at=clock() + RETENTION,
+            listing=None,
         )
     with pytest.raises(LeaseLostError):
         subject.store.release(missing, claim_token="t", now=clock())
@@ -415,7 +446,12 @@ def test_a_finished_job_is_never_overdue(
     job_id = claimed(subject, clock)
     shard = subject.read(job_id)["sweep_shard"]
     subject.store.complete(
-        job_id, claim_token="token-1", outcome=outcome, now=clock(), expires_at=clock() + RETENTION
+        job_id,
+        claim_token="token-1",
+        outcome=outcome,
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
     )
     clock.advance(days=365)
 
@@ -512,6 +548,7 @@ def test_each_finishing_write_is_one_conditional_update_item_that_also_sets_expi
             outcome=JobSucceeded(RESULT),
             now=clock(),
             expires_at=clock() + RETENTION,
+            listing=None,
         )
         subject.sweep_store.fail_overdue(
             overdue,
@@ -602,3 +639,245 @@ def test_a_sweep_write_on_a_missing_job_is_refused_and_creates_no_item(
         subject.sweep_store.mark_resent(missing, now=clock())
 
     assert subject.get(missing.job_id) is None
+
+
+PROGRESS = JobProgress(percent=40, message="resizing", updated_at="2026-11-24T17:05:10.002Z")
+PROGRESS_STORED = {"percent": 40, "message": "resizing", "updated_at": "2026-11-24T17:05:10.002Z"}
+
+
+def test_progress_is_stored_while_the_claim_holds_and_changes_nothing_else(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    before = subject.read(job_id)
+
+    subject.store.record_progress(job_id, claim_token="token-1", progress=PROGRESS)
+
+    assert subject.read(job_id) == {**before, "progress": PROGRESS_STORED}
+
+
+def test_progress_under_a_lost_lease_is_refused_and_changes_nothing(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    clock.advance(seconds=61)
+    subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    before = subject.read(job_id)
+
+    with pytest.raises(LeaseLostError):
+        subject.store.record_progress(job_id, claim_token="token-1", progress=PROGRESS)
+
+    assert subject.read(job_id) == before
+
+
+def test_progress_of_a_finished_or_missing_job_is_refused_and_creates_nothing(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    subject.store.complete(
+        job_id,
+        claim_token="token-1",
+        outcome=JobSucceeded(RESULT),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
+    )
+    finished = subject.read(job_id)
+    missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
+
+    for target in (job_id, missing):
+        with pytest.raises(LeaseLostError):
+            subject.store.record_progress(target, claim_token="token-1", progress=PROGRESS)
+
+    assert subject.read(job_id) == finished
+    assert subject.get(missing) is None
+
+
+def test_a_new_claim_removes_the_progress_of_the_attempt_before(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    subject.store.record_progress(job_id, claim_token="token-1", progress=PROGRESS)
+    clock.advance(seconds=61)
+
+    item = subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+
+    assert item.progress is None
+    assert "progress" not in subject.read(job_id)
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        JobSucceeded(RESULT),
+        JobSucceededWithResultRef("results/0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5/result.json"),
+        JobFailed(JobError(code="BOOM", message="no")),
+    ],
+    ids=["succeeded", "succeeded-with-result-ref", "failed"],
+)
+def test_every_completion_removes_the_progress(
+    subject: StoreUnderTest, clock: FakeClock, outcome: JobOutcome
+) -> None:
+    job_id = claimed(subject, clock)
+    subject.store.record_progress(job_id, claim_token="token-1", progress=PROGRESS)
+
+    subject.store.complete(
+        job_id,
+        claim_token="token-1",
+        outcome=outcome,
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
+    )
+
+    assert "progress" not in subject.read(job_id)
+
+
+def test_the_sweepers_failure_of_an_overdue_job_removes_its_progress(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    subject.store.record_progress(job_id, claim_token="token-1", progress=PROGRESS)
+    shard = subject.read(job_id)["sweep_shard"]
+    clock.advance(hours=1)
+    (job,) = subject.sweep_store.overdue_jobs(shard, before=clock(), limit=100).jobs
+
+    subject.sweep_store.fail_overdue(
+        job,
+        error=JobError(code="RETRIES_EXHAUSTED", message="x"),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+    )
+
+    assert "progress" not in subject.read(job_id)
+
+
+def claimed_owned(subject: StoreUnderTest, clock: FakeClock, token: str = "token-1") -> tuple[str, JobItem]:
+    item = owned(queued_item("text_transform", {"text": "hi"}))
+    subject.put(item)
+    claimed_item = subject.store.claim(
+        item["job_id"], claim_token=token, now=clock(), lease_expires_at=clock() + LEASE
+    )
+    return str(item["job_id"]), claimed_item
+
+
+def test_a_claim_returns_the_owner_and_leaves_the_listing_keys_for_the_follow_up_write(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    _, item = claimed_owned(subject, clock)
+
+    assert (item.owner, item.owner_status) == (OWNER, f"{OWNER}#QUEUED")
+    assert OwnerListing.of(item) == OwnerListing(OWNER, "text_transform")
+
+
+def test_the_follow_up_write_makes_an_owned_claimed_jobs_listing_keys_name_in_progress(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id, _ = claimed_owned(subject, clock)
+    before = subject.read(job_id)
+
+    subject.store.set_listing_status(
+        job_id, claim_token="token-1", listing=OwnerListing(OWNER, "text_transform")
+    )
+
+    assert subject.read(job_id) == {
+        **before,
+        "owner_status": f"{OWNER}#IN_PROGRESS",
+        "owner_type_status": f"{OWNER}#text_transform#IN_PROGRESS",
+    }
+
+
+def test_the_listing_follow_up_under_a_lost_claim_is_refused_and_changes_nothing(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id, _ = claimed_owned(subject, clock)
+    clock.advance(seconds=61)
+    subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    before = subject.read(job_id)
+
+    with pytest.raises(LeaseLostError):
+        subject.store.set_listing_status(
+            job_id, claim_token="token-1", listing=OwnerListing(OWNER, "text_transform")
+        )
+
+    assert subject.read(job_id) == before
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status"),
+    [
+        (JobSucceeded(RESULT), "SUCCEEDED"),
+        (JobSucceededWithResultRef("results/0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5/result.json"), "SUCCEEDED"),
+        (JobFailed(JobError(code="BOOM", message="no")), "FAILED"),
+    ],
+    ids=["succeeded", "succeeded-with-result-ref", "failed"],
+)
+def test_a_completion_of_an_owned_job_writes_its_listing_keys_for_the_new_status(
+    subject: StoreUnderTest, clock: FakeClock, outcome: JobOutcome, status: str
+) -> None:
+    job_id, item = claimed_owned(subject, clock)
+
+    subject.store.complete(
+        job_id,
+        claim_token="token-1",
+        outcome=outcome,
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=OwnerListing.of(item),
+    )
+
+    finished = subject.read(job_id)
+    assert finished["status"] == status
+    assert listing_keys_of(finished) == (f"{OWNER}#{status}", f"{OWNER}#text_transform#{status}")
+    assert (finished["owner"], finished["owner_type"]) == (OWNER, f"{OWNER}#text_transform")
+
+
+def test_a_completion_of_an_unowned_job_adds_no_listing_keys(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+
+    subject.store.complete(
+        job_id,
+        claim_token="token-1",
+        outcome=JobSucceeded(RESULT),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
+    )
+
+    assert not {"owner", "owner_type", "owner_status", "owner_type_status"} & subject.read(job_id).keys()
+
+
+@pytest.mark.parametrize("is_owned", [True, False], ids=["owned", "unowned"])
+def test_the_sweepers_failure_of_an_overdue_job_keeps_its_listing_keys_matching(
+    subject: StoreUnderTest, clock: FakeClock, is_owned: bool
+) -> None:
+    item = queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD))
+    subject.put(owned(item) if is_owned else item)
+    (job,) = subject.sweep_store.overdue_jobs(SHARD, before=clock() + timedelta(hours=1), limit=100).jobs
+
+    subject.sweep_store.fail_overdue(
+        job, error=JobError(code="UNDELIVERABLE", message="x"), now=clock(), expires_at=clock() + RETENTION
+    )
+
+    assert job.owner == (OWNER if is_owned else None)
+    failed = subject.read(item["job_id"])
+    assert failed["status"] == "FAILED"
+    if is_owned:
+        assert listing_keys_of(failed) == (f"{OWNER}#FAILED", f"{OWNER}#text_transform#FAILED")
+    else:
+        assert not {"owner", "owner_type", "owner_status", "owner_type_status"} & failed.keys()
+
+
+def test_a_resend_leaves_an_owned_jobs_listing_keys_alone(subject: StoreUnderTest, clock: FakeClock) -> None:
+    item = owned(queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD)))
+    subject.put(item)
+    (job,) = subject.sweep_store.overdue_jobs(SHARD, before=clock() + timedelta(hours=1), limit=100).jobs
+
+    subject.sweep_store.mark_resent(job, now=clock())
+
+    assert listing_keys_of(subject.read(item["job_id"])) == (
+        f"{OWNER}#QUEUED",
+        f"{OWNER}#text_transform#QUEUED",
+    )

@@ -37,7 +37,14 @@ class JobsTable:
                     ],
                     "Projection": {
                         "ProjectionType": "INCLUDE",
-                        "NonKeyAttributes": ["status", "job_type", "created_at", "attempts", "sweeps"],
+                        "NonKeyAttributes": [
+                            "status",
+                            "job_type",
+                            "created_at",
+                            "attempts",
+                            "sweeps",
+                            "owner",
+                        ],
                     },
                 }
             ],

@@ -1,20 +1,43 @@
 """An in-memory JobStore and SweepStore holding items in job-item's plain JSON form.
 
 tests/store/test_job_store.py runs the same suite against this and the moto-backed DynamoJobStore and
-DynamoSweepStore, so every condition here is checked against DynamoDB's behaviour.
+DynamoSweepStore, so every condition here is checked against DynamoDB's behaviour. Every item a write leaves
+is checked against contracts' job-item schema, so every domain test also proves that the worker's and the
+sweeper's writes keep items valid for the API to read (listing keys, progress, the sweep index's keys).
 """
 
 import copy
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
-from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
+from conveyor_worker.contract import check, load_contract
+from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
+from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
 from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs
 from testkit.items import PENDING_ONLY
+
+
+def _checked(write: Callable[..., Any]) -> Callable[..., Any]:
+    """A write, successful or refused, never turns a valid job item into an invalid one. (A test may put an
+    item the contract refuses, e.g. of a job type this worker lacks, to see the worker cope with it.)"""
+
+    @functools.wraps(write)
+    def checked_write(self: "FakeJobStore", key: Any, *args: Any, **kwargs: Any) -> Any:
+        job_id = key if isinstance(key, str) else key.job_id
+        was_valid = job_id in self._items and load_contract().job_item.is_valid(self._items[job_id])
+        try:
+            return write(self, key, *args, **kwargs)
+        finally:
+            if was_valid:
+                check(load_contract().job_item, f"job {job_id} after {write.__name__}", self._items[job_id])
+
+    return checked_write
 
 
 class FakeJobStore:
@@ -27,6 +50,7 @@ class FakeJobStore:
     def get(self, job_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self._items.get(job_id))
 
+    @_checked
     def claim(self, job_id: str, *, claim_token: str, now: datetime, lease_expires_at: datetime) -> JobItem:
         item = self._items.get(job_id)
         if item is None:
@@ -43,27 +67,47 @@ class FakeJobStore:
             updated_at=to_timestamp(now),
         )
         item.setdefault("started_at", to_timestamp(now))
+        item.pop("progress", None)
         return JobItem.model_validate(item)
 
+    @_checked
+    def set_listing_status(self, job_id: str, *, claim_token: str, listing: OwnerListing) -> None:
+        item = self._held_item(job_id, claim_token)
+        _set_listing(item, listing, JobStatus.IN_PROGRESS)
+
+    @_checked
     def complete(
-        self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
+        self,
+        job_id: str,
+        *,
+        claim_token: str,
+        outcome: JobOutcome,
+        now: datetime,
+        expires_at: datetime,
+        listing: OwnerListing | None,
     ) -> None:
         item = self._held_item(job_id, claim_token)
         if isinstance(outcome, JobFailed):
-            _fail(item, outcome.error, now, expires_at)
+            _fail(item, outcome.error, now, expires_at, listing)
             return
         if isinstance(outcome, JobSucceeded):
             item.update(status="SUCCEEDED", result=outcome.result_json)
         else:
             item.update(status="SUCCEEDED", result_ref=outcome.result_ref)
-        _finish(item, now, expires_at)
+        _finish(item, now, expires_at, listing)
 
+    @_checked
+    def record_progress(self, job_id: str, *, claim_token: str, progress: JobProgress) -> None:
+        self._held_item(job_id, claim_token)["progress"] = progress.model_dump()
+
+    @_checked
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         item = self._held_item(job_id, claim_token)
         item.update(
             lease_expires_at=to_epoch_ms(now), sweep_at=to_epoch_ms(now), updated_at=to_timestamp(now)
         )
 
+    @_checked
     def record_refused_completion(self, job_id: str) -> None:
         item = self._items.get(job_id)
         if item is None:
@@ -83,9 +127,12 @@ class FakeJobStore:
         )
         return OverdueJobs([_as_overdue(item) for item in overdue[:limit]], left_over=len(overdue[limit:]))
 
+    @_checked
     def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
-        _fail(self._unchanged_item(job), error, now, expires_at)
+        listing = None if job.owner is None else OwnerListing(job.owner, job.job_type)
+        _fail(self._unchanged_item(job), error, now, expires_at, listing)
 
+    @_checked
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         item = self._unchanged_item(job)
         item.update(sweep_at=to_epoch_ms(now), sweeps=item.get("sweeps", 0) + 1, updated_at=to_timestamp(now))
@@ -103,17 +150,27 @@ class FakeJobStore:
         return item
 
 
-def _fail(item: dict[str, Any], error: JobError, now: datetime, expires_at: datetime) -> None:
+def _fail(
+    item: dict[str, Any], error: JobError, now: datetime, expires_at: datetime, listing: OwnerListing | None
+) -> None:
     item.update(status="FAILED", error=error.model_dump())
-    _finish(item, now, expires_at)
+    _finish(item, now, expires_at, listing)
 
 
-def _finish(item: dict[str, Any], now: datetime, expires_at: datetime) -> None:
+def _finish(item: dict[str, Any], now: datetime, expires_at: datetime, listing: OwnerListing | None) -> None:
     item.update(
         finished_at=to_timestamp(now), updated_at=to_timestamp(now), expires_at=to_epoch_seconds(expires_at)
     )
-    for name in PENDING_ONLY:
+    for name in (*PENDING_ONLY, "progress"):
         item.pop(name, None)
+    if listing is not None:
+        _set_listing(item, listing, JobStatus(item["status"]))
+
+
+def _set_listing(item: dict[str, Any], listing: OwnerListing, status: JobStatus) -> None:
+    item.update(
+        owner_status=listing.owner_status(status), owner_type_status=listing.owner_type_status(status)
+    )
 
 
 def _as_overdue(item: dict[str, Any]) -> OverdueJob:
@@ -125,4 +182,5 @@ def _as_overdue(item: dict[str, Any]) -> OverdueJob:
         attempts=item["attempts"],
         sweeps=item.get("sweeps", 0),
         sweep_at=item["sweep_at"],
+        owner=item.get("owner"),
     )

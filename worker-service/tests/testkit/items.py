@@ -36,6 +36,28 @@ def queued_item(job_type: str, payload: dict[str, Any] | str, *, job_id: str | N
     }
 
 
+OWNER = "7d9f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"
+"""A caller's `sub`, as a deployment with sign-in stores it."""
+
+
+def owned(item: dict[str, Any], owner: str = OWNER) -> dict[str, Any]:
+    """The item as the API puts it for a signed-in caller: with its owner and the four listing keys."""
+    return {
+        **item,
+        "owner": owner,
+        "owner_type": f"{owner}#{item['job_type']}",
+        "owner_status": f"{owner}#{item['status']}",
+        "owner_type_status": f"{owner}#{item['job_type']}#{item['status']}",
+    }
+
+
+def listing_keys_of(item: dict[str, Any]) -> tuple[str, str] | None:
+    """The item's owner_status and owner_type_status as they must be for its status, or None if unowned."""
+    if "owner" not in item:
+        return None
+    return f"{item['owner']}#{item['status']}", f"{item['owner']}#{item['job_type']}#{item['status']}"
+
+
 PENDING_ONLY = ("lease_expires_at", "sweep_shard", "sweep_at")
 """Attributes a finished job no longer has: it leaves the lease and the sparse sweep index."""
 

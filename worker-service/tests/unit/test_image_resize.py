@@ -293,3 +293,27 @@ def test_an_output_of_exactly_16_megapixels_is_written(resize: Resize) -> None:
     resize.upload(image_file("PNG", (4, 4)))
 
     assert resize.run((4000, 4000), fit="fill", format="jpeg")["dimensions"] == [4000, 4000]
+
+
+def test_each_stage_is_reported_as_progress_in_order_before_the_result_is_stored() -> None:
+    files = FakeFileStore()
+    key = upload_key()
+    files.put(key, image_file("PNG", (40, 30)))
+    reports: list[tuple[int, str]] = []
+
+    def sink(percent: int, message: str) -> None:
+        reports.append((percent, message))
+        if percent == 90:
+            assert [stored for stored in files.stored_keys() if stored.startswith("results/")] == []
+
+    image_resize.run({"source_key": key, "dimensions": [20, 15]}, JobContext(JOB_ID, files, sink))
+
+    assert [percent for percent, _ in reports] == [0, 20, 40, 70, 90]
+    assert [message.split()[0] for _, message in reports] == [
+        "reading",
+        "decoding",
+        "resizing",
+        "encoding",
+        "storing",
+    ]
+    assert reports[2][1] == "resizing 40 x 30 to 20 x 15"

@@ -11,107 +11,33 @@ from testkit.clock import FakeClock
 from testkit.fake_files import FakeFileStore
 from testkit.fake_queue import FakeJobsQueue
 from testkit.fake_store import FakeJobStore
-from testkit.items import job_message_body, queued_item, without_pending
+from testkit.items import queued_item, without_pending
 from testkit.logs import CapturedLogs
+from testkit.processor import (
+    LEASE,
+    MAX_RECEIVE_COUNT,
+    RETENTION,
+    CountingJob,
+    FlakyJobError,
+    Harness,
+    always_flaky,
+    harness_with,
+    raises_permanent,
+)
 
-from conveyor_worker import job_types as job_types_package
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
-from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
+from conveyor_worker.job_types import JobFunction
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.models.job_outcome import JobOutcome
-from conveyor_worker.processing.backoff import Backoff
+from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
-from conveyor_worker.processing.job_processor import JobProcessor
-from conveyor_worker.processing.messages import parse_job_message
-
-LEASE = timedelta(seconds=60)
-MAX_RECEIVE_COUNT = 3
-RETENTION = timedelta(days=30)
-BACKOFF = Backoff(base_seconds=2, max_seconds=30, draw=lambda low, high: high)
-"""Always the longest delay the backoff allows, so tests can name it."""
-
-
-class Harness:
-    def __init__(
-        self,
-        clock: FakeClock,
-        logs: CapturedLogs,
-        overrides: Mapping[str, JobFunction] | None,
-        store: FakeJobStore | None = None,
-        queue: FakeJobsQueue | None = None,
-        files: FakeFileStore | None = None,
-    ) -> None:
-        self.clock = clock
-        self.logs = logs
-        self.store = store or FakeJobStore()
-        self.queue = queue or FakeJobsQueue()
-        self.files = files or FakeFileStore()
-        self.processor = JobProcessor(
-            store=self.store,
-            visibility=self.queue,
-            files=self.files,
-            job_types=build_registry(load_contract(), discover_job_functions(job_types_package), overrides),
-            clock=clock,
-            lease=LEASE,
-            max_receive_count=MAX_RECEIVE_COUNT,
-            backoff=BACKOFF,
-            retention=RETENTION,
-            logger=logs.logger,
-        )
-
-    def submit(self, job_type: str, payload: dict[str, Any] | str) -> str:
-        item = queued_item(job_type, payload)
-        self.store.put(item)
-        return str(item["job_id"])
-
-    def deliver(self, job_id: str, *, receive_count: int = 1, receipt_handle: str = "receipt-1") -> None:
-        self.processor.process(
-            parse_job_message(job_message_body(job_id)),
-            receive_count=receive_count,
-            receipt_handle=receipt_handle,
-        )
-
-    def item(self, job_id: str) -> dict[str, Any]:
-        item = self.store.get(job_id)
-        assert item is not None
-        return item
-
-
-class CountingJob:
-    def __init__(self, result: dict[str, Any] | None = None) -> None:
-        self.runs = 0
-        self.result = result or {"length": 2, "uppercase": "HI", "word_count": 1}
-
-    def __call__(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
-        self.runs += 1
-        return self.result
-
-
-class FlakyJobError(Exception):
-    pass
-
-
-def always_flaky(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
-    raise FlakyJobError("the downstream service timed out")
 
 
 @pytest.fixture
 def harness(clock: FakeClock, captured_logs: CapturedLogs) -> Harness:
     return Harness(clock, captured_logs, overrides=None)
-
-
-def harness_with(
-    clock: FakeClock,
-    logs: CapturedLogs,
-    job: JobFunction,
-    *,
-    store: FakeJobStore | None = None,
-    queue: FakeJobsQueue | None = None,
-    files: FakeFileStore | None = None,
-) -> Harness:
-    return Harness(clock, logs, overrides={"text_transform": job}, store=store, queue=queue, files=files)
 
 
 def test_a_text_transform_job_succeeds_with_its_result_stored_as_json_text(harness: Harness) -> None:
@@ -401,10 +327,6 @@ def test_a_transient_failure_postpones_the_retry_of_the_received_message_by_the_
     assert harness.queue.postponed == [("first-receive", 2), ("second-receive", 4)]
 
 
-def raises_permanent(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
-    raise PermanentJobError("TEXT_REFUSED", "no")
-
-
 @pytest.mark.parametrize(
     ("job", "receive_count"),
     [(CountingJob(), 1), (raises_permanent, 1), (always_flaky, MAX_RECEIVE_COUNT)],
@@ -534,10 +456,19 @@ class ExpiryRecordingStore(FakeJobStore):
         """(now, expires_at) of each completion asked for, refused or not."""
 
     def complete(
-        self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
+        self,
+        job_id: str,
+        *,
+        claim_token: str,
+        outcome: JobOutcome,
+        now: datetime,
+        expires_at: datetime,
+        listing: OwnerListing | None,
     ) -> None:
         self.completions.append((now, expires_at))
-        super().complete(job_id, claim_token=claim_token, outcome=outcome, now=now, expires_at=expires_at)
+        super().complete(
+            job_id, claim_token=claim_token, outcome=outcome, now=now, expires_at=expires_at, listing=listing
+        )
 
 
 def succeeds_slowly(clock: FakeClock) -> JobFunction:

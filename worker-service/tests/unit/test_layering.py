@@ -27,10 +27,25 @@ def test_the_domain_does_not_import_aws_clients_or_handlers(layer: str) -> None:
                 "conveyor_worker.store",
                 "conveyor_worker.queue",
                 "conveyor_worker.files",
-                "conveyor_worker.ops",
                 "aws_lambda_powertools.utilities",
             )
         )
     }
 
     assert offending == set()
+
+
+@pytest.mark.parametrize("layer", ["processing", "sweeping", "models", "job_types"])
+def test_the_domain_takes_only_the_logger_from_powertools_and_counts_through_its_metrics_ports(
+    layer: str,
+) -> None:
+    taken = {
+        f"{source.relative_to(PACKAGE)} imports {alias.name}"
+        for source in (PACKAGE / layer).rglob("*.py")
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "aws_lambda_powertools"
+        for alias in node.names
+        if alias.name != "Logger"
+    }
+
+    assert taken == set()

@@ -6,9 +6,19 @@ from typing import Any
 
 import pytest
 from testkit.clock import FakeClock
+from testkit.fake_metrics import FakeMetrics
 from testkit.fake_queue import FakeJobsQueue
 from testkit.fake_store import FakeJobStore
-from testkit.items import CREATED_AT, CREATED_AT_MS, job_id_in_shard, queued_item, without_pending
+from testkit.items import (
+    CREATED_AT,
+    CREATED_AT_MS,
+    OWNER,
+    job_id_in_shard,
+    listing_keys_of,
+    owned,
+    queued_item,
+    without_pending,
+)
 from testkit.logs import CapturedLogs
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
@@ -31,6 +41,7 @@ def sweeper_on(
     logs: CapturedLogs,
     *,
     jobs_per_shard: int = 100,
+    metrics: FakeMetrics | None = None,
 ) -> Sweeper:
     return Sweeper(
         store=store,
@@ -42,6 +53,7 @@ def sweeper_on(
         jobs_per_shard=jobs_per_shard,
         retention=RETENTION,
         logger=logs.logger,
+        metrics=metrics or FakeMetrics(),
     )
 
 
@@ -333,3 +345,52 @@ def test_each_failure_is_logged_as_a_transition_and_each_resend_with_its_count(
         for line in captured_logs.lines()
         if line["message"] == "message re-sent by the sweeper"
     ] == [(resent, 2, False)]
+
+
+def test_a_sweep_counts_each_resend_and_each_overdue_job_it_failed(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    metrics = FakeMetrics()
+    sweeper = sweeper_on(store, queue, clock, captured_logs, metrics=metrics)
+    submitted(store)
+    submitted(store, sweeps=MAX_RESENDS)
+    abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
+
+    sweeper.sweep()
+
+    assert sorted(metrics.names()) == ["overdue_failed", "overdue_failed", "resent"]
+    sweeper.sweep()
+    assert len(metrics.names()) == 3  # a sweep that finds nothing counts nothing
+
+
+def test_every_line_about_a_job_carries_its_id_as_correlation_id_and_the_sweeps_summary_none(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs, sweeper: Sweeper
+) -> None:
+    resent = submitted(store)
+    failed = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
+
+    sweeper.sweep()
+
+    lines = captured_logs.lines()
+    about_jobs = [line for line in lines if "job_id" in line]
+    assert sorted(line["job_id"] for line in about_jobs) == sorted([resent, failed])
+    assert all(line.get("correlation_id") == line["job_id"] for line in about_jobs)
+    (summary,) = [line for line in lines if line["message"] == "sweep finished"]
+    assert "correlation_id" not in summary
+
+
+def test_failing_an_owned_overdue_job_makes_its_listing_keys_name_failed(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job = {**owned(queued_item("text_transform", {"text": "hi"})), "sweeps": MAX_RESENDS}
+    store.put(job)
+    job_id = job["job_id"]
+    clock.advance(seconds=GRACE.total_seconds() + 1)
+
+    sweeper.sweep()
+
+    failed = item(store, job_id)
+    assert failed["status"] == "FAILED"
+    assert listing_keys_of(failed) == (f"{OWNER}#FAILED", f"{OWNER}#text_transform#FAILED")

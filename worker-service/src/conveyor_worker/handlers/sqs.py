@@ -15,6 +15,7 @@ from conveyor_worker.clock import Clock, system_clock
 from conveyor_worker.contract import load_contract
 from conveyor_worker.files.s3 import S3FileStore
 from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
+from conveyor_worker.metrics.emf import EmfMetrics
 from conveyor_worker.processing.backoff import Backoff, RandomInteger
 from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
 from conveyor_worker.processing.job_processor import JobProcessor
@@ -45,9 +46,11 @@ def build_handler(
 
     `job_types` replaces the discovered job functions of the same names (each name must be a contract job
     type); the clients default to boto3's, configured by the standard AWS environment variables; `jitter`
-    draws each retry's delay (docs/design.md, Retries).
+    draws each retry's delay (docs/design.md, Retries). The logger's service name and the metrics' namespace
+    and `service` dimension come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE.
     """
     logger = Logger()
+    metrics = EmfMetrics(logger)
     processor = JobProcessor(
         store=DynamoJobStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name),
         visibility=SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
@@ -59,9 +62,11 @@ def build_handler(
         backoff=Backoff(settings.retry_base_delay_seconds, settings.retry_max_delay_seconds, jitter),
         retention=timedelta(days=settings.job_retention_days),
         logger=logger,
+        metrics=metrics,
     )
 
     def handle_record(record: SQSRecord) -> None:
+        # Every line logged about the record's job carries its id as the correlation id, and no other line.
         logger.set_correlation_id(None)
         try:
             message = parse_job_message(record.body)
@@ -80,12 +85,17 @@ def build_handler(
         except Exception:
             logger.exception("reported as a batch item failure", extra={"message_id": record.message_id})
             raise
+        finally:
+            logger.set_correlation_id(None)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # A processor per invocation holds that batch's results, so concurrent invocations cannot mix them.
         # Returning the failures even when every record failed keeps one response shape for the event
         # source mapping (ReportBatchItemFailures) instead of failing the whole invocation.
         batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        return dict(process_partial_response(event, handle_record, batch, context))
+        try:
+            return dict(process_partial_response(event, handle_record, batch, context))
+        finally:
+            metrics.flush()  # once per invocation, as Powertools' log_metrics would
 
     return handler

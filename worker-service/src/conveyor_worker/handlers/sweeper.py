@@ -8,6 +8,7 @@ import boto3
 from aws_lambda_powertools import Logger
 
 from conveyor_worker.clock import Clock, system_clock
+from conveyor_worker.metrics.emf import EmfMetrics
 from conveyor_worker.queue.sqs import SqsJobsQueue
 from conveyor_worker.settings import SweeperSettings
 from conveyor_worker.store.dynamo import DynamoSweepStore
@@ -33,8 +34,12 @@ def build_handler(
 ) -> SweeperHandler:
     """A Lambda handler for the sweeper's schedule; it ignores the event and returns the sweep's counts.
 
-    The clients default to boto3's, configured by the standard AWS environment variables.
+    The clients default to boto3's, configured by the standard AWS environment variables. The logger's service
+    name and the metrics' namespace and `service` dimension come from POWERTOOLS_SERVICE_NAME and
+    POWERTOOLS_METRICS_NAMESPACE.
     """
+    logger = Logger()
+    metrics = EmfMetrics(logger)
     sweeper = Sweeper(
         store=DynamoSweepStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name),
         queue=SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
@@ -44,10 +49,14 @@ def build_handler(
         max_attempts=settings.max_receive_count,
         jobs_per_shard=JOBS_PER_SHARD_PER_RUN,
         retention=timedelta(days=settings.job_retention_days),
-        logger=Logger(),
+        logger=logger,
+        metrics=metrics,
     )
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-        return sweeper.sweep().as_dict()
+        try:
+            return sweeper.sweep().as_dict()
+        finally:
+            metrics.flush()  # once per run, even one a DynamoDB or SQS error ended early
 
     return handler

@@ -1,7 +1,15 @@
-"""What a job function gets besides its payload: its job's id and the files bucket, through a small port."""
+"""What a job function gets besides its payload: its job's id, the files bucket through a small port, and a
+way to report its progress."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
+
+MAX_PROGRESS_MESSAGE = 200
+"""job-progress.schema.json's maxLength of `message`."""
+
+ProgressSink = Callable[[int, str], None]
+"""Takes a checked progress report (percent 0..100, message of at most MAX_PROGRESS_MESSAGE characters)."""
 
 
 class NoSuchFileError(Exception):
@@ -40,11 +48,34 @@ def result_key(job_id: str, name: str) -> str:
     return f"results/{job_id}/{name}"
 
 
+def _ignore_progress(percent: int, message: str) -> None:
+    """Where progress goes when nothing records it: a job function called on its own, in a test."""
+
+
 @dataclass(frozen=True)
 class JobContext:
     job_id: str
     files: FileStore
+    progress_sink: ProgressSink = field(default=_ignore_progress, repr=False)
 
     def result_key(self, name: str) -> str:
         """The key of this job's file `name`: results/{job_id}/{name}."""
         return result_key(self.job_id, name)
+
+    def report_progress(self, percent: int, message: str = "") -> None:
+        """Tells whoever watches the job how far it is: `percent` a whole number from 0 to 100, `message` a
+        short text for people (a longer one is cut to 200 characters, ending in "…").
+
+        Best effort and cheap to call often: the worker stores at most one report a second per job (the
+        newest), and a report it cannot store is dropped, never raised here. A percent that is not an int in
+        0..100 is a bug in the job function and raises TypeError or ValueError.
+        """
+        if isinstance(percent, bool) or not isinstance(percent, int):
+            raise TypeError(f"percent must be an int from 0 to 100, not {percent!r}")
+        if not 0 <= percent <= 100:
+            raise ValueError(f"percent must be from 0 to 100, not {percent}")
+        if not isinstance(message, str):
+            raise TypeError(f"message must be a str, not {type(message).__name__}")
+        if len(message) > MAX_PROGRESS_MESSAGE:
+            message = message[: MAX_PROGRESS_MESSAGE - 1] + "…"
+        self.progress_sink(percent, message)

@@ -5,6 +5,9 @@ never reaches a retry: a missing or oversized source, a file that is not an imag
 images whose pixels would not fit in the worker's memory, whether the source's (a decompression bomb: a few
 KB of PNG can declare billions of pixels) or the requested output's. Both pixel counts are checked before
 anything is decoded, from the file's header and from the payload.
+
+It reports its progress at each stage (reading, decoding, resizing, encoding, storing); the worker stores at
+most one report a second, so a small image's job shows only the first.
 """
 
 import io
@@ -44,11 +47,17 @@ def run(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
             "(4000 x 4000, for example)",
         )
     key: str = payload["source_key"]
-    image = _decoded(key, _source(job, key))
+    job.report_progress(0, "reading the source image")
+    source = _source(job, key)
+    job.report_progress(20, f"decoding {len(source)} bytes")
+    image = _decoded(key, source)
     output_format = payload.get("format") or _CONTRACT_FORMATS.get(image.format or "", "png")
+    job.report_progress(40, f"resizing {image.width} x {image.height} to {width} x {height}")
     resized = _resized(_upright(image), (width, height), payload.get("fit", "contain"))
+    job.report_progress(70, f"encoding {output_format}")
     body = _encoded(resized, output_format)
     result_key = job.result_key(f"image.{output_format}")
+    job.report_progress(90, "storing the result")
     job.files.write(result_key, body, content_type=f"image/{output_format}")
     return {
         "key": result_key,

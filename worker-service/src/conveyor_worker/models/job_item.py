@@ -23,6 +23,16 @@ class JobError(BaseModel):
     message: str = Field(min_length=1, max_length=2000)
 
 
+class JobProgress(BaseModel):
+    """Mirrors contracts/v1/job-progress.schema.json: the running attempt's last stored progress report."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    percent: int = Field(ge=0, le=100)
+    message: str = Field(max_length=200)
+    updated_at: str
+
+
 class JobItem(BaseModel):
     """Mirrors contracts/v1/job-item.schema.json; None stands for an absent attribute (never NULL)."""
 
@@ -56,3 +66,12 @@ class JobItem(BaseModel):
     """Completions refused because their claim no longer held: stale workers' dropped results."""
     expires_at: int | None = Field(default=None, ge=0, le=9_999_999_999)
     """Epoch SECONDS (DynamoDB's time to live) after which the item may be deleted; only once finished."""
+    progress: JobProgress | None = None
+    """The running attempt's last progress report; only while IN_PROGRESS."""
+    owner: str | None = None
+    """The submitter's `sub`, in a deployment with sign-in; with it come the three listing keys below."""
+    owner_type: str | None = None
+    owner_status: str | None = None
+    """`{owner}#{status}`: kept matching `status` by every write that changes it."""
+    owner_type_status: str | None = None
+    """`{owner}#{job_type}#{status}`: kept matching `status` like owner_status."""

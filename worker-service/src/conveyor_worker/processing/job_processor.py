@@ -17,6 +17,7 @@ from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
 from conveyor_worker.models.job_message import JobMessage
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded, JobSucceededWithResultRef
+from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.processing.backoff import Backoff
 from conveyor_worker.processing.errors import (
     JobAttemptFailedError,
@@ -26,7 +27,8 @@ from conveyor_worker.processing.errors import (
     MalformedMessageError,
     UnknownJobTypeError,
 )
-from conveyor_worker.processing.ports import JobStore, MessageVisibility
+from conveyor_worker.processing.ports import JobMetrics, JobStore, MessageVisibility
+from conveyor_worker.processing.progress import ProgressReporter
 
 _MAX_ERROR_MESSAGE = 2000  # job-error.schema.json's maxLength
 
@@ -59,6 +61,7 @@ class JobProcessor:
         backoff: Backoff,
         retention: timedelta,
         logger: Logger,
+        metrics: JobMetrics,
     ) -> None:
         """`files` is the files bucket, which job functions read and write and where large results go;
         `retention` is how long a finished job's item is kept after it finished (JOB_RETENTION_DAYS)."""
@@ -72,6 +75,7 @@ class JobProcessor:
         self._backoff = backoff
         self._retention = retention
         self._logger = logger
+        self._metrics = metrics
 
     def process(self, message: JobMessage, *, receive_count: int, receipt_handle: str) -> None:
         """`receive_count` is the message's ApproximateReceiveCount and `receipt_handle` the handle of this
@@ -80,7 +84,7 @@ class JobProcessor:
         if claim is None:
             return
         try:
-            outcome = self._run(claim.item)
+            outcome = self._run(claim)
         except Exception as transient:  # anything but a PermanentJobError may pass on a later attempt
             self._after_transient_failure(claim, transient, receive_count, receipt_handle)
             raise JobAttemptFailedError(claim.item.job_id, claim.item.attempts) from transient
@@ -99,11 +103,35 @@ class JobProcessor:
             self._logger.info(
                 "duplicate delivery skipped", extra={"job_id": job_id, "current_status": taken.status}
             )
+            self._metrics.duplicate_delivery_skipped()
             return None
         self._log_transition(item, JobStatus.IN_PROGRESS, attempt=item.attempts)
-        return _Claim(item, token, now)
+        self._metrics.job_claimed(queue_wait=_queue_wait(item, now) if item.attempts == 1 else None)
+        claim = _Claim(item, token, now)
+        self._keep_listing_in_progress(claim)
+        return claim
 
-    def _run(self, item: JobItem) -> JobOutcome:
+    def _keep_listing_in_progress(self, claim: _Claim) -> None:
+        listing = OwnerListing.of(claim.item)
+        # A re-claim after a lease expiry finds the keys already naming IN_PROGRESS, unless this very write
+        # failed the last time.
+        if listing is None or listing.is_current(claim.item):
+            return
+        try:
+            self._store.set_listing_status(claim.item.job_id, claim_token=claim.token, listing=listing)
+        except LeaseLostError:
+            self._logger.info(
+                "listing keys not updated: another claim holds the job", extra={"job_id": claim.item.job_id}
+            )
+        except Exception:
+            # Not worth a retry of the job: the listing misses it under IN_PROGRESS until its completion
+            # writes the keys anew (the API leaves out any item whose status does not match its keys).
+            self._logger.exception(
+                "listing keys not updated for IN_PROGRESS", extra={"job_id": claim.item.job_id}
+            )
+
+    def _run(self, claim: _Claim) -> JobOutcome:
+        item = claim.item
         job_type = self._job_types.get(item.job_type)
         if job_type is None:
             raise UnknownJobTypeError(item.job_type)
@@ -115,8 +143,15 @@ class JobProcessor:
             check(job_type.input_schema, "the payload", payload)
         except ContractViolationError as invalid:
             return _failed("INVALID_PAYLOAD", str(invalid))
+        progress = ProgressReporter(
+            store=self._store,
+            job_id=item.job_id,
+            claim_token=claim.token,
+            clock=self._clock,
+            logger=self._logger,
+        )
         try:
-            result = job_type.run(payload, JobContext(item.job_id, self._files))
+            result = job_type.run(payload, JobContext(item.job_id, self._files, progress.report))
         except PermanentJobError as permanent:
             return _failed(permanent.code, permanent.message)
         try:
@@ -158,6 +193,7 @@ class JobProcessor:
                 extra={"job_id": item.job_id, "job_type": item.job_type, "attempt": item.attempts},
             )
             return
+        self._metrics.job_retried()
         delay_seconds = self._backoff.delay_seconds(item.attempts)
         self._logger.warning(
             "lease released after a transient failure; the job will be retried",
@@ -191,7 +227,12 @@ class JobProcessor:
         expires_at = now + self._retention
         try:
             self._store.complete(
-                item.job_id, claim_token=claim.token, outcome=outcome, now=now, expires_at=expires_at
+                item.job_id,
+                claim_token=claim.token,
+                outcome=outcome,
+                now=now,
+                expires_at=expires_at,
+                listing=OwnerListing.of(item),
             )
         except LeaseLostError:
             self._logger.warning(
@@ -200,13 +241,15 @@ class JobProcessor:
             )
             self._record_refused_completion(item)
             return
+        run_time = now - claim.claimed_at
         if isinstance(outcome, JobFailed):
             self._log_transition(
                 item, JobStatus.FAILED, error_code=outcome.error.code, error_message=outcome.error.message
             )
+            self._metrics.job_failed(run_time=run_time)
         else:
-            duration_ms = (now - claim.claimed_at) // timedelta(milliseconds=1)
-            self._log_transition(item, JobStatus.SUCCEEDED, duration_ms=duration_ms)
+            self._log_transition(item, JobStatus.SUCCEEDED, duration_ms=run_time // timedelta(milliseconds=1))
+            self._metrics.job_succeeded(run_time=run_time)
 
     def _record_refused_completion(self, item: JobItem) -> None:
         try:
@@ -225,6 +268,11 @@ class JobProcessor:
 def _failed(code: str, message: str) -> JobFailed:
     bounded = message if len(message) <= _MAX_ERROR_MESSAGE else message[: _MAX_ERROR_MESSAGE - 1] + "…"
     return JobFailed(JobError(code=code, message=bounded or code))
+
+
+def _queue_wait(item: JobItem, claimed_at: datetime) -> timedelta:
+    """From the submission (created_at) to the claim; never negative, whatever the clocks' skew."""
+    return max(timedelta(0), claimed_at - datetime.fromisoformat(item.created_at))
 
 
 def _to_json_text(result: dict[str, Any]) -> str:

@@ -1,10 +1,11 @@
 """What the domain needs from the outside, as small protocols."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from conveyor_worker.models.job_item import JobItem
+from conveyor_worker.models.job_item import JobItem, JobProgress
 from conveyor_worker.models.job_outcome import JobOutcome
+from conveyor_worker.models.listing import OwnerListing
 
 
 class JobStore(Protocol):
@@ -13,15 +14,30 @@ class JobStore(Protocol):
     def claim(self, job_id: str, *, claim_token: str, now: datetime, lease_expires_at: datetime) -> JobItem:
         """Takes a QUEUED job, or an IN_PROGRESS one whose lease expired before `now`; returns the item after.
 
+        The claim removes any progress of an earlier attempt. It leaves the listing keys as they were (one
+        write cannot build them from the item's `owner`): see `set_listing_status`.
         Raises JobNotFoundError when there is no such job, JobNotClaimableError when it is held or finished.
         """
         ...
 
+    def set_listing_status(self, job_id: str, *, claim_token: str, listing: OwnerListing) -> None:
+        """Makes an owned job's listing keys name IN_PROGRESS, the status a claim gave it; raises
+        LeaseLostError unless the job is IN_PROGRESS under `claim_token`."""
+        ...
+
     def complete(
-        self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
+        self,
+        job_id: str,
+        *,
+        claim_token: str,
+        outcome: JobOutcome,
+        now: datetime,
+        expires_at: datetime,
+        listing: OwnerListing | None,
     ) -> None:
         """Records the outcome, finished at `now`, and when the finished item may be deleted (`expires_at`,
-        in the same write); raises LeaseLostError unless the job is IN_PROGRESS under `claim_token`."""
+        in the same write), with the listing keys of the new status when the job has an owner (`listing`),
+        and removes the progress; raises LeaseLostError unless the job is IN_PROGRESS under `claim_token`."""
         ...
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
@@ -32,10 +48,37 @@ class JobStore(Protocol):
         """Counts one more refused completion on the job; raises JobNotFoundError if there is no such job."""
         ...
 
+    def record_progress(self, job_id: str, *, claim_token: str, progress: JobProgress) -> None:
+        """Replaces the job's progress; raises LeaseLostError unless the job is IN_PROGRESS under
+        `claim_token`."""
+        ...
+
 
 class MessageVisibility(Protocol):
     """The jobs queue's hold on a message being processed."""
 
     def postpone(self, receipt_handle: str, delay_seconds: int) -> None:
         """Makes the received message visible again in `delay_seconds`, not after the queue's timeout."""
+        ...
+
+
+class JobMetrics(Protocol):
+    """What the worker counts and times (docs/design.md, Observability); published once per invocation."""
+
+    def job_claimed(self, *, queue_wait: timedelta | None) -> None:
+        """A claim held; `queue_wait` (submission to claim) only on a job's first claim."""
+        ...
+
+    def job_succeeded(self, *, run_time: timedelta) -> None:
+        """`run_time` is from the claim to the completion."""
+        ...
+
+    def job_failed(self, *, run_time: timedelta) -> None: ...
+
+    def job_retried(self) -> None:
+        """A transient failure released the job for another attempt."""
+        ...
+
+    def duplicate_delivery_skipped(self) -> None:
+        """A message whose job was not claimable (held under a live lease, or finished)."""
         ...

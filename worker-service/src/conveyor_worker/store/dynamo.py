@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from boto3.dynamodb.types import TypeDeserializer
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
-from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
+from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
+from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
 from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs
@@ -22,10 +23,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
 
+# A new attempt starts without the progress of the one before it.
 _CLAIM_UPDATE = (
     "SET #status = :in_progress, #attempts = #attempts + :one, #claim_token = :token,"
     " #lease_expires_at = :lease_expires_at, #sweep_at = :lease_expires_at,"
     " #started_at = if_not_exists(#started_at, :now), #updated_at = :now"
+    " REMOVE #progress"
 )
 _CLAIMABLE = (
     "attribute_exists(#job_id) AND"
@@ -34,14 +37,18 @@ _CLAIMABLE = (
 _HELD_BY_TOKEN = "#status = :in_progress AND #claim_token = :token"
 # A finished job leaves the sparse sweep index by losing its key attributes (docs/design.md, The sweeper), and
 # gets the expiry the table's time to live reads, in the same write (docs/design.md, Retention).
+# Progress belongs to the running attempt only, so it goes too.
 _FINISH = ", #finished_at = :now, #updated_at = :now, #expires_at = :expires_at"
-_LEAVE_PENDING = " REMOVE #lease_expires_at, #sweep_shard, #sweep_at"
-_SUCCEED_UPDATE = "SET #status = :succeeded, #result = :result" + _FINISH + _LEAVE_PENDING
+_LEAVE_PENDING = " REMOVE #lease_expires_at, #sweep_shard, #sweep_at, #progress"
+_SUCCEED = "SET #status = :succeeded, #result = :result" + _FINISH
 # A result too large for the item is named by its key in the files bucket (the claim-check rule).
-_SUCCEED_WITH_RESULT_REF_UPDATE = (
-    "SET #status = :succeeded, #result_ref = :result_ref" + _FINISH + _LEAVE_PENDING
-)
-_FAIL_UPDATE = "SET #status = :failed, #error = :error" + _FINISH + _LEAVE_PENDING
+_SUCCEED_WITH_RESULT_REF = "SET #status = :succeeded, #result_ref = :result_ref" + _FINISH
+_FAIL = "SET #status = :failed, #error = :error" + _FINISH
+# An owned job's listing keys follow its status (contracts/README.md, Owners and listing). Written only when
+# the item has an owner, since an item without one must not have them.
+_SET_LISTING = ", #owner_status = :owner_status, #owner_type_status = :owner_type_status"
+_LISTING_UPDATE = "SET #owner_status = :owner_status, #owner_type_status = :owner_type_status"
+_PROGRESS_UPDATE = "SET #progress = :progress"
 _RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #sweep_at = :now_ms, #updated_at = :now"
 _COUNT_REFUSED_COMPLETION = "ADD #refused_completions :one"
 _EXISTS = "attribute_exists(#job_id)"
@@ -90,20 +97,53 @@ class DynamoJobStore:
             {name: _deserializer.deserialize(value) for name, value in response["Attributes"].items()}
         )
 
+    def set_listing_status(self, job_id: str, *, claim_token: str, listing: OwnerListing) -> None:
+        self._fenced_update(
+            job_id, claim_token, _LISTING_UPDATE, _listing_values(listing, JobStatus.IN_PROGRESS)
+        )
+
     def complete(
-        self, job_id: str, *, claim_token: str, outcome: JobOutcome, now: datetime, expires_at: datetime
+        self,
+        job_id: str,
+        *,
+        claim_token: str,
+        outcome: JobOutcome,
+        now: datetime,
+        expires_at: datetime,
+        listing: OwnerListing | None,
     ) -> None:
         written: dict[str, AttributeValueTypeDef]
         if isinstance(outcome, JobFailed):
-            update = _FAIL_UPDATE
+            update, status = _FAIL, JobStatus.FAILED
             written = _failed_values(outcome.error)
         elif isinstance(outcome, JobSucceeded):
-            update = _SUCCEED_UPDATE
+            update, status = _SUCCEED, JobStatus.SUCCEEDED
             written = {":succeeded": {"S": JobStatus.SUCCEEDED}, ":result": {"S": outcome.result_json}}
         else:
-            update = _SUCCEED_WITH_RESULT_REF_UPDATE
+            update, status = _SUCCEED_WITH_RESULT_REF, JobStatus.SUCCEEDED
             written = {":succeeded": {"S": JobStatus.SUCCEEDED}, ":result_ref": {"S": outcome.result_ref}}
-        self._fenced_update(job_id, claim_token, update, {**written, **_finished_values(now, expires_at)})
+        if listing is not None:
+            update += _SET_LISTING
+            written.update(_listing_values(listing, status))
+        self._fenced_update(
+            job_id, claim_token, update + _LEAVE_PENDING, {**written, **_finished_values(now, expires_at)}
+        )
+
+    def record_progress(self, job_id: str, *, claim_token: str, progress: JobProgress) -> None:
+        self._fenced_update(
+            job_id,
+            claim_token,
+            _PROGRESS_UPDATE,
+            {
+                ":progress": {
+                    "M": {
+                        "percent": {"N": str(progress.percent)},
+                        "message": {"S": progress.message},
+                        "updated_at": {"S": progress.updated_at},
+                    }
+                }
+            },
+        )
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         self._fenced_update(
@@ -183,9 +223,11 @@ class DynamoSweepStore:
                 return OverdueJobs(jobs, left_over=self._count(query, start_key))
 
     def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
-        self._fenced_on_sweep(
-            job, _FAIL_UPDATE, {**_failed_values(error), **_finished_values(now, expires_at)}
-        )
+        update, values = _FAIL, {**_failed_values(error), **_finished_values(now, expires_at)}
+        if job.owner is not None:
+            update += _SET_LISTING
+            values.update(_listing_values(OwnerListing(job.owner, job.job_type), JobStatus.FAILED))
+        self._fenced_on_sweep(job, update + _LEAVE_PENDING, values)
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         self._fenced_on_sweep(
@@ -240,6 +282,7 @@ def _overdue_job(index_item: "Mapping[str, AttributeValueTypeDef]") -> OverdueJo
         attempts=int(plain["attempts"]),
         sweeps=int(plain.get("sweeps", 0)),
         sweep_at=int(plain["sweep_at"]),
+        owner=plain.get("owner"),
     )
 
 
@@ -247,6 +290,13 @@ def _failed_values(error: JobError) -> "dict[str, AttributeValueTypeDef]":
     return {
         ":failed": {"S": JobStatus.FAILED},
         ":error": {"M": {"code": {"S": error.code}, "message": {"S": error.message}}},
+    }
+
+
+def _listing_values(listing: OwnerListing, status: JobStatus) -> "dict[str, AttributeValueTypeDef]":
+    return {
+        ":owner_status": {"S": listing.owner_status(status)},
+        ":owner_type_status": {"S": listing.owner_type_status(status)},
     }
 
 

@@ -22,6 +22,8 @@ class OverdueJob:
     """Re-sends so far; 0 while the item has no `sweeps` attribute."""
     sweep_at: int
     """Epoch milliseconds. With `status` it fences the sweeper's write: a job that changed is left alone."""
+    owner: str | None = None
+    """The job's owner, in a deployment with sign-in: failing the job rewrites its listing keys."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,9 @@ class SweepStore(Protocol):
         ...
 
     def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
-        """Ends the job FAILED at `now`, to be deleted after `expires_at`, and takes it out of the index;
-        raises OverdueJobChangedError if it changed."""
+        """Ends the job FAILED at `now`, to be deleted after `expires_at`, takes it out of the index, removes
+        its progress and, when it has an owner, makes its listing keys name FAILED; raises
+        OverdueJobChangedError if it changed."""
         ...
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
@@ -54,3 +57,15 @@ class JobQueue(Protocol):
     """The jobs queue the workers read."""
 
     def send(self, message: JobMessage) -> None: ...
+
+
+class SweepMetrics(Protocol):
+    """What the sweeper counts (docs/design.md, Observability); published once per run."""
+
+    def job_resent(self) -> None:
+        """An overdue job's message was sent again."""
+        ...
+
+    def overdue_job_failed(self) -> None:
+        """An overdue job was ended FAILED (RETRIES_EXHAUSTED or UNDELIVERABLE)."""
+        ...

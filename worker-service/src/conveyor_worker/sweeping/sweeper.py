@@ -13,7 +13,7 @@ from conveyor_worker.contract import ContractViolationError, check, load_contrac
 from conveyor_worker.models.job_item import JobError, JobStatus
 from conveyor_worker.models.job_message import JobMessage
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import JobQueue, OverdueJob, SweepStore
+from conveyor_worker.sweeping.ports import JobQueue, OverdueJob, SweepMetrics, SweepStore
 
 SWEEP_SHARDS = 16
 """sweep_shard takes the values 0..15 (contracts/v1/job-item.schema.json)."""
@@ -51,6 +51,7 @@ class Sweeper:
         jobs_per_shard: int,
         retention: timedelta,
         logger: Logger,
+        metrics: SweepMetrics,
     ) -> None:
         """`max_attempts` is MAX_RECEIVE_COUNT; `jobs_per_shard` bounds one sweep's work on each shard, so a
         large backlog is worked off over several runs instead of outlasting the function's timeout;
@@ -64,6 +65,7 @@ class Sweeper:
         self._jobs_per_shard = jobs_per_shard
         self._retention = retention
         self._logger = logger
+        self._metrics = metrics
 
     def sweep(self) -> SweepSummary:
         cutoff = self._clock() - self._grace
@@ -80,13 +82,24 @@ class Sweeper:
         return summary
 
     def _settle(self, job: OverdueJob, summary: SweepSummary) -> None:
+        # Every line about the job carries its id as the correlation id, as the worker's lines do; a line
+        # about the whole sweep carries none.
+        self._logger.set_correlation_id(job.job_id)
+        try:
+            self._settle_one(job, summary)
+        finally:
+            self._logger.set_correlation_id(None)
+
+    def _settle_one(self, job: OverdueJob, summary: SweepSummary) -> None:
         error = self._reason_to_fail(job)
         try:
             if error is not None:
                 self._fail(job, error)
                 summary.failed += 1
+                self._metrics.overdue_job_failed()
             elif self._resend(job):
                 summary.resent += 1
+                self._metrics.job_resent()
             else:
                 summary.skipped += 1
         except OverdueJobChangedError:
