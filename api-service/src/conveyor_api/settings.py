@@ -3,7 +3,14 @@
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Self
+from typing import Literal, Self, get_args
+
+AuthMode = Literal["jwt", "none"]
+"""`jwt`: API Gateway's JWT authorizer has checked each request's token, whose `sub` claim is the caller, who
+owns the jobs it submits and may list them. `none`: nobody signs in, a job id is the capability to read the
+job, and listing is off."""
+
+AUTH_MODES: tuple[str, ...] = get_args(AuthMode)
 
 
 class MissingSettingsError(Exception):
@@ -22,11 +29,20 @@ class Settings:
     """The demo page's origin, or `*`."""
     files_bucket_name: str
     """The S3 bucket of uploads and results, which the API only presigns requests for and never calls."""
+    auth_mode: AuthMode
+    """Whether callers sign in (`jwt`) or not (`none`): exactly one of AUTH_MODES."""
+    powertools_service_name: str
+    """The service dimension of the API's metrics and the `service` of its log lines (Powertools reads the
+    same variable for its Logger)."""
+    powertools_metrics_namespace: str
+    """The CloudWatch namespace of the API's metrics."""
 
     def __post_init__(self) -> None:
         empty = [field.name for field in fields(self) if not getattr(self, field.name)]
         if empty:
             raise ValueError(f"settings must not be empty: {', '.join(empty)}")
+        if self.auth_mode not in AUTH_MODES:
+            raise ValueError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, not {self.auth_mode!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
@@ -34,4 +50,5 @@ class Settings:
         missing = sorted(name for name in names.values() if not environ.get(name))
         if missing:
             raise MissingSettingsError(f"set the environment variable(s) {', '.join(missing)}")
-        return cls(**{field: environ[name] for field, name in names.items()})
+        # The one value that is not free text is checked in __post_init__, as for settings made in code.
+        return cls(**{field: environ[name] for field, name in names.items()})  # type: ignore[arg-type]

@@ -11,6 +11,15 @@ from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 from mypy_boto3_s3 import S3Client
 from mypy_boto3_sqs import SQSClient
 
+from conveyor_api.jobs.listing_indexes import CREATED_AT, ListingIndex, listing_index
+
+LISTING_INDEXES: tuple[ListingIndex, ...] = tuple(
+    listing_index("any", status=status, job_type=job_type)
+    for status in (None, "QUEUED")
+    for job_type in (None, "text_transform")
+)
+"""One partition of each listing index, for its name and key attribute."""
+
 
 @dataclass(frozen=True)
 class Aws:
@@ -35,7 +44,22 @@ def aws() -> Iterator[Aws]:
         dynamodb.create_table(
             TableName=table_name,
             KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"}
+                for name in ("job_id", CREATED_AT, *(index.key_attribute for index in LISTING_INDEXES))
+            ],
+            # As the core template makes them (contracts/README.md, Owners and listing): sparse, KEYS_ONLY.
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": index.name,
+                    "KeySchema": [
+                        {"AttributeName": index.key_attribute, "KeyType": "HASH"},
+                        {"AttributeName": CREATED_AT, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+                for index in LISTING_INDEXES
+            ],
             BillingMode="PAY_PER_REQUEST",
         )
         queue_url = sqs.create_queue(QueueName=f"jobs-{uuid.uuid4().hex[:8]}")["QueueUrl"]

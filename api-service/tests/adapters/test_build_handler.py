@@ -37,13 +37,16 @@ def calls(aws: Aws) -> AwsCalls:
     return AwsCalls(aws)
 
 
-def _settings(aws: Aws, **changes: str) -> Settings:
+def _settings(aws: Aws, **changes: Any) -> Settings:
     settings = Settings(
         jobs_table_name=aws.table_name,
         jobs_queue_url=aws.queue_url,
         idempotency_table_name=aws.idempotency_table_name,
         cors_allow_origin=DEMO_ORIGIN,
         files_bucket_name=aws.files_bucket_name,
+        auth_mode="none",
+        powertools_service_name="conveyor-api-adapters",
+        powertools_metrics_namespace="ConveyorAdapters",
     )
     return replace(settings, **changes)
 

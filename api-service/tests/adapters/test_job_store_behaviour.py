@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 
 from conveyor_api.handlers.http import JobStore
+from conveyor_api.jobs.cursors import PagePosition
 from conveyor_api.jobs.errors import JobAlreadyExistsError
+from conveyor_api.jobs.listing_indexes import listing_index
 from conveyor_api.models import JobItem
 from conveyor_api.store.dynamo import DynamoJobStore
 from tests.adapters.conftest import Aws
 from tests.support.fakes import InMemoryJobStore
+from tests.support.owned_items import owned_item
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1" / "job-item" / "valid"
 QUEUED_ITEM = JobItem.from_document(json.loads((EXAMPLES / "queued.json").read_text()))
@@ -68,3 +71,43 @@ def test_a_new_job_never_overwrites_one_with_its_id(store: JobStore) -> None:
         store.put_new(replace(FAILED_ITEM, job_id=QUEUED_ITEM.job_id))
 
     assert store.get(QUEUED_ITEM.job_id) == QUEUED_ITEM
+
+
+OWNER = "7d9f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"
+
+
+def test_an_index_page_lists_the_partitions_jobs_newest_first_and_continues_after_its_position(
+    store: JobStore,
+) -> None:
+    items = [owned_item(OWNER, minute) for minute in range(5)]
+    for item in [*items, owned_item("someone-else", 9), owned_item(OWNER, 8, status="SUCCEEDED")]:
+        store.put_new(item)
+    queued = listing_index(OWNER, status="QUEUED", job_type=None)
+    newest_first = [item.job_id for item in reversed(items)]
+
+    first = store.index_page(queued, limit=3, after=None)
+    rest = store.index_page(queued, limit=3, after=first.last)
+
+    assert first.job_ids == newest_first[:3]
+    assert first.last == PagePosition(items[2].created_at, items[2].job_id)
+    assert (rest.job_ids, rest.last) == (newest_first[3:], None)
+
+
+def test_an_index_holds_only_owned_jobs(store: JobStore) -> None:
+    store.put_new(QUEUED_ITEM)
+
+    page = store.index_page(listing_index(OWNER, status=None, job_type=None), limit=10, after=None)
+
+    assert (page.job_ids, page.last) == ([], None)
+
+
+def test_get_many_reads_the_jobs_that_exist_and_leaves_out_the_others(store: JobStore) -> None:
+    items = [owned_item(OWNER, minute) for minute in range(3)]
+    for item in items:
+        store.put_new(item)
+    missing = "0c7d3a52-9e4b-4f1a-8b2c-6d5e4f3a2b1c"
+
+    found = store.get_many([items[2].job_id, missing, items[0].job_id])
+
+    assert found == {items[2].job_id: items[2], items[0].job_id: items[0]}
+    assert store.get_many([]) == {}

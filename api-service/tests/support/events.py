@@ -6,6 +6,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 DEMO_ORIGIN = "https://demo.conveyor.example"
@@ -68,4 +69,29 @@ def post_uploads(body: str | None, *, content_type: str | None = "application/js
     event = post_jobs(body, content_type=content_type)
     event["rawPath"] = "/uploads"
     event["requestContext"]["http"]["path"] = "/uploads"
+    return event
+
+
+def signed_in(event: dict[str, Any], sub: str) -> dict[str, Any]:
+    """The event as API Gateway's JWT authorizer passes it on: the token's claims in the request context."""
+    event["requestContext"]["authorizer"] = {
+        "jwt": {
+            "claims": {"sub": sub, "iss": "https://issuer.conveyor.example", "token_use": "access"},
+            "scopes": None,
+        }
+    }
+    event["headers"]["authorization"] = "Bearer header.payload.signature"
+    return event
+
+
+def list_jobs(raw_query: str = "") -> dict[str, Any]:
+    """GET /jobs with `raw_query` as sent (percent-encoded), and the parameters payload format 2.0 derives."""
+    event = request("GET", "/jobs")
+    event["rawQueryString"] = raw_query
+    parameters: dict[str, str] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        # API Gateway joins a repeated parameter's values with commas.
+        parameters[name] = f"{parameters[name]},{value}" if name in parameters else value
+    if parameters:
+        event["queryStringParameters"] = parameters
     return event

@@ -2,42 +2,99 @@
 as AWS's do."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from conveyor_api.jobs.cursors import PagePosition
 from conveyor_api.jobs.errors import (
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
     JobAlreadyExistsError,
 )
 from conveyor_api.jobs.file_links import UploadForm
+from conveyor_api.jobs.listing import IndexPage
+from conveyor_api.jobs.listing_indexes import CREATED_AT, ListingIndex
 from conveyor_api.json_types import JsonObject
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 
+_INDEXED = ("job_id", CREATED_AT, "owner", "owner_type", "owner_status", "owner_type_status")
+
 
 class InMemoryJobStore:
+    """The jobs table and its listing indexes. The indexes see an item as it was written by `put_new` or
+    `replace`, and `replace(..., indexed=False)` or `vanish` leave them behind as DynamoDB's may lag."""
+
     def __init__(self, *, fail_with: Exception | None = None) -> None:
         self.items: dict[str, JsonObject] = {}
+        self.index_entries: dict[str, JsonObject] = {}
+        """What the listing indexes hold of each item: its keys, as last propagated."""
         self.fail_with = fail_with
         """Raised by every call instead of answering, as a broken backend would."""
+        self.calls: list[str] = []
 
     def put_new(self, item: JobItem) -> None:
         self._maybe_fail()
         if item.job_id in self.items:
             raise JobAlreadyExistsError(item.job_id)
+        self.replace(item)
+
+    def replace(self, item: JobItem, *, indexed: bool = True) -> None:
+        """As the worker's writes: the item changes, and the indexes follow unless `indexed` is False."""
         # Kept as the stored document, not the model, so that a read builds a fresh item as DynamoDB's would.
         self.items[item.job_id] = item.to_document()
+        if indexed:
+            document = self.items[item.job_id]
+            self.index_entries[item.job_id] = {name: document[name] for name in _INDEXED if name in document}
+
+    def vanish(self, job_id: str) -> None:
+        """As time to live deletes an item: gone from the table, still in the indexes for a while."""
+        del self.items[job_id]
 
     def get(self, job_id: str) -> JobItem | None:
         self._maybe_fail()
+        self.calls.append("get")
         document = self.items.get(job_id)
         return None if document is None else JobItem.from_document(document)
+
+    def index_page(self, index: ListingIndex, *, limit: int, after: PagePosition | None) -> IndexPage:
+        self._maybe_fail()
+        self.calls.append(f"query {index.name}")
+        entries = sorted(
+            (
+                (str(entry[CREATED_AT]), str(entry["job_id"]))
+                for entry in self.index_entries.values()
+                if entry.get(index.key_attribute) == index.key_value
+            ),
+            reverse=True,
+        )
+        if after is not None:
+            entries = [entry for entry in entries if entry < (after.created_at, after.job_id)]
+        page = entries[:limit]
+        # As moto: a page says where it stopped only when more follow. DynamoDB may say so at the very end
+        # too, and the next page is then empty with no cursor, which the job-list contract allows.
+        last = PagePosition(*page[-1]) if len(entries) > limit else None
+        return IndexPage(job_ids=[job_id for _, job_id in page], last=last)
+
+    def get_many(self, job_ids: Sequence[str]) -> Mapping[str, JobItem]:
+        self._maybe_fail()
+        self.calls.append("get_many")
+        return {
+            job_id: JobItem.from_document(self.items[job_id]) for job_id in job_ids if job_id in self.items
+        }
 
     def _maybe_fail(self) -> None:
         if self.fail_with is not None:
             raise self.fail_with
+
+
+class RecordingJobMetrics:
+    def __init__(self) -> None:
+        self.submitted = 0
+
+    def job_submitted(self) -> None:
+        self.submitted += 1
 
 
 class RecordingJobPublisher:

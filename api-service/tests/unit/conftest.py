@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from conveyor_api.handlers.http import Handler, handler_for
@@ -19,7 +21,15 @@ def settings() -> Settings:
         idempotency_table_name="idempotency-unit",
         cors_allow_origin=DEMO_ORIGIN,
         files_bucket_name="files-unit",
+        auth_mode="none",
+        powertools_service_name="conveyor-api-unit",
+        powertools_metrics_namespace="ConveyorUnit",
     )
+
+
+@pytest.fixture
+def jwt_settings(settings: Settings) -> Settings:
+    return replace(settings, auth_mode="jwt")
 
 
 @pytest.fixture
@@ -51,3 +61,15 @@ def handler(
     links: FakeFileLinks,
 ) -> Handler:
     return handler_for(settings, store=store, publisher=publisher, ledger=ledger, links=links)
+
+
+@pytest.fixture
+def jwt_handler(
+    jwt_settings: Settings,
+    store: InMemoryJobStore,
+    publisher: RecordingJobPublisher,
+    ledger: InMemorySubmissionLedger,
+    links: FakeFileLinks,
+) -> Handler:
+    """The handler of a deployment with sign-in, over the same fakes as `handler`."""
+    return handler_for(jwt_settings, store=store, publisher=publisher, ledger=ledger, links=links)

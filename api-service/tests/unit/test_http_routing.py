@@ -46,14 +46,14 @@ def test_health_is_ok_without_touching_the_store_or_queue(settings: Settings) ->
 def test_unknown_route_is_route_not_found(handler: Handler, method: str, path: str) -> None:
     problem = assert_problem(handler(request(method, path), None), 404, "route-not-found")
 
-    assert "POST /jobs, GET /jobs/{job_id}, POST /uploads, GET /health" in problem["detail"]
+    assert "POST /jobs, GET /jobs, GET /jobs/{job_id}, POST /uploads, GET /health" in problem["detail"]
 
 
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("GET", "/jobs", "POST"),
-        ("PUT", "/jobs", "POST"),
+        ("PUT", "/jobs", "GET, POST"),
+        ("DELETE", "/jobs", "GET, POST"),
         ("DELETE", "/jobs/3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", "GET"),
         ("POST", "/jobs/3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", "GET"),
         ("PATCH", "/jobs/anything", "GET"),

@@ -66,6 +66,7 @@ QUEUED_RECORD = {
     "result": None,
     "result_url": None,
     "error": None,
+    "progress": None,
 }
 
 

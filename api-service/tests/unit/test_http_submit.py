@@ -44,6 +44,7 @@ def test_accepted_job_answers_202_with_its_queued_record_and_location(handler: H
         "result": None,
         "result_url": None,
         "error": None,
+        "progress": None,
     }
     assert response["headers"]["Location"] == f"/jobs/{record['job_id']}"
 

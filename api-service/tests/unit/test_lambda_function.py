@@ -13,6 +13,17 @@ from conveyor_api.settings import MissingSettingsError
 from tests.support.events import load_event
 from tests.support.lambda_context import LambdaContext
 
+ENVIRONMENT = {
+    "JOBS_TABLE_NAME": "jobs",
+    "JOBS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
+    "IDEMPOTENCY_TABLE_NAME": "idempotency",
+    "CORS_ALLOW_ORIGIN": "*",
+    "FILES_BUCKET_NAME": "files",
+    "AUTH_MODE": "none",
+    "POWERTOOLS_SERVICE_NAME": "conveyor-api",
+    "POWERTOOLS_METRICS_NAMESPACE": "Conveyor",
+}
+
 
 def _fresh_import() -> ModuleType:
     sys.modules.pop("conveyor_api.lambda_function", None)
@@ -22,11 +33,8 @@ def _fresh_import() -> ModuleType:
 def test_lambda_handler_serves_requests_with_settings_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("JOBS_TABLE_NAME", "jobs")
-    monkeypatch.setenv("JOBS_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs")
-    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "idempotency")
-    monkeypatch.setenv("CORS_ALLOW_ORIGIN", "*")
-    monkeypatch.setenv("FILES_BUCKET_NAME", "files")
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
 
     response = _fresh_import().lambda_handler(load_event("get_health"), LambdaContext())
 
@@ -35,13 +43,7 @@ def test_lambda_handler_serves_requests_with_settings_from_the_environment(
 
 
 def test_lambda_init_fails_loudly_without_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "JOBS_TABLE_NAME",
-        "JOBS_QUEUE_URL",
-        "IDEMPOTENCY_TABLE_NAME",
-        "CORS_ALLOW_ORIGIN",
-        "FILES_BUCKET_NAME",
-    ):
+    for name in ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
 
     with pytest.raises(MissingSettingsError):
@@ -52,14 +54,7 @@ def test_lambda_init_imports_neither_pydantic_nor_boto3_nor_the_idempotency_util
     # Cold starts pay for every import (README, Why some things are hand-written): the models need no
     # pydantic, botocore's session makes the clients without boto3 and its s3transfer, and requests without
     # an Idempotency-Key never need Powertools' utility, which the first keyed request loads.
-    environment = {
-        **os.environ,
-        "JOBS_TABLE_NAME": "jobs",
-        "JOBS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
-        "IDEMPOTENCY_TABLE_NAME": "idempotency",
-        "CORS_ALLOW_ORIGIN": "*",
-        "FILES_BUCKET_NAME": "files",
-    }
+    environment = {**os.environ, **ENVIRONMENT}
     unwanted = ("pydantic", "boto3", "s3transfer", "aws_lambda_powertools.utilities.idempotency")
     probe = (
         "import json, sys, conveyor_api.lambda_function; "
@@ -71,3 +66,20 @@ def test_lambda_init_imports_neither_pydantic_nor_boto3_nor_the_idempotency_util
     )
 
     assert json.loads(loaded.stdout) == []
+
+
+def test_log_lines_name_the_service_the_environment_gives() -> None:
+    # Powertools' Logger reads POWERTOOLS_SERVICE_NAME itself, at import; the settings require it as well.
+    environment = {**os.environ, **ENVIRONMENT, "POWERTOOLS_SERVICE_NAME": "conveyor-api-probe"}
+    probe = (
+        "import conveyor_api.lambda_function\n"
+        "from conveyor_api.handlers.http import logger\n"
+        "logger.info('probe')"
+    )
+
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], env=environment, capture_output=True, text=True, check=True
+    )
+
+    [line] = [json.loads(line) for line in ran.stdout.splitlines()]
+    assert (line["message"], line["service"]) == ("probe", "conveyor-api-probe")

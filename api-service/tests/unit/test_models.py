@@ -15,7 +15,10 @@ from conveyor_api.models import (
     InvalidDocumentError,
     JobError,
     JobItem,
+    JobList,
+    JobListQuery,
     JobMessage,
+    JobProgress,
     JobRecord,
     JobRequest,
     Problem,
@@ -23,7 +26,7 @@ from conveyor_api.models import (
 )
 from conveyor_api.models.contract_document import ContractDocument
 from conveyor_api.models.job_status import JobStatus
-from tests.support.contract_bundle import bundled, job_record_cases
+from tests.support.contract_bundle import bundled, job_item_cases, job_record_cases
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1"
 MODELS: dict[str, type[ContractDocument] | type[JobRequest]] = {
@@ -33,6 +36,9 @@ MODELS: dict[str, type[ContractDocument] | type[JobRequest]] = {
     "job-request": JobRequest,
     "problem": Problem,
     "job-error": JobError,
+    "job-progress": JobProgress,
+    "job-list": JobList,
+    "job-list-query": JobListQuery,
 }
 # JobRequest leaves the payload-against-input-schema check to request validation (see its docstring).
 STRICT_MODELS = {name: model for name, model in MODELS.items() if name != "job-request"}
@@ -66,6 +72,14 @@ def test_model_refuses_each_invalid_golden_example(name: str, document: Any) -> 
 def _documents(name: str) -> st.SearchStrategy[Any]:
     if name == "job-record":
         return st.one_of([from_schema(case) for case in job_record_cases()])
+    if name == "job-item":
+        return st.one_of([from_schema(case) for case in job_item_cases()])
+    if name == "job-list":
+        records = st.one_of([from_schema(case) for case in job_record_cases()])
+        cursor = from_schema(bundled("job-list-query")["properties"]["cursor"])
+        return st.fixed_dictionaries(
+            {"jobs": st.lists(records, max_size=3), "next_cursor": st.one_of(st.none(), cursor)}
+        )
     return from_schema(bundled(name))
 
 

@@ -99,7 +99,7 @@ def _validator(component: str) -> Draft202012Validator:
     ("component", "example"),
     [
         pytest.param(component, path, id=f"{component}/{path.parent.name}/{path.stem}")
-        for component in ("job-request", "job-record", "problem")
+        for component in ("job-request", "job-record", "job-list", "job-list-query", "problem")
         for path in sorted((EXAMPLES / component).glob("*/*.json"))
     ],
 )

@@ -100,3 +100,33 @@ def test_links_are_minted_at_each_read_and_never_stored() -> None:
         "2026-11-24T18:15:00.000Z",
     )
     assert item.result == json.dumps(IMAGE_RESULT)
+
+
+IN_PROGRESS_ITEM: dict[str, Any] = {
+    "job_id": JOB_ID,
+    "job_type": "text_transform",
+    "status": "IN_PROGRESS",
+    "created_at": "2026-11-24T17:05:09.123Z",
+    "updated_at": "2026-11-24T17:05:09.456Z",
+    "started_at": "2026-11-24T17:05:09.456Z",
+    "attempts": 1,
+    "payload": '{"text":"hello"}',
+    "claim_token": "9b1f0c1d2e3f4a5b",
+    "lease_expires_at": 1795539924456,
+    "sweep_shard": 7,
+    "sweep_at": 1795539924456,
+}
+PROGRESS = {"percent": 40, "message": "transforming", "updated_at": "2026-11-24T17:05:10.002Z"}
+
+
+def test_a_running_job_reads_with_its_last_progress_report() -> None:
+    assert _record(IN_PROGRESS_ITEM | {"progress": PROGRESS})["progress"] == PROGRESS
+
+
+def test_a_running_job_that_has_not_reported_reads_with_null_progress() -> None:
+    assert _record(IN_PROGRESS_ITEM)["progress"] is None
+
+
+def test_a_job_outside_in_progress_reads_with_null_progress() -> None:
+    assert _record(STORED_ASIDE_ITEM)["progress"] is None
+    assert _record(IMAGE_ITEM)["progress"] is None

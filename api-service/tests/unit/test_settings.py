@@ -10,6 +10,9 @@ ENVIRONMENT = {
     "IDEMPOTENCY_TABLE_NAME": "idempotency",
     "CORS_ALLOW_ORIGIN": "https://demo.conveyor.example",
     "FILES_BUCKET_NAME": "files",
+    "AUTH_MODE": "jwt",
+    "POWERTOOLS_SERVICE_NAME": "conveyor-api",
+    "POWERTOOLS_METRICS_NAMESPACE": "Conveyor",
     "UNRELATED": "ignored",
 }
 
@@ -21,6 +24,9 @@ def test_settings_are_read_from_their_environment_variables() -> None:
         idempotency_table_name="idempotency",
         cors_allow_origin="https://demo.conveyor.example",
         files_bucket_name="files",
+        auth_mode="jwt",
+        powertools_service_name="conveyor-api",
+        powertools_metrics_namespace="Conveyor",
     )
 
 
@@ -29,7 +35,10 @@ def test_missing_and_empty_variables_are_named_in_the_error() -> None:
 
     with pytest.raises(
         MissingSettingsError,
-        match="CORS_ALLOW_ORIGIN, FILES_BUCKET_NAME, IDEMPOTENCY_TABLE_NAME, JOBS_TABLE_NAME",
+        match=(
+            r"AUTH_MODE, CORS_ALLOW_ORIGIN, FILES_BUCKET_NAME, IDEMPOTENCY_TABLE_NAME, JOBS_TABLE_NAME, "
+            r"POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME$"
+        ),
     ):
         Settings.from_env(environment)
 
@@ -42,4 +51,25 @@ def test_settings_made_in_code_refuse_an_empty_value() -> None:
             idempotency_table_name="idempotency",
             cors_allow_origin="*",
             files_bucket_name="files",
+            auth_mode="none",
+            powertools_service_name="conveyor-api",
+            powertools_metrics_namespace="Conveyor",
         )
+
+
+@pytest.mark.parametrize("mode", ["jwt", "none"])
+def test_auth_mode_is_jwt_or_none(mode: str) -> None:
+    assert Settings.from_env(ENVIRONMENT | {"AUTH_MODE": mode}).auth_mode == mode
+
+
+@pytest.mark.parametrize("mode", ["JWT", "cognito", "off", " none", "true"])
+def test_any_other_auth_mode_stops_the_process_with_the_choices(mode: str) -> None:
+    with pytest.raises(ValueError, match="AUTH_MODE must be one of jwt, none"):
+        Settings.from_env(ENVIRONMENT | {"AUTH_MODE": mode})
+
+
+def test_auth_mode_has_no_default() -> None:
+    environment = {name: value for name, value in ENVIRONMENT.items() if name != "AUTH_MODE"}
+
+    with pytest.raises(MissingSettingsError, match=r"set the environment variable\(s\) AUTH_MODE$"):
+        Settings.from_env(environment)

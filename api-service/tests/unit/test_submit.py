@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from conveyor_api.jobs.errors import BackendUnavailableError, PayloadTooLargeError
+from conveyor_api.jobs.errors import BackendUnavailableError, JobNotAnnouncedError, PayloadTooLargeError
 from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES, submit_job
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
-from tests.support.fakes import FakeFileLinks, InMemoryJobStore, RecordingJobPublisher
+from tests.support.fakes import FakeFileLinks, InMemoryJobStore, RecordingJobMetrics, RecordingJobPublisher
 
 JOB_ID = uuid.UUID("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d")
 NOW = datetime(2026, 11, 24, 18, 5, 9, 123456, tzinfo=timezone(timedelta(hours=1)))
@@ -45,6 +45,8 @@ def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record(
         clock=lambda: NOW,
         new_job_id=lambda: JOB_ID,
         links=FakeFileLinks(),
+        owner=None,
+        metrics=RecordingJobMetrics(),
     )
 
     item = {
@@ -79,6 +81,7 @@ def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record(
         result=None,
         result_url=None,
         error=None,
+        progress=None,
     )
 
 
@@ -90,6 +93,8 @@ def test_job_is_stored_before_it_is_announced() -> None:
         writer=JournalingStore(journal),
         publisher=JournalingPublisher(journal),
         links=FakeFileLinks(),
+        owner=None,
+        metrics=RecordingJobMetrics(),
     )
 
     assert journal == ["put", "publish"]
@@ -100,7 +105,14 @@ def test_job_that_could_not_be_stored_is_not_announced() -> None:
     store = InMemoryJobStore(fail_with=BackendUnavailableError("down"))
 
     with pytest.raises(BackendUnavailableError):
-        submit_job(REQUEST, writer=store, publisher=publisher, links=FakeFileLinks())
+        submit_job(
+            REQUEST,
+            writer=store,
+            publisher=publisher,
+            links=FakeFileLinks(),
+            owner=None,
+            metrics=RecordingJobMetrics(),
+        )
 
     assert publisher.messages == []
 
@@ -109,7 +121,14 @@ def test_new_jobs_get_distinct_random_ids() -> None:
     store = InMemoryJobStore()
 
     ids = {
-        submit_job(REQUEST, writer=store, publisher=RecordingJobPublisher(), links=FakeFileLinks()).job_id
+        submit_job(
+            REQUEST,
+            writer=store,
+            publisher=RecordingJobPublisher(),
+            links=FakeFileLinks(),
+            owner=None,
+            metrics=RecordingJobMetrics(),
+        ).job_id
         for _ in range(20)
     }
 
@@ -122,7 +141,14 @@ def test_payload_whose_stored_text_exceeds_the_limit_is_refused_before_anything_
     request = JobRequest(job_type="text_transform", payload={"text": "x" * MAX_STORED_PAYLOAD_BYTES})
 
     with pytest.raises(PayloadTooLargeError) as refused:
-        submit_job(request, writer=store, publisher=publisher, links=FakeFileLinks())
+        submit_job(
+            request,
+            writer=store,
+            publisher=publisher,
+            links=FakeFileLinks(),
+            owner=None,
+            metrics=RecordingJobMetrics(),
+        )
 
     assert refused.value.limit == MAX_STORED_PAYLOAD_BYTES
     assert store.items == {}
@@ -139,6 +165,52 @@ def test_timestamps_are_utc_with_milliseconds_and_z() -> None:
         publisher=RecordingJobPublisher(),
         clock=lambda: midnight,
         links=FakeFileLinks(),
+        owner=None,
+        metrics=RecordingJobMetrics(),
     )
 
     assert record.created_at == "2026-01-01T00:00:00.000Z"
+
+
+OWNER = "7d9f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"
+
+
+def test_a_signed_in_callers_job_carries_its_owner_and_the_listing_keys_for_queued() -> None:
+    store = InMemoryJobStore()
+
+    record = submit_job(
+        REQUEST,
+        owner=OWNER,
+        writer=store,
+        publisher=RecordingJobPublisher(),
+        links=FakeFileLinks(),
+        metrics=RecordingJobMetrics(),
+        clock=lambda: NOW,
+    )
+
+    stored = store.items[record.job_id]
+    assert (stored["owner"], stored["owner_type"], stored["owner_status"], stored["owner_type_status"]) == (
+        OWNER,
+        f"{OWNER}#text_transform",
+        f"{OWNER}#QUEUED",
+        f"{OWNER}#text_transform#QUEUED",
+    )
+    assert store.index_entries[record.job_id]["created_at"] == "2026-11-24T17:05:09.123Z"
+
+
+def test_a_stored_job_is_counted_once_even_when_its_message_is_refused() -> None:
+    metrics = RecordingJobMetrics()
+
+    with pytest.raises(JobNotAnnouncedError) as refused:
+        submit_job(
+            REQUEST,
+            owner=None,
+            writer=InMemoryJobStore(),
+            publisher=RecordingJobPublisher(fail_with=BackendUnavailableError("no queue")),
+            links=FakeFileLinks(),
+            metrics=metrics,
+            new_job_id=lambda: JOB_ID,
+        )
+
+    assert refused.value.job_id == str(JOB_ID)
+    assert metrics.submitted == 1

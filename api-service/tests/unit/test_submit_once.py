@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,15 +11,17 @@ from conveyor_api.jobs.errors import (
     BackendUnavailableError,
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
+    JobAlreadyExistsError,
     PayloadTooLargeError,
 )
-from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES
-from conveyor_api.jobs.submit_once import keyed_job_id, submit_job_once
+from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES, new_job_item
+from conveyor_api.jobs.submit_once import keyed_job_id, owners_key, submit_job_once
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 from tests.support.fakes import (
     FakeFileLinks,
     InMemoryJobStore,
     InMemorySubmissionLedger,
+    RecordingJobMetrics,
     RecordingJobPublisher,
 )
 
@@ -27,14 +30,15 @@ REQUEST = JobRequest(job_type="text_transform", payload={"text": "Hello, Conveyo
 
 
 class Service:
-    """The submit's three ports, faked, and the submit over them."""
+    """The submit's ports, faked, and the submit over them."""
 
     def __init__(self) -> None:
         self.ledger = InMemorySubmissionLedger()
         self.store = InMemoryJobStore()
         self.publisher = RecordingJobPublisher()
+        self.metrics = RecordingJobMetrics()
 
-    def submit(self, request: JobRequest = REQUEST, key: str = KEY) -> JobRecord:
+    def submit(self, request: JobRequest = REQUEST, key: str = KEY, owner: str | None = None) -> JobRecord:
         return submit_job_once(
             key,
             request,
@@ -42,6 +46,8 @@ class Service:
             store=self.store,
             publisher=self.publisher,
             links=FakeFileLinks(),
+            owner=owner,
+            metrics=self.metrics,
         )
 
 
@@ -164,6 +170,8 @@ def _first_use_dies_after_storing_the_job(service: Service) -> str:
             store=dying_store,
             publisher=service.publisher,
             links=FakeFileLinks(),
+            owner=None,
+            metrics=RecordingJobMetrics(),
         )
     service.store.items = dying_store.items
     [stored_job_id] = service.store.items
@@ -210,3 +218,59 @@ def test_a_retry_before_the_dead_first_uses_deadline_is_in_progress() -> None:
 
     with pytest.raises(IdempotencyKeyInProgressError):
         service.submit()
+
+
+ALICE = "7d9f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"
+BOB = "0b6e1f3a-2c4d-4e5f-9a8b-7c6d5e4f3a2b"
+
+
+def test_a_new_job_is_counted_once_and_a_replay_not_again() -> None:
+    service = Service()
+
+    service.submit()
+    service.submit()
+
+    assert service.metrics.submitted == 1
+
+
+def test_an_adopted_job_is_not_counted_again() -> None:
+    service = Service()
+    _first_use_dies_after_storing_the_job(service)
+    service.ledger.pass_deadline_of_first_use(KEY)
+
+    service.submit()
+
+    assert service.metrics.submitted == 0
+
+
+def test_an_owners_key_is_their_own_and_apart_from_the_shared_key_space() -> None:
+    assert owners_key(None, KEY) == KEY
+    assert len({owners_key(None, KEY), owners_key(ALICE, KEY), owners_key(BOB, KEY)}) == 3
+    # The NUL keeps an owner ending in what a key starts with apart from another owner.
+    assert owners_key("a", "b") != owners_key("a\0b", "")
+
+
+def test_two_owners_with_one_key_and_one_body_get_two_jobs_each_under_its_owner() -> None:
+    service = Service()
+
+    alices = service.submit(owner=ALICE)
+    bobs = service.submit(owner=BOB)
+
+    assert alices.job_id != bobs.job_id
+    assert {service.store.items[job.job_id]["owner"] for job in (alices, bobs)} == {ALICE, BOB}
+    assert (service.submit(owner=ALICE), service.submit(owner=BOB)) == (alices, bobs)
+    assert service.metrics.submitted == 2
+
+
+def test_a_stored_job_of_another_owner_under_the_same_id_is_never_adopted() -> None:
+    # Only a SHA-256 collision could give two owners one id; the adoption checks the owner all the same.
+    service = Service()
+    job_id = keyed_job_id(owners_key(ALICE, KEY), REQUEST)
+    service.store.put_new(
+        new_job_item(
+            REQUEST, owner=BOB, clock=lambda: datetime(2026, 11, 24, tzinfo=UTC), new_job_id=lambda: job_id
+        )
+    )
+
+    with pytest.raises(JobAlreadyExistsError):
+        service.submit(owner=ALICE)

@@ -12,19 +12,23 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.config import Config
 
 from conveyor_api.files.s3 import S3FileLinks
-from conveyor_api.http.errors import MethodNotAllowedError, RouteNotFoundError
+from conveyor_api.http.caller import read_caller
+from conveyor_api.http.errors import ListingDisabledError, MethodNotAllowedError, RouteNotFoundError
 from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER, read_idempotency_key
 from conveyor_api.http.json_body import read_json_body
-from conveyor_api.http.openapi import CREATE_UPLOAD, GET_HEALTH, GET_JOB, SUBMIT_JOB, Operation
+from conveyor_api.http.openapi import CREATE_UPLOAD, GET_HEALTH, GET_JOB, LIST_JOBS, SUBMIT_JOB, Operation
 from conveyor_api.http.problems import register_problem_responses
+from conveyor_api.http.query_string import query_parameters
 from conveyor_api.http.routing import MethodTable
 from conveyor_api.idempotency.on_demand import OnDemandSubmissionLedger
 from conveyor_api.jobs.file_links import FileLinks
+from conveyor_api.jobs.listing import JobLister, list_jobs, validate_job_list_query
 from conveyor_api.jobs.request_validation import validate_job_request
 from conveyor_api.jobs.status import JobReader, get_job_record
 from conveyor_api.jobs.submit import JobPublisher, JobWriter, submit_job
 from conveyor_api.jobs.submit_once import SubmissionLedger, submit_job_once
 from conveyor_api.jobs.uploads import issue_upload_ticket, validate_upload_request
+from conveyor_api.metrics.emf import EmfJobMetrics
 from conveyor_api.models.contract_document import JsonDocument
 from conveyor_api.queue.sqs import SqsJobPublisher
 from conveyor_api.settings import Settings
@@ -41,8 +45,8 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 RouteFunction = Callable[..., Response[str]]
 
 
-class JobStore(JobReader, JobWriter, Protocol):
-    """Where jobs are kept: the API writes new ones and reads them back."""
+class JobStore(JobReader, JobWriter, JobLister, Protocol):
+    """Where jobs are kept: the API writes new ones, reads them back, and lists an owner's."""
 
 
 def build_handler(
@@ -95,34 +99,60 @@ def handler_for(
     )
     methods = MethodTable()
     register_problem_responses(app, logger)
+    metrics = EmfJobMetrics(
+        namespace=settings.powertools_metrics_namespace, service=settings.powertools_service_name
+    )
 
     def route(operation: Operation) -> Callable[[RouteFunction], RouteFunction]:
         methods.add(operation.method, operation.rule)
         return app.route(operation.rule, operation.method)
 
+    def caller() -> str | None:
+        """The signed-in caller, or None without sign-in; 401 with sign-in and no caller."""
+        return read_caller(app.current_event, settings.auth_mode)
+
     @route(SUBMIT_JOB)
     def submit() -> Response[str]:
+        owner = caller()
         idempotency_key = read_idempotency_key(app.current_event)
         request = validate_job_request(read_json_body(app.current_event))
         if idempotency_key is None:
-            record = submit_job(request, writer=store, publisher=publisher, links=links)
+            record = submit_job(
+                request, owner=owner, writer=store, publisher=publisher, links=links, metrics=metrics
+            )
         else:
             record = submit_job_once(
-                idempotency_key, request, ledger=ledger, store=store, publisher=publisher, links=links
+                idempotency_key,
+                request,
+                owner=owner,
+                ledger=ledger,
+                store=store,
+                publisher=publisher,
+                links=links,
+                metrics=metrics,
             )
         logger.set_correlation_id(record.job_id)
         accepted = {"job_id": record.job_id, "job_type": record.job_type, "status": record.status}
         logger.info("job accepted", extra=accepted)
         return _json_response(202, record, headers={"Location": f"/jobs/{record.job_id}"})
 
+    @route(LIST_JOBS)
+    def listing() -> Response[str]:
+        owner = _listing_owner(caller())
+        query = validate_job_list_query(query_parameters(app.current_event))
+        page = list_jobs(query, owner=owner, lister=store, links=links)
+        return _json_response(200, page)
+
     @route(GET_JOB)
     def status(job_id: str) -> Response[str]:
-        record = get_job_record(job_id, reader=store, links=links)
-        logger.set_correlation_id(record.job_id)
+        # Every line about the job carries its id, problems included, from before the first domain call.
+        logger.set_correlation_id(job_id)
+        record = get_job_record(job_id, owner=caller(), reader=store, links=links)
         return _json_response(200, record)
 
     @route(CREATE_UPLOAD)
     def upload() -> Response[str]:
+        caller()  # nobody owns an upload, but only callers may make one
         ticket = issue_upload_ticket(validate_upload_request(read_json_body(app.current_event)), links=links)
         logger.info("upload ticket issued", extra={"source_key": ticket.source_key})
         return _json_response(200, ticket)
@@ -130,6 +160,22 @@ def handler_for(
     @route(GET_HEALTH)
     def health() -> Response[str]:
         return Response(status_code=200, content_type="application/json", body='{"status":"ok"}')
+
+    _answer_unknown_routes(app, methods)
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        logger.set_correlation_id(event.get("requestContext", {}).get("requestId"))
+        try:
+            return app.resolve(event, context)
+        finally:
+            # Once per invocation, whatever it answered: a job stored before a failure was still submitted.
+            metrics.flush()
+
+    return handle
+
+
+def _answer_unknown_routes(app: APIGatewayHttpResolver, methods: MethodTable) -> None:
+    """A path no route serves is 404; a served path asked with another method is 405, naming the methods."""
 
     @app.not_found
     def no_route(_: NotFoundError) -> Response[str]:
@@ -139,11 +185,12 @@ def handler_for(
             raise MethodNotAllowedError(method, allowed)
         raise RouteNotFoundError(methods.routes())
 
-    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        logger.set_correlation_id(event.get("requestContext", {}).get("requestId"))
-        return app.resolve(event, context)
 
-    return handle
+def _listing_owner(owner: str | None) -> str:
+    """Only a signed-in caller has jobs to list: without sign-in nobody owns one."""
+    if owner is None:
+        raise ListingDisabledError()
+    return owner
 
 
 def _json_response(

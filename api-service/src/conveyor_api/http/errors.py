@@ -32,3 +32,11 @@ class MethodNotAllowedError(Exception):
 
 class InvalidIdempotencyKeyError(Exception):
     """The Idempotency-Key header is empty, too long, or holds a character that is not printable ASCII."""
+
+
+class UnauthenticatedError(Exception):
+    """A deployment with sign-in received a request without a caller (no `sub` claim)."""
+
+
+class ListingDisabledError(Exception):
+    """GET /jobs in a deployment without sign-in, where nobody owns jobs and a job id is the capability."""

@@ -19,6 +19,7 @@ from conveyor_api import contract
 from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER, KEY_PATTERN, MAX_KEY_LENGTH
 from conveyor_api.http.problems import PROBLEM_CONTENT_TYPE
 from conveyor_api.idempotency.lifetime import KEY_LIFETIME
+from conveyor_api.jobs.listing import DEFAULT_PAGE_SIZE
 from conveyor_api.jobs.uploads import MAX_UPLOAD_BYTES, UPLOAD_LIFETIME
 
 _RESOLVER_PARAMETER = re.compile(r"<(\w+)>")
@@ -72,6 +73,12 @@ def _header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 _KEY_LIFETIME_HOURS = KEY_LIFETIME // timedelta(hours=1)
 
+_UNAUTHENTICATED = {401: ("unauthenticated",)}
+"""Every route but GET /health, in a deployment with sign-in, for a request without a caller."""
+_UNAUTHENTICATED_HEADERS = {
+    401: {"WWW-Authenticate": _header("The scheme to authenticate with: `Bearer`.", {"const": "Bearer"})}
+}
+
 
 SUBMIT_JOB = Operation(
     method="POST",
@@ -91,7 +98,8 @@ SUBMIT_JOB = Operation(
             "description": (
                 "Makes retrying safe: the first request with a key creates the job, later ones with the same "
                 f"key and body get it back for {_KEY_LIFETIME_HOURS} hours. 1 to {MAX_KEY_LENGTH} printable "
-                "ASCII characters; a random UUID is a good key. Keys are shared by all clients."
+                "ASCII characters; a random UUID is a good key. With sign-in, each caller's keys are their "
+                "own; without it, keys are shared by all clients."
             ),
             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
         },
@@ -110,6 +118,7 @@ SUBMIT_JOB = Operation(
     ),
     problems={
         400: ("invalid-json", "unknown-job-type", "validation-failed", "invalid-idempotency-key"),
+        **_UNAUTHENTICATED,
         409: ("idempotency-key-in-progress",),
         413: ("payload-too-large",),
         415: ("unsupported-media-type",),
@@ -118,11 +127,12 @@ SUBMIT_JOB = Operation(
         503: ("service-unavailable",),
     },
     problem_headers={
+        **_UNAUTHENTICATED_HEADERS,
         409: {
             "Retry-After": _header(
                 "Seconds to wait before retrying with the same key.", {"type": "integer", "minimum": 1}
             )
-        }
+        },
     },
 )
 
@@ -131,15 +141,62 @@ GET_JOB = Operation(
     rule="/jobs/<job_id>",
     operation_id="getJob",
     summary="Read a job",
-    description="The job's current record: its status and, once it has ended, its result or its error.",
+    description=(
+        "The job's current record: its status, its progress while it runs and, once it has ended, its "
+        "result or its error. With sign-in, only the caller's own jobs are found: another's is 404, as a "
+        "missing one is."
+    ),
     parameters=({"name": "job_id", "in": "path", "required": True, "schema": _schema_ref("job-id")},),
     success=Success(200, "The job's record.", _schema_ref("job-record")),
     problems={
         400: ("invalid-job-id",),
+        **_UNAUTHENTICATED,
         404: ("job-not-found",),
         500: ("internal-error",),
         503: ("service-unavailable",),
     },
+    problem_headers=_UNAUTHENTICATED_HEADERS,
+)
+
+
+def _query_parameter(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"$ref": f"{_schema_ref('job-list-query')['$ref']}/properties/{name}"},
+    }
+
+
+LIST_JOBS = Operation(
+    method="GET",
+    rule="/jobs",
+    operation_id="listJobs",
+    summary="List your jobs",
+    description=(
+        "One page of the caller's own jobs, newest first, each as GET /jobs/{job_id} returns it; filter by "
+        "status, job_type or both. Only in a deployment with sign-in: without it, job ids are the capability "
+        "and listing answers 403. A page may hold fewer jobs than limit even when more follow; only a null "
+        "next_cursor means the end. Each parameter may be given once."
+    ),
+    parameters=(
+        _query_parameter("status", "Only jobs in this status."),
+        _query_parameter("job_type", "Only jobs of this type."),
+        _query_parameter("limit", f"The page size, 1 to 100; {DEFAULT_PAGE_SIZE} when left out."),
+        _query_parameter(
+            "cursor", "The previous page's next_cursor, to read the page after it (with the same filters)."
+        ),
+    ),
+    success=Success(200, "One page of the caller's jobs.", _schema_ref("job-list")),
+    problems={
+        400: ("validation-failed",),
+        **_UNAUTHENTICATED,
+        403: ("listing-disabled",),
+        500: ("internal-error",),
+        503: ("service-unavailable",),
+    },
+    problem_headers=_UNAUTHENTICATED_HEADERS,
 )
 
 CREATE_UPLOAD = Operation(
@@ -157,10 +214,12 @@ CREATE_UPLOAD = Operation(
     success=Success(200, "The upload ticket.", _schema_ref("upload-ticket")),
     problems={
         400: ("invalid-json", "validation-failed"),
+        **_UNAUTHENTICATED,
         413: ("payload-too-large",),
         415: ("unsupported-media-type",),
         500: ("internal-error",),
     },
+    problem_headers=_UNAUTHENTICATED_HEADERS,
 )
 
 GET_HEALTH = Operation(
@@ -182,7 +241,7 @@ GET_HEALTH = Operation(
     problems={500: ("internal-error",)},
 )
 
-OPERATIONS = (SUBMIT_JOB, GET_JOB, CREATE_UPLOAD, GET_HEALTH)
+OPERATIONS = (SUBMIT_JOB, LIST_JOBS, GET_JOB, CREATE_UPLOAD, GET_HEALTH)
 
 
 def openapi_document() -> dict[str, Any]:
@@ -195,7 +254,11 @@ def openapi_document() -> dict[str, Any]:
             "title": "Conveyor API",
             "version": "1",
             "description": (
-                "Submit jobs and read their status, and upload the images they read. Every error is "
+                "Submit jobs, read their status and progress, list your own, and upload the images they "
+                "read. "
+                "A deployment with sign-in (a JWT authorizer) answers every route but GET /health 401 "
+                "without a valid bearer token, and scopes jobs to their owner; one without lists nothing. "
+                "Every error is "
                 "application/problem+json (RFC 9457), "
                 "valid against the `problem` schema; a request that matches no route answers the "
                 "RouteNotFound or MethodNotAllowed response. Generated by the API service from its code "
@@ -205,7 +268,15 @@ def openapi_document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": _contract_components(
-                ["job-request", "job-record", "upload-request", "upload-ticket", "problem"]
+                [
+                    "job-request",
+                    "job-record",
+                    "job-list",
+                    "job-list-query",
+                    "upload-request",
+                    "upload-ticket",
+                    "problem",
+                ]
             ),
             # What requests that match no operation get: OpenAPI has no place for them in `paths`.
             "responses": {

@@ -7,10 +7,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from conveyor_api.http.errors import (
     InvalidIdempotencyKeyError,
+    ListingDisabledError,
     MalformedJsonError,
     MethodNotAllowedError,
     RequestBodyTooLargeError,
     RouteNotFoundError,
+    UnauthenticatedError,
     UnsupportedMediaTypeError,
 )
 from conveyor_api.jobs.errors import (
@@ -19,6 +21,8 @@ from conveyor_api.jobs.errors import (
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
     InvalidJobIdError,
+    InvalidJobListQueryError,
+    JobNotAnnouncedError,
     JobNotFoundError,
     PayloadTooLargeError,
     UnknownJobTypeError,
@@ -37,6 +41,9 @@ def register_problem_responses(app: APIGatewayHttpResolver, logger: Logger) -> N
 
     def respond_with_problem(error: Exception) -> Response[str]:
         problem = problem_for(error)
+        if isinstance(error, JobNotAnnouncedError):
+            # The job exists now, so the line about it carries its id as every other line about it does.
+            logger.set_correlation_id(error.job_id)
         if problem.status == 503:
             logger.warning("a backend failed; answering 503", exc_info=error)
         elif problem.status >= 500:
@@ -58,6 +65,9 @@ def _headers_for(error: Exception) -> dict[str, str] | None:
             return {"Allow": ", ".join(error.allowed)}
         case IdempotencyKeyInProgressError():
             return {"Retry-After": str(IN_PROGRESS_RETRY_AFTER_SECONDS)}
+        case UnauthenticatedError():
+            # RFC 9110 asks every 401 to name the scheme it wants.
+            return {"WWW-Authenticate": "Bearer"}
     return None
 
 
@@ -135,6 +145,42 @@ def _(error: ContractViolationError) -> Problem:
         "Request body does not match the contract",
         _count_violations(error),
         errors=error.violations,
+    )
+
+
+@problem_for.register
+def _(error: InvalidJobListQueryError) -> Problem:
+    count = len(error.violations)
+    places = f"{count} place{'' if count == 1 else 's'}" if error.complete else f"more than {count} places"
+    return _problem(
+        "validation-failed",
+        400,
+        "Query string does not match the contract",
+        f"The query string breaks the contract in {places}; see errors (pointers name its parameters).",
+        errors=error.violations,
+    )
+
+
+@problem_for.register
+def _(error: UnauthenticatedError) -> Problem:
+    return _problem(
+        "unauthenticated",
+        401,
+        "Sign-in required",
+        "This deployment serves signed-in callers only: send `Authorization: Bearer <token>` with a token "
+        "from its user pool.",
+    )
+
+
+@problem_for.register
+def _(error: ListingDisabledError) -> Problem:
+    return _problem(
+        "listing-disabled",
+        403,
+        "Listing is disabled",
+        "Listing jobs needs a deployment with sign-in, where each caller lists their own jobs. Here nobody "
+        "signs in and a job id is the capability to read its job: keep the job_id that POST /jobs returned "
+        "and read it with GET /jobs/{job_id}.",
     )
 
 

@@ -36,6 +36,9 @@ def record_from_item(
         result=result,
         result_url=result_url,
         error=item.error,
+        # job-item already allows progress only while IN_PROGRESS; job-record requires null outside it, and
+        # the record keeps its own rule rather than rely on the item's.
+        progress=item.progress if item.status == "IN_PROGRESS" else None,
     )
 
 

@@ -18,11 +18,26 @@ class JobReader(Protocol):
 
 
 def get_job_record(
-    job_id: str, *, reader: JobReader, links: FileLinks, clock: Callable[[], datetime] = utc_now
+    job_id: str,
+    *,
+    owner: str | None,
+    reader: JobReader,
+    links: FileLinks,
+    clock: Callable[[], datetime] = utc_now,
 ) -> JobRecord:
+    """The job's record. With sign-in (`owner` is the caller), only the caller's own jobs are found."""
     if not contract.validator("job-id").is_valid(job_id):
         raise InvalidJobIdError(job_id)
     item = reader.get(job_id)
-    if item is None:
+    if item is None or not readable_by(item, owner):
+        # Another owner's job reads exactly as a missing one, so its existence is not revealed either.
         raise JobNotFoundError(job_id)
     return record_from_item(item, links=links, clock=clock)
+
+
+def readable_by(item: JobItem, owner: str | None) -> bool:
+    """Whether the caller may read the job: its owner, with sign-in; anyone who knows its id, without.
+
+    With sign-in, a job without an owner (submitted while the deployment had none) is nobody's to read.
+    """
+    return owner is None or item.owner == owner

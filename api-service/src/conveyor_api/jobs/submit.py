@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Protocol
 
 from conveyor_api.clock import to_epoch_ms, to_timestamp, utc_now
-from conveyor_api.jobs.errors import PayloadTooLargeError
+from conveyor_api.jobs.errors import BackendUnavailableError, JobNotAnnouncedError, PayloadTooLargeError
 from conveyor_api.jobs.file_links import FileLinks
+from conveyor_api.jobs.listing_indexes import listing_keys
+from conveyor_api.jobs.metrics import JobMetrics
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 
@@ -32,27 +34,39 @@ class JobPublisher(Protocol):
 def submit_job(
     request: JobRequest,
     *,
+    owner: str | None,
     writer: JobWriter,
     publisher: JobPublisher,
     links: FileLinks,
+    metrics: JobMetrics,
     clock: Callable[[], datetime] = utc_now,
     new_job_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> JobRecord:
-    """Stores the job before announcing it, so a worker never receives a message for a job it cannot find."""
-    item = new_job_item(request, clock=clock, new_job_id=new_job_id)
+    """Stores the job before announcing it, so a worker never receives a message for a job it cannot find.
+
+    `owner` is the signed-in caller, or None in a deployment without sign-in.
+    """
+    item = new_job_item(request, owner=owner, clock=clock, new_job_id=new_job_id)
     writer.put_new(item)
+    metrics.job_submitted()
     record = record_from_item(item, links=links, clock=clock)
-    publisher.publish(announcement(record))
+    announce(record, publisher=publisher)
     return record
 
 
 def new_job_item(
-    request: JobRequest, *, clock: Callable[[], datetime], new_job_id: Callable[[], uuid.UUID]
+    request: JobRequest,
+    *,
+    owner: str | None,
+    clock: Callable[[], datetime],
+    new_job_id: Callable[[], uuid.UUID],
 ) -> JobItem:
     """The QUEUED item of a new job; raises PayloadTooLargeError before anything is written."""
     job_id = str(new_job_id())
     submitted = clock()
     now = to_timestamp(submitted)
+    # An owned job is in the listing indexes from its first write; an unowned one in none of them.
+    owned = {} if owner is None else listing_keys(owner, request.job_type, "QUEUED")
     return JobItem(
         job_id=job_id,
         job_type=request.job_type,
@@ -64,7 +78,19 @@ def new_job_item(
         # In the sweep index from the first write: if its message never leaves, the sweeper sends it.
         sweep_shard=uuid.UUID(job_id).int % SWEEP_SHARDS,
         sweep_at=to_epoch_ms(submitted),
+        owner=owned.get("owner"),
+        owner_type=owned.get("owner_type"),
+        owner_status=owned.get("owner_status"),
+        owner_type_status=owned.get("owner_type_status"),
     )
+
+
+def announce(record: JobRecord, *, publisher: JobPublisher) -> None:
+    """Sends the job's message; JobNotAnnouncedError names the stored job when the queue refuses it."""
+    try:
+        publisher.publish(announcement(record))
+    except BackendUnavailableError as error:
+        raise JobNotAnnouncedError(record.job_id) from error
 
 
 def announcement(record: JobRecord) -> JobMessage:

@@ -10,9 +10,10 @@ from typing import Protocol
 from conveyor_api.clock import utc_now
 from conveyor_api.jobs.errors import JobAlreadyExistsError
 from conveyor_api.jobs.file_links import FileLinks
+from conveyor_api.jobs.metrics import JobMetrics
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.jobs.status import JobReader
-from conveyor_api.jobs.submit import JobPublisher, JobWriter, announcement, new_job_item
+from conveyor_api.jobs.submit import JobPublisher, JobWriter, announce, new_job_item
 from conveyor_api.models import JobItem, JobRecord, JobRequest
 
 KEYED_JOB_ID_DOMAIN = b"conveyor job id v1"
@@ -33,8 +34,19 @@ class KeyedJobStore(JobReader, JobWriter, Protocol):
     """Where a keyed submission stores its job, and finds it again when an earlier attempt stored it."""
 
 
+def owners_key(owner: str | None, key: str) -> str:
+    """The key as the ledger and the job id know it: scoped to its owner, so that two signed-in callers who
+    choose the same key each get their own job. Without sign-in, keys are one space shared by all clients.
+
+    A key is printable ASCII, so the NUL before it keeps every (owner, key) pair's text distinct, and apart
+    from every unowned key.
+    """
+    return key if owner is None else f"{owner}\0{key}"
+
+
 def keyed_job_id(key: str, request: JobRequest) -> uuid.UUID:
-    """The id of the job `key` and `request` stand for: a UUIDv8 (RFC 9562) of SHA-256 bits.
+    """The id of the job `key` (as `owners_key` scopes it) and `request` stand for: a UUIDv8 (RFC 9562) of
+    SHA-256 bits.
 
     Derived rather than random so that an attempt that finds its job already stored knows it is its own: a
     first attempt can die after storing the job and before the ledger records which job that was.
@@ -42,7 +54,8 @@ def keyed_job_id(key: str, request: JobRequest) -> uuid.UUID:
     canonical_request = json.dumps(
         request.to_document(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
-    # The key is printable ASCII: the NUL separators keep each (key, request) pair's text distinct.
+    # The request's JSON text holds no NUL (json escapes control characters) and a key holds one only after
+    # its owner: the NUL separators keep each (key, request) pair's text distinct.
     text = b"\0".join((KEYED_JOB_ID_DOMAIN, key.encode(), canonical_request.encode()))
     value = int.from_bytes(hashlib.sha256(text).digest()[:16], "big")
     value = (value & ~(0xF << 76)) | (0x8 << 76)  # version 8
@@ -54,10 +67,12 @@ def submit_job_once(
     key: str,
     request: JobRequest,
     *,
+    owner: str | None,
     ledger: SubmissionLedger,
     store: KeyedJobStore,
     publisher: JobPublisher,
     links: FileLinks,
+    metrics: JobMetrics,
     clock: Callable[[], datetime] = utc_now,
 ) -> JobRecord:
     """The job of the first request with `key`, created once; later requests with the same body get it back.
@@ -66,35 +81,44 @@ def submit_job_once(
     refuses the message, the request fails, but its retry finds the stored job instead of storing a second
     one, and the sweeper sends the missing message. If an attempt died between storing the job and the
     ledger recording it, the key is freed at that attempt's deadline and the retry adopts the stored job.
+    `owner` (the signed-in caller, or None) scopes the key: another owner's use of it is another key.
     """
-    job_id = keyed_job_id(key, request)
-    item = new_job_item(request, clock=clock, new_job_id=lambda: job_id)
-    announce = False
+    scoped_key = owners_key(owner, key)
+    job_id = keyed_job_id(scoped_key, request)
+    item = new_job_item(request, owner=owner, clock=clock, new_job_id=lambda: job_id)
+    announce_it = False
 
     def store_job() -> JobRecord:
-        nonlocal announce
-        stored = _store_or_adopt(store, item)
+        nonlocal announce_it
+        stored = _store_or_adopt(store, item, metrics)
         # A job no longer QUEUED was announced and claimed already: another message would only be skipped.
-        announce = stored.status == "QUEUED"
+        announce_it = stored.status == "QUEUED"
         return record_from_item(stored, links=links, clock=clock)
 
-    record = ledger.job_for(key, request, store_job)
-    if announce:
+    record = ledger.job_for(scoped_key, request, store_job)
+    if announce_it:
         # Only a request that stored or adopted the job announces it. A replay's job was announced by its
         # first use, or, if the queue refused that message, is overdue in the sweep index, where the sweeper
         # finds it.
-        publisher.publish(announcement(record))
+        announce(record, publisher=publisher)
     return record
 
 
-def _store_or_adopt(store: KeyedJobStore, item: JobItem) -> JobItem:
+def _store_or_adopt(store: KeyedJobStore, item: JobItem, metrics: JobMetrics) -> JobItem:
     try:
         store.put_new(item)
     except JobAlreadyExistsError:
         stored = store.get(item.job_id)
-        # The id is a hash of the key and the request, so a stored job with it is this request's job unless
-        # SHA-256 collided; checking costs nothing next to the read.
-        if stored is None or (stored.job_type, stored.payload) != (item.job_type, item.payload):
+        # The id is a hash of the owner, the key and the request, so a stored job with it is this request's
+        # job unless SHA-256 collided; checking costs nothing next to the read.
+        if stored is None or (stored.job_type, stored.payload, stored.owner) != (
+            item.job_type,
+            item.payload,
+            item.owner,
+        ):
             raise
+        # Adopted, not new: the attempt whose write stored the job counted it (a count lost only if that
+        # invocation died before its metrics were written).
         return stored
+    metrics.job_submitted()
     return item

@@ -81,13 +81,21 @@ def _model_member(model: type[ContractDocument], name: str, value: JsonValue) ->
     """A member of a document the contract has accepted, as `model` holds it."""
     nested = model.nested_documents.get(name)
     if nested is not None and isinstance(value, list):
-        return [nested(**cast(JsonObject, item)) for item in value]
+        return [_nested_member(nested, item) for item in value]
     if nested is not None and isinstance(value, dict):
-        return nested(**value)
+        return _nested_member(nested, value)
     if isinstance(value, float) and name in _json_integers(model):
         # The schema has accepted it as an integer, so it is integral: the model holds the int it stands for.
         return int(value)
     return value
+
+
+def _nested_member(nested: Callable[..., JsonDocument], value: JsonValue) -> JsonDocument:
+    # A nested contract document is read as a document too, so that its own nested members and integers are.
+    model = nested
+    if isinstance(model, type) and issubclass(model, ContractDocument):
+        return model.from_document(value)
+    return nested(**cast(JsonObject, value))
 
 
 def _json_integers(model: type[ContractDocument]) -> set[str]:

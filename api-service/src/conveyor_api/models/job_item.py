@@ -5,6 +5,7 @@ from typing import ClassVar
 
 from conveyor_api.models.contract_document import JsonInteger, SparseContractDocument
 from conveyor_api.models.job_error import JobError
+from conveyor_api.models.job_progress import JobProgress
 from conveyor_api.models.job_status import JobStatus
 
 
@@ -13,7 +14,7 @@ class JobItem(SparseContractDocument):
     """Attributes that do not apply yet are absent from the item, never null: None here means absent."""
 
     contract_schema = "job-item"
-    nested_documents: ClassVar = {"error": JobError}
+    nested_documents: ClassVar = {"error": JobError, "progress": JobProgress}
 
     job_id: str
     job_type: str
@@ -28,6 +29,8 @@ class JobItem(SparseContractDocument):
     result_ref: str | None = None
     """The files bucket's key of a result too large for the item (the claim check), instead of `result`."""
     error: JobError | None = None
+    progress: JobProgress | None = None
+    """The running attempt's last progress report; the worker writes it, and only while IN_PROGRESS."""
     claim_token: str | None = None
     lease_expires_at: JsonInteger | None = None
     sweep_shard: JsonInteger | None = None
@@ -36,3 +39,9 @@ class JobItem(SparseContractDocument):
     refused_completions: JsonInteger | None = None
     expires_at: JsonInteger | None = None
     """Epoch seconds after which DynamoDB may delete the finished job (time to live); not in its record."""
+    owner: str | None = None
+    """The `sub` of the signed-in caller who submitted the job; None in a deployment without sign-in."""
+    owner_type: str | None = None
+    owner_status: str | None = None
+    owner_type_status: str | None = None
+    """The listing indexes' partition keys (jobs.listing_indexes), present exactly when `owner` is."""

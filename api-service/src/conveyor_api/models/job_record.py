@@ -6,6 +6,7 @@ from typing import ClassVar
 from conveyor_api.json_types import JsonObject
 from conveyor_api.models.contract_document import ContractDocument, JsonInteger
 from conveyor_api.models.job_error import JobError
+from conveyor_api.models.job_progress import JobProgress
 from conveyor_api.models.job_status import JobStatus
 
 
@@ -14,7 +15,7 @@ class JobRecord(ContractDocument):
     """Every attribute is always present; those that do not apply yet are null."""
 
     contract_schema = "job-record"
-    nested_documents: ClassVar = {"error": JobError}
+    nested_documents: ClassVar = {"error": JobError, "progress": JobProgress}
 
     job_id: str
     job_type: str
@@ -27,3 +28,5 @@ class JobRecord(ContractDocument):
     result: JsonObject | None
     result_url: str | None
     error: JobError | None
+    progress: JobProgress | None
+    """The running attempt's last report while IN_PROGRESS; None in every other status."""

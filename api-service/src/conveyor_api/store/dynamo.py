@@ -1,18 +1,30 @@
-"""The jobs table in DynamoDB: the job item of the contract, one attribute per member."""
+"""The jobs table in DynamoDB: the job item of the contract, one attribute per member, and its listing
+indexes (jobs.listing_indexes)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from conveyor_api.jobs.cursors import PagePosition
 from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsError
+from conveyor_api.jobs.listing import IndexPage
+from conveyor_api.jobs.listing_indexes import CREATED_AT, ListingIndex
 from conveyor_api.json_types import JsonValue
 from conveyor_api.models import JobItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, KeysAndAttributesUnionTypeDef
+
+BATCH_GET_ATTEMPTS = 4
+"""BatchGetItem calls for one page: the first, then retries of the keys DynamoDB left unprocessed."""
+BATCH_GET_BACKOFF_SECONDS = 0.05
+"""The first retry waits up to this long, each later one up to twice as long as the one before (jittered)."""
 
 
 class UnexpectedAttributeError(Exception):
@@ -22,9 +34,12 @@ class UnexpectedAttributeError(Exception):
 class DynamoJobStore:
     """Reads and writes job items with the low-level client, so `payload` and `result` stay JSON text (S)."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self._client = client
         self._table_name = table_name
+        self._sleep = sleep
 
     def put_new(self, item: JobItem) -> None:
         attributes = {name: _to_attribute(value) for name, value in item.to_document().items()}
@@ -51,7 +66,68 @@ class DynamoJobStore:
         attributes = response.get("Item")
         if attributes is None:
             return None
-        return JobItem.from_document({name: _from_attribute(value) for name, value in attributes.items()})
+        return _job_item(attributes)
+
+    def index_page(self, index: ListingIndex, *, limit: int, after: PagePosition | None) -> IndexPage:
+        """One Query of one listing index, newest first; its cost follows `limit`, never the table."""
+        key = {":key": {"S": index.key_value}}
+        start: dict[str, Any] = {}
+        if after is not None:
+            # The partition key comes from the caller's own index, never from the cursor.
+            start["ExclusiveStartKey"] = {
+                "job_id": {"S": after.job_id},
+                CREATED_AT: {"S": after.created_at},
+                index.key_attribute: {"S": index.key_value},
+            }
+        try:
+            response = self._client.query(
+                TableName=self._table_name,
+                IndexName=index.name,
+                KeyConditionExpression="#key = :key",
+                ExpressionAttributeNames={"#key": index.key_attribute},
+                ExpressionAttributeValues=key,
+                ScanIndexForward=False,
+                Limit=limit,
+                **start,
+            )
+        except (BotoCoreError, ClientError) as error:
+            raise BackendUnavailableError("the jobs table's listing index did not answer") from error
+        last = response.get("LastEvaluatedKey")
+        return IndexPage(
+            job_ids=[str(keys["job_id"]["S"]) for keys in response.get("Items", [])],
+            last=None if last is None else PagePosition(str(last[CREATED_AT]["S"]), str(last["job_id"]["S"])),
+        )
+
+    def get_many(self, job_ids: Sequence[str]) -> Mapping[str, JobItem]:
+        """One BatchGetItem (at most 100 keys, a page's worth), strongly consistent as `get` is, plus bounded
+        retries of the keys DynamoDB leaves unprocessed; still unprocessed after them is 503."""
+        items: dict[str, JobItem] = {}
+        pending: Mapping[str, KeysAndAttributesUnionTypeDef] = {
+            self._table_name: {
+                "Keys": [{"job_id": {"S": job_id}} for job_id in dict.fromkeys(job_ids)],
+                "ConsistentRead": True,
+            }
+        }
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            if not job_ids or not pending:
+                return items
+            if attempt:
+                self._sleep(random.uniform(0, BATCH_GET_BACKOFF_SECONDS * 2 ** (attempt - 1)))
+            try:
+                response = self._client.batch_get_item(RequestItems=pending)
+            except (BotoCoreError, ClientError) as error:
+                raise BackendUnavailableError("the jobs table did not answer") from error
+            for attributes in response.get("Responses", {}).get(self._table_name, []):
+                item = _job_item(attributes)
+                items[item.job_id] = item
+            pending = response.get("UnprocessedKeys") or {}
+        if pending:
+            raise BackendUnavailableError("the jobs table left keys unprocessed after every retry")
+        return items
+
+
+def _job_item(attributes: Mapping[str, AttributeValueTypeDef]) -> JobItem:
+    return JobItem.from_document({name: _from_attribute(value) for name, value in attributes.items()})
 
 
 # The job-item contract uses three DynamoDB types: S (strings, JSON text), N (integers) and M (the error).

@@ -1,0 +1,124 @@
+"""Listing the caller's jobs (GET /jobs): one query of one listing index, then the page's items by key.
+
+The index holds keys only and is eventually consistent, so each listed job is read from the table, and a
+job whose item is gone or no longer matches the filters is left out: a page may hold fewer jobs than its
+limit, and only a null next_cursor means the end (contract `job-list`).
+"""
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Protocol
+
+from jsonschema import ValidationError
+
+from conveyor_api import contract
+from conveyor_api.clock import utc_now
+from conveyor_api.jobs.cursors import InvalidCursorError, PagePosition, decode_cursor, encode_cursor
+from conveyor_api.jobs.errors import InvalidJobListQueryError
+from conveyor_api.jobs.file_links import FileLinks
+from conveyor_api.jobs.listing_indexes import ListingIndex, listing_index
+from conveyor_api.jobs.records import record_from_item
+from conveyor_api.jobs.request_validation import MAX_LISTED_VIOLATIONS, violations_of
+from conveyor_api.json_pointer import json_pointer
+from conveyor_api.json_types import JsonObject
+from conveyor_api.models import JobItem, JobList, JobListQuery, Violation
+
+DEFAULT_PAGE_SIZE = 20
+"""The page size when the query gives no `limit` (contract `job-list-query`)."""
+
+LIMIT_MESSAGE = "Must be a whole number from 1 to 100, without leading zeros; leave it out for pages of 20."
+CURSOR_MESSAGE = (
+    "Not a cursor this API returned: pass a page's next_cursor back unchanged, with the same filters, or "
+    "leave cursor out for the first page."
+)
+_MESSAGES = {"/limit": LIMIT_MESSAGE, "/cursor": CURSOR_MESSAGE}
+
+
+@dataclass(frozen=True, slots=True)
+class IndexPage:
+    """One page of an index partition: its jobs' ids in the index's order, newest first."""
+
+    job_ids: list[str]
+    last: PagePosition | None
+    """Where the page stopped; None when the index said nothing follows."""
+
+
+class JobLister(Protocol):
+    def index_page(self, index: ListingIndex, *, limit: int, after: PagePosition | None) -> IndexPage:
+        """Up to `limit` jobs of the index partition, newest first, starting after `after`."""
+
+    def get_many(self, job_ids: Sequence[str]) -> Mapping[str, JobItem]:
+        """The items of those of `job_ids` that exist, by job id, as last written."""
+
+
+def validate_job_list_query(parameters: Iterable[tuple[str, str]]) -> JobListQuery:
+    """The query of GET /jobs from its parameters in the order they were sent; each may be sent once."""
+    document: JsonObject = {}
+    violations: list[Violation] = []
+    for name, value in parameters:
+        if name in document:
+            violations.append(
+                Violation(pointer=json_pointer([name]), message="Given more than once; give it once.")
+            )
+        else:
+            document[name] = value
+    errors = contract.validator("job-list-query").iter_errors(document)
+    violations.extend(_query_violations(errors))
+    violations = list(islice(dict.fromkeys(violations), MAX_LISTED_VIOLATIONS + 1))
+    if violations:
+        raise InvalidJobListQueryError(
+            violations[:MAX_LISTED_VIOLATIONS], complete=len(violations) <= MAX_LISTED_VIOLATIONS
+        )
+    return JobListQuery.from_document(document)
+
+
+def _query_violations(errors: Iterable[ValidationError]) -> Iterable[Violation]:
+    allowed = ", ".join(contract.schema("job-list-query")["properties"])
+    for violation in violations_of(errors):
+        if violation.message.startswith("Unknown field"):
+            yield Violation(
+                pointer=violation.pointer, message=f"Unknown parameter; remove it (allowed: {allowed})."
+            )
+        else:
+            yield Violation(
+                pointer=violation.pointer, message=_MESSAGES.get(violation.pointer, violation.message)
+            )
+
+
+def list_jobs(
+    query: JobListQuery,
+    *,
+    owner: str,
+    lister: JobLister,
+    links: FileLinks,
+    clock: Callable[[], datetime] = utc_now,
+) -> JobList:
+    """One page of `owner`'s jobs that match the query's filters, newest first, each as its record."""
+    after = None
+    if query.cursor is not None:
+        try:
+            after = decode_cursor(query.cursor)
+        except InvalidCursorError as error:
+            raise InvalidJobListQueryError([Violation(pointer="/cursor", message=CURSOR_MESSAGE)]) from error
+    index = listing_index(owner, status=query.status, job_type=query.job_type)
+    limit = DEFAULT_PAGE_SIZE if query.limit is None else int(query.limit)
+    page = lister.index_page(index, limit=limit, after=after)
+    items = lister.get_many(page.job_ids)
+    listed = [
+        items[job_id] for job_id in page.job_ids if job_id in items and _matches(items[job_id], owner, query)
+    ]
+    return JobList(
+        jobs=[record_from_item(item, links=links, clock=clock) for item in listed],
+        next_cursor=None if page.last is None else encode_cursor(page.last),
+    )
+
+
+def _matches(item: JobItem, owner: str, query: JobListQuery) -> bool:
+    # The index said so when it was read, but indexes lag their table: the item read now has the last word.
+    return (
+        item.owner == owner
+        and query.status in (None, item.status)
+        and query.job_type in (None, item.job_type)
+    )
