@@ -49,10 +49,17 @@ def aws_call(model: OperationModel, params: dict[str, Any]) -> AwsCall:
         # botocore builds a presigned POST's parameters under CreateBucket's model, without the key (no
         # function creates a bucket): the form stores one object, the PutObject it lets its holder make.
         operation, key = "PutObject", _presigned_post_key()
+    # DynamoDB's batch operations name their tables as the keys of RequestItems; ours name one.
+    batch_tables = sorted(params.get("RequestItems") or {})
     return {
         "service": service,
         "operation": operation,
-        "resource": params.get("TableName") or params.get("QueueUrl") or params.get("Bucket"),
+        "resource": (
+            params.get("TableName")
+            or params.get("QueueUrl")
+            or params.get("Bucket")
+            or (",".join(batch_tables) if batch_tables else None)
+        ),
         "index": params.get("IndexName"),
         "prefix": key.split("/", 1)[0] if isinstance(key, str) else None,
     }

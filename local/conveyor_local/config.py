@@ -71,12 +71,23 @@ WORKER_PARAMETERS = {
     "SweepMaxResends": str(SWEEP_MAX_RESENDS),
 }
 
+# Sign-in, off unless CONVEYOR_SIGN_IN=1: the api stack is then deployed with this user pool and app client
+# (its UserPoolId and UserPoolClientId parameters), whose tokens the local test issuer signs
+# (conveyor_local.identity); `make dev` prints tokens for the demo users, valid for hours.
+LOCAL_USER_POOL_ID = f"{REGION}_LocalPool"
+LOCAL_USER_POOL_CLIENT_ID = "conveyorlocalclient"
+DEMO_USERS = ("alice", "bob")
+DEMO_TOKEN_LIFETIME_SECONDS = 12 * 3600
+
 # local/conveyor_local/config.py -> the repository root, which holds the optional demo page in frontend/.
 FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"
 
 AWS_PORT_VARIABLE = "CONVEYOR_AWS_PORT"
 API_PORT_VARIABLE = "CONVEYOR_API_PORT"
 WEB_PORT_VARIABLE = "CONVEYOR_WEB_PORT"
+ISSUER_PORT_VARIABLE = "CONVEYOR_ISSUER_PORT"
+SIGN_IN_VARIABLE = "CONVEYOR_SIGN_IN"
+_SWITCH_VALUES = {"": False, "0": False, "1": True}
 
 
 class ConfigError(ValueError):
@@ -88,6 +99,9 @@ class LocalStackConfig:
     aws_port: int = 5000
     api_port: int = 8080
     web_port: int = 8000
+    issuer_port: int = 8090
+    """The local test issuer's, with sign-in only."""
+    sign_in: bool = False
     host: str = HOST
 
     @classmethod
@@ -97,6 +111,8 @@ class LocalStackConfig:
             aws_port=_port(environ, AWS_PORT_VARIABLE, defaults.aws_port),
             api_port=_port(environ, API_PORT_VARIABLE, defaults.api_port),
             web_port=_port(environ, WEB_PORT_VARIABLE, defaults.web_port),
+            issuer_port=_port(environ, ISSUER_PORT_VARIABLE, defaults.issuer_port),
+            sign_in=_switch(environ, SIGN_IN_VARIABLE),
         )
 
     @property
@@ -111,6 +127,10 @@ class LocalStackConfig:
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
 
+    @property
+    def issuer_url(self) -> str:
+        return f"http://{self.host}:{self.issuer_port}"
+
 
 def _port(environ: Mapping[str, str], variable: str, default: int) -> int:
     raw = environ.get(variable, "").strip()
@@ -119,3 +139,10 @@ def _port(environ: Mapping[str, str], variable: str, default: int) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ConfigError(f"{variable}={raw!r} is not a TCP port: use a number from 1 to 65535")
     return int(raw)
+
+
+def _switch(environ: Mapping[str, str], variable: str) -> bool:
+    raw = environ.get(variable, "").strip()
+    if raw not in _SWITCH_VALUES:
+        raise ConfigError(f"{variable}={raw!r} is neither 1 (on) nor 0 or empty (off)")
+    return _SWITCH_VALUES[raw]

@@ -10,11 +10,16 @@ SQS event source and schedule emulators.
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
 
 from conveyor_local import config
@@ -23,6 +28,13 @@ from conveyor_local.console import Console
 from conveyor_local.moto_server import start_moto_server
 from conveyor_local.ports import ensure_port_free
 from conveyor_local.provision import DeployedFunction, LocalSystem, provision_system
+from conveyor_local.sign_in import (
+    LocalSignIn,
+    api_parameters,
+    deployed_routes,
+    sign_in_lines,
+    start_local_sign_in,
+)
 from conveyor_local.stacks import StackError, hide_known_gap_warnings
 from conveyor_local.static_site import start_static_site
 from conveyor_local.stop_signals import StopRequested, ignore_stop_signals, raise_on_stop_signals
@@ -42,6 +54,8 @@ class RunningStack:
     system: LocalSystem
     children: list[ChildProcess]
     web_url: str | None
+    sign_in: LocalSignIn | None = None
+    """The local test issuer, with sign-in (CONVEYOR_SIGN_IN=1)."""
 
 
 def main() -> int:
@@ -55,6 +69,7 @@ def main() -> int:
     with ExitStack() as running:
         try:
             stack = _start(settings, console, running)
+            _announce_sign_in(settings, stack, console)
             _announce(settings, stack, console)
             _supervise(stack.children)
         except StopRequested:
@@ -74,6 +89,8 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
     ports = {config.AWS_PORT_VARIABLE: settings.aws_port, config.API_PORT_VARIABLE: settings.api_port}
     if serve_frontend:
         ports[config.WEB_PORT_VARIABLE] = settings.web_port
+    if settings.sign_in:
+        ports[config.ISSUER_PORT_VARIABLE] = settings.issuer_port
     for variable, port in ports.items():
         ensure_port_free(settings.host, port, remedy=f": set {variable} to use another port")
 
@@ -81,15 +98,20 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
     moto = start_moto_server(settings.host, settings.aws_port)
     running.callback(moto.stop)
     hide_known_gap_warnings()
+    sign_in = None
+    if settings.sign_in:
+        sign_in = start_local_sign_in(settings)
+        running.callback(sign_in.stop)
     console.say("Deploying the core, worker and api stacks from infra/ into moto…")
+    api_stack_parameters = {"AllowOrigin": settings.web_url, **api_parameters(settings.sign_in)}
     system = provision_system(
         moto.endpoint_url,
-        {
-            "core": config.CORE_PARAMETERS,
-            "worker": config.WORKER_PARAMETERS,
-            "api": {"AllowOrigin": settings.web_url},
-        },
+        {"core": config.CORE_PARAMETERS, "worker": config.WORKER_PARAMETERS, "api": api_stack_parameters},
     )
+    # The gateway serves the HTTP API's routes, and their authorizer, as the api stack deployed them.
+    gateway_arguments = ["--routes", deployed_routes(api_stack_parameters).to_json()]
+    if sign_in is not None:
+        gateway_arguments += sign_in.gateway_arguments()
     api, worker, sweeper = (
         system.functions[name] for name in ("ApiFunction", "WorkerFunction", "SweeperFunction")
     )
@@ -116,7 +138,7 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
             console,
             "api",
             "conveyor_local.api_process",
-            ["--host", settings.host, "--port", str(settings.api_port)],
+            ["--host", settings.host, "--port", str(settings.api_port), *gateway_arguments],
             function_environment(os.environ, settings, api),
         ),
         _start_child(
@@ -144,7 +166,7 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
         ),
     ]
     _wait_until_api_answers(settings.api_url, children)
-    return RunningStack(system=system, children=children, web_url=web_url)
+    return RunningStack(system=system, children=children, web_url=web_url, sign_in=sign_in)
 
 
 def _start_child(
@@ -216,6 +238,12 @@ def _raise_if_any_exited(children: list[ChildProcess]) -> None:
             raise ChildExitedError(f"the {child.name} process {how} unexpectedly")
 
 
+def _announce_sign_in(settings: config.LocalStackConfig, stack: RunningStack, console: Console) -> None:
+    if stack.sign_in is not None:
+        for line in sign_in_lines(stack.sign_in, settings.api_url):
+            console.say(line)
+
+
 def _announce(settings: config.LocalStackConfig, stack: RunningStack, console: Console) -> None:
     resources = stack.system.core
     web = stack.web_url or f"not served (no {config.FRONTEND_DIR.name}/ folder yet)"
@@ -238,6 +266,51 @@ def _announce(settings: config.LocalStackConfig, stack: RunningStack, console: C
         "Then read it back:",
         f"  curl -s {settings.api_url}/jobs/<job_id>",
         "",
+        *_conveyor_command_lines(settings, stack),
+        "",
         f"{READY_LINE} Job transitions show below; Ctrl-C stops everything.",
     ]:
         console.say(line)
+
+
+def _conveyor_command_lines(settings: config.LocalStackConfig, stack: RunningStack) -> list[str]:
+    """How to use the `conveyor` command (`make cli`, which `make dev` runs, installs it) on this stack."""
+    exports = [
+        {"CONVEYOR_API_URL": settings.api_url},
+        {"CONVEYOR_DLQ_URL": stack.system.core.dlq_url, "CONVEYOR_QUEUE_URL": stack.system.core.queue_url},
+        # The dlq commands talk to SQS in moto with boto3, which needs a region (from AWS_DEFAULT_REGION, not
+        # AWS_REGION) and credentials, any.
+        {
+            "AWS_ENDPOINT_URL": settings.aws_endpoint_url,
+            "AWS_DEFAULT_REGION": config.REGION,
+            "AWS_ACCESS_KEY_ID": config.ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": config.SECRET_ACCESS_KEY,
+        },
+    ]
+    lines = ["Or with the conveyor command line (`conveyor --help`), in a shell with these exports:"]
+    if shutil.which("conveyor") is None:
+        lines.append(f'  export PATH={shlex.quote(_conveyor_bin_dir())}:"$PATH"')
+    lines += [
+        "  export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
+        for variables in exports
+    ]
+    # Listing needs sign-in: without it, job ids are the only way to a job.
+    if stack.sign_in is not None:
+        lines.append("  export CONVEYOR_TOKEN=<an access token above>")
+    lines += [
+        """  conveyor submit text_transform --payload '{"text":"hi"}' --wait""",
+        "  conveyor status <job_id>; conveyor watch <job_id>; conveyor dlq list; conveyor dlq redrive",
+    ]
+    if stack.sign_in is not None:
+        lines.append("  conveyor list")
+    return lines
+
+
+def _conveyor_bin_dir() -> str:
+    """Where `make cli` put `conveyor`: uv's tool bin directory; else (no uv in sight) this venv's bin/."""
+    uv = os.environ.get("UV")
+    if uv:
+        found = subprocess.run([uv, "tool", "dir", "--bin"], capture_output=True, text=True, check=False)
+        if found.returncode == 0 and found.stdout.strip():
+            return found.stdout.strip()
+    return str(Path(sys.executable).parent)

@@ -1,8 +1,12 @@
-"""Emulates an API Gateway HTTP API with one `$default` route and a Lambda proxy integration.
+"""Emulates an API Gateway HTTP API whose routes all integrate one Lambda function (proxy, payload 2.0).
 
 Each HTTP request becomes a payload format 2.0 event; the handler's result becomes the HTTP response, with
 API Gateway's rules: a result without `statusCode` is a 200 JSON body, and a handler error or a malformed
-result is a 500 `{"message": "Internal Server Error"}`.
+result is a 500 `{"message": "Internal Server Error"}`. Given the api stack's routes
+(conveyor_local.http_api), each request takes the route API Gateway would choose (its `routeKey` and
+`pathParameters` in the event), and a route with a JWT authorizer lets only requests with a valid token
+through (conveyor_local.jwt_authorizer): the others get a 401 `{"message":"Unauthorized"}` without the
+function running. Without routes, everything takes one unguarded `$default` route.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 from conveyor_local.config import ACCOUNT_ID, API_FUNCTION_NAME, API_TIMEOUT_SECONDS, FUNCTION_MEMORY_MB
+from conveyor_local.http_api import HttpApiRoutes, RouteMatch
 from conveyor_local.http_serving import BackgroundHttpServer, serve_in_background
+from conveyor_local.jwt_authorizer import IssuerKeys, UnauthorizedError, authorize
 from conveyor_local.lambda_runtime import LambdaContext, LambdaHandler, invoke
 
 logger = logging.getLogger(__name__)
@@ -50,6 +56,8 @@ def _json_response(status: int, message: str) -> HttpResponse:
 
 
 INTERNAL_SERVER_ERROR = _json_response(500, "Internal Server Error")
+UNAUTHORIZED = _json_response(401, "Unauthorized")
+NOT_FOUND = _json_response(404, "Not Found")
 
 
 def start_http_gateway(
@@ -60,12 +68,21 @@ def start_http_gateway(
     function_name: str = API_FUNCTION_NAME,
     timeout_seconds: int = API_TIMEOUT_SECONDS,
     memory_mb: int = FUNCTION_MEMORY_MB,
+    routes: HttpApiRoutes | None = None,
+    issuer_keys: IssuerKeys | None = None,
 ) -> BackgroundHttpServer:
-    """Serve `handler` on `host:port` (0 picks a free port); `.url` says where, `.stop()` ends it."""
+    """Serve `handler` on `host:port` (0 picks a free port); `.url` says where, `.stop()` ends it.
+
+    `routes` are the HTTP API's (None: one `$default` route without authorizer); `issuer_keys` finds the keys
+    of their authorizers' issuers, and is needed when any route has one.
+    """
+    if routes is not None and routes.signs_in and issuer_keys is None:
+        raise ValueError("routes with a JWT authorizer need issuer_keys to check tokens with")
     function = _Function(handler, function_name, timeout_seconds, memory_mb)
+    api = _Api(function, routes, issuer_keys)
 
     class GatewayRequestHandler(_GatewayRequestHandler):
-        target = function
+        target = api
 
     return serve_in_background(host, port, GatewayRequestHandler, name=f"http-gateway-{function_name}")
 
@@ -249,10 +266,41 @@ class _Function:
             return INTERNAL_SERVER_ERROR
 
 
+@dataclass
+class _Api:
+    function: _Function
+    routes: HttpApiRoutes | None
+    issuer_keys: IssuerKeys | None
+
+    def respond(self, event: dict[str, Any]) -> HttpResponse:
+        if self.routes is None:
+            return self.function.respond(event)
+        match = self.routes.match(event["requestContext"]["http"]["method"], event["rawPath"])
+        if match is None:
+            return NOT_FOUND
+        _route(event, match)
+        authorizer = match.route.authorizer
+        if authorizer is not None:
+            assert self.issuer_keys is not None  # start_http_gateway checks
+            try:
+                claims = authorize(authorizer, event["headers"], self.issuer_keys)
+            except UnauthorizedError as error:
+                logger.info("%s refused %s %s: %s", authorizer.name, match.route.key, event["rawPath"], error)
+                return UNAUTHORIZED
+            event["requestContext"]["authorizer"] = claims
+        return self.function.respond(event)
+
+
+def _route(event: dict[str, Any], match: RouteMatch) -> None:
+    event["routeKey"] = event["requestContext"]["routeKey"] = match.route.key
+    if match.path_parameters:
+        event["pathParameters"] = match.path_parameters
+
+
 class _GatewayRequestHandler(BaseHTTPRequestHandler):
     # HTTP/1.1 keeps connections alive between requests; every response carries a Content-Length for it.
     protocol_version = "HTTP/1.1"
-    target: ClassVar[_Function]
+    target: ClassVar[_Api]
 
     def do_GET(self) -> None:
         request_id = str(uuid.uuid4())

@@ -1,8 +1,9 @@
 """A template deployed into moto with CloudFormation, as `sam deploy` deploys it into AWS, then read back.
 
 moto's CloudFormation is not all of CloudFormation, and the gaps that matter here are filled or checked on
-this side: it accepts any parameter value (CloudFormation refuses unknown names, missing values and values
-outside MinValue, MaxValue or AllowedValues: `check_parameters` does the same), and it ignores a table's
+this side: it accepts any parameter value (CloudFormation refuses unknown names, missing values, values
+outside MinValue, MaxValue, AllowedValues or AllowedPattern, and values that break an assertion of the
+template's Rules: `check_parameters` does the same), and it ignores a table's
 TimeToLiveSpecification (`enable_time_to_live` applies the template's) and a bucket's lifecycle rules and
 CORS (`configure_buckets` applies them). It skips `AWS::ApiGatewayV2::*`, `AWS::CloudWatch::Alarm` and
 `AWS::S3::BucketPolicy` with a warning (tests/infra checks those in the templates), and never runs a
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError, WaiterError
 
+from conveyor_local.intrinsics import Evaluator
 from conveyor_local.templates import Template
 
 if TYPE_CHECKING:
@@ -130,12 +132,27 @@ def check_parameters(stack: str, template: Template, parameters: Mapping[str, st
         problem = _parameter_problem(declared[name], value)
         if problem:
             raise StackParameterError(f"the {stack} stack's {name}={value!r} {problem}")
+    _check_rules(stack, template, parameters)
+
+
+def _check_rules(stack: str, template: Template, parameters: Mapping[str, str]) -> None:
+    """Each rule's assertions where its RuleCondition holds (or it has none), as CloudFormation checks."""
+    evaluator = Evaluator(template, parameters)
+    for name, rule in template.get("Rules", {}).items():
+        if "RuleCondition" in rule and not evaluator.truth(rule["RuleCondition"]):
+            continue
+        for assertion in rule["Assertions"]:
+            if not evaluator.truth(assertion["Assert"]):
+                reason = assertion.get("AssertDescription", "its assertion fails")
+                raise StackParameterError(f"the {stack} stack's rule {name} refuses the parameters: {reason}")
 
 
 def _parameter_problem(spec: Mapping[str, Any], value: str) -> str | None:
     allowed = [str(option) for option in spec.get("AllowedValues", [])]
     if allowed and value not in allowed:
         return f"is not one of {', '.join(allowed)}"
+    if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+        return f"does not match its AllowedPattern {spec['AllowedPattern']}"
     if spec.get("Type") != "Number":
         return None
     try:

@@ -36,18 +36,40 @@ def _variables(stack: str, function: str) -> dict[str, Any]:
     return variables
 
 
-@pytest.mark.parametrize(
-    ("stack", "function", "settings"),
-    [
-        ("api", "ApiFunction", ApiSettings),
-        ("worker", "WorkerFunction", WorkerSettings),
-        ("worker", "SweeperFunction", SweeperSettings),
-    ],
-)
+FUNCTIONS = [
+    ("api", "ApiFunction", ApiSettings),
+    ("worker", "WorkerFunction", WorkerSettings),
+    ("worker", "SweeperFunction", SweeperSettings),
+]
+# Powertools reads these itself (Logger's and Metrics' service, Metrics' namespace); a service's settings may
+# read them too, but need not.
+POWERTOOLS_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"}
+
+
+@pytest.mark.parametrize(("stack", "function", "settings"), FUNCTIONS)
 def test_environment_names_are_the_settings_fields(
     stack: str, function: str, settings: type[BaseModel] | type[ApiSettings]
 ) -> None:
-    assert set(_variables(stack, function)) == _environment_names(settings)
+    read = _environment_names(settings)
+
+    assert set(_variables(stack, function)) - (POWERTOOLS_VARIABLES - read) == read
+
+
+def test_each_function_names_its_own_service_in_one_metrics_namespace() -> None:
+    services = {
+        function: (
+            _variables(stack, function)["POWERTOOLS_SERVICE_NAME"],
+            _variables(stack, function)["POWERTOOLS_METRICS_NAMESPACE"],
+        )
+        for stack, function, _ in FUNCTIONS
+    }
+
+    # The core stack's dashboard shows the metrics by these names (tests/infra/test_dashboard.py).
+    assert services == {
+        "ApiFunction": ("conveyor-api", "Conveyor"),
+        "WorkerFunction": ("conveyor-worker", "Conveyor"),
+        "SweeperFunction": ("conveyor-sweeper", "Conveyor"),
+    }
 
 
 def _import(export: str) -> dict[str, Any]:

@@ -151,3 +151,41 @@ def test_dashboard_widgets_fit_the_grid_without_overlapping() -> None:
         }
         assert not area & cells, widget["properties"]["title"]
         cells |= area
+
+
+# What each function reports through Powertools' EMF (namespace Conveyor, one dimension: `service`, the
+# function's POWERTOOLS_SERVICE_NAME), with the statistics its widgets show.
+CUSTOM_METRICS = {
+    ("conveyor-api", "JobsSubmitted", "Sum"),
+    ("conveyor-worker", "JobsClaimed", "Sum"),
+    ("conveyor-worker", "JobsSucceeded", "Sum"),
+    ("conveyor-worker", "JobsFailed", "Sum"),
+    ("conveyor-worker", "JobsRetried", "Sum"),
+    ("conveyor-worker", "DuplicateDeliveriesSkipped", "Sum"),
+    ("conveyor-worker", "QueueWait", "p95"),
+    ("conveyor-worker", "QueueWait", "Maximum"),
+    ("conveyor-worker", "RunTime", "p95"),
+    ("conveyor-worker", "RunTime", "Maximum"),
+    ("conveyor-sweeper", "JobsResent", "Sum"),
+    ("conveyor-sweeper", "OverdueJobsFailed", "Sum"),
+}
+
+
+def test_dashboard_shows_every_custom_metric_by_its_functions_service() -> None:
+    shown = {
+        (dimensions["service"], metric, statistic)
+        for namespace, metric, dimensions, statistic in _metrics(_dashboard())
+        if namespace == "Conveyor"
+    }
+    services = {
+        load_template(stack)["Resources"][logical_id]["Properties"]["Environment"]["Variables"][
+            "POWERTOOLS_SERVICE_NAME"
+        ]
+        for stack, logical_id in FUNCTIONS
+    }
+
+    assert shown == CUSTOM_METRICS
+    assert {service for service, _, _ in shown} == services
+    for namespace, _, dimensions, _ in _metrics(_dashboard()):
+        if namespace == "Conveyor":
+            assert set(dimensions) == {"service"}

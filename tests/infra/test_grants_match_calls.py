@@ -69,7 +69,7 @@ def _report(calls: Counter[Call]) -> None:
                 note = "  NOT GRANTED"
             else:
                 note = "" if made[action, resource] else "  granted, never called"
-            report.line(f"  {role:<8} {action:<30} {resource:<28} {made[action, resource]:>7}{note}")
+            report.line(f"  {role:<8} {action:<30} {resource:<40} {made[action, resource]:>7}{note}")
 
 
 @pytest.mark.parametrize("role", ROLES)

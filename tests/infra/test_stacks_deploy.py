@@ -149,6 +149,9 @@ def test_stack_deploys_on_core_with_environments_the_settings_accept(
         read_settings(environment)
         assert environment["JOBS_TABLE_NAME"] == core_outputs["JobsTableName"]
         assert environment["JOBS_QUEUE_URL"] == core_outputs["JobsQueueUrl"]
+    if stack == "api":
+        # Deployed without a user pool (the template's defaults): no sign-in (test_sign_in_and_listing.py).
+        assert environment["AUTH_MODE"] == "none"
 
 
 def test_worker_consumes_the_core_queue(core_outputs: dict[str, str], services: dict[str, str]) -> None:

@@ -40,7 +40,7 @@ def _core(
     )
 
 
-def test_jobs_table_is_keyed_by_job_id_on_demand_with_the_sparse_sweep_index(
+def test_jobs_table_is_keyed_by_job_id_on_demand_with_the_sparse_sweep_and_listing_indexes(
     cloudformation: CloudFormationClient, dynamodb: DynamoDBClient
 ) -> None:
     core = _core(cloudformation, dynamodb, unique_name("core"))
@@ -49,16 +49,27 @@ def test_jobs_table_is_keyed_by_job_id_on_demand_with_the_sparse_sweep_index(
     assert table["KeySchema"] == [{"AttributeName": "job_id", "KeyType": "HASH"}]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert table["TableStatus"] == "ACTIVE"
-    (index,) = table["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "sweep"
-    assert index["KeySchema"] == [
+    indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
+    assert indexes["sweep"]["KeySchema"] == [
         {"AttributeName": "sweep_shard", "KeyType": "HASH"},
         {"AttributeName": "sweep_at", "KeyType": "RANGE"},
     ]
-    assert index["Projection"] == {
+    assert indexes["sweep"]["Projection"] == {
         "ProjectionType": "INCLUDE",
-        "NonKeyAttributes": ["status", "job_type", "created_at", "attempts", "sweeps"],
+        "NonKeyAttributes": ["status", "job_type", "created_at", "attempts", "sweeps", "owner"],
     }
+    # GET /jobs's, one per filter combination (contracts/README.md, Owners and listing).
+    for name, owner_key in [
+        ("by_owner", "owner"),
+        ("by_owner_type", "owner_type"),
+        ("by_owner_status", "owner_status"),
+        ("by_owner_type_status", "owner_type_status"),
+    ]:
+        assert indexes.pop(name)["KeySchema"] == [
+            {"AttributeName": owner_key, "KeyType": "HASH"},
+            {"AttributeName": "created_at", "KeyType": "RANGE"},
+        ]
+    assert set(indexes) == {"sweep"}
 
 
 def test_both_tables_expire_items_by_the_templates_ttl_attributes(

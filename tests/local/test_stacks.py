@@ -47,3 +47,54 @@ def test_values_cloudformation_refuses_are_refused_with_what_is_wrong(
         check_parameters("core", TEMPLATE, parameters)
 
     assert problem in str(refused.value)
+
+
+SIGN_IN_TEMPLATE: Template = {
+    "Parameters": {
+        "PoolId": {"Type": "String", "Default": "", "AllowedPattern": r"^$|^[\w-]+_[0-9a-zA-Z]+$"},
+        "ClientId": {"Type": "String", "Default": ""},
+    },
+    "Rules": {
+        "BothOrNeither": {
+            "Assertions": [
+                {
+                    "Assert": {
+                        "Fn::Equals": [
+                            {"Fn::Equals": [{"Ref": "PoolId"}, ""]},
+                            {"Fn::Equals": [{"Ref": "ClientId"}, ""]},
+                        ]
+                    },
+                    "AssertDescription": "Give both or neither.",
+                }
+            ]
+        },
+        "OnlyWithAPool": {
+            "RuleCondition": {"Fn::Not": [{"Fn::Equals": [{"Ref": "PoolId"}, ""]}]},
+            "Assertions": [{"Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "ClientId"}, "forbidden"]}]}}],
+        },
+    },
+    "Resources": {},
+}
+
+
+@pytest.mark.parametrize("parameters", [{}, {"PoolId": "eu-west-1_AbC123", "ClientId": "abc"}])
+def test_values_the_templates_rules_accept_pass(parameters: dict[str, str]) -> None:
+    check_parameters("api", SIGN_IN_TEMPLATE, parameters)
+
+
+@pytest.mark.parametrize(
+    ("parameters", "problem"),
+    [
+        ({"PoolId": "eu-west-1_AbC123"}, "rule BothOrNeither refuses the parameters: Give both or neither."),
+        ({"ClientId": "abc"}, "rule BothOrNeither refuses the parameters: Give both or neither."),
+        ({"PoolId": "eu-west-1_AbC123", "ClientId": "forbidden"}, "rule OnlyWithAPool refuses"),
+        ({"PoolId": "no pool", "ClientId": "abc"}, "PoolId='no pool' does not match its AllowedPattern"),
+    ],
+)
+def test_values_a_templates_rules_or_patterns_refuse_are_refused(
+    parameters: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(StackParameterError) as refused:
+        check_parameters("api", SIGN_IN_TEMPLATE, parameters)
+
+    assert problem in str(refused.value)

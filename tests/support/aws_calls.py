@@ -53,14 +53,14 @@ _IAM_ACTION_OF_OPERATION = {
 }
 
 # Where a call's frames say whose it is: the first of these, from the call outwards, owns it.
+# The CLI (conveyor_cli, `conveyor dlq redrive` among its commands) owns none: it runs with an operator's
+# credentials, not with a function's role.
 _OWNERS = ("tests.", "bench.", "conveyor_local.", "conveyor_api.", "conveyor_worker.")
 _SWEEPER_CODE = (
     "conveyor_worker.sweeper_function",
     "conveyor_worker.handlers.sweeper",
     "conveyor_worker.sweeping",
 )
-# Redrive runs with an operator's credentials, not with a function's role.
-_OPERATOR_TOOLS = ("conveyor_worker.ops",)
 _HOOK_ID = "conveyor-recorded-aws-calls"
 
 
@@ -150,8 +150,6 @@ def role_of_caller() -> str | None:
     if owner.startswith("conveyor_api."):
         return "api"
     if owner.startswith("conveyor_worker."):
-        if any(module.startswith(_OPERATOR_TOOLS) for module in modules):
-            return None
         return "sweeper" if any(module.startswith(_SWEEPER_CODE) for module in modules) else "worker"
     # The event source mapping receives and deletes with the worker function's role.
     if owner == "conveyor_local.sqs_event_source":

@@ -2,11 +2,14 @@
 
 `make dev` first installs, then runs this module; a suite that runs inside `make test` is installed already,
 so by default it starts the module with its own interpreter and skips the install. The end-to-end suite
-runs `make dev` itself.
+runs `make dev` itself. With `sign_in=True` it runs as `CONVEYOR_SIGN_IN=1 make dev` does: the api stack
+deployed with the local user pool, so every route but GET /health wants a token, which `LocalStack.token`
+asks the local test issuer for.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -19,12 +22,12 @@ from dataclasses import dataclass, field
 
 from conveyor_local.aws_call_log import CALL_LOG_VARIABLE
 
-from tests.support import aws_calls
+from tests.support import aws_calls, http
 from tests.support.contract import REPO_ROOT
 from tests.support.waiting import wait_for
 
 READY_LINE = "Conveyor is ready"
-PORT_VARIABLES = ("CONVEYOR_AWS_PORT", "CONVEYOR_API_PORT", "CONVEYOR_WEB_PORT")
+PORT_VARIABLES = ("CONVEYOR_AWS_PORT", "CONVEYOR_API_PORT", "CONVEYOR_WEB_PORT", "CONVEYOR_ISSUER_PORT")
 # A ceiling, not a wait: `make dev` installs before it starts, quick once `make test` has installed.
 START_TIMEOUT_SECONDS = 300
 STOP_TIMEOUT_SECONDS = 30
@@ -49,6 +52,26 @@ class LocalStack:
     @property
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['CONVEYOR_WEB_PORT']}"
+
+    @property
+    def issuer_url(self) -> str:
+        """The local test issuer's (a stack started with sign_in=True)."""
+        return f"http://127.0.0.1:{self.ports['CONVEYOR_ISSUER_PORT']}"
+
+    def tokens(self, username: str, *, expires_in: int = 3600) -> dict[str, object]:
+        """What signing in as `username` answers: `access_token`, `id_token`, `expires_in`, `sub`."""
+        response = http.request(
+            "POST",
+            f"{self.issuer_url}/local/tokens",
+            body=json.dumps({"username": username, "expires_in": expires_in}).encode(),
+        )
+        assert response.status == 200, response.body
+        tokens: dict[str, object] = response.json()
+        return tokens
+
+    def token(self, username: str) -> str:
+        """An access token of `username`, as a client sends it after signing in."""
+        return str(self.tokens(username)["access_token"])
 
     @property
     def output(self) -> str:
@@ -79,9 +102,10 @@ class LocalStack:
 
 
 @contextmanager
-def running_local_stack(command: list[str] | None = None) -> Iterator[LocalStack]:
+def running_local_stack(command: list[str] | None = None, *, sign_in: bool = False) -> Iterator[LocalStack]:
     ports = {name: free_port() for name in PORT_VARIABLES}
     environment = {**os.environ, **{name: str(port) for name, port in ports.items()}, "PYTHONUNBUFFERED": "1"}
+    environment["CONVEYOR_SIGN_IN"] = "1" if sign_in else "0"
     # The functions' processes log their AWS calls there, for tests/infra/test_grants_match_calls.py.
     environment[CALL_LOG_VARIABLE] = str(aws_calls.call_log_folder())
     # A developer's AWS settings must not leak in, nor the make flags of a `make test` that runs this.

@@ -79,6 +79,11 @@ class Stack:
                 idempotency_table_name=self.resources.idempotency_table_name,
                 cors_allow_origin=DEMO_ORIGIN,
                 files_bucket_name=self.resources.files_bucket_name,
+                # Without sign-in, as the api template deploys by default; tests/integration/
+                # test_sign_in_and_listing.py runs the local stack with it.
+                auth_mode="none",
+                powertools_service_name="conveyor-api",
+                powertools_metrics_namespace="Conveyor",
             ),
             dynamodb_client=aws_calls.watched(dynamodb_client),
             sqs_client=aws_calls.watched(sqs_client),

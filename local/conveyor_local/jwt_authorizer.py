@@ -1,0 +1,145 @@
+"""API Gateway's JWT authorizer, as the HTTP API documents it, for the local gateway.
+
+For a route with a JWT authorizer, before the function runs ("Controlling access to HTTP APIs with JWT
+authorizers", API Gateway Developer Guide):
+
+1. the token is the identity source's value (the Authorization header), alone or after `Bearer `;
+2. it must be a JWT signed with an RSA algorithm by a key of the issuer's JWKS, found by its `kid` (the JWKS
+   is found through the issuer's `/.well-known/openid-configuration`, as API Gateway finds it);
+3. `iss` must be the configured issuer; `aud`, or `client_id` when the token has no `aud`, one of the
+   configured audiences; `exp` after now, `nbf` and `iat` (when present) not after now.
+
+Anything else is a 401 `{"message":"Unauthorized"}`, and the function is not invoked. A token that passes
+reaches the function in the payload 2.0 event as `requestContext.authorizer.jwt`: its `claims`, each as a
+string (numbers and booleans as text, arrays as `[a b]`, objects as JSON; null claims left out), and `scopes`,
+null for a route that asks for none (this API's routes ask for none).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+import jwt
+from jwt.algorithms import RSAAlgorithm
+
+from conveyor_local.http_api import JwtAuthorizer
+
+RSA_ALGORITHMS = ("RS256", "RS384", "RS512")
+_FETCH_TIMEOUT_SECONDS = 5
+# API Gateway caches an issuer's public keys for up to two hours; a token with an unknown `kid` refetches.
+_KEYS_CACHE_SECONDS = 2 * 3600
+
+
+class UnauthorizedError(Exception):
+    """The request does not carry a token the authorizer accepts; the message says why (for logs only)."""
+
+
+class IssuerKeys:
+    """Each issuer's public keys, fetched through its discovery document and cached.
+
+    `discovery` maps an issuer (as the authorizer names it, e.g. the Cognito URL) to the base URL under which
+    its `/.well-known/openid-configuration` is served: the same URL for a real issuer, the local issuer's
+    address locally.
+    """
+
+    def __init__(self, discovery: Mapping[str, str]) -> None:
+        self._discovery = dict(discovery)
+        self._keys: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def key(self, issuer: str, key_id: str) -> Any:
+        with self._lock:
+            fetched_at, keys = self._keys.get(issuer, (0.0, {}))
+            if key_id not in keys or time.monotonic() - fetched_at > _KEYS_CACHE_SECONDS:
+                keys = self._fetch(issuer)
+                self._keys[issuer] = (time.monotonic(), keys)
+        if key_id not in keys:
+            raise UnauthorizedError(f"no key {key_id!r} in the issuer's JWKS")
+        return RSAAlgorithm.from_jwk(keys[key_id])
+
+    def _fetch(self, issuer: str) -> dict[str, Any]:
+        base = self._discovery.get(issuer, issuer).rstrip("/")
+        try:
+            configuration = _get_json(f"{base}/.well-known/openid-configuration")
+            jwks = _get_json(configuration["jwks_uri"])
+        except (OSError, ValueError, KeyError) as error:
+            raise UnauthorizedError(f"the issuer's keys could not be fetched: {error}") from error
+        return {key["kid"]: key for key in jwks.get("keys", []) if key.get("kty") == "RSA" and "kid" in key}
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=_FETCH_TIMEOUT_SECONDS) as response:
+        return json.loads(response.read())
+
+
+def authorize(authorizer: JwtAuthorizer, headers: Mapping[str, str], keys: IssuerKeys) -> dict[str, Any]:
+    """The event's `requestContext.authorizer` for a request whose token passes; UnauthorizedError if not."""
+    token = _token(headers.get(authorizer.header, ""))
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise UnauthorizedError(f"not a JWT: {error}") from error
+    algorithm = header.get("alg")
+    if algorithm not in RSA_ALGORITHMS:
+        raise UnauthorizedError(f"signed with {algorithm!r}, not an RSA algorithm")
+    key_id = header.get("kid")
+    if not isinstance(key_id, str):
+        raise UnauthorizedError("the token's header has no kid")
+    key = keys.key(authorizer.issuer, key_id)
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            issuer=authorizer.issuer,
+            options={"verify_aud": False, "require": ["exp", "iss"]},
+        )
+    except jwt.PyJWTError as error:
+        raise UnauthorizedError(str(error)) from error
+    _check_times(claims)
+    _check_audience(claims, authorizer.audiences)
+    return {"jwt": {"claims": _as_strings(claims), "scopes": None}}
+
+
+def _token(value: str) -> str:
+    value = value.strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    if not value:
+        raise UnauthorizedError("no token in the identity source")
+    return value
+
+
+def _check_times(claims: Mapping[str, Any]) -> None:
+    # PyJWT checks exp and nbf; API Gateway refuses an iat in the future too, whatever PyJWT's version does.
+    issued = claims.get("iat")
+    if issued is not None and (not isinstance(issued, int | float) or issued > time.time()):
+        raise UnauthorizedError("iat is not before now")
+
+
+def _check_audience(claims: Mapping[str, Any], audiences: tuple[str, ...]) -> None:
+    if "aud" in claims:
+        given = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if not set(map(str, given)) & set(audiences):
+            raise UnauthorizedError("aud is none of the authorizer's audiences")
+    elif claims.get("client_id") not in audiences:
+        raise UnauthorizedError("client_id (the token has no aud) is none of the authorizer's audiences")
+
+
+def _as_strings(claims: Mapping[str, Any]) -> dict[str, str]:
+    return {name: _claim_text(value) for name, value in claims.items() if value is not None}
+
+
+def _claim_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + " ".join(_claim_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
