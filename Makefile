@@ -9,14 +9,17 @@ UV_VERSION := 0.13.9
 UV := $(CURDIR)/.tools/bin/uv
 export UV
 SERVICES := api-service worker-service
+# Every package with its own Makefile: the services, and the `conveyor` command line (no Lambda package).
+PACKAGES := $(SERVICES) cli
 VENV := .venv
 # checkov gets its own environment: its dependency tree conflicts with the root's pins (pydantic, cfn-lint).
 CHECKOV_VENV := .tools/checkov
 
-.PHONY: help install browser graphviz diagram dev test bench lint typecheck test-services test-system package lock clean
+.PHONY: help install cli browser graphviz diagram dev test bench lint typecheck test-services test-system package lock clean
 
 help:
 	@echo "make dev      install everything and run the whole system locally"
+	@echo "make cli      install the \`conveyor\` command for this user (uv tool; make dev does it)"
 	@echo "make test     install everything and run every test"
 	@echo "make browser  install Chromium for the browser tests (apt, once; make test does it)"
 	@echo "make graphviz install graphviz's dot for the architecture picture (apt, once; make test does it)"
@@ -32,10 +35,18 @@ $(UV):
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 install: $(UV) $(CHECKOV_VENV)/.installed
-	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s install; done
+	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s install; done
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --python $(VENV)/bin/python requirements-dev.lock
-	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e . -e api-service -e worker-service
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e . -e api-service -e worker-service -e cli
+
+# `conveyor` on the user's PATH (uv's tool bin directory, ~/.local/bin by default), editable, with the versions of
+# cli/requirements.lock. After `make install` every one of them is in uv's cache, so it needs no network; without
+# that cache (a cleaned one, UV_NO_CACHE) it fetches them from the registry.
+CLI_TOOL_INSTALL := $(UV) tool install --quiet --force --python $(PYTHON) --constraints cli/requirements.lock
+
+cli: install
+	$(CLI_TOOL_INSTALL) --offline --editable ./cli 2>/dev/null || $(CLI_TOOL_INSTALL) --editable ./cli
 
 # tests/infra/test_checkov.py runs $(CHECKOV_VENV)/bin/checkov; rebuilt only when its lock file changes.
 $(CHECKOV_VENV)/.installed: requirements-checkov.lock | $(UV)
@@ -66,22 +77,22 @@ $(DOT):
 diagram: install graphviz
 	$(VENV)/bin/python diagrams/architecture.py diagrams/architecture.png
 
-dev: install
+dev: install cli
 	$(VENV)/bin/python -m conveyor_local
 
 lint: install
-	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s lint; done
+	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s lint; done
 	$(VENV)/bin/ruff check local tests bench infra diagrams
 	$(VENV)/bin/ruff format --check local tests bench infra diagrams
 
 # diagrams/ has no __init__.py; without namespace packages, mypy takes `import diagrams` for the library, not it.
 typecheck: install
-	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s typecheck; done
+	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s typecheck; done
 	$(VENV)/bin/mypy local/conveyor_local infra
 	$(VENV)/bin/mypy --no-namespace-packages diagrams/architecture.py
 
 test-services: install
-	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s test; done
+	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s test; done
 
 test-system: install browser graphviz
 	$(VENV)/bin/pytest
@@ -101,14 +112,14 @@ package: $(UV)
 
 # Re-resolve every lock file after a dependency change in any pyproject.toml.
 lock: $(UV)
-	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s lock; done
+	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s lock; done
 	$(UV) pip compile --quiet --python-version 3.11 --extra dev pyproject.toml \
-		api-service/pyproject.toml worker-service/pyproject.toml -o requirements-dev.lock
+		api-service/pyproject.toml worker-service/pyproject.toml cli/pyproject.toml -o requirements-dev.lock
 	$(UV) pip compile --quiet --python-version 3.11 infra/checkov.in -o requirements-checkov.lock
 
 clean:
 	rm -rf .tools $(VENV) artifacts build
-	@for s in $(SERVICES); do $(MAKE) --no-print-directory -C $$s clean; done
+	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s clean; done
 
 # Each stack deploys on its own with its own samconfig.toml; core first, since worker and api import its exports.
 # The worker and api functions' code is build/<service>.zip, rebuilt by `make package` before each deploy.

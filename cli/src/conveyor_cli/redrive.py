@@ -1,6 +1,4 @@
-"""`conveyor-redrive`: moves the messages of the dead-letter queue back to the jobs queue.
-
-    conveyor-redrive --dlq-url URL --queue-url URL [--max N]
+"""`conveyor dlq redrive`: moves the messages of the dead-letter queue back to the jobs queue.
 
 Run it once the cause of the failures is fixed. Batches of up to ten messages are received from the DLQ,
 sent to the jobs queue, and only then deleted from the DLQ, so no message is lost: one whose deletion fails
@@ -12,12 +10,9 @@ it; this loop works on both. Endpoint, region and credentials come from the stan
 variables (AWS_ENDPOINT_URL points it at the local stack).
 """
 
-import argparse
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
@@ -33,9 +28,20 @@ _WAIT_SECONDS = 1
 class RedriveError(Exception):
     """The move stopped part way; the messages not moved are still in the dead-letter queue."""
 
-    def __init__(self, moved: int, problems: Sequence[str]) -> None:
+    def __init__(
+        self,
+        moved: int,
+        problems: Sequence[str],
+        *,
+        cause: BotoCoreError | ClientError | None = None,
+        sender_fault: bool = False,
+    ) -> None:
         super().__init__(f"moved {moved} messages, then stopped: {'; '.join(problems)}")
         self.moved = moved
+        # What stopped it: an SQS call that failed, or entries of a batch that SQS refused (`sender_fault`
+        # when it blamed the request rather than itself).
+        self.cause = cause
+        self.sender_fault = sender_fault
 
 
 def redrive(client: "SQSClient", *, dlq_url: str, queue_url: str, max_messages: int | None = None) -> int:
@@ -49,21 +55,21 @@ def redrive(client: "SQSClient", *, dlq_url: str, queue_url: str, max_messages: 
             ).get("Messages", [])
             if not messages:
                 return moved
-            moved_now, problems = _move(client, messages, dlq_url=dlq_url, queue_url=queue_url)
+            moved_now, problems, sender_fault = _move(client, messages, dlq_url=dlq_url, queue_url=queue_url)
         except (BotoCoreError, ClientError) as error:
-            raise RedriveError(moved, [str(error)]) from error
+            raise RedriveError(moved, [str(error)], cause=error) from error
         moved += moved_now
         if problems:
             # Stop rather than retry: whatever SQS refused would most likely be refused again.
-            raise RedriveError(moved, problems)
+            raise RedriveError(moved, problems, sender_fault=sender_fault)
     return moved
 
 
 def _move(
     client: "SQSClient", messages: "Sequence[MessageTypeDef]", *, dlq_url: str, queue_url: str
-) -> tuple[int, list[str]]:
-    """Sends the messages on, then deletes from the DLQ those that were sent; returns how many moved, and
-    what SQS refused."""
+) -> tuple[int, list[str], bool]:
+    """Sends the messages on, then deletes from the DLQ those that were sent; returns how many moved, what
+    SQS refused, and whether it blamed the request for any of it."""
     by_entry_id = {str(index): message for index, message in enumerate(messages)}
     sent = client.send_message_batch(
         QueueUrl=queue_url,
@@ -71,7 +77,8 @@ def _move(
             {"Id": entry_id, "MessageBody": message["Body"]} for entry_id, message in by_entry_id.items()
         ],
     )
-    problems = [f"not sent: {failed['Code']}" for failed in sent.get("Failed", [])]
+    failures = list(sent.get("Failed", []))
+    problems = [f"not sent: {failed['Code']}" for failed in failures]
     sent_ids = [entry["Id"] for entry in sent.get("Successful", [])]
     if sent_ids:
         deleted = client.delete_message_batch(
@@ -81,40 +88,6 @@ def _move(
                 for entry_id in sent_ids
             ],
         )
+        failures += deleted.get("Failed", [])
         problems += [f"sent but left in the DLQ: {failed['Code']}" for failed in deleted.get("Failed", [])]
-    return len(sent_ids), problems
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
-    try:
-        moved = redrive(
-            boto3.client("sqs"),
-            dlq_url=arguments.dlq_url,
-            queue_url=arguments.queue_url,
-            max_messages=arguments.max,
-        )
-    except RedriveError as stopped:
-        print(f"conveyor-redrive: {stopped}", file=sys.stderr)
-        return 1
-    print(f"moved {moved} messages from {arguments.dlq_url} to {arguments.queue_url}")
-    return 0
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="conveyor-redrive", description="Move the dead-letter queue's messages back to the jobs queue."
-    )
-    parser.add_argument("--dlq-url", required=True, help="the dead-letter queue to empty")
-    parser.add_argument("--queue-url", required=True, help="the jobs queue to move the messages to")
-    parser.add_argument(
-        "--max", type=_positive_int, metavar="N", help="move at most N messages (default: all of them)"
-    )
-    return parser
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value
+    return len(sent_ids), problems, any(failed["SenderFault"] for failed in failures)

@@ -1,0 +1,154 @@
+"""submit, status, watch and list: the API's jobs, over HTTP."""
+
+import shlex
+from typing import Any
+
+import click
+
+from conveyor_cli.api import Document
+from conveyor_cli.exit_codes import ExitCode
+from conveyor_cli.following import follow
+from conveyor_cli.payload import JsonPayload
+from conveyor_cli.render import job_table
+from conveyor_cli.session import Session, pass_session
+
+STATUSES = ("QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED")
+
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Stop waiting after this long (exit code 7); the job goes on. Default: wait until it ends.",
+)
+
+
+@click.command()
+@click.argument("job_type", metavar="TYPE")
+@click.option(
+    "--payload",
+    required=True,
+    type=JsonPayload(),
+    help="The job's payload: JSON, or @FILE to read it from a file (@- from standard input).",
+)
+@click.option(
+    "--idempotency-key",
+    metavar="KEY",
+    help="Sent as Idempotency-Key: the same key and body within 24 hours give the same job, not another.",
+)
+@click.option("--wait", is_flag=True, help="Follow the job with a progress bar until it ends.")
+@timeout_option
+@pass_session
+def submit(
+    session: Session,
+    job_type: str,
+    payload: Any,
+    idempotency_key: str | None,
+    wait: bool,
+    timeout: float | None,
+) -> None:
+    """Submit a job of TYPE; print its id (--json: its record).
+
+    With --wait, follow it until it ends and print the outcome: exit code 0 when it SUCCEEDED, 1 when it
+    FAILED.
+    """
+    if timeout is not None and not wait:
+        raise click.UsageError("--timeout only applies with --wait")
+    record = session.api().submit(job_type, payload, idempotency_key=idempotency_key)
+    if not wait:
+        if session.output.as_json:
+            session.output.document(record)
+        else:
+            click.echo(record["job_id"])
+        return
+    session.output.note(f"Job {record['job_id']} submitted.")
+    _follow_to_the_end(session, record["job_id"], timeout, first=record)
+
+
+@click.command()
+@click.argument("job_id", metavar="ID")
+@pass_session
+def status(session: Session, job_id: str) -> None:
+    """Show job ID: status, times, attempts, progress, result or error."""
+    session.output.record(session.api().job(job_id))
+
+
+@click.command()
+@click.argument("job_id", metavar="ID")
+@timeout_option
+@pass_session
+def watch(session: Session, job_id: str, timeout: float | None) -> None:
+    """Follow job ID with a progress bar until it ends, then show it.
+
+    Exit code 0 when it SUCCEEDED, 1 when it FAILED.
+    """
+    _follow_to_the_end(session, job_id, timeout)
+
+
+@click.command("list")
+@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Only jobs in this status.")
+@click.option("--type", "job_type", metavar="TYPE", help="Only jobs of this type.")
+@click.option("--limit", type=click.IntRange(1, 100), help="Jobs per page, 1-100 (the API's default: 20).")
+@click.option("--cursor", metavar="CURSOR", help="Start from this page: a previous page's next cursor.")
+@click.option("--all", "every_page", is_flag=True, help="Follow the cursors to the last page.")
+@pass_session
+def list_jobs(
+    session: Session,
+    status: str | None,
+    job_type: str | None,
+    limit: int | None,
+    cursor: str | None,
+    every_page: bool,
+) -> None:
+    """List your jobs, newest first (deployments with sign-in only).
+
+    Prints the next page's cursor when there is one. --json prints the API's page as it is; with --all, one
+    page of every job, whose next_cursor is null.
+    """
+    filters: dict[str, Any] = {"status": status, "job_type": job_type, "limit": limit}
+    api = session.api()
+    if every_page:
+        jobs = [job for page in api.pages(**filters, cursor=cursor) for job in page["jobs"]]
+        page: Document = {"jobs": jobs, "next_cursor": None}
+    else:
+        page = api.jobs(**filters, cursor=cursor)
+    if session.output.as_json:
+        session.output.document(page)
+        return
+    if page["jobs"]:
+        session.output.show(job_table(page["jobs"]))
+    else:
+        click.echo("No jobs.")
+    if page.get("next_cursor"):
+        click.echo(f"Next page: {_list_command(status, job_type, limit, page['next_cursor'])}")
+
+
+def _follow_to_the_end(
+    session: Session, job_id: str, timeout: float | None, first: Document | None = None
+) -> None:
+    runtime = session.runtime
+    record = follow(
+        session.api(),
+        job_id,
+        display=session.output.follower(job_id),
+        timeout=timeout,
+        clock=runtime.clock,
+        sleep=runtime.sleep,
+        first=first,
+    )
+    session.output.record(record)
+    if record.get("status") == "FAILED":
+        raise click.exceptions.Exit(ExitCode.JOB_FAILED)
+
+
+def _list_command(status: str | None, job_type: str | None, limit: int | None, cursor: str) -> str:
+    """The command that lists the next page: the same filters, and the cursor."""
+    words = ["conveyor", "list"]
+    for option, value in (
+        ("--status", status),
+        ("--type", job_type),
+        ("--limit", limit),
+        ("--cursor", cursor),
+    ):
+        if value is not None:
+            words += [option, shlex.quote(str(value))]
+    return " ".join(words)

@@ -1,0 +1,29 @@
+"""Fault injection on a real boto3 client: the chosen calls fail as if the service had returned an error."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.client import BaseClient
+
+
+@contextmanager
+def failing_calls(
+    client: BaseClient, operation: str, *, code: str = "InternalServerError", status: int = 500
+) -> Iterator[None]:
+    """Inside the block, every `operation` call answers `code` (HTTP `status`)."""
+
+    def answer_with_an_error(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        error = {"Error": {"Code": code, "Message": "injected fault"}}
+        return AWSResponse(url="", status_code=status, headers=HTTPHeaders(), raw=None), error
+
+    # A before-call handler that returns a response replaces the request (moto's included); the stubs
+    # declare handlers as returning None, but botocore uses what a before-call handler returns.
+    handler = cast("Callable[..., None]", answer_with_an_error)
+    event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    client.meta.events.register(event, handler)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, handler)

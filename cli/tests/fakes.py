@@ -1,0 +1,167 @@
+"""A Conveyor API that a test scripts, behind httpx.MockTransport, and a clock that sleeps without waiting.
+
+Its documents are built by the functions below, which tests/test_fakes_follow_the_contract.py checks against
+contracts/v1, so the fake cannot drift from the real API.
+"""
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+from click.testing import Result
+
+Document = dict[str, Any]
+CREATED_AT = "2026-11-24T17:29:37.072Z"
+STARTED_AT = "2026-11-24T17:29:37.095Z"
+FINISHED_AT = "2026-11-24T17:29:37.115Z"
+START = datetime(2026, 11, 24, 17, 30, tzinfo=UTC)
+API_URL = "http://api.test"
+
+
+class Run(Protocol):
+    """`conveyor --api-url API_URL ARGS...` against the fake API (the `run` fixture)."""
+
+    def __call__(self, *args: str, input: str | None = None, api_url: str | None = API_URL) -> Result: ...
+
+
+def record(status: str = "QUEUED", *, job_id: str | None = None, **fields: Any) -> Document:
+    """A job record in `status`, with what the contract requires of that status; `fields` override."""
+    running = status != "QUEUED"
+    ended = status in ("SUCCEEDED", "FAILED")
+    document: Document = {
+        "job_id": job_id or str(uuid.uuid4()),
+        "job_type": "text_transform",
+        "status": status,
+        "created_at": CREATED_AT,
+        "updated_at": FINISHED_AT if ended else STARTED_AT if running else CREATED_AT,
+        "started_at": STARTED_AT if running else None,
+        "finished_at": FINISHED_AT if ended else None,
+        "attempts": 1 if running else 0,
+        "result": {"length": 2, "uppercase": "HI", "word_count": 1} if status == "SUCCEEDED" else None,
+        "result_url": None,
+        "error": {"code": "SOURCE_NOT_FOUND", "message": "uploads/x does not exist"}
+        if status == "FAILED"
+        else None,
+        "progress": None,
+    }
+    document.update(fields)
+    return document
+
+
+def progress(percent: int, message: str = "") -> Document:
+    return {"percent": percent, "message": message, "updated_at": STARTED_AT}
+
+
+def problem(status: int, kind: str, title: str, detail: str, **extensions: Any) -> Document:
+    return {
+        "type": f"urn:conveyor:problem:{kind}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extensions,
+    }
+
+
+def problem_response(status: int, kind: str, title: str, detail: str, **headers: str) -> httpx.Response:
+    return httpx.Response(
+        status,
+        headers={"content-type": "application/problem+json", **headers},
+        content=json.dumps(problem(status, kind, title, detail)),
+    )
+
+
+NOT_FOUND = problem(404, "job-not-found", "Job not found", "No job has this id.")
+
+
+@dataclass
+class FakeApi:
+    """Jobs by id, each a list of the records its successive reads return (the last one repeats); pages of
+    GET /jobs by cursor; answers queued per (method, path), which come before the normal ones. Every request
+    is kept."""
+
+    jobs: dict[str, list[Document]] = field(default_factory=dict)
+    pages: dict[str | None, Document] = field(default_factory=dict)
+    requests: list[httpx.Request] = field(default_factory=list)
+    # What the reads of the next POSTs' jobs return after their QUEUED answer, made from that answer.
+    next_submissions: list[Callable[[Document], list[Document]]] = field(default_factory=list)
+    _queued: dict[tuple[str, str], list[httpx.Response | Exception]] = field(default_factory=dict)
+
+    def add_job(self, *records: Document) -> str:
+        job_id = str(records[0]["job_id"])
+        self.jobs[job_id] = [dict(one, job_id=job_id) for one in records]
+        return job_id
+
+    def answer(self, method: str, path: str, *answers: httpx.Response | Exception) -> None:
+        self._queued.setdefault((method, path), []).extend(answers)
+
+    def requests_to(self, method: str, path: str) -> list[httpx.Request]:
+        return [one for one in self.requests if one.method == method and one.url.path == path]
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self._handle)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        queued = self._queued.get((request.method, request.url.path))
+        if queued:
+            answer = queued.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        if request.url.path == "/jobs":
+            return self._submit(request) if request.method == "POST" else self._list(request)
+        job_id = request.url.path.removeprefix("/jobs/")
+        if request.method == "GET" and job_id in self.jobs:
+            reads = self.jobs[job_id]
+            return httpx.Response(200, json=reads.pop(0) if len(reads) > 1 else reads[0])
+        return httpx.Response(404, headers={"content-type": "application/problem+json"}, json=NOT_FOUND)
+
+    def _submit(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        queued = record("QUEUED", job_type=body["job_type"])
+        later = self.next_submissions.pop(0)(queued) if self.next_submissions else []
+        self.add_job(*(later or [queued]))
+        return httpx.Response(202, json=queued, headers={"location": f"/jobs/{queued['job_id']}"})
+
+    def _list(self, request: httpx.Request) -> httpx.Response:
+        page = self.pages.get(request.url.params.get("cursor"))
+        if page is None:
+            return httpx.Response(200, json={"jobs": [], "next_cursor": None})
+        return httpx.Response(200, json=page)
+
+
+def later(*statuses_and_fields: tuple[str, Mapping[str, Any]]) -> Callable[[Document], list[Document]]:
+    """The records a submitted job goes through after QUEUED, e.g. later(("IN_PROGRESS", {}), ...)."""
+
+    def records(queued: Document) -> list[Document]:
+        return [
+            record(status, job_id=queued["job_id"], job_type=queued["job_type"], **fields)
+            for status, fields in statuses_and_fields
+        ]
+
+    return records
+
+
+@dataclass
+class FakeTime:
+    """A monotonic clock that sleeping moves on, with the wall-clock time that goes with it."""
+
+    monotonic: float = 1000.0
+    sleeps: list[float] = field(default_factory=list)
+    interrupt_after_sleeps: int | None = None
+
+    def clock(self) -> float:
+        return self.monotonic
+
+    def now(self) -> datetime:
+        return START + timedelta(seconds=self.monotonic - 1000.0)
+
+    def sleep(self, seconds: float) -> None:
+        if self.interrupt_after_sleeps is not None and len(self.sleeps) >= self.interrupt_after_sleeps:
+            raise KeyboardInterrupt
+        self.sleeps.append(seconds)
+        self.monotonic += seconds
