@@ -7,6 +7,9 @@ export const TERMINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED']);
 export const POLL_FIRST_DELAY_MS = 250;
 export const POLL_FACTOR = 1.6;
 export const POLL_MAX_DELAY_MS = 8000;
+// While a running job's progress keeps changing, it is read at least this often: the worker stores at most one
+// report a second, so a shorter delay would only read the same report again.
+export const POLL_PROGRESS_DELAY_MS = 2000;
 
 /** A failed call: `problem` holds the API's problem details, or ones the page made up for a network error. */
 export class ApiError extends Error {
@@ -89,10 +92,20 @@ export class ApiClient {
   }
 }
 
-/** The next polling delay: exponential backoff with "equal jitter" (half fixed, half random). */
-export function nextDelay(previousDelay, random = Math.random) {
-  const base = previousDelay === null ? POLL_FIRST_DELAY_MS : Math.min(previousDelay * POLL_FACTOR, POLL_MAX_DELAY_MS);
+/**
+ * The next polling delay: exponential backoff with "equal jitter" (half fixed, half random), held at
+ * POLL_PROGRESS_DELAY_MS at most while the job's progress moves (`moving`).
+ */
+export function nextDelay(previousDelay, random = Math.random, { moving = false } = {}) {
+  let base = previousDelay === null ? POLL_FIRST_DELAY_MS : Math.min(previousDelay * POLL_FACTOR, POLL_MAX_DELAY_MS);
+  if (moving) base = Math.min(base, POLL_PROGRESS_DELAY_MS);
   return { base, wait: base / 2 + random() * (base / 2) };
+}
+
+/** What a record says about progress, to tell a new report from the one read before. */
+function progressKey(record) {
+  const progress = record.progress ?? null;
+  return progress === null ? null : `${progress.updated_at} ${progress.percent} ${progress.message}`;
 }
 
 /**
@@ -114,13 +127,13 @@ export class JobTracker {
 
   track(jobId, lastStatus = null) {
     if (this.loops.has(jobId)) return;
-    const loop = { delay: null, status: lastStatus, timer: null };
+    const loop = { delay: null, status: lastStatus, progress: null, moving: false, timer: null };
     this.loops.set(jobId, loop);
     this.#schedule(jobId, loop);
   }
 
   #schedule(jobId, loop) {
-    const { base, wait } = nextDelay(loop.delay);
+    const { base, wait } = nextDelay(loop.delay, Math.random, { moving: loop.moving });
     loop.delay = base;
     loop.timer = window.setTimeout(() => this.#poll(jobId, loop), wait);
   }
@@ -132,6 +145,9 @@ export class JobTracker {
         loop.status = record.status;
         loop.delay = null;
       }
+      const progress = progressKey(record);
+      loop.moving = progress !== null && progress !== loop.progress;
+      loop.progress = progress;
       this.onRecord(record);
       if (TERMINAL_STATUSES.has(record.status)) {
         this.loops.delete(jobId);

@@ -85,7 +85,8 @@ export class HistoryView {
   #update(row, entry) {
     const badge = row.querySelector('.badge');
     const label = STATUS_LABELS[entry.status] ?? entry.status;
-    const text = entry.error_code ? `${label}: ${entry.error_code}` : label;
+    const detail = entry.error_code ?? (entry.status === 'IN_PROGRESS' && Number.isInteger(entry.percent) ? `${entry.percent}%` : null);
+    const text = detail ? `${label}: ${detail}` : label;
     if (badge.textContent !== text) badge.textContent = text;
     badge.className = `badge badge-${String(entry.status).toLowerCase().replace('_', '-')}`;
     row.dataset.status = entry.status;

@@ -74,5 +74,7 @@ function summaryOf(record) {
     created_at: record.created_at,
     updated_at: record.updated_at,
     error_code: record.error?.code ?? null,
+    // How far a running job said it is; a record has progress only while IN_PROGRESS (job-record schema).
+    percent: record.status === 'IN_PROGRESS' ? (record.progress?.percent ?? null) : null,
   };
 }

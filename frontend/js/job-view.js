@@ -1,5 +1,5 @@
-// The job being followed: its id, a timeline QUEUED → IN_PROGRESS → SUCCEEDED | FAILED, its result (read
-// from S3 when it was stored aside) or error, and the curl commands that do the same as the page.
+// The job being followed: its id, a timeline QUEUED → IN_PROGRESS → SUCCEEDED | FAILED, its progress while it
+// runs, its result (read from S3 when it was stored aside) or error, and the curl commands that do the same.
 import { TERMINAL_STATUSES } from './api.js';
 import { statusCommand, submitCommand } from './curl.js';
 import { copyButton, curlBlock, h, timeElement } from './dom.js';
@@ -33,6 +33,7 @@ export class JobView {
     this.statusLine = h('p', { class: 'job-status' });
     this.note = h('p', { class: 'job-note hint' });
     this.timeline = h('ol', { class: 'timeline', 'aria-label': 'Status timeline' });
+    this.progress = new ProgressView();
     this.outcome = h('div', { class: 'outcome' });
     this.raw = h('pre', { class: 'raw mono', tabindex: '0' });
     this.container.replaceChildren(
@@ -45,6 +46,7 @@ export class JobView {
       this.statusLine,
       this.note,
       this.timeline,
+      this.progress.element,
       this.outcome,
       this.#curlSection(),
       h('details', { class: 'raw-record' }, h('summary', {}, 'Job record as JSON'), this.raw),
@@ -65,6 +67,7 @@ export class JobView {
       : 'Checking for changes, less often as time goes by.';
     this.container.dataset.status = status;
     this.timeline.replaceChildren(...timelineSteps(record));
+    this.progress.show(record);
     this.outcome.replaceChildren(outcomeOf(record));
     this.raw.textContent = JSON.stringify(record, null, 2);
   }
@@ -99,6 +102,53 @@ export class JobView {
       this.request ? null : h('p', { class: 'hint' }, 'The payload of this job was not kept in this browser.'),
       commands.map(([label, command]) => curlBlock(label, command)),
     );
+  }
+}
+
+/**
+ * The running attempt's progress: a <progress> bar with its percent and message while the record has a report,
+ * an indeterminate bar ("running") while it has none, nothing once the job has ended. Updated in place at each
+ * read, so a screen reader that is on the bar stays on it; it is not a live region (the status line is).
+ */
+class ProgressView {
+  constructor() {
+    this.bar = h('progress', { id: 'job-progress', class: 'progress-bar', max: '100', 'aria-describedby': 'job-progress-message' });
+    this.percent = h('span', { class: 'progress-percent', 'aria-hidden': 'true' });
+    this.message = h('p', { id: 'job-progress-message', class: 'progress-message' });
+    this.reported = h('p', { class: 'progress-reported hint' });
+    this.element = h(
+      'div',
+      { class: 'job-progress', hidden: true },
+      h('div', { class: 'progress-head' }, h('label', { for: 'job-progress', class: 'label' }, 'Progress'), this.percent),
+      this.bar,
+      this.message,
+      this.reported,
+    );
+  }
+
+  show(record) {
+    const running = record.status === 'IN_PROGRESS';
+    const report = running ? (record.progress ?? null) : null;
+    this.element.hidden = !running;
+    this.element.dataset.state = !running ? 'none' : report ? 'reported' : 'running';
+    if (!running) return;
+    if (report) {
+      this.bar.value = report.percent;
+      this.bar.textContent = `${report.percent}%`; // what a browser without <progress> shows
+      this.bar.setAttribute('aria-valuetext', `${report.percent}%${report.message ? `: ${report.message}` : ''}`);
+      this.percent.textContent = `${report.percent}%`;
+      this.message.textContent = report.message || 'No message with this report.';
+      this.message.classList.toggle('hint', !report.message);
+      this.reported.replaceChildren('Reported by the worker at ', timeElement(report.updated_at), '.');
+    } else {
+      this.bar.removeAttribute('value'); // indeterminate: running, how far unknown
+      this.bar.textContent = 'Running';
+      this.bar.setAttribute('aria-valuetext', 'Running, progress not reported');
+      this.percent.textContent = 'Running';
+      this.message.textContent = 'The job has not reported its progress (yet: some jobs never do).';
+      this.message.classList.add('hint');
+      this.reported.replaceChildren();
+    }
   }
 }
 
