@@ -30,8 +30,8 @@ schema = schemathesis.openapi.from_path(
                 # without sign-in, where listing is off (403).
                 "positive_data_acceptance": {"expected-statuses": ["2xx", "403", "404", "413", "422"]},
                 # What a schema-violating request may get: the body's size is checked before its content
-                # (413), a path parameter holding a `/` makes a path no route serves (404, 405), and listing is
-                # off without sign-in whatever the query (403).
+                # (413), a path parameter holding a `/` makes a path no route serves (404, 405), and listing
+                # is off without sign-in whatever the query (403).
                 "negative_data_rejection": {"expected-statuses": ["400", "403", "404", "405", "413", "415"]},
             },
             "phases": {
