@@ -82,6 +82,30 @@ def test_job_submitted_over_http_reaches_succeeded(
     )
 
 
+def test_the_log_shows_each_functions_metrics(dev_stack: LocalStack) -> None:
+    """The functions print CloudWatch EMF with the namespace and service names their templates deployed;
+    make dev shows each document as one `metrics` line per function."""
+    accepted = http.request(
+        "POST",
+        f"{dev_stack.api_url}/jobs",
+        json_body={"job_type": "text_transform", "payload": {"text": "metrics"}},
+    )
+    assert accepted.status == 202
+
+    def metrics_line(process: str, metric: str) -> str | None:
+        return next(
+            (
+                line
+                for line in list(dev_stack.lines)
+                if re.search(rf" {process} +metrics +.*\b{metric}=", line)
+            ),
+            None,
+        )
+
+    wait_for(lambda: metrics_line("api", "JobsSubmitted"), timeout=30, what="the api's metrics line")
+    wait_for(lambda: metrics_line("worker", "JobsSucceeded"), timeout=60, what="the worker's metrics line")
+
+
 def test_bad_input_gets_a_problem(dev_stack: LocalStack) -> None:
     response = http.request(
         "POST", f"{dev_stack.api_url}/jobs", json_body={"job_type": "text_transform", "payload": {"text": ""}}
