@@ -109,7 +109,7 @@ def sweeper_settings(jobs_table: JobsTable, jobs_queue: JobsQueue) -> SweeperSet
         jobs_table_name=jobs_table.name,
         jobs_queue_url=jobs_queue.url,
         sweep_grace_seconds=300,
-        sweep_max_resends=2,
+        message_retention_seconds=1_209_600,
         max_receive_count=3,
         job_retention_days=30,
     )

@@ -24,6 +24,10 @@ def to_epoch_ms(moment: datetime) -> int:
     return (_as_utc(moment) - _EPOCH) // _ONE_MS
 
 
+def from_epoch_ms(epoch_ms: int) -> datetime:
+    return _EPOCH + epoch_ms * _ONE_MS
+
+
 def to_epoch_seconds(moment: datetime) -> int:
     """Whole epoch seconds, rounded UP from the millisecond the contract records (`to_epoch_ms`).
 

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # SQS refuses a visibility timeout above 12 hours, so no backoff may ask for a longer one.
 _MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200
+# SQS keeps a message at most 14 days.
+_MAX_MESSAGE_RETENTION_SECONDS = 1_209_600
 # A century: a longer retention would soon push expires_at past the contract's bound (epoch seconds
 # 9999999999, the year 2286), which is there to refuse epoch milliseconds.
 _MAX_JOB_RETENTION_DAYS = 36_500
@@ -50,8 +52,11 @@ class SweeperSettings(_FromEnvironment):
     jobs_table_name: str = Field(validation_alias="JOBS_TABLE_NAME", min_length=1)
     jobs_queue_url: str = Field(validation_alias="JOBS_QUEUE_URL", min_length=1)
     sweep_grace_seconds: int = Field(validation_alias="SWEEP_GRACE_SECONDS", gt=0)
-    """Must exceed the jobs queue's visibility timeout, so SQS's own redelivery always comes first."""
-    sweep_max_resends: int = Field(validation_alias="SWEEP_MAX_RESENDS", ge=0)
+    """How long after a job's sweep_at (a lease expiry) the sweeper acts on it."""
+    message_retention_seconds: int = Field(
+        validation_alias="MESSAGE_RETENTION_SECONDS", ge=60, le=_MAX_MESSAGE_RETENTION_SECONDS
+    )
+    """The longest the jobs queue or its DLQ keeps a message: after it, none of a job's messages can exist."""
     max_receive_count: int = Field(validation_alias="MAX_RECEIVE_COUNT", gt=0)
     job_retention_days: int = Field(validation_alias="JOB_RETENTION_DAYS", ge=1, le=_MAX_JOB_RETENTION_DAYS)
     """The worker's retention, from the same parameter: a job the sweeper fails is kept as long."""

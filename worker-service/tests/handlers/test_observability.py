@@ -10,7 +10,7 @@ import pytest
 from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.events import sqs_event, sqs_record
-from testkit.items import OWNER, job_message_body, listing_keys_of, owned, queued_item
+from testkit.items import OWNER, in_the_sweep_index, job_message_body, listing_keys_of, owned, queued_item
 from testkit.spy import recorded_calls
 from testkit.sqs import JobsQueue
 
@@ -201,7 +201,7 @@ def test_every_line_logged_while_processing_a_record_carries_the_job_id_and_the_
     assert [line["message"] for line in about_the_job] == [
         "job IN_PROGRESS",
         "lease released after a transient failure; the job will be retried",
-        "retry delay not set; the queue's visibility timeout applies",  # the test's receipt handle is fake
+        "message delay not set; the queue's visibility timeout applies",  # the test's receipt handle is fake
         "reported as a batch item failure",
     ]
     assert {(line["correlation_id"], line["service"]) for line in about_the_job} == {(job_id, service)}
@@ -260,14 +260,20 @@ def test_the_sweeper_prints_its_counts_as_one_emf_document_and_its_job_lines_car
     service: str,
     namespace: str,
 ) -> None:
-    pending = {"sweep_at": to_epoch_ms(clock())}
-    lost = submitted(jobs_table, {**queued_item("text_transform", {"text": "a"}), **pending})
+    lost = submitted(
+        jobs_table,
+        in_the_sweep_index(queued_item("text_transform", {"text": "a"}), sweep_at=to_epoch_ms(clock())),
+    )
     hopeless = submitted(
         jobs_table,
         {
-            **owned(queued_item("text_transform", {"text": "b"})),
-            **pending,
-            "sweeps": sweeper_settings.sweep_max_resends,
+            **in_the_sweep_index(
+                owned(queued_item("text_transform", {"text": "b"})), sweep_at=to_epoch_ms(clock())
+            ),
+            "status": "IN_PROGRESS",
+            "attempts": 3,
+            "claim_token": "dead",
+            "lease_expires_at": to_epoch_ms(clock()),
         },
     )
     clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)

@@ -13,10 +13,13 @@ ENVIRONMENT = (
     "JOBS_TABLE_NAME",
     "JOBS_QUEUE_URL",
     "SWEEP_GRACE_SECONDS",
-    "SWEEP_MAX_RESENDS",
+    "MESSAGE_RETENTION_SECONDS",
     "MAX_RECEIVE_COUNT",
     "JOB_RETENTION_DAYS",
 )
+
+
+VALID = {"JOBS_QUEUE_URL": "https://queue.example/1", "MESSAGE_RETENTION_SECONDS": "60"}
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +33,7 @@ def test_the_lambda_handler_sweeps_with_settings_from_the_environment(
     monkeypatch.setenv("JOBS_TABLE_NAME", jobs_table.name)
     monkeypatch.setenv("JOBS_QUEUE_URL", jobs_queue.url)
     monkeypatch.setenv("SWEEP_GRACE_SECONDS", "300")
-    monkeypatch.setenv("SWEEP_MAX_RESENDS", "2")
+    monkeypatch.setenv("MESSAGE_RETENTION_SECONDS", "1209600")
     monkeypatch.setenv("MAX_RECEIVE_COUNT", "3")
     monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
 
@@ -42,6 +45,7 @@ def test_the_lambda_handler_sweeps_with_settings_from_the_environment(
         "failed": 0,
         "skipped": 0,
         "left_for_next_run": 0,
+        "stranded": 0,
     }
 
 
@@ -50,7 +54,7 @@ def test_the_sweeper_function_refuses_to_start_without_its_settings(
     monkeypatch: pytest.MonkeyPatch, missing: str
 ) -> None:
     for variable in ENVIRONMENT:
-        monkeypatch.setenv(variable, "https://queue.example/1" if variable == "JOBS_QUEUE_URL" else "1")
+        monkeypatch.setenv(variable, VALID.get(variable, "1"))
     monkeypatch.delenv(missing)
 
     with pytest.raises(ValidationError, match=missing):

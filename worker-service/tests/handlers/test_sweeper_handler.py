@@ -13,7 +13,7 @@ from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.events import sqs_event, sqs_record
 from testkit.faults import failing_calls
-from testkit.items import CREATED_AT, queued_item
+from testkit.items import CREATED_AT, in_the_sweep_index, queued_item
 from testkit.sqs import JobsQueue
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
@@ -26,7 +26,10 @@ from conveyor_worker.settings import Settings, SweeperSettings
 def sweeper_for(
     settings: SweeperSettings, table: JobsTable, queue: JobsQueue, clock: FakeClock
 ) -> SweeperHandler:
-    return build_handler(settings, dynamodb_client=table.client, sqs_client=queue.client, clock=clock)
+    # One scan segment: each run reads the whole table, so a test sees every stranded job at once.
+    return build_handler(
+        settings, dynamodb_client=table.client, sqs_client=queue.client, clock=clock, scan_segments=1
+    )
 
 
 def read(table: JobsTable, job_id: str) -> dict[str, Any]:
@@ -37,16 +40,19 @@ def read(table: JobsTable, job_id: str) -> dict[str, Any]:
 
 
 def pending(table: JobsTable, clock: FakeClock, **attributes: Any) -> str:
-    item = {**queued_item("text_transform", {"text": "hi"}), "sweep_at": to_epoch_ms(clock()), **attributes}
-    table.put(item)
+    """A job in the sweep index since now: as an API that stored jobs before sending them left it."""
+    item = {
+        **in_the_sweep_index(queued_item("text_transform", {"text": "hi"}), sweep_at=to_epoch_ms(clock()))
+    }
+    table.put({**item, **attributes})
     return str(item["job_id"])
 
 
-def test_one_sweep_resends_the_lost_fails_the_hopeless_and_reports_its_counts(
+def test_one_sweep_resends_the_lost_fails_the_hopeless_and_the_stranded_and_reports_its_counts(
     sweeper_settings: SweeperSettings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
 ) -> None:
     lost = pending(jobs_table, clock)
-    died_in_last_attempt = pending(
+    died_on_its_last_receive = pending(
         jobs_table,
         clock,
         status="IN_PROGRESS",
@@ -54,8 +60,16 @@ def test_one_sweep_resends_the_lost_fails_the_hopeless_and_reports_its_counts(
         claim_token="t",
         lease_expires_at=to_epoch_ms(clock()),
     )
-    resent_too_often = pending(jobs_table, clock, sweeps=2)
+    waiting = {**queued_item("text_transform", {"text": "waiting"}), "updated_at": to_timestamp(clock())}
+    jobs_table.put(waiting)
     clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)
+    stranded = {
+        **queued_item("text_transform", {"text": "its message expired"}),
+        "updated_at": to_timestamp(
+            clock() - timedelta(seconds=sweeper_settings.message_retention_seconds, hours=1, minutes=1)
+        ),
+    }
+    jobs_table.put(stranded)
     fresh = pending(jobs_table, clock)
     finished = {
         **queued_item("text_transform", {"text": "hi"}),
@@ -63,19 +77,26 @@ def test_one_sweep_resends_the_lost_fails_the_hopeless_and_reports_its_counts(
         "result": "{}",
         "expires_at": 1798131910,
     }
-    del finished["sweep_shard"], finished["sweep_at"]
     jobs_table.put(finished)
 
     summary = sweeper_for(sweeper_settings, jobs_table, jobs_queue, clock)({}, None)
 
-    assert summary == {"overdue": 3, "resent": 1, "failed": 2, "skipped": 0, "left_for_next_run": 0}
+    assert summary == {
+        "overdue": 2,
+        "resent": 1,
+        "failed": 1,
+        "skipped": 0,
+        "left_for_next_run": 0,
+        "stranded": 1,
+    }
     assert [json.loads(body) for body in jobs_queue.bodies()] == [
         {"contract_version": "1", "job_id": lost, "job_type": "text_transform", "submitted_at": CREATED_AT}
     ]
-    assert (read(jobs_table, lost)["sweeps"], read(jobs_table, lost)["sweep_at"]) == (1, to_epoch_ms(clock()))
-    assert read(jobs_table, died_in_last_attempt)["error"]["code"] == "RETRIES_EXHAUSTED"
-    assert read(jobs_table, resent_too_often)["error"]["code"] == "UNDELIVERABLE"
-    for failed in (died_in_last_attempt, resent_too_often):
+    resent = read(jobs_table, lost)
+    assert (resent["sweeps"], "sweep_at" in resent) == (1, False)
+    assert read(jobs_table, died_on_its_last_receive)["error"]["code"] == "RETRIES_EXHAUSTED"
+    assert read(jobs_table, stranded["job_id"])["error"]["code"] == "MESSAGE_EXPIRED"
+    for failed in (died_on_its_last_receive, stranded["job_id"]):
         item = read(jobs_table, failed)
         assert (item["status"], item["finished_at"], item["expires_at"], "sweep_at" in item) == (
             "FAILED",
@@ -83,6 +104,7 @@ def test_one_sweep_resends_the_lost_fails_the_hopeless_and_reports_its_counts(
             to_epoch_seconds(clock() + timedelta(days=sweeper_settings.job_retention_days)),
             False,
         )
+    assert read(jobs_table, waiting["job_id"]) == waiting
     assert "sweeps" not in read(jobs_table, fresh)
     assert read(jobs_table, finished["job_id"]) == finished
 
@@ -94,7 +116,7 @@ def test_a_job_whose_message_was_lost_runs_once_the_sweeper_sends_it_again(
     jobs_queue: JobsQueue,
     clock: FakeClock,
 ) -> None:
-    job_id = pending(jobs_table, clock)  # the API stored it, then died before sending its message
+    job_id = pending(jobs_table, clock)  # an API that stored jobs first died before sending its message
     clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)
     sweeper_for(sweeper_settings, jobs_table, jobs_queue, clock)({}, None)
     (body,) = jobs_queue.bodies()
@@ -115,12 +137,14 @@ def test_a_queue_that_refuses_the_resend_fails_the_run_and_the_job_waits_for_the
     job_id = pending(jobs_table, clock)
     clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)
     sweeper = sweeper_for(sweeper_settings, jobs_table, jobs_queue, clock)
+    before = read(jobs_table, job_id)
 
     with failing_calls(jobs_queue.client, "SendMessage"), pytest.raises(ClientError):
         sweeper({}, None)
 
-    # The fenced write came first, so the grace period restarted; the next run after it sends the message.
-    assert read(jobs_table, job_id)["sweep_at"] == to_epoch_ms(clock())
-    clock.advance(seconds=sweeper_settings.sweep_grace_seconds, milliseconds=1)
+    # The message goes before the write that takes the job out of the index: nothing was written, and the
+    # next run sends it.
+    assert read(jobs_table, job_id) == before
+    clock.advance(minutes=1)
     assert sweeper({}, None)["resent"] == 1
     assert len(jobs_queue.bodies()) == 1

@@ -1,5 +1,6 @@
 """One suite, two stores: the in-memory fake must behave exactly like DynamoJobStore against DynamoDB."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from testkit.fake_store import FakeJobStore
 from testkit.items import (
     CREATED_AT,
     OWNER,
+    in_the_sweep_index,
     job_id_in_shard,
     listing_keys_of,
     owned,
@@ -68,10 +70,12 @@ def subject(request: pytest.FixtureRequest) -> StoreUnderTest:
     )
 
 
-def claimed(subject: StoreUnderTest, clock: FakeClock, token: str = "token-1") -> str:
+def claimed(subject: StoreUnderTest, clock: FakeClock, token: str = "token-1", *, watch: bool = False) -> str:
     item = queued_item("text_transform", {"text": "hi"})
     subject.put(item)
-    subject.store.claim(item["job_id"], claim_token=token, now=clock(), lease_expires_at=clock() + LEASE)
+    subject.store.claim(
+        item["job_id"], claim_token=token, now=clock(), lease_expires_at=clock() + LEASE, watch=watch
+    )
     return str(item["job_id"])
 
 
@@ -82,7 +86,7 @@ def test_claiming_a_queued_job_returns_it_in_progress_with_a_lease(
     subject.put(queued)
 
     item = subject.store.claim(
-        queued["job_id"], claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE
+        queued["job_id"], claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE, watch=False
     )
 
     assert item.status is JobStatus.IN_PROGRESS
@@ -92,7 +96,6 @@ def test_claiming_a_queued_job_returns_it_in_progress_with_a_lease(
         "attempts": 1,
         "claim_token": "token-1",
         "lease_expires_at": to_epoch_ms(clock() + LEASE),
-        "sweep_at": to_epoch_ms(clock() + LEASE),
         "started_at": to_timestamp(clock()),
         "updated_at": to_timestamp(clock()),
     }
@@ -102,7 +105,11 @@ def test_claiming_a_queued_job_returns_it_in_progress_with_a_lease(
 def test_claiming_a_missing_job_is_not_found(subject: StoreUnderTest, clock: FakeClock) -> None:
     with pytest.raises(JobNotFoundError):
         subject.store.claim(
-            "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5", claim_token="t", now=clock(), lease_expires_at=clock()
+            "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5",
+            claim_token="t",
+            now=clock(),
+            lease_expires_at=clock(),
+            watch=False,
         )
 
     assert subject.get("0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5") is None
@@ -116,7 +123,9 @@ def test_a_job_under_a_live_lease_cannot_be_claimed_and_is_left_unchanged(
     clock.advance(seconds=60)  # the lease ends now, and only a lease that ended before now has expired
 
     with pytest.raises(JobNotClaimableError) as refused:
-        subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+        subject.store.claim(
+            job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
 
     assert refused.value.status == "IN_PROGRESS"
     assert subject.read(job_id) == before
@@ -129,7 +138,9 @@ def test_a_job_whose_lease_expired_is_claimed_again_keeping_its_first_start(
     first_start = subject.read(job_id)["started_at"]
     clock.advance(seconds=60, milliseconds=1)
 
-    item = subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    item = subject.store.claim(
+        job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
 
     assert (item.attempts, item.claim_token, item.started_at) == (2, "token-2", first_start)
     assert subject.read(job_id)["lease_expires_at"] == to_epoch_ms(clock() + LEASE)
@@ -151,7 +162,9 @@ def test_a_finished_job_cannot_be_claimed(
     clock.advance(days=1)
 
     with pytest.raises(JobNotClaimableError) as refused:
-        subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+        subject.store.claim(
+            job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
 
     assert refused.value.status == subject.read(job_id)["status"]
 
@@ -291,7 +304,9 @@ def test_only_a_finishing_write_sets_expires_at(subject: StoreUnderTest, clock: 
     (overdue,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
     subject.sweep_store.mark_resent(overdue, now=clock())
     resent = subject.read(job_id)
-    subject.store.claim(job_id, claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE)
+    subject.store.claim(
+        job_id, claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
     claimed_item = subject.read(job_id)
     subject.store.release(job_id, claim_token="token-1", now=clock())
     released = subject.read(job_id)
@@ -306,7 +321,9 @@ def test_a_completion_under_another_claims_token_is_refused_and_changes_nothing(
 ) -> None:
     job_id = claimed(subject, clock)
     clock.advance(seconds=61)
-    subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    subject.store.claim(
+        job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
     before = subject.read(job_id)
 
     with pytest.raises(LeaseLostError):
@@ -360,7 +377,9 @@ def test_a_released_job_can_be_claimed_again_a_moment_later(
     released = subject.read(job_id)
     assert (released["status"], released["lease_expires_at"]) == ("IN_PROGRESS", to_epoch_ms(clock()))
     clock.advance(milliseconds=1)
-    item = subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    item = subject.store.claim(
+        job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
     assert item.attempts == 2
 
 
@@ -407,10 +426,10 @@ SHARD = 7
 
 
 def pending_in_shard(subject: StoreUnderTest, sweep_at: int, **attributes: Any) -> str:
-    item = {
-        **queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD)),
-        "sweep_at": sweep_at,
-    }
+    """A pending job in the sweep index's partition SHARD."""
+    item = in_the_sweep_index(
+        queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD)), sweep_at=sweep_at
+    )
     subject.put({**item, **attributes})
     return str(item["job_id"])
 
@@ -428,7 +447,8 @@ def test_overdue_jobs_are_the_shards_pending_jobs_with_sweep_at_before_the_cutof
     pending_in_shard(subject, cutoff)
     pending_in_shard(subject, cutoff + 1000)
     other_shard = queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD + 1))
-    subject.put({**other_shard, "sweep_at": cutoff - 5000})
+    subject.put(in_the_sweep_index(other_shard, sweep_at=cutoff - 5000))
+    subject.put(queued_item("text_transform", {"text": "waiting, outside the index"}))
 
     found = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100)
 
@@ -443,7 +463,7 @@ def test_overdue_jobs_are_the_shards_pending_jobs_with_sweep_at_before_the_cutof
 def test_a_finished_job_is_never_overdue(
     subject: StoreUnderTest, clock: FakeClock, outcome: JobSucceeded | JobFailed
 ) -> None:
-    job_id = claimed(subject, clock)
+    job_id = claimed(subject, clock, watch=True)
     shard = subject.read(job_id)["sweep_shard"]
     subject.store.complete(
         job_id,
@@ -508,7 +528,7 @@ def test_pages_cut_short_are_read_on_until_the_limit_and_the_rest_is_still_count
 def test_failing_an_overdue_job_ends_it_and_takes_it_out_of_the_index(
     subject: StoreUnderTest, clock: FakeClock
 ) -> None:
-    job_id = claimed(subject, clock)
+    job_id = claimed(subject, clock, watch=True)
     held = subject.read(job_id)
     clock.advance(hours=1)
     (job,) = subject.sweep_store.overdue_jobs(held["sweep_shard"], before=clock(), limit=100).jobs
@@ -552,7 +572,7 @@ def test_each_finishing_write_is_one_conditional_update_item_that_also_sets_expi
         )
         subject.sweep_store.fail_overdue(
             overdue,
-            error=JobError(code="UNDELIVERABLE", message="x"),
+            error=JobError(code="RETRIES_EXHAUSTED", message="x"),
             now=clock(),
             expires_at=clock() + RETENTION,
         )
@@ -564,23 +584,21 @@ def test_each_finishing_write_is_one_conditional_update_item_that_also_sets_expi
         assert call["ExpressionAttributeValues"].items() >= expiry.items()
 
 
-def test_a_resend_restarts_the_grace_period_and_counts_the_resends(
+def test_a_resend_takes_the_job_out_of_the_index_and_counts_the_resends(
     subject: StoreUnderTest, clock: FakeClock
 ) -> None:
-    job_id = pending_in_shard(subject, to_epoch_ms(clock()) - 1)
+    job_id = pending_in_shard(subject, to_epoch_ms(clock()) - 1, sweeps=1)
     before = subject.read(job_id)
 
     (job,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
     subject.sweep_store.mark_resent(job, now=clock())
-    clock.advance(minutes=10)
-    (job,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
-    subject.sweep_store.mark_resent(job, now=clock())
+    clock.advance(days=30)
 
+    assert subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs == []
     assert subject.read(job_id) == {
-        **before,
-        "sweep_at": to_epoch_ms(clock()),
+        **without_pending(before),
         "sweeps": 2,
-        "updated_at": to_timestamp(clock()),
+        "updated_at": to_timestamp(clock() - timedelta(days=30)),
     }
 
 
@@ -599,7 +617,7 @@ def test_of_two_sweepers_that_read_the_same_overdue_job_only_the_first_writes(
     with pytest.raises(OverdueJobChangedError):
         subject.sweep_store.fail_overdue(
             seen_by_second,
-            error=JobError(code="UNDELIVERABLE", message="x"),
+            error=JobError(code="RETRIES_EXHAUSTED", message="x"),
             now=clock(),
             expires_at=clock() + RETENTION,
         )
@@ -612,7 +630,9 @@ def test_a_sweep_write_is_refused_once_a_worker_claimed_the_job(
 ) -> None:
     job_id = pending_in_shard(subject, to_epoch_ms(clock()) - 1)
     (overdue,) = subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=100).jobs
-    subject.store.claim(job_id, claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE)
+    subject.store.claim(
+        job_id, claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
     claimed_item = subject.read(job_id)
 
     with pytest.raises(OverdueJobChangedError):
@@ -620,7 +640,7 @@ def test_a_sweep_write_is_refused_once_a_worker_claimed_the_job(
     with pytest.raises(OverdueJobChangedError):
         subject.sweep_store.fail_overdue(
             overdue,
-            error=JobError(code="UNDELIVERABLE", message="x"),
+            error=JobError(code="RETRIES_EXHAUSTED", message="x"),
             now=clock(),
             expires_at=clock() + RETENTION,
         )
@@ -661,7 +681,9 @@ def test_progress_under_a_lost_lease_is_refused_and_changes_nothing(
 ) -> None:
     job_id = claimed(subject, clock)
     clock.advance(seconds=61)
-    subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    subject.store.claim(
+        job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
     before = subject.read(job_id)
 
     with pytest.raises(LeaseLostError):
@@ -700,7 +722,9 @@ def test_a_new_claim_removes_the_progress_of_the_attempt_before(
     subject.store.record_progress(job_id, claim_token="token-1", progress=PROGRESS)
     clock.advance(seconds=61)
 
-    item = subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    item = subject.store.claim(
+        job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
 
     assert item.progress is None
     assert "progress" not in subject.read(job_id)
@@ -736,7 +760,7 @@ def test_every_completion_removes_the_progress(
 def test_the_sweepers_failure_of_an_overdue_job_removes_its_progress(
     subject: StoreUnderTest, clock: FakeClock
 ) -> None:
-    job_id = claimed(subject, clock)
+    job_id = claimed(subject, clock, watch=True)
     subject.store.record_progress(job_id, claim_token="token-1", progress=PROGRESS)
     shard = subject.read(job_id)["sweep_shard"]
     clock.advance(hours=1)
@@ -756,7 +780,7 @@ def claimed_owned(subject: StoreUnderTest, clock: FakeClock, token: str = "token
     item = owned(queued_item("text_transform", {"text": "hi"}))
     subject.put(item)
     claimed_item = subject.store.claim(
-        item["job_id"], claim_token=token, now=clock(), lease_expires_at=clock() + LEASE
+        item["job_id"], claim_token=token, now=clock(), lease_expires_at=clock() + LEASE, watch=False
     )
     return str(item["job_id"]), claimed_item
 
@@ -792,7 +816,9 @@ def test_the_listing_follow_up_under_a_lost_claim_is_refused_and_changes_nothing
 ) -> None:
     job_id, _ = claimed_owned(subject, clock)
     clock.advance(seconds=61)
-    subject.store.claim(job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE)
+    subject.store.claim(
+        job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
     before = subject.read(job_id)
 
     with pytest.raises(LeaseLostError):
@@ -853,12 +879,15 @@ def test_a_completion_of_an_unowned_job_adds_no_listing_keys(
 def test_the_sweepers_failure_of_an_overdue_job_keeps_its_listing_keys_matching(
     subject: StoreUnderTest, clock: FakeClock, is_owned: bool
 ) -> None:
-    item = queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD))
+    item = in_the_sweep_index(queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD)))
     subject.put(owned(item) if is_owned else item)
     (job,) = subject.sweep_store.overdue_jobs(SHARD, before=clock() + timedelta(hours=1), limit=100).jobs
 
     subject.sweep_store.fail_overdue(
-        job, error=JobError(code="UNDELIVERABLE", message="x"), now=clock(), expires_at=clock() + RETENTION
+        job,
+        error=JobError(code="RETRIES_EXHAUSTED", message="x"),
+        now=clock(),
+        expires_at=clock() + RETENTION,
     )
 
     assert job.owner == (OWNER if is_owned else None)
@@ -871,7 +900,9 @@ def test_the_sweepers_failure_of_an_overdue_job_keeps_its_listing_keys_matching(
 
 
 def test_a_resend_leaves_an_owned_jobs_listing_keys_alone(subject: StoreUnderTest, clock: FakeClock) -> None:
-    item = owned(queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD)))
+    item = owned(
+        in_the_sweep_index(queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD)))
+    )
     subject.put(item)
     (job,) = subject.sweep_store.overdue_jobs(SHARD, before=clock() + timedelta(hours=1), limit=100).jobs
 
@@ -881,3 +912,205 @@ def test_a_resend_leaves_an_owned_jobs_listing_keys_alone(subject: StoreUnderTes
         f"{OWNER}#QUEUED",
         f"{OWNER}#text_transform#QUEUED",
     )
+
+
+# A claim on its message's last receive, and a duplicate dropped on its last receive, enter the job in the
+# sweep index; every other claim takes it out (docs/design.md, The sweeper).
+
+
+def test_a_watched_claim_enters_the_job_in_the_sweep_index_at_its_lease_expiry(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    queued = queued_item("text_transform", {"text": "hi"}, job_id=job_id_in_shard(SHARD))
+    subject.put(queued)
+
+    item = subject.store.claim(
+        queued["job_id"], claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE, watch=True
+    )
+
+    lease_ms = to_epoch_ms(clock() + LEASE)
+    assert (item.sweep_shard, item.sweep_at) == (SHARD, lease_ms)
+    assert subject.read(queued["job_id"])["sweep_at"] == lease_ms
+    assert overdue_ids(subject, clock) == []
+    clock.advance(seconds=61)
+    assert overdue_ids(subject, clock) == [queued["job_id"]]
+
+
+def test_an_unwatched_claim_takes_a_job_out_of_the_sweep_index(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = pending_in_shard(subject, to_epoch_ms(clock()) - 1)
+
+    subject.store.claim(
+        job_id, claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
+    clock.advance(days=1)
+
+    assert overdue_ids(subject, clock) == []
+    assert not {"sweep_shard", "sweep_at"} & subject.read(job_id).keys()
+
+
+def test_a_job_refused_to_a_claim_says_who_holds_it_until_when(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock, "token-1")
+
+    with pytest.raises(JobNotClaimableError) as refused:
+        subject.store.claim(
+            job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
+
+    assert (refused.value.claim_token, refused.value.lease_expires_at) == (
+        "token-1",
+        to_epoch_ms(clock() + LEASE),
+    )
+
+
+def test_watching_a_held_job_enters_it_in_the_index_while_that_claim_holds_it(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock, "token-1")
+    held = subject.read(job_id)
+
+    subject.store.watch_held(job_id, claim_token="token-1", until=clock() + LEASE)
+
+    assert subject.read(job_id) == {
+        **held,
+        "sweep_shard": held_shard(job_id),
+        "sweep_at": to_epoch_ms(clock() + LEASE),
+    }
+
+
+def test_watching_a_job_another_claim_took_is_refused_and_changes_nothing(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock, "token-1")
+    clock.advance(seconds=61)
+    subject.store.claim(
+        job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
+    before = subject.read(job_id)
+
+    with pytest.raises(LeaseLostError):
+        subject.store.watch_held(job_id, claim_token="token-1", until=clock())
+
+    assert subject.read(job_id) == before
+
+
+def test_a_release_leaves_the_sweep_index_as_it_was(subject: StoreUnderTest, clock: FakeClock) -> None:
+    waiting = claimed(subject, clock, "token-1")
+    watched = claimed(subject, clock, "token-2", watch=True)
+    watched_at = subject.read(watched)["sweep_at"]
+
+    subject.store.release(waiting, claim_token="token-1", now=clock())
+    subject.store.release(watched, claim_token="token-2", now=clock())
+
+    assert "sweep_at" not in subject.read(waiting)
+    assert subject.read(watched)["sweep_at"] == watched_at
+
+
+def held_shard(job_id: str) -> int:
+    return uuid.UUID(job_id).int % 16
+
+
+# The expiry scan: pending jobs none of whose messages can still exist.
+
+
+def stranded_ids(subject: StoreUnderTest, clock: FakeClock, updated_before: datetime) -> set[str]:
+    jobs = subject.sweep_store.stranded_jobs(0, segments=1, updated_before=updated_before, now=clock())
+    return {job.job_id for job in jobs}
+
+
+def test_the_expiry_scan_finds_queued_jobs_and_lapsed_claims_last_written_before_the_cutoff(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    old_queued = queued_item("text_transform", {"text": "old"})
+    subject.put(old_queued)
+    lapsed = claimed(subject, clock, "token-1")
+    live = claimed(subject, clock, "token-2")
+    clock.advance(seconds=30)
+    subject.store.release(lapsed, claim_token="token-1", now=clock())
+    finished = claimed(subject, clock, "token-3")
+    subject.store.complete(
+        finished,
+        claim_token="token-3",
+        outcome=JobSucceeded(RESULT),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
+    )
+    cutoff = clock() + timedelta(milliseconds=1)
+    clock.advance(milliseconds=2)
+    recent = queued_item("text_transform", {"text": "new"})
+    subject.put({**recent, "updated_at": to_timestamp(clock())})
+
+    # `live`'s lease (60 s from its claim) has not expired: its worker may still finish it.
+    assert stranded_ids(subject, clock, cutoff) == {old_queued["job_id"], lapsed}
+    assert live not in stranded_ids(subject, clock, cutoff)
+    clock.advance(seconds=60)
+    assert stranded_ids(subject, clock, cutoff) == {old_queued["job_id"], lapsed, live}
+
+
+def test_failing_a_stranded_job_ends_it_out_of_the_index_with_its_listing_keys_matching(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    item = owned(in_the_sweep_index(queued_item("text_transform", {"text": "hi"})))
+    subject.put(item)
+    clock.advance(days=15)
+    (job,) = subject.sweep_store.stranded_jobs(0, segments=1, updated_before=clock(), now=clock())
+    error = JobError(code="MESSAGE_EXPIRED", message="gone")
+
+    subject.sweep_store.fail_stranded(job, error=error, now=clock(), expires_at=clock() + RETENTION)
+
+    assert subject.read(item["job_id"]) == {
+        **without_pending(item),
+        "status": "FAILED",
+        "error": {"code": "MESSAGE_EXPIRED", "message": "gone"},
+        "finished_at": to_timestamp(clock()),
+        "updated_at": to_timestamp(clock()),
+        "expires_at": to_epoch_seconds(clock() + RETENTION),
+        "owner_status": f"{OWNER}#FAILED",
+        "owner_type_status": f"{OWNER}#text_transform#FAILED",
+    }
+    assert stranded_ids(subject, clock, clock()) == set()
+
+
+def test_a_stranded_job_that_changed_since_the_scan_is_left_alone(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    item = queued_item("text_transform", {"text": "hi"})
+    subject.put(item)
+    clock.advance(days=15)
+    (job,) = subject.sweep_store.stranded_jobs(0, segments=1, updated_before=clock(), now=clock())
+    subject.store.claim(
+        item["job_id"], claim_token="late", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
+    claimed_item = subject.read(item["job_id"])
+
+    with pytest.raises(OverdueJobChangedError):
+        subject.sweep_store.fail_stranded(
+            job,
+            error=JobError(code="MESSAGE_EXPIRED", message="x"),
+            now=clock(),
+            expires_at=clock() + RETENTION,
+        )
+
+    assert subject.read(item["job_id"]) == claimed_item
+
+
+def test_the_expiry_scans_segments_cover_every_job_once(jobs_table: JobsTable, clock: FakeClock) -> None:
+    sweep_store = DynamoSweepStore(jobs_table.client, jobs_table.name)
+    job_ids = set()
+    for number in range(40):
+        item = queued_item("text_transform", {"text": f"job {number}"})
+        jobs_table.put(item)
+        job_ids.add(item["job_id"])
+    clock.advance(days=15)
+
+    found = [
+        job.job_id
+        for segment in range(7)
+        for job in sweep_store.stranded_jobs(segment, segments=7, updated_before=clock(), now=clock())
+    ]
+
+    assert sorted(found) == sorted(job_ids)

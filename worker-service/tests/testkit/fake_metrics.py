@@ -26,8 +26,17 @@ class FakeMetrics:
     def duplicate_delivery_skipped(self) -> None:
         self.events.append(("duplicate", None))
 
+    def duplicate_delivery_deferred(self) -> None:
+        self.events.append(("deferred", None))
+
+    def orphan_message_dropped(self) -> None:
+        self.events.append(("orphan", None))
+
     def job_resent(self) -> None:
         self.events.append(("resent", None))
 
     def overdue_job_failed(self) -> None:
         self.events.append(("overdue_failed", None))
+
+    def stranded_job_failed(self) -> None:
+        self.events.append(("stranded_failed", None))

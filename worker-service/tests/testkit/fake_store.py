@@ -17,9 +17,10 @@ from conveyor_worker.contract import check, load_contract
 from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
 from conveyor_worker.models.listing import OwnerListing
+from conveyor_worker.models.sweep_index import sweep_shard
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs
+from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, StrandedJob
 from testkit.items import PENDING_ONLY
 
 
@@ -43,6 +44,15 @@ def _checked(write: Callable[..., Any]) -> Callable[..., Any]:
 class FakeJobStore:
     def __init__(self) -> None:
         self._items: dict[str, dict[str, Any]] = {}
+        self.claims = 0
+        """Claim calls, refused ones included: each is an UpdateItem, which DynamoDB bills refused or not."""
+        self.watched_claims: list[tuple[str, int]] = []
+        """(job id, sweep_at) of every claim that entered its job in the sweep index."""
+        self.scanned_segments: list[tuple[int, int]] = []
+        """(segment, segments) of every expiry scan."""
+        self.segment_of: Callable[[str, int], int] | None = None
+        """Which scan segment holds a job: DynamoDB hashes keys its own way, so a test chooses; by default
+        every job is in whichever segment is scanned."""
 
     def put(self, item: dict[str, Any]) -> None:
         self._items[item["job_id"]] = copy.deepcopy(item)
@@ -51,24 +61,42 @@ class FakeJobStore:
         return copy.deepcopy(self._items.get(job_id))
 
     @_checked
-    def claim(self, job_id: str, *, claim_token: str, now: datetime, lease_expires_at: datetime) -> JobItem:
+    def claim(
+        self, job_id: str, *, claim_token: str, now: datetime, lease_expires_at: datetime, watch: bool
+    ) -> JobItem:
+        self.claims += 1
         item = self._items.get(job_id)
         if item is None:
             raise JobNotFoundError(job_id)
         lease_expired = "lease_expires_at" in item and item["lease_expires_at"] < to_epoch_ms(now)
         if not (item["status"] == "QUEUED" or (item["status"] == "IN_PROGRESS" and lease_expired)):
-            raise JobNotClaimableError(job_id, item["status"])
+            raise JobNotClaimableError(
+                job_id,
+                item["status"],
+                claim_token=item.get("claim_token"),
+                lease_expires_at=item.get("lease_expires_at"),
+            )
         item.update(
             status="IN_PROGRESS",
             attempts=item["attempts"] + 1,
             claim_token=claim_token,
             lease_expires_at=to_epoch_ms(lease_expires_at),
-            sweep_at=to_epoch_ms(lease_expires_at),
             updated_at=to_timestamp(now),
         )
+        if watch:
+            item.update(sweep_shard=sweep_shard(job_id), sweep_at=to_epoch_ms(lease_expires_at))
+            self.watched_claims.append((job_id, item["sweep_at"]))
+        else:
+            item.pop("sweep_shard", None)
+            item.pop("sweep_at", None)
         item.setdefault("started_at", to_timestamp(now))
         item.pop("progress", None)
         return JobItem.model_validate(item)
+
+    @_checked
+    def watch_held(self, job_id: str, *, claim_token: str, until: datetime) -> None:
+        item = self._held_item(job_id, claim_token)
+        item.update(sweep_shard=sweep_shard(job_id), sweep_at=to_epoch_ms(until))
 
     @_checked
     def set_listing_status(self, job_id: str, *, claim_token: str, listing: OwnerListing) -> None:
@@ -103,9 +131,7 @@ class FakeJobStore:
     @_checked
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         item = self._held_item(job_id, claim_token)
-        item.update(
-            lease_expires_at=to_epoch_ms(now), sweep_at=to_epoch_ms(now), updated_at=to_timestamp(now)
-        )
+        item.update(lease_expires_at=to_epoch_ms(now), updated_at=to_timestamp(now))
 
     @_checked
     def record_refused_completion(self, job_id: str) -> None:
@@ -135,7 +161,34 @@ class FakeJobStore:
     @_checked
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         item = self._unchanged_item(job)
-        item.update(sweep_at=to_epoch_ms(now), sweeps=item.get("sweeps", 0) + 1, updated_at=to_timestamp(now))
+        item.update(sweeps=item.get("sweeps", 0) + 1, updated_at=to_timestamp(now))
+        item.pop("sweep_shard")
+        item.pop("sweep_at")
+
+    def stranded_jobs(
+        self, segment: int, *, segments: int, updated_before: datetime, now: datetime
+    ) -> list[StrandedJob]:
+        self.scanned_segments.append((segment, segments))
+        return [
+            _as_stranded(item)
+            for item in self._items.values()
+            if item["updated_at"] < to_timestamp(updated_before)
+            and (
+                item["status"] == "QUEUED"
+                or (item["status"] == "IN_PROGRESS" and item["lease_expires_at"] < to_epoch_ms(now))
+            )
+            and (self.segment_of is None or self.segment_of(item["job_id"], segments) == segment)
+        ]
+
+    @_checked
+    def fail_stranded(
+        self, job: StrandedJob, *, error: JobError, now: datetime, expires_at: datetime
+    ) -> None:
+        item = self._items.get(job.job_id)
+        if item is None or item["status"] != job.status or item["updated_at"] != job.updated_at:
+            raise OverdueJobChangedError(job.job_id)
+        listing = None if job.owner is None else OwnerListing(job.owner, job.job_type)
+        _fail(item, error, now, expires_at, listing)
 
     def _unchanged_item(self, job: OverdueJob) -> dict[str, Any]:
         item = self._items.get(job.job_id)
@@ -170,6 +223,16 @@ def _finish(item: dict[str, Any], now: datetime, expires_at: datetime, listing: 
 def _set_listing(item: dict[str, Any], listing: OwnerListing, status: JobStatus) -> None:
     item.update(
         owner_status=listing.owner_status(status), owner_type_status=listing.owner_type_status(status)
+    )
+
+
+def _as_stranded(item: dict[str, Any]) -> StrandedJob:
+    return StrandedJob(
+        job_id=item["job_id"],
+        job_type=item["job_type"],
+        status=JobStatus(item["status"]),
+        updated_at=item["updated_at"],
+        owner=item.get("owner"),
     )
 
 

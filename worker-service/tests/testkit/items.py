@@ -21,19 +21,24 @@ def job_id_in_shard(shard: int) -> str:
 
 
 def queued_item(job_type: str, payload: dict[str, Any] | str, *, job_id: str | None = None) -> dict[str, Any]:
-    """An object `payload` is stored as JSON text; a str one is stored as given, to store broken text."""
-    job_id = job_id or new_job_id()
+    """An object `payload` is stored as JSON text; a str one is stored as given, to store broken text.
+
+    As the API stores it since it sends a job's message first: outside the sweep index."""
     return {
-        "job_id": job_id,
+        "job_id": job_id or new_job_id(),
         "job_type": job_type,
         "status": "QUEUED",
         "created_at": CREATED_AT,
         "updated_at": CREATED_AT,
         "attempts": 0,
         "payload": payload if isinstance(payload, str) else json.dumps(payload),
-        "sweep_shard": uuid.UUID(job_id).int % 16,
-        "sweep_at": CREATED_AT_MS,
     }
+
+
+def in_the_sweep_index(item: dict[str, Any], *, sweep_at: int = CREATED_AT_MS) -> dict[str, Any]:
+    """The item with the sweep index's keys: as an API that stored jobs before sending them put every job
+    (sweep_at its submission), or as a claim on a message's last receive leaves it (sweep_at its lease)."""
+    return {**item, "sweep_shard": uuid.UUID(item["job_id"]).int % 16, "sweep_at": sweep_at}
 
 
 OWNER = "7d9f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"

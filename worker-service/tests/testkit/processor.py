@@ -55,6 +55,7 @@ class Harness:
             retention=RETENTION,
             logger=logs.logger,
             metrics=self.metrics,
+            sleep=clock.sleep,
         )
 
     def submit(self, job_type: str, payload: dict[str, Any] | str) -> str:

@@ -11,7 +11,7 @@ from testkit.clock import FakeClock
 from testkit.fake_files import FakeFileStore
 from testkit.fake_queue import FakeJobsQueue
 from testkit.fake_store import FakeJobStore
-from testkit.items import queued_item, without_pending
+from testkit.items import job_message_body, queued_item, without_pending
 from testkit.logs import CapturedLogs
 from testkit.processor import (
     LEASE,
@@ -32,7 +32,17 @@ from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.models.job_outcome import JobOutcome
 from conveyor_worker.models.listing import OwnerListing
-from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
+from conveyor_worker.processing.errors import (
+    JobAttemptFailedError,
+    JobHeldElsewhereError,
+    JobNotStoredYetError,
+)
+from conveyor_worker.processing.job_processor import (
+    NOT_STORED_PAUSES_SECONDS,
+    NOT_STORED_RETRY_SECONDS,
+    ORPHAN_MESSAGE_AGE,
+)
+from conveyor_worker.processing.messages import parse_job_message
 
 
 @pytest.fixture
@@ -203,18 +213,129 @@ def test_a_duplicate_delivery_is_acknowledged_without_running_the_job_again(
     ]
 
 
-def test_a_job_held_under_a_live_lease_is_not_run_by_a_second_delivery(
+def test_a_job_held_under_a_live_lease_is_not_run_and_its_message_comes_back_when_the_lease_ends(
     clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
     job = CountingJob()
     harness = harness_with(clock, captured_logs, job)
     job_id = harness.submit("text_transform", {"text": "hi"})
-    harness.store.claim(job_id, claim_token="other", now=clock(), lease_expires_at=clock() + LEASE)
+    harness.store.claim(
+        job_id, claim_token="other", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
+    clock.advance(seconds=20)
+    held = harness.item(job_id)
 
-    harness.deliver(job_id)
+    # It may be the holder's own message, delivered twice: were it acknowledged and the holder died, no
+    # message would be left to run the job again.
+    with pytest.raises(JobHeldElsewhereError):
+        harness.deliver(job_id, receipt_handle="receipt-2")
 
     assert job.runs == 0
-    assert harness.item(job_id)["claim_token"] == "other"
+    assert harness.item(job_id) == held
+    assert harness.queue.postponed == [("receipt-2", 41)]
+    assert harness.metrics.names() == ["deferred"]
+
+
+def test_a_duplicate_on_its_last_receive_is_acknowledged_and_its_job_watched_until_the_holders_lease_ends(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness = harness_with(clock, captured_logs, CountingJob())
+    job_id = harness.submit("text_transform", {"text": "hi"})
+    harness.store.claim(
+        job_id, claim_token="other", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
+
+    # Given back, it would go to the DLQ; acknowledged, it is gone: either way the sweeper must be able to
+    # find the job should its holder die.
+    harness.deliver(job_id, receive_count=MAX_RECEIVE_COUNT)
+
+    item = harness.item(job_id)
+    assert (item["claim_token"], item["sweep_at"]) == ("other", to_epoch_ms(clock() + LEASE))
+    assert harness.queue.postponed == []
+    assert harness.metrics.names() == ["duplicate"]
+
+
+def test_a_claim_on_the_last_receive_watches_the_job_and_any_other_claim_does_not(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness = harness_with(clock, captured_logs, always_flaky)
+    job_id = harness.submit("text_transform", {"text": "hi"})
+    seen: list[dict[str, Any]] = []
+    for receive_count in range(1, MAX_RECEIVE_COUNT):
+        with pytest.raises(JobAttemptFailedError):
+            harness.deliver(job_id, receive_count=receive_count)
+        seen.append(harness.item(job_id))
+        clock.advance(seconds=30)
+    watched = harness_with(clock, captured_logs, CountingJob(), store=harness.store)
+
+    claim_time = clock()
+    with contextlib.suppress(JobAttemptFailedError):
+        watched.processor.process(
+            parse_job_message(job_message_body(job_id)),
+            receive_count=MAX_RECEIVE_COUNT,
+            receipt_handle="r",
+        )
+
+    assert ["sweep_at" in item for item in seen] == [False] * (MAX_RECEIVE_COUNT - 1)
+    # Claimed with the watch, then finished: the completion took it out of the index again.
+    assert "sweep_at" not in harness.item(job_id)
+    assert harness.store.watched_claims == [(job_id, to_epoch_ms(claim_time + LEASE))]
+
+
+def test_a_message_that_arrives_before_its_job_is_stored_waits_for_it_and_runs_it_once(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    job = CountingJob()
+    item = queued_item("text_transform", {"text": "hi"})
+    store = FakeJobStore()
+    pauses = iter(range(3))
+
+    def store_during_the_third_pause(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+        if next(pauses) == 2:
+            store.put(item)
+
+    clock.sleep = store_during_the_third_pause  # type: ignore[method-assign]
+    harness = harness_with(clock, captured_logs, job, store=store)
+
+    harness.deliver(item["job_id"])
+
+    assert job.runs == 1
+    assert harness.item(item["job_id"])["status"] == "SUCCEEDED"
+    assert store.claims == 4
+    assert harness.queue.postponed == []
+
+
+def test_a_message_whose_job_stays_unstored_comes_back_a_few_seconds_later(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness = harness_with(clock, captured_logs, CountingJob())
+    missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
+
+    with pytest.raises(JobNotStoredYetError):
+        harness.deliver(missing)
+
+    assert clock.slept == list(NOT_STORED_PAUSES_SECONDS)
+    assert harness.queue.postponed == [("receipt-1", NOT_STORED_RETRY_SECONDS)]
+    assert harness.store.get(missing) is None
+    assert harness.metrics.names() == []
+
+
+def test_a_message_whose_job_was_never_stored_is_acknowledged_as_an_orphan_once_its_api_gave_up(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    harness = harness_with(clock, captured_logs, CountingJob())
+    missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
+    clock.advance(seconds=ORPHAN_MESSAGE_AGE.total_seconds())
+
+    harness.deliver(missing)
+
+    assert harness.store.get(missing) is None
+    assert harness.queue.postponed == []
+    assert harness.metrics.names() == ["orphan"]
+    assert [line["job_id"] for line in captured_logs.lines() if line["message"].startswith("orphan")] == [
+        missing
+    ]
 
 
 def test_a_job_whose_lease_expired_is_claimed_again_and_run(
@@ -224,7 +345,9 @@ def test_a_job_whose_lease_expired_is_claimed_again_and_run(
     harness = harness_with(clock, captured_logs, job)
     job_id = harness.submit("text_transform", {"text": "hi"})
     crashed_claim_at = clock()
-    harness.store.claim(job_id, claim_token="crashed", now=clock(), lease_expires_at=clock() + LEASE)
+    harness.store.claim(
+        job_id, claim_token="crashed", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
     clock.advance(seconds=60, milliseconds=1)
 
     harness.deliver(job_id)
@@ -241,7 +364,9 @@ def test_a_completion_refused_after_another_claim_took_the_lease_drops_the_resul
 
     def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
-        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        harness.store.claim(
+            job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
         return {"length": 2, "uppercase": "HI", "word_count": 1}
 
     harness = harness_with(clock, captured_logs, outlives_its_lease)
@@ -255,11 +380,6 @@ def test_a_completion_refused_after_another_claim_took_the_lease_drops_the_resul
     assert [
         line["job_id"] for line in captured_logs.lines() if line["message"].startswith("stale completion")
     ] == [job_id]
-
-
-def test_a_message_naming_no_job_is_malformed(harness: Harness) -> None:
-    with pytest.raises(MalformedMessageError):
-        harness.deliver("0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5")
 
 
 def test_a_job_of_a_type_this_worker_lacks_is_retried_like_a_transient_failure(harness: Harness) -> None:
@@ -353,7 +473,11 @@ def test_the_attempt_that_reaches_max_receive_count_is_the_last_even_on_a_first_
     # Workers that died took the earlier attempts; the sweeper's re-sent message starts SQS's count afresh.
     for crashed in range(MAX_RECEIVE_COUNT - 1):
         harness.store.claim(
-            job_id, claim_token=f"crashed-{crashed}", now=clock(), lease_expires_at=clock() + LEASE
+            job_id,
+            claim_token=f"crashed-{crashed}",
+            now=clock(),
+            lease_expires_at=clock() + LEASE,
+            watch=False,
         )
         clock.advance(seconds=61)
 
@@ -381,7 +505,9 @@ def test_a_retry_that_cannot_be_postponed_is_still_asked_for(
 
     assert harness.item(job_id)["lease_expires_at"] == to_epoch_ms(clock())
     assert [
-        line["job_id"] for line in captured_logs.lines() if line["message"].startswith("retry delay not set")
+        line["job_id"]
+        for line in captured_logs.lines()
+        if line["message"].startswith("message delay not set")
     ] == [job_id]
 
 
@@ -390,7 +516,9 @@ def test_a_refused_completion_is_counted_on_the_job(clock: FakeClock, captured_l
 
     def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
-        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        harness.store.claim(
+            job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
         return {"length": 2, "uppercase": "HI", "word_count": 1}
 
     harness = harness_with(clock, captured_logs, outlives_its_lease)
@@ -408,7 +536,9 @@ def test_a_refused_retries_exhausted_completion_is_counted_on_the_job(
 
     def outlives_its_lease_then_fails(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
-        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        harness.store.claim(
+            job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
         raise FlakyJobError("too late anyway")
 
     harness = harness_with(clock, captured_logs, outlives_its_lease_then_fails)
@@ -433,7 +563,9 @@ def test_a_refused_completion_that_cannot_be_counted_is_still_acknowledged(
 
     def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
-        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        harness.store.claim(
+            job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
         return {"length": 2, "uppercase": "HI", "word_count": 1}
 
     harness = harness_with(clock, captured_logs, outlives_its_lease, store=CountingRefused())
@@ -630,7 +762,9 @@ def test_a_stale_workers_large_result_is_written_but_never_named_by_the_job(
 
     def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
-        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        harness.store.claim(
+            job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
         return {"length": 2, "uppercase": "A" * 70_000, "word_count": 1}
 
     harness = harness_with(clock, captured_logs, outlives_its_lease)

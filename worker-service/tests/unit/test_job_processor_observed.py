@@ -96,7 +96,9 @@ def test_progress_after_the_lease_was_lost_is_dropped_without_raising_into_the_j
 ) -> None:
     def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
-        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        harness.store.claim(
+            job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
         job.report_progress(99, "too late")
         return {"length": 2, "uppercase": "HI", "word_count": 1}
 
@@ -205,7 +207,9 @@ def test_a_refused_completion_counts_neither_success_nor_failure(
 ) -> None:
     def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         clock.advance(seconds=61)
-        harness.store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE)
+        harness.store.claim(
+            job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
         return {"length": 2, "uppercase": "HI", "word_count": 1}
 
     harness = harness_with(clock, captured_logs, outlives_its_lease)
@@ -306,7 +310,9 @@ def test_a_re_claim_after_a_lease_expiry_needs_no_listing_write(
     store = CountingListingWrites()
     harness = harness_with(clock, captured_logs, CountingJob(), store=store)
     job_id = submit_owned(harness)
-    harness.store.claim(job_id, claim_token="crashed", now=clock(), lease_expires_at=clock() + LEASE)
+    harness.store.claim(
+        job_id, claim_token="crashed", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
     harness.store.set_listing_status(
         job_id, claim_token="crashed", listing=OwnerListing(OWNER, "text_transform")
     )

@@ -37,7 +37,7 @@ class ThrottledStore(RecordingStore):
 def claimed_job(store: FakeJobStore, clock: FakeClock) -> str:
     item = queued_item("text_transform", {"text": "hi"})
     store.put(item)
-    store.claim(item["job_id"], claim_token="token-1", now=clock(), lease_expires_at=clock())
+    store.claim(item["job_id"], claim_token="token-1", now=clock(), lease_expires_at=clock(), watch=False)
     return str(item["job_id"])
 
 
@@ -129,7 +129,7 @@ def test_a_report_refused_for_a_lost_lease_is_logged_and_later_reports_write_not
     store = RecordingStore()
     job_id = claimed_job(store, clock)
     clock.advance(seconds=61)
-    store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock())
+    store.claim(job_id, claim_token="newer", now=clock(), lease_expires_at=clock(), watch=False)
     reporter = reporter_for(store, clock, captured_logs, job_id)
 
     reporter.report(50, "stale")

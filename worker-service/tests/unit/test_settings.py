@@ -19,7 +19,7 @@ SWEEPER_ENVIRONMENT = {
     "JOBS_TABLE_NAME": "conveyor-jobs",
     "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs",
     "SWEEP_GRACE_SECONDS": "900",
-    "SWEEP_MAX_RESENDS": "3",
+    "MESSAGE_RETENTION_SECONDS": "1209600",
     "MAX_RECEIVE_COUNT": "3",
     "JOB_RETENTION_DAYS": "30",
 }
@@ -44,7 +44,7 @@ def test_sweeper_settings_are_read_from_the_environment_names() -> None:
         jobs_table_name="conveyor-jobs",
         jobs_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs",
         sweep_grace_seconds=900,
-        sweep_max_resends=3,
+        message_retention_seconds=1_209_600,
         max_receive_count=3,
         job_retention_days=30,
     )
@@ -78,7 +78,8 @@ def test_a_missing_variable_fails_loudly_naming_it(
         (Settings, WORKER_ENVIRONMENT, "RETRY_BASE_DELAY_SECONDS", "-1"),
         (Settings, WORKER_ENVIRONMENT, "RETRY_MAX_DELAY_SECONDS", "43201"),  # beyond SQS's 12 hours
         (SweeperSettings, SWEEPER_ENVIRONMENT, "SWEEP_GRACE_SECONDS", "0"),
-        (SweeperSettings, SWEEPER_ENVIRONMENT, "SWEEP_MAX_RESENDS", "-1"),
+        (SweeperSettings, SWEEPER_ENVIRONMENT, "MESSAGE_RETENTION_SECONDS", "59"),
+        (SweeperSettings, SWEEPER_ENVIRONMENT, "MESSAGE_RETENTION_SECONDS", "1209601"),
         (SweeperSettings, SWEEPER_ENVIRONMENT, "MAX_RECEIVE_COUNT", "0"),
         *[
             (settings_class, environment, "JOB_RETENTION_DAYS", value)

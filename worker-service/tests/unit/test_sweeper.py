@@ -13,6 +13,7 @@ from testkit.items import (
     CREATED_AT,
     CREATED_AT_MS,
     OWNER,
+    in_the_sweep_index,
     job_id_in_shard,
     listing_keys_of,
     owned,
@@ -24,12 +25,13 @@ from testkit.logs import CapturedLogs
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.models.job_item import JobError
 from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, SweepStore
-from conveyor_worker.sweeping.sweeper import Sweeper, SweepSummary
+from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, StrandedJob, SweepStore
+from conveyor_worker.sweeping.sweeper import MESSAGE_EXPIRY_MARGIN, Sweeper, SweepSummary
 
 GRACE = timedelta(minutes=5)
-MAX_RESENDS = 2
 MAX_ATTEMPTS = 3
+MESSAGE_RETENTION = timedelta(days=14)
+SCAN_SEGMENTS = 1440
 LEASE = timedelta(seconds=60)
 RETENTION = timedelta(days=30)
 
@@ -48,9 +50,10 @@ def sweeper_on(
         queue=queue,
         clock=clock,
         grace=GRACE,
-        max_resends=MAX_RESENDS,
         max_attempts=MAX_ATTEMPTS,
         jobs_per_shard=jobs_per_shard,
+        message_retention=MESSAGE_RETENTION,
+        scan_segments=SCAN_SEGMENTS,
         retention=RETENTION,
         logger=logs.logger,
         metrics=metrics or FakeMetrics(),
@@ -75,15 +78,26 @@ def sweeper(
 
 
 def submitted(store: FakeJobStore, *, job_id: str | None = None, **attributes: Any) -> str:
+    """A job as the API stores it: outside the sweep index, its message in the queue."""
     item = {**queued_item("text_transform", {"text": "hi"}, job_id=job_id), **attributes}
     store.put(item)
     return str(item["job_id"])
 
 
-def abandoned_in_progress(store: FakeJobStore, clock: FakeClock, *, attempts: int) -> str:
-    """A job whose worker claimed it for attempt `attempts`, then died without a word."""
+def stored_before_send_first(store: FakeJobStore, *, job_id: str | None = None, **attributes: Any) -> str:
+    """A job as an API that stored jobs before sending their message left it: in the sweep index."""
+    item = {**in_the_sweep_index(queued_item("text_transform", {"text": "hi"}, job_id=job_id)), **attributes}
+    store.put(item)
+    return str(item["job_id"])
+
+
+def abandoned_in_progress(store: FakeJobStore, clock: FakeClock, *, attempts: int, last_receive: bool) -> str:
+    """A job whose worker claimed it for attempt `attempts`, then died without a word; on its message's last
+    receive, the claim watched it."""
     job_id = submitted(store, attempts=attempts - 1)
-    store.claim(job_id, claim_token="dead-worker", now=clock(), lease_expires_at=clock() + LEASE)
+    store.claim(
+        job_id, claim_token="dead-worker", now=clock(), lease_expires_at=clock() + LEASE, watch=last_receive
+    )
     return job_id
 
 
@@ -101,30 +115,48 @@ def item(store: FakeJobStore, job_id: str) -> dict[str, Any]:
     return found
 
 
-def test_a_queued_job_past_its_grace_period_is_sent_again_exactly_once(
+def test_jobs_that_only_wait_are_never_sent_again_nor_failed_within_the_message_retention(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
 ) -> None:
-    job_id = submitted(store)
+    waiting = submitted(store)
+    released = abandoned_in_progress(store, clock, attempts=1, last_receive=False)
+    store.release(released, claim_token="dead-worker", now=clock())
+    before = {job_id: item(store, job_id) for job_id in (waiting, released)}
+
+    summaries = []
+    while clock() < at(CREATED_AT_MS) + MESSAGE_RETENTION:
+        clock.advance(hours=6)
+        summaries.append(sweeper.sweep())
+
+    assert summaries == [SweepSummary()] * len(summaries)
+    assert queue.sent == []
+    assert {job_id: item(store, job_id) for job_id in before} == before
+
+
+def test_a_job_stored_before_send_first_is_sent_again_exactly_once_and_leaves_the_index(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = stored_before_send_first(store)
     before = item(store, job_id)
     clock.advance(seconds=GRACE.total_seconds() + 1)
 
     first = sweeper.sweep()
+    clock.advance(days=1)
     second = sweeper.sweep()
 
     assert queue.sent == [message_for(job_id)]
     assert item(store, job_id) == {
-        **before,
-        "sweep_at": to_epoch_ms(clock()),
+        **without_pending(before),
         "sweeps": 1,
-        "updated_at": to_timestamp(clock()),
+        "updated_at": to_timestamp(clock() - timedelta(days=1)),
     }
     assert (first, second) == (SweepSummary(overdue=1, resent=1), SweepSummary())
 
 
-def test_a_pending_job_is_left_alone_until_its_grace_period_has_passed(
+def test_a_job_in_the_index_is_left_alone_until_its_grace_period_has_passed(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
 ) -> None:
-    job_id = submitted(store)
+    job_id = stored_before_send_first(store)
     before = item(store, job_id)
     clock.now = at(CREATED_AT_MS) + GRACE  # only a sweep_at strictly before now - grace is overdue
 
@@ -135,10 +167,10 @@ def test_a_pending_job_is_left_alone_until_its_grace_period_has_passed(
     assert sweeper.sweep() == SweepSummary(overdue=1, resent=1)
 
 
-def test_a_job_whose_worker_died_in_its_last_attempt_fails_retries_exhausted_and_leaves_the_index(
+def test_a_job_whose_worker_died_on_its_last_receive_fails_retries_exhausted_and_leaves_the_index(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
 ) -> None:
-    job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
+    job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
     held = item(store, job_id)
     clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
 
@@ -161,37 +193,106 @@ def test_a_job_whose_worker_died_in_its_last_attempt_fails_retries_exhausted_and
     assert sweeper.sweep() == SweepSummary()
 
 
-def test_a_job_whose_worker_died_with_attempts_left_is_sent_again(
+def test_a_watched_job_with_attempts_left_is_sent_again_once(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
 ) -> None:
-    job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS - 1)
+    # Claimed on its message's last receive after some receives claimed nothing (the job was held elsewhere):
+    # fewer attempts than receives, so one more attempt is its due.
+    job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS - 1, last_receive=True)
     clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
 
     assert sweeper.sweep() == SweepSummary(overdue=1, resent=1)
+    clock.advance(days=1)
+    assert sweeper.sweep() == SweepSummary()
     assert queue.sent == [message_for(job_id)]
-    assert (item(store, job_id)["status"], item(store, job_id)["sweeps"]) == ("IN_PROGRESS", 1)
+    resent = item(store, job_id)
+    assert (resent["status"], resent["sweeps"], "sweep_at" in resent) == ("IN_PROGRESS", 1, False)
 
 
-def test_a_job_resent_as_often_as_allowed_fails_undeliverable(
+def test_a_job_none_of_whose_messages_can_still_exist_fails_message_expired(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
 ) -> None:
-    job_id = submitted(store)
-    summaries = []
-    for _ in range(MAX_RESENDS + 1):
-        clock.advance(seconds=GRACE.total_seconds() + 1)
-        summaries.append(sweeper.sweep())
+    clock.now = at(CREATED_AT_MS)
+    queued = submitted(store)
+    released = abandoned_in_progress(store, clock, attempts=1, last_receive=False)
+    store.release(released, claim_token="dead-worker", now=clock())
+    clock.now = at(CREATED_AT_MS) + MESSAGE_RETENTION + MESSAGE_EXPIRY_MARGIN
 
-    assert summaries == [SweepSummary(overdue=1, resent=1)] * MAX_RESENDS + [
-        SweepSummary(overdue=1, failed=1)
-    ]
-    assert queue.sent == [message_for(job_id)] * MAX_RESENDS
-    finished = item(store, job_id)
-    assert (finished["status"], finished["sweeps"], finished["error"]) == (
-        "FAILED",
-        MAX_RESENDS,
-        {"code": "UNDELIVERABLE", "message": "the job stayed pending although its message was sent 3 times"},
+    assert sweeper.sweep() == SweepSummary()
+    clock.advance(milliseconds=1)
+    summary = sweeper.sweep()
+
+    assert summary == SweepSummary(stranded=2)
+    for job_id in (queued, released):
+        finished = item(store, job_id)
+        assert finished["status"] == "FAILED"
+        assert finished["error"] == {
+            "code": "MESSAGE_EXPIRED",
+            "message": "the job's message was not processed within the queue's retention of 14 days",
+        }
+        assert finished["expires_at"] == to_epoch_seconds(clock() + RETENTION)
+    assert queue.sent == []
+
+
+def test_a_resent_jobs_message_retention_counts_from_its_resend(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = stored_before_send_first(store)
+    clock.advance(seconds=GRACE.total_seconds() + 1)
+    sweeper.sweep()
+    resent_at = clock()
+
+    clock.now = at(CREATED_AT_MS) + MESSAGE_RETENTION + MESSAGE_EXPIRY_MARGIN + timedelta(minutes=1)
+    assert sweeper.sweep() == SweepSummary()
+    clock.now = resent_at + MESSAGE_RETENTION + MESSAGE_EXPIRY_MARGIN + timedelta(minutes=1)
+    assert sweeper.sweep() == SweepSummary(stranded=1)
+    assert item(store, job_id)["error"]["code"] == "MESSAGE_EXPIRED"
+
+
+def test_a_job_running_under_a_live_lease_is_never_stranded(
+    store: FakeJobStore, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    clock.now = at(CREATED_AT_MS) + MESSAGE_RETENTION + timedelta(days=1)
+    job_id = submitted(store, updated_at=CREATED_AT)
+    store.claim(
+        job_id, claim_token="worker", now=at(CREATED_AT_MS), lease_expires_at=clock() + LEASE, watch=False
     )
-    assert "sweep_at" not in finished
+
+    assert sweeper.sweep() == SweepSummary()
+    assert item(store, job_id)["status"] == "IN_PROGRESS"
+
+
+def test_each_sweep_scans_the_table_segment_of_its_minute(
+    store: FakeJobStore, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    clock.now = datetime(2026, 12, 6, 0, 0, 30, tzinfo=UTC)
+    first = to_epoch_ms(clock()) // 60_000 % SCAN_SEGMENTS
+    for _ in range(3):
+        sweeper.sweep()
+        clock.advance(minutes=1)
+    clock.advance(days=1)
+    sweeper.sweep()
+
+    assert store.scanned_segments == [
+        (first, SCAN_SEGMENTS),
+        ((first + 1) % SCAN_SEGMENTS, SCAN_SEGMENTS),
+        ((first + 2) % SCAN_SEGMENTS, SCAN_SEGMENTS),
+        ((first + 3) % SCAN_SEGMENTS, SCAN_SEGMENTS),
+    ]
+
+
+def test_a_job_outside_the_sweeps_segment_waits_for_its_own_minute(
+    store: FakeJobStore, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = submitted(store)
+    clock.now = at(CREATED_AT_MS) + MESSAGE_RETENTION + timedelta(days=1)
+    minute = to_epoch_ms(clock()) // 60_000 % SCAN_SEGMENTS
+    store.segment_of = lambda job_id, segments: (minute + 1) % segments
+
+    assert sweeper.sweep() == SweepSummary()
+    clock.advance(minutes=1)
+    assert sweeper.sweep() == SweepSummary(stranded=1)
+    assert item(store, job_id)["status"] == "FAILED"
 
 
 class ExpiryRecordingStore(FakeJobStore):
@@ -204,17 +305,24 @@ class ExpiryRecordingStore(FakeJobStore):
         self.failures.append((job.job_id, now, expires_at))
         super().fail_overdue(job, error=error, now=now, expires_at=expires_at)
 
+    def fail_stranded(
+        self, job: StrandedJob, *, error: JobError, now: datetime, expires_at: datetime
+    ) -> None:
+        self.failures.append((job.job_id, now, expires_at))
+        super().fail_stranded(job, error=error, now=now, expires_at=expires_at)
 
-@pytest.mark.parametrize("reason", ["RETRIES_EXHAUSTED", "UNDELIVERABLE"])
+
+@pytest.mark.parametrize("reason", ["RETRIES_EXHAUSTED", "MESSAGE_EXPIRED"])
 def test_a_job_the_sweeper_fails_expires_the_retention_after_the_sweep_that_failed_it(
     queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs, reason: str
 ) -> None:
     store = ExpiryRecordingStore()
     if reason == "RETRIES_EXHAUSTED":
-        job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
+        job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
+        clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1, milliseconds=1)
     else:
-        job_id = submitted(store, sweeps=MAX_RESENDS)
-    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1, milliseconds=1)
+        job_id = submitted(store)
+        clock.now = at(CREATED_AT_MS) + MESSAGE_RETENTION + timedelta(days=1)
 
     sweeper_on(store, queue, clock, captured_logs).sweep()
 
@@ -246,9 +354,19 @@ class InterleavedStore:
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         self._store.mark_resent(job, now=now)
 
+    def stranded_jobs(
+        self, segment: int, *, segments: int, updated_before: datetime, now: datetime
+    ) -> list[StrandedJob]:
+        return self._store.stranded_jobs(segment, segments=segments, updated_before=updated_before, now=now)
+
+    def fail_stranded(
+        self, job: StrandedJob, *, error: JobError, now: datetime, expires_at: datetime
+    ) -> None:
+        self._store.fail_stranded(job, error=error, now=now, expires_at=expires_at)
+
 
 @pytest.mark.parametrize("attempts", [1, MAX_ATTEMPTS], ids=["to-resend", "to-fail"])
-def test_of_two_sweepers_racing_on_one_job_only_one_acts(
+def test_of_two_sweepers_racing_on_one_job_only_one_writes(
     store: FakeJobStore,
     queue: FakeJobsQueue,
     clock: FakeClock,
@@ -256,7 +374,7 @@ def test_of_two_sweepers_racing_on_one_job_only_one_acts(
     sweeper: Sweeper,
     attempts: int,
 ) -> None:
-    job_id = abandoned_in_progress(store, clock, attempts=attempts)
+    job_id = abandoned_in_progress(store, clock, attempts=attempts, last_receive=True)
     clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
     other_summaries: list[SweepSummary] = []
     slower = sweeper_on(
@@ -268,30 +386,32 @@ def test_of_two_sweepers_racing_on_one_job_only_one_acts(
     assert other_summaries[0].overdue == 1
     assert other_summaries[0].resent + other_summaries[0].failed == 1
     assert slower_summary == SweepSummary(overdue=1, skipped=1)
-    assert len(queue.sent) == other_summaries[0].resent
+    # A re-send goes out before its write: the slower sweeper may send a second message, never a second
+    # write, and a second message is harmless (the claim runs a job once).
+    assert len(queue.sent) == 2 * other_summaries[0].resent
     assert item(store, job_id).get("sweeps", 0) == other_summaries[0].resent
 
 
 def test_a_job_a_worker_claims_while_the_sweeper_looks_is_left_to_the_worker(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
-    job_id = submitted(store)
-    clock.advance(seconds=GRACE.total_seconds() + 1)
+    job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
 
     def worker_claims() -> None:
-        store.claim(job_id, claim_token="worker", now=clock(), lease_expires_at=clock() + LEASE)
+        store.claim(job_id, claim_token="worker", now=clock(), lease_expires_at=clock() + LEASE, watch=False)
 
     summary = sweeper_on(InterleavedStore(store, worker_claims), queue, clock, captured_logs).sweep()
 
     assert summary == SweepSummary(overdue=1, skipped=1)
-    assert (queue.sent, item(store, job_id)["claim_token"]) == ([], "worker")
+    assert (item(store, job_id)["status"], item(store, job_id)["claim_token"]) == ("IN_PROGRESS", "worker")
 
 
 def test_each_run_works_off_at_most_the_bound_per_shard_and_says_how_many_are_left(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
-    backlog = {submitted(store, job_id=job_id_in_shard(3)) for _ in range(5)}
-    other_shard = submitted(store, job_id=job_id_in_shard(11))
+    backlog = {stored_before_send_first(store, job_id=job_id_in_shard(3)) for _ in range(5)}
+    other_shard = stored_before_send_first(store, job_id=job_id_in_shard(11))
     sweeper = sweeper_on(store, queue, clock, captured_logs, jobs_per_shard=2)
     clock.advance(seconds=GRACE.total_seconds() + 1)
 
@@ -309,7 +429,7 @@ def test_a_job_whose_message_would_break_the_contract_is_left_pending_and_not_se
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs, sweeper: Sweeper
 ) -> None:
     # A job type this sweeper's contract does not know yet: a newer API may have accepted it.
-    job_id = submitted(store, job_type="video_transcode")
+    job_id = stored_before_send_first(store, job_type="video_transcode")
     before = item(store, job_id)
     clock.advance(seconds=GRACE.total_seconds() + 1)
 
@@ -323,8 +443,8 @@ def test_a_job_whose_message_would_break_the_contract_is_left_pending_and_not_se
 def test_each_failure_is_logged_as_a_transition_and_each_resend_with_its_count(
     store: FakeJobStore, clock: FakeClock, captured_logs: CapturedLogs, sweeper: Sweeper
 ) -> None:
-    failed = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
-    resent = submitted(store, sweeps=1)
+    failed = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
+    resent = stored_before_send_first(store, sweeps=1)
     clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
 
     sweeper.sweep()
@@ -347,19 +467,19 @@ def test_each_failure_is_logged_as_a_transition_and_each_resend_with_its_count(
     ] == [(resent, 2, False)]
 
 
-def test_a_sweep_counts_each_resend_and_each_overdue_job_it_failed(
+def test_a_sweep_counts_each_resend_and_each_job_it_failed(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
     metrics = FakeMetrics()
     sweeper = sweeper_on(store, queue, clock, captured_logs, metrics=metrics)
-    submitted(store)
-    submitted(store, sweeps=MAX_RESENDS)
-    abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
+    stored_before_send_first(store)
+    abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
+    submitted(store, updated_at=to_timestamp(at(CREATED_AT_MS) - MESSAGE_RETENTION - timedelta(days=1)))
     clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
 
     sweeper.sweep()
 
-    assert sorted(metrics.names()) == ["overdue_failed", "overdue_failed", "resent"]
+    assert sorted(metrics.names()) == ["overdue_failed", "resent", "stranded_failed"]
     sweeper.sweep()
     assert len(metrics.names()) == 3  # a sweep that finds nothing counts nothing
 
@@ -367,30 +487,39 @@ def test_a_sweep_counts_each_resend_and_each_overdue_job_it_failed(
 def test_every_line_about_a_job_carries_its_id_as_correlation_id_and_the_sweeps_summary_none(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs, sweeper: Sweeper
 ) -> None:
-    resent = submitted(store)
-    failed = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS)
+    resent = stored_before_send_first(store)
+    failed = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
+    stranded = submitted(
+        store, updated_at=to_timestamp(at(CREATED_AT_MS) - MESSAGE_RETENTION - timedelta(days=1))
+    )
     clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
 
     sweeper.sweep()
 
     lines = captured_logs.lines()
     about_jobs = [line for line in lines if "job_id" in line]
-    assert sorted(line["job_id"] for line in about_jobs) == sorted([resent, failed])
+    assert sorted({line["job_id"] for line in about_jobs}) == sorted([resent, failed, stranded])
     assert all(line.get("correlation_id") == line["job_id"] for line in about_jobs)
     (summary,) = [line for line in lines if line["message"] == "sweep finished"]
     assert "correlation_id" not in summary
 
 
-def test_failing_an_owned_overdue_job_makes_its_listing_keys_name_failed(
-    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+@pytest.mark.parametrize("reason", ["RETRIES_EXHAUSTED", "MESSAGE_EXPIRED"])
+def test_failing_an_owned_job_makes_its_listing_keys_name_failed(
+    store: FakeJobStore, clock: FakeClock, sweeper: Sweeper, reason: str
 ) -> None:
-    job = {**owned(queued_item("text_transform", {"text": "hi"})), "sweeps": MAX_RESENDS}
+    job = owned(queued_item("text_transform", {"text": "hi"}))
     store.put(job)
     job_id = job["job_id"]
-    clock.advance(seconds=GRACE.total_seconds() + 1)
+    if reason == "RETRIES_EXHAUSTED":
+        store.claim(job_id, claim_token="dead", now=clock(), lease_expires_at=clock() + LEASE, watch=True)
+        store.put({**item(store, job_id), "attempts": MAX_ATTEMPTS})
+        clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
+    else:
+        clock.now = at(CREATED_AT_MS) + MESSAGE_RETENTION + timedelta(days=1)
 
     sweeper.sweep()
 
     failed = item(store, job_id)
-    assert failed["status"] == "FAILED"
+    assert (failed["status"], failed["error"]["code"]) == ("FAILED", reason)
     assert listing_keys_of(failed) == (f"{OWNER}#FAILED", f"{OWNER}#text_transform#FAILED")

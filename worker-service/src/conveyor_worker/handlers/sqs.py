@@ -1,6 +1,7 @@
 """The SQS-triggered handler: every record is processed on its own and failures are reported per item."""
 
 import random
+import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,12 @@ from conveyor_worker.files.s3 import S3FileStore
 from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
 from conveyor_worker.metrics.emf import EmfMetrics
 from conveyor_worker.processing.backoff import Backoff, RandomInteger
-from conveyor_worker.processing.errors import JobAttemptFailedError, MalformedMessageError
+from conveyor_worker.processing.errors import (
+    JobAttemptFailedError,
+    JobHeldElsewhereError,
+    JobNotStoredYetError,
+    MalformedMessageError,
+)
 from conveyor_worker.processing.job_processor import JobProcessor
 from conveyor_worker.processing.messages import parse_job_message
 from conveyor_worker.queue.sqs import SqsJobsQueue
@@ -41,12 +47,14 @@ def build_handler(
     s3_client: "S3Client | None" = None,
     clock: Clock | None = None,
     jitter: RandomInteger = random.randint,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SqsHandler:
     """A Lambda handler for SQS batches of job messages.
 
     `job_types` replaces the discovered job functions of the same names (each name must be a contract job
     type); the clients default to boto3's, configured by the standard AWS environment variables; `jitter`
-    draws each retry's delay (docs/design.md, Retries). The logger's service name and the metrics' namespace
+    draws each retry's delay (docs/design.md, Retries); `sleep` pauses while a job whose message came first is
+    being stored. The logger's service name and the metrics' namespace
     and `service` dimension come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE.
     """
     logger = Logger()
@@ -63,6 +71,7 @@ def build_handler(
         retention=timedelta(days=settings.job_retention_days),
         logger=logger,
         metrics=metrics,
+        sleep=sleep,
     )
 
     def handle_record(record: SQSRecord) -> None:
@@ -76,6 +85,13 @@ def build_handler(
                 receive_count=int(record.attributes.approximate_receive_count),
                 receipt_handle=record.receipt_handle,
             )
+        except (JobNotStoredYetError, JobHeldElsewhereError) as deferred:
+            # The job is fine and the message comes back as planned: worth a line, not a warning.
+            logger.info(
+                "message returned to the queue",
+                extra={"message_id": record.message_id, "reason": str(deferred)},
+            )
+            raise
         except (MalformedMessageError, JobAttemptFailedError) as expected:
             logger.warning(
                 "reported as a batch item failure",

@@ -23,6 +23,9 @@ SweeperHandler = Callable[[dict[str, Any], Any], dict[str, int]]
 JOBS_PER_SHARD_PER_RUN = 100
 """Bounds a run to 16 shards of 100 jobs (one UpdateItem and at most one SendMessage each), so that a large
 backlog is worked off over several runs instead of in one that outlasts the function's timeout."""
+SCAN_SEGMENTS = 1440
+"""The expiry scan reads the table in this many segments, one per run: run every minute (the worker
+template's schedule), it reads the whole table once a day, each run a 1/1440th of it (docs/design.md)."""
 
 
 def build_handler(
@@ -31,10 +34,12 @@ def build_handler(
     dynamodb_client: "DynamoDBClient | None" = None,
     sqs_client: "SQSClient | None" = None,
     clock: Clock | None = None,
+    scan_segments: int = SCAN_SEGMENTS,
 ) -> SweeperHandler:
     """A Lambda handler for the sweeper's schedule; it ignores the event and returns the sweep's counts.
 
-    The clients default to boto3's, configured by the standard AWS environment variables. The logger's service
+    The clients default to boto3's, configured by the standard AWS environment variables; `scan_segments`
+    replaces SCAN_SEGMENTS (a test that must see the whole table in one run passes 1). The logger's service
     name and the metrics' namespace and `service` dimension come from POWERTOOLS_SERVICE_NAME and
     POWERTOOLS_METRICS_NAMESPACE.
     """
@@ -45,9 +50,10 @@ def build_handler(
         queue=SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
         clock=clock or system_clock,
         grace=timedelta(seconds=settings.sweep_grace_seconds),
-        max_resends=settings.sweep_max_resends,
         max_attempts=settings.max_receive_count,
         jobs_per_shard=JOBS_PER_SHARD_PER_RUN,
+        message_retention=timedelta(seconds=settings.message_retention_seconds),
+        scan_segments=scan_segments,
         retention=timedelta(days=settings.job_retention_days),
         logger=logger,
         metrics=metrics,

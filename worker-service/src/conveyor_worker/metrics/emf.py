@@ -17,10 +17,13 @@ JOBS_SUCCEEDED = "JobsSucceeded"
 JOBS_FAILED = "JobsFailed"
 JOBS_RETRIED = "JobsRetried"
 DUPLICATE_DELIVERIES_SKIPPED = "DuplicateDeliveriesSkipped"
+DUPLICATE_DELIVERIES_DEFERRED = "DuplicateDeliveriesDeferred"
+ORPHAN_MESSAGES_DROPPED = "OrphanMessagesDropped"
 QUEUE_WAIT = "QueueWait"
 RUN_TIME = "RunTime"
 JOBS_RESENT = "JobsResent"
 OVERDUE_JOBS_FAILED = "OverdueJobsFailed"
+STRANDED_JOBS_FAILED = "StrandedJobsFailed"
 
 _ONE_MS = timedelta(milliseconds=1)
 
@@ -56,11 +59,20 @@ class EmfMetrics:
     def duplicate_delivery_skipped(self) -> None:
         self._count(DUPLICATE_DELIVERIES_SKIPPED)
 
+    def duplicate_delivery_deferred(self) -> None:
+        self._count(DUPLICATE_DELIVERIES_DEFERRED)
+
+    def orphan_message_dropped(self) -> None:
+        self._count(ORPHAN_MESSAGES_DROPPED)
+
     def job_resent(self) -> None:
         self._count(JOBS_RESENT)
 
     def overdue_job_failed(self) -> None:
         self._count(OVERDUE_JOBS_FAILED)
+
+    def stranded_job_failed(self) -> None:
+        self._count(STRANDED_JOBS_FAILED)
 
     def flush(self) -> None:
         """Prints what was collected since the last flush as one EMF line, if anything was; never raises.

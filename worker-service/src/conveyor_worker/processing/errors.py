@@ -2,7 +2,7 @@
 
 
 class MalformedMessageError(Exception):
-    """The message body is not JSON, not a `job-message`, or names no job."""
+    """The message body is not JSON or not a `job-message`."""
 
 
 class JobNotFoundError(Exception):
@@ -14,12 +14,39 @@ class JobNotFoundError(Exception):
 
 
 class JobNotClaimableError(Exception):
-    """The job exists but is held under a live lease or finished; the message is acknowledged."""
+    """The job exists but is finished, or held by another claim whose lease has not expired."""
 
-    def __init__(self, job_id: str, status: str) -> None:
+    def __init__(
+        self, job_id: str, status: str, *, claim_token: str | None = None, lease_expires_at: int | None = None
+    ) -> None:
         super().__init__(f"job {job_id} is {status} and cannot be claimed")
         self.job_id = job_id
         self.status = status
+        self.claim_token = claim_token
+        """The holding claim's token, when the job is IN_PROGRESS."""
+        self.lease_expires_at = lease_expires_at
+        """Epoch milliseconds at which the holding claim's lease expires, when the job is IN_PROGRESS."""
+
+
+class JobNotStoredYetError(Exception):
+    """The message names no job yet: the API sends a job's message before it stores the job, so a worker can
+    be quicker than the API's write. The message comes back shortly."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} is not stored yet")
+        self.job_id = job_id
+
+
+class JobHeldElsewhereError(Exception):
+    """Another claim holds the job under a live lease: this message is kept, and comes back once that lease
+    has expired, so that the job still has a message if its holder dies."""
+
+    def __init__(self, job_id: str, retry_in_seconds: int) -> None:
+        super().__init__(
+            f"job {job_id} is held by another claim; its message comes back in {retry_in_seconds} s"
+        )
+        self.job_id = job_id
+        self.retry_in_seconds = retry_in_seconds
 
 
 class LeaseLostError(Exception):

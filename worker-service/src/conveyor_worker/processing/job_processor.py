@@ -1,15 +1,16 @@
 """Processing one job message: claim, run, complete (docs/design.md, Failure classes in the worker)."""
 
 import json
+import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from conveyor_worker.clock import Clock
+from conveyor_worker.clock import Clock, from_epoch_ms
 from conveyor_worker.contract import ContractViolationError, check
 from conveyor_worker.job_types import JobType
 from conveyor_worker.job_types.context import FileStore, JobContext, result_key
@@ -21,16 +22,28 @@ from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.processing.backoff import Backoff
 from conveyor_worker.processing.errors import (
     JobAttemptFailedError,
+    JobHeldElsewhereError,
     JobNotClaimableError,
     JobNotFoundError,
+    JobNotStoredYetError,
     LeaseLostError,
-    MalformedMessageError,
     UnknownJobTypeError,
 )
 from conveyor_worker.processing.ports import JobMetrics, JobStore, MessageVisibility
 from conveyor_worker.processing.progress import ProgressReporter
 
 _MAX_ERROR_MESSAGE = 2000  # job-error.schema.json's maxLength
+
+NOT_STORED_PAUSES_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.8)
+"""Pauses between claims of a job that is not stored yet: the API stores it right after sending its message,
+so it almost always exists within the first pause; 1.55 s in all."""
+NOT_STORED_RETRY_SECONDS = 5
+"""When a message whose job is still not stored comes back: its API invocation may be retrying the write."""
+ORPHAN_MESSAGE_AGE = timedelta(seconds=60)
+"""A message this old whose job is still not stored names a job that never will be: the API function that sent
+it has timed out (after 10 s; API Gateway gives up on it after 30 s), so its write can no longer happen."""
+_MAX_VISIBILITY_SECONDS = 43_200
+"""SQS refuses a longer visibility timeout."""
 
 INLINE_RESULT_MAX_BYTES = 65_536
 """A result whose JSON text is longer, in UTF-8 bytes, is stored in the files bucket and the job item keeps
@@ -62,9 +75,11 @@ class JobProcessor:
         retention: timedelta,
         logger: Logger,
         metrics: JobMetrics,
+        sleep: Callable[[float], None],
     ) -> None:
         """`files` is the files bucket, which job functions read and write and where large results go;
-        `retention` is how long a finished job's item is kept after it finished (JOB_RETENTION_DAYS)."""
+        `retention` is how long a finished job's item is kept after it finished (JOB_RETENTION_DAYS); `sleep`
+        pauses the worker (seconds) while a job whose message came first is being stored."""
         self._store = store
         self._visibility = visibility
         self._files = files
@@ -76,11 +91,12 @@ class JobProcessor:
         self._retention = retention
         self._logger = logger
         self._metrics = metrics
+        self._sleep = sleep
 
     def process(self, message: JobMessage, *, receive_count: int, receipt_handle: str) -> None:
         """`receive_count` is the message's ApproximateReceiveCount and `receipt_handle` the handle of this
         receive, with which a retry is postponed."""
-        claim = self._claim(message.job_id)
+        claim = self._claim(message, receive_count=receive_count, receipt_handle=receipt_handle)
         if claim is None:
             return
         try:
@@ -90,26 +106,101 @@ class JobProcessor:
             raise JobAttemptFailedError(claim.item.job_id, claim.item.attempts) from transient
         self._complete(claim, outcome)
 
-    def _claim(self, job_id: str) -> _Claim | None:
+    def _claim(self, message: JobMessage, *, receive_count: int, receipt_handle: str) -> _Claim | None:
+        """The claim this message won, or None when the message may be acknowledged without running the job;
+        raises when it must come back."""
+        # On the last receive SQS moves a message that comes back to the DLQ: the claim makes its job the
+        # sweeper's to end if this worker dies (docs/design.md, The sweeper).
+        last_receive = receive_count >= self._max_receive_count
+        try:
+            claim = self._claim_when_stored(message.job_id, watch=last_receive)
+        except JobNotFoundError:
+            self._not_stored(message, receipt_handle)
+            return None
+        except JobNotClaimableError as taken:
+            self._not_claimable(taken, last_receive=last_receive, receipt_handle=receipt_handle)
+            return None
+        item = claim.item
+        self._log_transition(item, JobStatus.IN_PROGRESS, attempt=item.attempts)
+        self._metrics.job_claimed(
+            queue_wait=_queue_wait(item, claim.claimed_at) if item.attempts == 1 else None
+        )
+        self._keep_listing_in_progress(claim)
+        return claim
+
+    def _claim_when_stored(self, job_id: str, *, watch: bool) -> _Claim:
+        # The API sends a job's message before it stores the job, so a worker can receive the message a
+        # moment before the job exists: it tries again over about a second before giving the message back.
+        for pause in NOT_STORED_PAUSES_SECONDS:
+            try:
+                return self._claim_now(job_id, watch=watch)
+            except JobNotFoundError:
+                self._sleep(pause)
+        return self._claim_now(job_id, watch=watch)
+
+    def _claim_now(self, job_id: str, *, watch: bool) -> _Claim:
         now = self._clock()
         token = secrets.token_hex(16)
-        try:
-            item = self._store.claim(job_id, claim_token=token, now=now, lease_expires_at=now + self._lease)
-        except JobNotFoundError as missing:
-            self._logger.warning("message names no job", extra={"job_id": job_id})
-            raise MalformedMessageError(str(missing)) from missing
-        except JobNotClaimableError as taken:
+        item = self._store.claim(
+            job_id, claim_token=token, now=now, lease_expires_at=now + self._lease, watch=watch
+        )
+        return _Claim(item, token, now)
+
+    def _not_stored(self, message: JobMessage, receipt_handle: str) -> None:
+        """Raises JobNotStoredYetError while the API that sent the message may still store its job; returns,
+        so that the message is acknowledged, once it no longer can."""
+        job_id = message.job_id
+        if self._clock() - datetime.fromisoformat(message.submitted_at) < ORPHAN_MESSAGE_AGE:
+            self._logger.info(
+                "job not stored yet; its message comes back shortly",
+                extra={"job_id": job_id, "retry_in_seconds": NOT_STORED_RETRY_SECONDS},
+            )
+            self._postpone(receipt_handle, NOT_STORED_RETRY_SECONDS, job_id=job_id)
+            raise JobNotStoredYetError(job_id)
+        # The API answered 5xx for it: a client never learnt of this job, and nothing waits for it.
+        self._logger.warning(
+            "orphan message dropped: its job was never stored",
+            extra={"job_id": job_id, "submitted_at": message.submitted_at},
+        )
+        self._metrics.orphan_message_dropped()
+
+    def _not_claimable(self, taken: JobNotClaimableError, *, last_receive: bool, receipt_handle: str) -> None:
+        """Returns when the message may be acknowledged; raises JobHeldElsewhereError when it must come
+        back: a message is only ever deleted once its job has ended, or where the sweeper can find the job."""
+        job_id = taken.job_id
+        if taken.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
             # No `status` key: this line is not a transition of the job.
             self._logger.info(
                 "duplicate delivery skipped", extra={"job_id": job_id, "current_status": taken.status}
             )
             self._metrics.duplicate_delivery_skipped()
-            return None
-        self._log_transition(item, JobStatus.IN_PROGRESS, attempt=item.attempts)
-        self._metrics.job_claimed(queue_wait=_queue_wait(item, now) if item.attempts == 1 else None)
-        claim = _Claim(item, token, now)
-        self._keep_listing_in_progress(claim)
-        return claim
+            return
+        # Another claim holds the job under a live lease. This message may be the holder's own (SQS delivers a
+        # message twice, now and then), so it stays until the lease has expired, in case the holder dies.
+        lease_end = from_epoch_ms(taken.lease_expires_at) if taken.lease_expires_at is not None else None
+        if last_receive and taken.claim_token is not None and lease_end is not None:
+            try:
+                # It cannot come back (SQS would move it to the DLQ): the sweeper watches the job instead.
+                self._store.watch_held(job_id, claim_token=taken.claim_token, until=lease_end)
+            except LeaseLostError:
+                # The job changed hands meanwhile. The message goes back, so to the DLQ: kept there, it is
+                # evidence and can be redriven, where an acknowledged one would be gone.
+                self._logger.info("holder changed while the job was being watched", extra={"job_id": job_id})
+            else:
+                self._logger.info(
+                    "duplicate delivery skipped; the sweeper watches the job", extra={"job_id": job_id}
+                )
+                self._metrics.duplicate_delivery_skipped()
+                return
+        remaining = (lease_end or self._clock()) - self._clock()
+        delay_seconds = min(_MAX_VISIBILITY_SECONDS, max(0, math.ceil(remaining.total_seconds())) + 1)
+        self._logger.info(
+            "job held by another claim; its message comes back when that lease has expired",
+            extra={"job_id": job_id, "retry_in_seconds": delay_seconds},
+        )
+        self._postpone(receipt_handle, delay_seconds, job_id=job_id)
+        self._metrics.duplicate_delivery_deferred()
+        raise JobHeldElsewhereError(job_id, delay_seconds)
 
     def _keep_listing_in_progress(self, claim: _Claim) -> None:
         listing = OwnerListing.of(claim.item)
@@ -205,21 +296,20 @@ class JobProcessor:
             },
             exc_info=transient,
         )
-        self._postpone_retry(item, receipt_handle, delay_seconds)
+        self._postpone(receipt_handle, delay_seconds, job_id=item.job_id)
 
     def _is_last_attempt(self, item: JobItem, receive_count: int) -> bool:
         # Both counts matter: a message the sweeper sent again starts SQS's receive count afresh, while the
         # item's attempts keep counting every claim.
         return receive_count >= self._max_receive_count or item.attempts >= self._max_receive_count
 
-    def _postpone_retry(self, item: JobItem, receipt_handle: str, delay_seconds: int) -> None:
+    def _postpone(self, receipt_handle: str, delay_seconds: int, *, job_id: str) -> None:
         try:
             self._visibility.postpone(receipt_handle, delay_seconds)
         except Exception:
             # Not worth failing over: the message still comes back, after the queue's own visibility timeout.
             self._logger.exception(
-                "retry delay not set; the queue's visibility timeout applies",
-                extra={"job_id": item.job_id, "job_type": item.job_type, "attempt": item.attempts},
+                "message delay not set; the queue's visibility timeout applies", extra={"job_id": job_id}
             )
 
     def _complete(self, claim: _Claim, outcome: JobOutcome) -> None:

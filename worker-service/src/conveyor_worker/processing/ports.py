@@ -11,13 +11,23 @@ from conveyor_worker.models.listing import OwnerListing
 class JobStore(Protocol):
     """The jobs table, with the conditional writes of docs/design.md (Job lifecycle)."""
 
-    def claim(self, job_id: str, *, claim_token: str, now: datetime, lease_expires_at: datetime) -> JobItem:
+    def claim(
+        self, job_id: str, *, claim_token: str, now: datetime, lease_expires_at: datetime, watch: bool
+    ) -> JobItem:
         """Takes a QUEUED job, or an IN_PROGRESS one whose lease expired before `now`; returns the item after.
 
+        With `watch`, the claim enters the job in the sweep index at its lease expiry (docs/design.md, The
+        sweeper): this claim's message is on its last receive, so if the worker dies, no message is left in
+        the jobs queue. Without, the claim takes the job out of the index if it was in it.
         The claim removes any progress of an earlier attempt. It leaves the listing keys as they were (one
         write cannot build them from the item's `owner`): see `set_listing_status`.
         Raises JobNotFoundError when there is no such job, JobNotClaimableError when it is held or finished.
         """
+        ...
+
+    def watch_held(self, job_id: str, *, claim_token: str, until: datetime) -> None:
+        """Enters a job held by the claim `claim_token` in the sweep index at `until` (that claim's lease
+        expiry), as a claim with `watch` does; raises LeaseLostError unless that claim still holds it."""
         ...
 
     def set_listing_status(self, job_id: str, *, claim_token: str, listing: OwnerListing) -> None:
@@ -80,5 +90,13 @@ class JobMetrics(Protocol):
         ...
 
     def duplicate_delivery_skipped(self) -> None:
-        """A message whose job was not claimable (held under a live lease, or finished)."""
+        """A message whose job had already ended, acknowledged without running it."""
+        ...
+
+    def duplicate_delivery_deferred(self) -> None:
+        """A message whose job another claim holds, kept until that claim's lease has expired."""
+        ...
+
+    def orphan_message_dropped(self) -> None:
+        """A message whose job was never stored (its API invocation failed after sending it), acknowledged."""
         ...

@@ -5,7 +5,7 @@ DynamoJobStore is the worker's view (claim, complete, release); DynamoSweepStore
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,21 +15,27 @@ from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
 from conveyor_worker.models.listing import OwnerListing
+from conveyor_worker.models.sweep_index import sweep_shard
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs
+from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, StrandedJob
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef, ScanInputTypeDef
 
 # A new attempt starts without the progress of the one before it.
-_CLAIM_UPDATE = (
+_CLAIM = (
     "SET #status = :in_progress, #attempts = #attempts + :one, #claim_token = :token,"
-    " #lease_expires_at = :lease_expires_at, #sweep_at = :lease_expires_at,"
+    " #lease_expires_at = :lease_expires_at,"
     " #started_at = if_not_exists(#started_at, :now), #updated_at = :now"
-    " REMOVE #progress"
 )
+# A claim on its message's last receive enters the job in the sweep index at its lease expiry: if this worker
+# dies, SQS moves the message to the DLQ and only the sweeper can still end the job. Any other claim takes the
+# job out of the index (an entry left by an earlier attempt, or by an API that predates send-first
+# submission): its message is in hand. REMOVE of an absent attribute writes nothing to the index.
+_CLAIM_WATCHED = _CLAIM + ", #sweep_shard = :shard, #sweep_at = :lease_expires_at REMOVE #progress"
+_CLAIM_UNWATCHED = _CLAIM + " REMOVE #progress, #sweep_shard, #sweep_at"
 _CLAIMABLE = (
     "attribute_exists(#job_id) AND"
     " (#status = :queued OR (#status = :in_progress AND #lease_expires_at < :now_ms))"
@@ -49,14 +55,27 @@ _FAIL = "SET #status = :failed, #error = :error" + _FINISH
 _SET_LISTING = ", #owner_status = :owner_status, #owner_type_status = :owner_type_status"
 _LISTING_UPDATE = "SET #owner_status = :owner_status, #owner_type_status = :owner_type_status"
 _PROGRESS_UPDATE = "SET #progress = :progress"
-_RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #sweep_at = :now_ms, #updated_at = :now"
+_WATCH_UPDATE = "SET #sweep_shard = :shard, #sweep_at = :until_ms"
+_RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #updated_at = :now"
 _COUNT_REFUSED_COMPLETION = "ADD #refused_completions :one"
 _EXISTS = "attribute_exists(#job_id)"
 
 SWEEP_INDEX = "sweep"
 _OVERDUE = "#sweep_shard = :shard AND #sweep_at < :before_ms"
 _UNCHANGED_SINCE_READ = "#sweep_at = :seen_sweep_at AND #status = :seen_status"
-_RESEND_UPDATE = "SET #sweep_at = :now_ms, #sweeps = if_not_exists(#sweeps, :zero) + :one, #updated_at = :now"
+# A re-sent job leaves the index: its new message is in the queue, where it may wait as long as any other.
+_RESEND_UPDATE = (
+    "SET #sweeps = if_not_exists(#sweeps, :zero) + :one, #updated_at = :now REMOVE #sweep_shard, #sweep_at"
+)
+# A job whose every message has expired: nothing is waiting for it. `updated_at` only grows, and every write
+# that sends a message (the API's submission, the sweeper's re-send) sets it at or after the send, so an old
+# `updated_at` dates every message the job ever had.
+_STRANDED = (
+    "#updated_at < :updated_before AND"
+    " (#status = :queued OR (#status = :in_progress AND #lease_expires_at < :now_ms))"
+)
+_STRANDED_ATTRIBUTES = ("job_id", "job_type", "status", "updated_at", "owner")
+_UNCHANGED_SINCE_SCAN = "#status = :seen_status AND #updated_at = :seen_updated_at"
 
 _deserializer = TypeDeserializer()
 
@@ -66,35 +85,57 @@ class DynamoJobStore:
         self._client = client
         self._table_name = table_name
 
-    def claim(self, job_id: str, *, claim_token: str, now: datetime, lease_expires_at: datetime) -> JobItem:
+    def claim(
+        self, job_id: str, *, claim_token: str, now: datetime, lease_expires_at: datetime, watch: bool
+    ) -> JobItem:
+        update = _CLAIM_WATCHED if watch else _CLAIM_UNWATCHED
+        values: dict[str, AttributeValueTypeDef] = {
+            ":queued": {"S": JobStatus.QUEUED},
+            ":in_progress": {"S": JobStatus.IN_PROGRESS},
+            ":one": {"N": "1"},
+            ":token": {"S": claim_token},
+            ":lease_expires_at": {"N": str(to_epoch_ms(lease_expires_at))},
+            ":now": {"S": to_timestamp(now)},
+            ":now_ms": {"N": str(to_epoch_ms(now))},
+        }
+        if watch:
+            values[":shard"] = {"N": str(sweep_shard(job_id))}
         try:
             response = self._client.update_item(
                 TableName=self._table_name,
                 Key={"job_id": {"S": job_id}},
-                UpdateExpression=_CLAIM_UPDATE,
+                UpdateExpression=update,
                 ConditionExpression=_CLAIMABLE,
-                ExpressionAttributeNames=_names(_CLAIM_UPDATE, _CLAIMABLE),
-                ExpressionAttributeValues={
-                    ":queued": {"S": JobStatus.QUEUED},
-                    ":in_progress": {"S": JobStatus.IN_PROGRESS},
-                    ":one": {"N": "1"},
-                    ":token": {"S": claim_token},
-                    ":lease_expires_at": {"N": str(to_epoch_ms(lease_expires_at))},
-                    ":now": {"S": to_timestamp(now)},
-                    ":now_ms": {"N": str(to_epoch_ms(now))},
-                },
+                ExpressionAttributeNames=_names(update, _CLAIMABLE),
+                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
-                # The refused item comes back with the error, so telling "taken" from "missing" costs no read.
+                # The refused item comes back with the error, so telling "taken" from "missing", and who holds
+                # the job until when, costs no read.
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except self._client.exceptions.ConditionalCheckFailedException as refused:
             current = refused.response.get("Item")
             if not isinstance(current, dict):
                 raise JobNotFoundError(job_id) from refused
-            raise JobNotClaimableError(job_id, _deserializer.deserialize(current["status"])) from refused
+            held = {name: _deserializer.deserialize(value) for name, value in current.items()}
+            lease = held.get("lease_expires_at")
+            raise JobNotClaimableError(
+                job_id,
+                held["status"],
+                claim_token=held.get("claim_token"),
+                lease_expires_at=None if lease is None else int(lease),
+            ) from refused
         # Numbers arrive as Decimal; pydantic turns the integral ones the contract allows into int.
         return JobItem.model_validate(
             {name: _deserializer.deserialize(value) for name, value in response["Attributes"].items()}
+        )
+
+    def watch_held(self, job_id: str, *, claim_token: str, until: datetime) -> None:
+        self._fenced_update(
+            job_id,
+            claim_token,
+            _WATCH_UPDATE,
+            {":shard": {"N": str(sweep_shard(job_id))}, ":until_ms": {"N": str(to_epoch_ms(until))}},
         )
 
     def set_listing_status(self, job_id: str, *, claim_token: str, listing: OwnerListing) -> None:
@@ -231,15 +272,60 @@ class DynamoSweepStore:
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         self._fenced_on_sweep(
-            job,
-            _RESEND_UPDATE,
-            {
-                ":now_ms": {"N": str(to_epoch_ms(now))},
-                ":now": {"S": to_timestamp(now)},
-                ":zero": {"N": "0"},
-                ":one": {"N": "1"},
-            },
+            job, _RESEND_UPDATE, {":now": {"S": to_timestamp(now)}, ":zero": {"N": "0"}, ":one": {"N": "1"}}
         )
+
+    def stranded_jobs(
+        self, segment: int, *, segments: int, updated_before: datetime, now: datetime
+    ) -> Sequence[StrandedJob]:
+        # A Scan, not a Query: no index holds waiting jobs (entering one costs a write per job). Each run
+        # reads one segment of the table, so its cost is the table's size over `segments` (docs/design.md).
+        scan: ScanInputTypeDef = {
+            "TableName": self._table_name,
+            "Segment": segment,
+            "TotalSegments": segments,
+            "FilterExpression": _STRANDED,
+            "ProjectionExpression": ", ".join(f"#{name}" for name in _STRANDED_ATTRIBUTES),
+            "ExpressionAttributeNames": _names(_STRANDED, *(f"#{name}" for name in _STRANDED_ATTRIBUTES)),
+            "ExpressionAttributeValues": {
+                ":updated_before": {"S": to_timestamp(updated_before)},
+                ":queued": {"S": JobStatus.QUEUED},
+                ":in_progress": {"S": JobStatus.IN_PROGRESS},
+                ":now_ms": {"N": str(to_epoch_ms(now))},
+            },
+        }
+        jobs: list[StrandedJob] = []
+        while True:
+            page = self._client.scan(**scan)
+            jobs += [_stranded_job(item) for item in page["Items"]]
+            start_key = page.get("LastEvaluatedKey")
+            if start_key is None:
+                return jobs
+            scan["ExclusiveStartKey"] = start_key
+
+    def fail_stranded(
+        self, job: StrandedJob, *, error: JobError, now: datetime, expires_at: datetime
+    ) -> None:
+        update, values = _FAIL, {**_failed_values(error), **_finished_values(now, expires_at)}
+        if job.owner is not None:
+            update += _SET_LISTING
+            values.update(_listing_values(OwnerListing(job.owner, job.job_type), JobStatus.FAILED))
+        update += _LEAVE_PENDING
+        try:
+            self._client.update_item(
+                TableName=self._table_name,
+                Key={"job_id": {"S": job.job_id}},
+                UpdateExpression=update,
+                ConditionExpression=_UNCHANGED_SINCE_SCAN,
+                ExpressionAttributeNames=_names(update, _UNCHANGED_SINCE_SCAN),
+                ExpressionAttributeValues={
+                    **values,
+                    ":seen_status": {"S": job.status},
+                    ":seen_updated_at": {"S": job.updated_at},
+                },
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as refused:
+            raise OverdueJobChangedError(job.job_id) from refused
 
     def _count(self, query: "QueryInputTypeDef", start_key: "Mapping[str, AttributeValueTypeDef]") -> int:
         # COUNT pages return no items: reporting the backlog costs index reads, never the jobs' attributes.
@@ -282,6 +368,17 @@ def _overdue_job(index_item: "Mapping[str, AttributeValueTypeDef]") -> OverdueJo
         attempts=int(plain["attempts"]),
         sweeps=int(plain.get("sweeps", 0)),
         sweep_at=int(plain["sweep_at"]),
+        owner=plain.get("owner"),
+    )
+
+
+def _stranded_job(item: "Mapping[str, AttributeValueTypeDef]") -> StrandedJob:
+    plain = {name: _deserializer.deserialize(value) for name, value in item.items()}
+    return StrandedJob(
+        job_id=plain["job_id"],
+        job_type=plain["job_type"],
+        status=JobStatus(plain["status"]),
+        updated_at=plain["updated_at"],
         owner=plain.get("owner"),
     )
 

@@ -27,6 +27,18 @@ class OverdueJob:
 
 
 @dataclass(frozen=True)
+class StrandedJob:
+    """A pending job none of whose messages can still exist, as the expiry scan read it."""
+
+    job_id: str
+    job_type: str
+    status: JobStatus
+    updated_at: str
+    """With `status` it fences the sweeper's write: a job that changed since the scan is left alone."""
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
 class OverdueJobs:
     jobs: Sequence[OverdueJob]
     """Oldest `sweep_at` first."""
@@ -48,8 +60,22 @@ class SweepStore(Protocol):
         ...
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
-        """Restarts the job's grace period at `now` and counts one more re-send; raises OverdueJobChangedError
-        if it changed."""
+        """Takes the job out of the index and counts one more re-send (its message was just sent again);
+        raises OverdueJobChangedError if it changed."""
+        ...
+
+    def stranded_jobs(
+        self, segment: int, *, segments: int, updated_before: datetime, now: datetime
+    ) -> Sequence[StrandedJob]:
+        """The jobs of table segment `segment` (of `segments`) that are QUEUED, or IN_PROGRESS with a lease
+        that expired before `now`, and were last written before `updated_before`."""
+        ...
+
+    def fail_stranded(
+        self, job: StrandedJob, *, error: JobError, now: datetime, expires_at: datetime
+    ) -> None:
+        """Ends the job FAILED like `fail_overdue`; raises OverdueJobChangedError if it changed since the
+        scan."""
         ...
 
 
@@ -67,5 +93,9 @@ class SweepMetrics(Protocol):
         ...
 
     def overdue_job_failed(self) -> None:
-        """An overdue job was ended FAILED (RETRIES_EXHAUSTED or UNDELIVERABLE)."""
+        """An overdue job was ended FAILED RETRIES_EXHAUSTED: its worker died on the last receive."""
+        ...
+
+    def stranded_job_failed(self) -> None:
+        """A job none of whose messages can still exist was ended FAILED (MESSAGE_EXPIRED)."""
         ...

@@ -1,40 +1,48 @@
-"""One sweep: every pending job whose grace period has passed is sent again, or ended FAILED.
+"""One sweep: the pending jobs that lost their message, found by evidence, sent again or ended FAILED.
 
-docs/design.md, The sweeper: every accepted job ends.
+docs/design.md, The sweeper: every accepted job ends. A job that only waits in the queue is never touched:
+age alone is not evidence that a message is gone.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from conveyor_worker.clock import Clock
+from conveyor_worker.clock import Clock, to_epoch_ms
 from conveyor_worker.contract import ContractViolationError, check, load_contract
 from conveyor_worker.models.job_item import JobError, JobStatus
 from conveyor_worker.models.job_message import JobMessage
+from conveyor_worker.models.sweep_index import SWEEP_SHARDS
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import JobQueue, OverdueJob, SweepMetrics, SweepStore
+from conveyor_worker.sweeping.ports import JobQueue, OverdueJob, StrandedJob, SweepMetrics, SweepStore
 
-SWEEP_SHARDS = 16
-"""sweep_shard takes the values 0..15 (contracts/v1/job-item.schema.json)."""
+MESSAGE_EXPIRY_MARGIN = timedelta(hours=1)
+"""Beyond the queues' retention: a message's retention counts from its send, a moment after the write that
+dates it, and the clocks of the functions and of SQS may differ by a little."""
+_ONE_MINUTE_MS = 60_000
 
 
 @dataclass
 class SweepSummary:
     overdue: int = 0
-    """Overdue jobs this sweep looked at: resent + failed + skipped."""
+    """Jobs of the sweep index this sweep looked at: resent + failed + skipped."""
     resent: int = 0
     failed: int = 0
     skipped: int = 0
     """Jobs that changed under the sweep (someone else acted) or whose message the contract refuses."""
     left_for_next_run: int = 0
+    stranded: int = 0
+    """Jobs of the scanned segment none of whose messages can still exist, ended FAILED MESSAGE_EXPIRED."""
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
 
 class Sweeper:
-    """Acts on each overdue job at most once per sweep, and only if the job is still as the index showed it.
+    """Acts on each overdue job at most once per sweep, and only if the job is still as the sweep read it.
 
     A DynamoDB or SQS error ends the sweep: the jobs it did not reach wait for the next one, a minute later.
     """
@@ -46,55 +54,52 @@ class Sweeper:
         queue: JobQueue,
         clock: Clock,
         grace: timedelta,
-        max_resends: int,
         max_attempts: int,
         jobs_per_shard: int,
+        message_retention: timedelta,
+        scan_segments: int,
         retention: timedelta,
         logger: Logger,
         metrics: SweepMetrics,
     ) -> None:
         """`max_attempts` is MAX_RECEIVE_COUNT; `jobs_per_shard` bounds one sweep's work on each shard, so a
         large backlog is worked off over several runs instead of outlasting the function's timeout;
-        `retention` is how long a job the sweeper fails is kept after it (JOB_RETENTION_DAYS)."""
+        `message_retention` is the longest either queue keeps a message, after which none of a job's messages
+        can exist; the expiry scan reads one of `scan_segments` segments of the table per sweep (the segment
+        of the sweep's minute: the whole table every `scan_segments` minutes); `retention` is how long a job
+        the sweeper fails is kept after it (JOB_RETENTION_DAYS)."""
         self._store = store
         self._queue = queue
         self._clock = clock
         self._grace = grace
-        self._max_resends = max_resends
         self._max_attempts = max_attempts
         self._jobs_per_shard = jobs_per_shard
+        self._message_retention = message_retention
+        self._scan_segments = scan_segments
         self._retention = retention
         self._logger = logger
         self._metrics = metrics
 
     def sweep(self) -> SweepSummary:
-        cutoff = self._clock() - self._grace
+        now = self._clock()
         summary = SweepSummary()
         for shard in range(SWEEP_SHARDS):
-            found = self._store.overdue_jobs(shard, before=cutoff, limit=self._jobs_per_shard)
+            found = self._store.overdue_jobs(shard, before=now - self._grace, limit=self._jobs_per_shard)
             summary.overdue += len(found.jobs)
             summary.left_for_next_run += found.left_over
             for job in found.jobs:
-                self._settle(job, summary)
+                with _correlated_to(self._logger, job.job_id):
+                    self._settle(job, summary)
+        self._fail_stranded(now, summary)
         # A sweep runs every minute and almost always finds nothing; only one that acted is worth a log line.
-        log = self._logger.info if summary.overdue else self._logger.debug
+        log = self._logger.info if summary.overdue or summary.stranded else self._logger.debug
         log("sweep finished", extra=summary.as_dict())
         return summary
 
     def _settle(self, job: OverdueJob, summary: SweepSummary) -> None:
-        # Every line about the job carries its id as the correlation id, as the worker's lines do; a line
-        # about the whole sweep carries none.
-        self._logger.set_correlation_id(job.job_id)
         try:
-            self._settle_one(job, summary)
-        finally:
-            self._logger.set_correlation_id(None)
-
-    def _settle_one(self, job: OverdueJob, summary: SweepSummary) -> None:
-        error = self._reason_to_fail(job)
-        try:
-            if error is not None:
-                self._fail(job, error)
+            if job.status is JobStatus.IN_PROGRESS and job.attempts >= self._max_attempts:
+                self._fail(job)
                 summary.failed += 1
                 self._metrics.overdue_job_failed()
             elif self._resend(job):
@@ -107,35 +112,27 @@ class Sweeper:
             self._logger.info("overdue job skipped: it changed since the sweep read it", extra=_about(job))
             summary.skipped += 1
 
-    def _reason_to_fail(self, job: OverdueJob) -> JobError | None:
-        if job.status is JobStatus.IN_PROGRESS and job.attempts >= self._max_attempts:
-            return JobError(
-                code="RETRIES_EXHAUSTED",
-                message=f"the worker stopped during its last attempt ({job.attempts} of {self._max_attempts})"
-                " and recorded no outcome",
-            )
-        if job.sweeps >= self._max_resends:
-            return JobError(
-                code="UNDELIVERABLE",
-                message=f"the job stayed pending although its message was sent {1 + job.sweeps} times",
-            )
-        return None
-
-    def _fail(self, job: OverdueJob, error: JobError) -> None:
+    def _fail(self, job: OverdueJob) -> None:
+        """The job was claimed on its message's last receive and that attempt never ended: the worker died,
+        and SQS moves the message to the DLQ instead of delivering it again."""
+        error = JobError(
+            code="RETRIES_EXHAUSTED",
+            message=f"the worker stopped during its last attempt ({job.attempts} of {self._max_attempts})"
+            " and recorded no outcome",
+        )
         now = self._clock()
         self._store.fail_overdue(job, error=error, now=now, expires_at=now + self._retention)
-        self._logger.info(
-            f"job {JobStatus.FAILED}",
-            extra={
-                **_about(job),
-                "status": JobStatus.FAILED.value,
-                "error_code": error.code,
-                "error_message": error.message,
-            },
-        )
+        self._log_failed(_about(job), error)
 
     def _resend(self, job: OverdueJob) -> bool:
-        """False when the job's message would break the contract, and so was not sent."""
+        """Sends the job's message once more, then takes the job out of the index; False when the message
+        would break the contract, and so was not sent.
+
+        The job is in the index because its message may be gone: dropped as a duplicate on its last receive
+        while another claim held the job, or never sent by an API that stored jobs before sending them. A
+        second message is harmless (the claim runs a job once); a missing one strands the job. So the message
+        goes first: if the write after it fails, the next sweep sends it again rather than never.
+        """
         message = JobMessage(
             contract_version="1", job_id=job.job_id, job_type=job.job_type, submitted_at=job.created_at
         )
@@ -148,12 +145,64 @@ class Sweeper:
                 "overdue job not re-sent: its message breaks the contract", extra=_about(job)
             )
             return False
-        # The fenced write comes first, so of two sweepers only the one whose write holds sends the message.
-        self._store.mark_resent(job, now=self._clock())
         self._queue.send(message)
         self._logger.info("message re-sent by the sweeper", extra={**_about(job), "sweeps": job.sweeps + 1})
+        self._store.mark_resent(job, now=self._clock())
         return True
 
+    def _fail_stranded(self, now: datetime, summary: SweepSummary) -> None:
+        """Ends the jobs of this sweep's table segment that no message can still reach: each message of a job
+        was sent no later than the job's `updated_at`, and no queue keeps one longer than
+        `message_retention`."""
+        segment = to_epoch_ms(now) // _ONE_MINUTE_MS % self._scan_segments
+        stranded = self._store.stranded_jobs(
+            segment,
+            segments=self._scan_segments,
+            updated_before=now - self._message_retention - MESSAGE_EXPIRY_MARGIN,
+            now=now,
+        )
+        for job in stranded:
+            with _correlated_to(self._logger, job.job_id):
+                self._fail_one_stranded(job, summary)
 
-def _about(job: OverdueJob) -> dict[str, str]:
+    def _fail_one_stranded(self, job: StrandedJob, summary: SweepSummary) -> None:
+        days = self._message_retention / timedelta(days=1)
+        error = JobError(
+            code="MESSAGE_EXPIRED",
+            message=f"the job's message was not processed within the queue's retention of {days:g} days",
+        )
+        now = self._clock()
+        try:
+            self._store.fail_stranded(job, error=error, now=now, expires_at=now + self._retention)
+        except OverdueJobChangedError:
+            self._logger.info("stranded job skipped: it changed since the scan read it", extra=_about(job))
+            return
+        summary.stranded += 1
+        self._metrics.stranded_job_failed()
+        self._log_failed(_about(job), error)
+
+    def _log_failed(self, about: dict[str, str], error: JobError) -> None:
+        self._logger.info(
+            f"job {JobStatus.FAILED}",
+            extra={
+                **about,
+                "status": JobStatus.FAILED.value,
+                "error_code": error.code,
+                "error_message": error.message,
+            },
+        )
+
+
+@contextmanager
+def _correlated_to(logger: Logger, job_id: str) -> Iterator[None]:
+    # Every line about the job carries its id as the correlation id, as the worker's lines do; a line about
+    # the whole sweep carries none.
+    logger.set_correlation_id(job_id)
+    try:
+        yield
+    finally:
+        logger.set_correlation_id(None)
+
+
+def _about(job: OverdueJob | StrandedJob) -> dict[str, str]:
     return {"job_id": job.job_id, "job_type": job.job_type}
