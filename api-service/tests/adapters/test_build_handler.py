@@ -83,10 +83,10 @@ def test_submitted_job_is_stored_enqueued_and_readable(aws: Aws, handler: Handle
     assert json.loads(fetched["body"]) == record
 
 
-def test_submit_costs_exactly_one_write_and_one_send(handler: Handler, calls: AwsCalls) -> None:
+def test_submit_costs_exactly_one_send_and_one_write_in_that_order(handler: Handler, calls: AwsCalls) -> None:
     handler(post_job_request(TEXT_REQUEST), None)
 
-    assert calls.names == ["PutItem", "SendMessage"]
+    assert calls.names == ["SendMessage", "PutItem"]
 
 
 def test_first_keyed_submit_adds_a_conditional_put_and_an_update_of_the_key(
@@ -94,7 +94,8 @@ def test_first_keyed_submit_adds_a_conditional_put_and_an_update_of_the_key(
 ) -> None:
     handler(_keyed("order-1"), LambdaContext())
 
-    assert calls.names == ["PutItem", "PutItem", "UpdateItem", "SendMessage"]
+    # The key's conditional put, the message, the job, then the key's record of the job.
+    assert calls.names == ["PutItem", "SendMessage", "PutItem", "UpdateItem"]
 
 
 def test_replayed_keyed_submit_costs_one_refused_put_and_answers_the_same(
@@ -160,8 +161,8 @@ def test_a_retry_after_a_first_use_died_between_storing_its_job_and_its_key_gets
     assert retry["statusCode"] == 202
     assert json.loads(retry["body"])["job_id"] == stored["job_id"]["S"]
     assert stored_items(aws) == [stored]
-    # The dead first use sent nothing; the retry that adopted the job announced it.
-    assert [json.loads(body)["job_id"] for body in queued_messages(aws)] == [stored["job_id"]["S"]]
+    # Each attempt announced the job before storing it: two copies of one message, one job.
+    assert [json.loads(body)["job_id"] for body in queued_messages(aws)] == [stored["job_id"]["S"]] * 2
     assert handler(_keyed("order-1"), LambdaContext())["body"] == retry["body"]
 
 
@@ -180,12 +181,14 @@ def test_rejected_request_costs_no_aws_call(aws: Aws, handler: Handler, calls: A
     assert queued_messages(aws) == []
 
 
-def test_missing_table_answers_503_and_enqueues_nothing(aws: Aws) -> None:
+def test_missing_table_answers_503_and_stores_nothing(aws: Aws) -> None:
     settings = _settings(aws, jobs_table_name="no-such-table")
     handler = build_handler(settings, dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
 
     assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
-    assert queued_messages(aws) == []
+    # Its message left first and names a job that never exists: the worker drops it as an orphan.
+    assert stored_items(aws) == []
+    assert len(queued_messages(aws)) == 1
 
 
 def test_clients_default_to_botocore_clients_from_the_environment(aws: Aws) -> None:

@@ -24,8 +24,6 @@ QUEUED_ATTRIBUTES = {
     "updated_at": {"S": "2026-11-24T17:05:09.123Z"},
     "attempts": {"N": "0"},
     "payload": {"S": '{"text":"Hello, Conveyor!"}'},
-    "sweep_shard": {"N": "7"},
-    "sweep_at": {"N": "1795539909123"},
 }
 """The queued example as DynamoDB attributes: payload as JSON text, numbers as N."""
 
@@ -39,7 +37,7 @@ def test_item_is_stored_with_payload_as_json_text_and_attempts_as_a_number(aws: 
 def test_error_is_stored_as_a_map(aws: Aws) -> None:
     in_progress = json.loads((EXAMPLES / "in-progress.json").read_text())
     failed = JobItem.from_document(
-        {name: value for name, value in in_progress.items() if name not in ("sweep_shard", "sweep_at")}
+        in_progress
         | {
             "status": "FAILED",
             "finished_at": "2026-11-24T17:05:10.000Z",
@@ -57,9 +55,7 @@ def test_error_is_stored_as_a_map(aws: Aws) -> None:
 def test_a_finished_item_as_the_worker_leaves_it_reads_with_its_expiry_in_epoch_seconds(aws: Aws) -> None:
     # The worker's completion: the pending-only attributes removed, finished_at, result, and expires_at (N).
     succeeded = json.loads((EXAMPLES / "succeeded.json").read_text())
-    attributes = {
-        name: value for name, value in QUEUED_ATTRIBUTES.items() if name not in ("sweep_shard", "sweep_at")
-    } | {
+    attributes = QUEUED_ATTRIBUTES | {
         "status": {"S": "SUCCEEDED"},
         "updated_at": {"S": succeeded["updated_at"]},
         "started_at": {"S": succeeded["started_at"]},
@@ -136,3 +132,20 @@ def test_attribute_of_a_type_the_contract_does_not_use_is_refused(aws: Aws) -> N
 
     with pytest.raises(UnexpectedAttributeError):
         DynamoJobStore(aws.dynamodb, aws.table_name).get(JOB_ID)
+
+
+def test_a_job_an_api_before_send_first_stored_in_the_sweep_index_still_reads(aws: Aws) -> None:
+    # Such APIs put every job in the sweep index; the worker takes it out at its claim, but a waiting one
+    # still has the keys when a newer API reads it.
+    legacy = json.loads(
+        (EXAMPLES / "queued-in-the-sweep-index-as-apis-before-send-first-stored-it.json").read_text()
+    )
+    aws.dynamodb.put_item(
+        TableName=aws.table_name,
+        Item=QUEUED_ATTRIBUTES | {"sweep_shard": {"N": "7"}, "sweep_at": {"N": str(legacy["sweep_at"])}},
+    )
+
+    item = DynamoJobStore(aws.dynamodb, aws.table_name).get(JOB_ID)
+
+    assert item is not None
+    assert item.to_document() == legacy

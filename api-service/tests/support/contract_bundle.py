@@ -1,5 +1,6 @@
 """Contract schemas with every cross-file `$ref` inlined: hypothesis-jsonschema resolves only local refs."""
 
+import itertools
 from typing import Any
 from urllib.parse import urljoin
 
@@ -65,26 +66,34 @@ def job_item_cases() -> list[dict[str, Any]]:
     schema = bundled("job-item")
     plain = {key: value for key, value in schema.items() if key != "allOf"}
     cases = []
+    sweep_keys = {"sweep_shard", "sweep_at"}
+    listing_keys = {"owner", "owner_type", "owner_status", "owner_type_status"}
     for status in contract.schema("job-status")["enum"]:
-        for result in ("result", "result_ref") if status == "SUCCEEDED" else (None,):
-            for owned in (False, True):
-                absent = {"result", "result_ref"} - {result}
-                required = set(schema["required"]) | ({result} if result else set())
-                if status in ("QUEUED", "IN_PROGRESS"):
-                    absent.add("expires_at")
-                    required |= {"sweep_shard", "sweep_at"}
-                else:
-                    absent |= {"sweep_shard", "sweep_at"}
-                    required.add("expires_at")
-                if status != "IN_PROGRESS":
-                    absent.add("progress")
-                listing_keys = {"owner", "owner_type", "owner_status", "owner_type_status"}
-                if owned:
-                    required |= listing_keys
-                else:
-                    absent |= listing_keys
-                properties = {
-                    name: rule for name, rule in plain["properties"].items() if name not in absent
-                } | {"status": {"const": status}}
-                cases.append(plain | {"properties": properties, "required": sorted(required)})
+        pending = status in ("QUEUED", "IN_PROGRESS")
+        for result, owned, indexed in itertools.product(
+            ("result", "result_ref") if status == "SUCCEEDED" else (None,),
+            (False, True),
+            (False, True) if pending else (False,),
+        ):
+            absent = {"result", "result_ref"} - {result}
+            required = set(schema["required"]) | ({result} if result else set())
+            # A pending job is in the sweep index only where its message may be gone; a finished one never.
+            if indexed:
+                required |= sweep_keys
+            else:
+                absent |= sweep_keys
+            if pending:
+                absent.add("expires_at")
+            else:
+                required.add("expires_at")
+            if status != "IN_PROGRESS":
+                absent.add("progress")
+            if owned:
+                required |= listing_keys
+            else:
+                absent |= listing_keys
+            properties = {name: rule for name, rule in plain["properties"].items() if name not in absent} | {
+                "status": {"const": status}
+            }
+            cases.append(plain | {"properties": properties, "required": sorted(required)})
     return cases

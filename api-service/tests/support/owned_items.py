@@ -28,8 +28,6 @@ def owned_item(
         "payload": PAYLOADS[job_type],
         **listing_keys(owner, job_type, status),
     }
-    if status in ("QUEUED", "IN_PROGRESS"):
-        document |= {"sweep_shard": 7, "sweep_at": 1795539909123}
     if status != "QUEUED":
         document |= {"started_at": created_at, "attempts": 1}
     if status == "SUCCEEDED":

@@ -52,20 +52,6 @@ def test_an_unexpected_error_while_reading_a_job_is_logged_with_the_jobs_id(
     assert (line["level"], line["correlation_id"]) == ("ERROR", JOB_ID)
 
 
-def test_a_job_stored_whose_message_the_queue_refused_is_logged_with_its_id(
-    settings: Settings, log_lines: LogLines
-) -> None:
-    store = InMemoryJobStore()
-    publisher = RecordingJobPublisher(fail_with=BackendUnavailableError("the queue did not answer"))
-    handler = _handler(settings, store=store, publisher=publisher)
-
-    assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
-
-    [job_id] = store.items
-    [line] = log_lines()
-    assert (line["level"], line["correlation_id"]) == ("WARNING", job_id)
-
-
 def test_a_failure_before_any_job_exists_is_logged_with_the_request_id(
     settings: Settings, log_lines: LogLines
 ) -> None:

@@ -24,32 +24,33 @@ SECRET = "arn:aws:dynamodb:eu-west-1:123456789012:table/secret-table"
 LogLines = Callable[[], list[dict[str, Any]]]
 
 
-def test_store_unavailable_on_submit_is_503_and_nothing_is_enqueued(settings: Settings) -> None:
-    publisher = RecordingJobPublisher()
+def test_store_unavailable_on_submit_is_503_and_says_no_job_was_created(settings: Settings) -> None:
     handler = handler_for(
         settings,
         store=InMemoryJobStore(fail_with=BackendUnavailableError(SECRET)),
-        publisher=publisher,
+        publisher=RecordingJobPublisher(),
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
     )
 
     problem = assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
 
-    assert publisher.messages == []
+    assert "no job was created" in problem["detail"]
     assert SECRET not in problem["detail"]
 
 
-def test_queue_unavailable_on_submit_is_503(settings: Settings) -> None:
+def test_queue_unavailable_on_submit_is_503_and_stores_nothing(settings: Settings) -> None:
+    store = InMemoryJobStore()
     handler = handler_for(
         settings,
-        store=InMemoryJobStore(),
+        store=store,
         publisher=RecordingJobPublisher(fail_with=BackendUnavailableError(SECRET)),
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
     )
 
     assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
+    assert store.items == {}
 
 
 def test_store_unavailable_on_status_is_503(settings: Settings) -> None:
@@ -90,7 +91,6 @@ def test_unexpected_error_is_a_generic_500_logged_with_its_stack_trace(
     assert SECRET not in response["body"]
     assert JOB_ID not in response["body"]
     assert problem["detail"] == "Something went wrong on our side and has been logged; try again later."
-    assert publisher.messages == []
     [logged] = [line for line in log_lines() if line["level"] == "ERROR"]
     assert "Traceback" in logged["exception"]
     assert type(error).__name__ in logged["exception"]

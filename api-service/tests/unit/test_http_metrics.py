@@ -90,23 +90,6 @@ def test_the_first_keyed_submission_counts_its_job(
     assert [line["JobsSubmitted"] for line in _emf_lines(capsys)] == [[1.0]]
 
 
-def test_a_job_stored_before_the_queue_failed_is_still_counted(
-    settings: Settings, capsys: pytest.CaptureFixture[str]
-) -> None:
-    handler = handler_for(
-        settings,
-        store=InMemoryJobStore(),
-        publisher=RecordingJobPublisher(fail_with=BackendUnavailableError("the queue did not answer")),
-        ledger=InMemorySubmissionLedger(),
-        links=FakeFileLinks(),
-    )
-    capsys.readouterr()
-
-    assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
-
-    assert [line["JobsSubmitted"] for line in _emf_lines(capsys)] == [[1.0]]
-
-
 def test_a_job_that_was_not_stored_is_not_counted(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,9 +2,7 @@
 
 import json
 import re
-import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -61,8 +59,6 @@ def test_accepted_job_stores_exactly_the_queued_item(handler: Handler, store: In
             "updated_at": record["created_at"],
             "attempts": 0,
             "payload": '{"text":"Hello, Conveyor!"}',
-            "sweep_shard": uuid.UUID(record["job_id"]).int % 16,
-            "sweep_at": int(datetime.fromisoformat(record["created_at"]).timestamp() * 1000),
         }
     }
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from conveyor_api.jobs.errors import BackendUnavailableError, JobNotAnnouncedError, PayloadTooLargeError
+from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsError, PayloadTooLargeError
 from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES, submit_job
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 from tests.support.fakes import FakeFileLinks, InMemoryJobStore, RecordingJobMetrics, RecordingJobPublisher
@@ -35,7 +35,7 @@ class JournalingPublisher(RecordingJobPublisher):
         super().publish(message)
 
 
-def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record() -> None:
+def test_submit_sends_the_message_stores_the_queued_item_and_returns_its_record() -> None:
     store, publisher = InMemoryJobStore(), RecordingJobPublisher()
 
     record = submit_job(
@@ -57,8 +57,6 @@ def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record(
         "updated_at": "2026-11-24T17:05:09.123Z",
         "attempts": 0,
         "payload": '{"text":"Hello, Conveyor!"}',
-        "sweep_shard": JOB_ID.int % 16,
-        "sweep_at": 1795539909123,
     }
     assert store.items == {str(JOB_ID): item}
     assert publisher.messages == [
@@ -85,7 +83,7 @@ def test_submit_writes_the_queued_item_sends_its_message_and_returns_its_record(
     )
 
 
-def test_job_is_stored_before_it_is_announced() -> None:
+def test_a_job_is_announced_before_it_is_stored_so_every_stored_job_has_a_message() -> None:
     journal: list[str] = []
 
     submit_job(
@@ -97,24 +95,74 @@ def test_job_is_stored_before_it_is_announced() -> None:
         metrics=RecordingJobMetrics(),
     )
 
-    assert journal == ["put", "publish"]
+    assert journal == ["publish", "put"]
 
 
-def test_job_that_could_not_be_stored_is_not_announced() -> None:
-    publisher = RecordingJobPublisher()
-    store = InMemoryJobStore(fail_with=BackendUnavailableError("down"))
+def test_a_job_whose_message_the_queue_refused_is_not_stored_nor_counted() -> None:
+    store, metrics = InMemoryJobStore(), RecordingJobMetrics()
 
     with pytest.raises(BackendUnavailableError):
         submit_job(
             REQUEST,
             writer=store,
+            publisher=RecordingJobPublisher(fail_with=BackendUnavailableError("no queue")),
+            links=FakeFileLinks(),
+            owner=None,
+            metrics=metrics,
+        )
+
+    assert (store.items, metrics.submitted) == ({}, 0)
+
+
+def test_a_job_the_store_refused_after_its_message_left_is_refused_and_not_counted() -> None:
+    publisher, metrics = RecordingJobPublisher(), RecordingJobMetrics()
+
+    # The message names a job that never exists: the worker drops it as an orphan.
+    with pytest.raises(BackendUnavailableError):
+        submit_job(
+            REQUEST,
+            writer=InMemoryJobStore(fail_with=BackendUnavailableError("down")),
             publisher=publisher,
             links=FakeFileLinks(),
             owner=None,
-            metrics=RecordingJobMetrics(),
+            metrics=metrics,
         )
 
-    assert publisher.messages == []
+    assert (len(publisher.messages), metrics.submitted) == (1, 0)
+
+
+class LandsThenFails(InMemoryJobStore):
+    """A write that lands, then fails to answer: `answer` is what the caller sees instead."""
+
+    def __init__(self, answer: Exception) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def put_new(self, item: JobItem) -> None:
+        super().put_new(item)
+        raise self.answer
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [BackendUnavailableError("timed out"), JobAlreadyExistsError(str(JOB_ID))],
+    ids=["answer-lost", "retried-and-refused"],
+)
+def test_a_job_whose_write_landed_though_its_answer_was_lost_is_accepted(answer: Exception) -> None:
+    store, metrics = LandsThenFails(answer), RecordingJobMetrics()
+
+    record = submit_job(
+        REQUEST,
+        writer=store,
+        publisher=RecordingJobPublisher(),
+        links=FakeFileLinks(),
+        owner=None,
+        metrics=metrics,
+        new_job_id=lambda: JOB_ID,
+    )
+
+    assert record.job_id in store.items
+    assert metrics.submitted == 1
 
 
 def test_new_jobs_get_distinct_random_ids() -> None:
@@ -196,21 +244,3 @@ def test_a_signed_in_callers_job_carries_its_owner_and_the_listing_keys_for_queu
         f"{OWNER}#text_transform#QUEUED",
     )
     assert store.index_entries[record.job_id]["created_at"] == "2026-11-24T17:05:09.123Z"
-
-
-def test_a_stored_job_is_counted_once_even_when_its_message_is_refused() -> None:
-    metrics = RecordingJobMetrics()
-
-    with pytest.raises(JobNotAnnouncedError) as refused:
-        submit_job(
-            REQUEST,
-            owner=None,
-            writer=InMemoryJobStore(),
-            publisher=RecordingJobPublisher(fail_with=BackendUnavailableError("no queue")),
-            links=FakeFileLinks(),
-            metrics=metrics,
-            new_job_id=lambda: JOB_ID,
-        )
-
-    assert refused.value.job_id == str(JOB_ID)
-    assert metrics.submitted == 1

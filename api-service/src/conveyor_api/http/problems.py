@@ -22,7 +22,6 @@ from conveyor_api.jobs.errors import (
     IdempotencyKeyReusedError,
     InvalidJobIdError,
     InvalidJobListQueryError,
-    JobNotAnnouncedError,
     JobNotFoundError,
     PayloadTooLargeError,
     UnknownJobTypeError,
@@ -41,9 +40,6 @@ def register_problem_responses(app: APIGatewayHttpResolver, logger: Logger) -> N
 
     def respond_with_problem(error: Exception) -> Response[str]:
         problem = problem_for(error)
-        if isinstance(error, JobNotAnnouncedError):
-            # The job exists now, so the line about it carries its id as every other line about it does.
-            logger.set_correlation_id(error.job_id)
         if problem.status == 503:
             logger.warning("a backend failed; answering 503", exc_info=error)
         elif problem.status >= 500:
@@ -234,8 +230,8 @@ def _(error: BackendUnavailableError) -> Problem:
         "service-unavailable",
         503,
         "Service unavailable",
-        "The job store or the job queue did not answer. Try again shortly, with the same Idempotency-Key "
-        "header if the request had one: the job is then created only once.",
+        "The job queue or the job store did not answer, and no job was created. Try again shortly, with "
+        "the same Idempotency-Key header if the request had one.",
     )
 
 

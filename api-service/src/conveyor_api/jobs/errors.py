@@ -74,14 +74,6 @@ class InvalidUploadRequestError(ContractViolationError):
     """The POST /uploads body is JSON but not an upload request the contract accepts."""
 
 
-class JobNotAnnouncedError(BackendUnavailableError):
-    """The job is stored, but the queue did not take its message; the sweeper sends it later."""
-
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"job {job_id} is stored but the jobs queue did not take its message")
-        self.job_id = job_id
-
-
 class InvalidJobListQueryError(ContractViolationError):
     """The query string of GET /jobs is not a job-list query the contract accepts, or its cursor is not one
     this API returned."""

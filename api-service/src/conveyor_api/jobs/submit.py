@@ -1,4 +1,4 @@
-"""Accepting a job: store it QUEUED, then tell the workers about it."""
+"""Accepting a job: tell the workers about it, then store it QUEUED."""
 
 import json
 import uuid
@@ -6,16 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from conveyor_api.clock import to_epoch_ms, to_timestamp, utc_now
-from conveyor_api.jobs.errors import BackendUnavailableError, JobNotAnnouncedError, PayloadTooLargeError
+from conveyor_api.clock import to_timestamp, utc_now
+from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsError, PayloadTooLargeError
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.listing_indexes import listing_keys
 from conveyor_api.jobs.metrics import JobMetrics
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
-
-SWEEP_SHARDS = 16
-"""Partitions of the jobs table's sparse `sweep` index (job-item contract: sweep_shard is 0..15)."""
 
 MAX_STORED_PAYLOAD_BYTES = 256 * 1024
 """What a payload may take as stored JSON text, so that its item stays well under DynamoDB's 400 KB limit."""
@@ -25,10 +22,13 @@ class JobWriter(Protocol):
     def put_new(self, item: JobItem) -> None:
         """Stores a job that does not exist yet; raises JobAlreadyExistsError rather than overwrite one."""
 
+    def get(self, job_id: str) -> JobItem | None:
+        """The stored job, read strongly consistent, or None."""
+
 
 class JobPublisher(Protocol):
     def publish(self, message: JobMessage) -> None:
-        """Hands the message to the workers' queue."""
+        """Hands the message to the workers' queue; BackendUnavailableError when the queue refuses it."""
 
 
 def submit_job(
@@ -42,16 +42,36 @@ def submit_job(
     clock: Callable[[], datetime] = utc_now,
     new_job_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> JobRecord:
-    """Stores the job before announcing it, so a worker never receives a message for a job it cannot find.
+    """Announces the job, then stores it: every stored job has a message, so an accepted job always runs.
 
-    `owner` is the signed-in caller, or None in a deployment without sign-in.
+    If the queue refuses the message, nothing is stored and BackendUnavailableError says so (503: nothing was
+    accepted). If the store refuses the job after its message left, the same: the message names a job that
+    never exists, and the worker drops it as an orphan (docs/design.md, The sweeper). A worker that receives
+    the message before the write lands waits for it. `owner` is the signed-in caller, or None in a deployment
+    without sign-in.
     """
     item = new_job_item(request, owner=owner, clock=clock, new_job_id=new_job_id)
-    writer.put_new(item)
-    metrics.job_submitted()
     record = record_from_item(item, links=links, clock=clock)
-    announce(record, publisher=publisher)
+    publisher.publish(announcement(record))
+    store_new(writer, item)
+    metrics.job_submitted()
     return record
+
+
+def store_new(writer: JobWriter, item: JobItem) -> None:
+    """Stores a new job whose message has left; raises only when it is not stored.
+
+    A write whose answer was lost may have landed: the job then runs, so it must be answered 202. On that
+    failure path only, one strongly consistent read tells: either the failure's answer came after the write
+    (BackendUnavailableError), or botocore sent the write again and the condition refused it
+    (JobAlreadyExistsError). If the read fails too, the answer is 503 although the job may be stored: the one
+    case where a 503 is not the whole truth (docs/design.md, Submitting a job).
+    """
+    try:
+        writer.put_new(item)
+    except (JobAlreadyExistsError, BackendUnavailableError):
+        if writer.get(item.job_id) != item:
+            raise
 
 
 def new_job_item(
@@ -63,8 +83,7 @@ def new_job_item(
 ) -> JobItem:
     """The QUEUED item of a new job; raises PayloadTooLargeError before anything is written."""
     job_id = str(new_job_id())
-    submitted = clock()
-    now = to_timestamp(submitted)
+    now = to_timestamp(clock())
     # An owned job is in the listing indexes from its first write; an unowned one in none of them.
     owned = {} if owner is None else listing_keys(owner, request.job_type, "QUEUED")
     return JobItem(
@@ -75,22 +94,12 @@ def new_job_item(
         updated_at=now,
         attempts=0,
         payload=_stored_payload(request),
-        # In the sweep index from the first write: if its message never leaves, the sweeper sends it.
-        sweep_shard=uuid.UUID(job_id).int % SWEEP_SHARDS,
-        sweep_at=to_epoch_ms(submitted),
+        # Not in the sweep index: its message leaves before it is stored (docs/design.md, The sweeper).
         owner=owned.get("owner"),
         owner_type=owned.get("owner_type"),
         owner_status=owned.get("owner_status"),
         owner_type_status=owned.get("owner_type_status"),
     )
-
-
-def announce(record: JobRecord, *, publisher: JobPublisher) -> None:
-    """Sends the job's message; JobNotAnnouncedError names the stored job when the queue refuses it."""
-    try:
-        publisher.publish(announcement(record))
-    except BackendUnavailableError as error:
-        raise JobNotAnnouncedError(record.job_id) from error
 
 
 def announcement(record: JobRecord) -> JobMessage:

@@ -13,7 +13,7 @@ from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.metrics import JobMetrics
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.jobs.status import JobReader
-from conveyor_api.jobs.submit import JobPublisher, JobWriter, announce, new_job_item
+from conveyor_api.jobs.submit import JobPublisher, JobWriter, announcement, new_job_item
 from conveyor_api.models import JobItem, JobRecord, JobRequest
 
 KEYED_JOB_ID_DOMAIN = b"conveyor job id v1"
@@ -77,31 +77,22 @@ def submit_job_once(
 ) -> JobRecord:
     """The job of the first request with `key`, created once; later requests with the same body get it back.
 
-    The key is bound to the job as soon as the job is stored, before its message is sent: if the queue then
-    refuses the message, the request fails, but its retry finds the stored job instead of storing a second
-    one, and the sweeper sends the missing message. If an attempt died between storing the job and the
-    ledger recording it, the key is freed at that attempt's deadline and the retry adopts the stored job.
+    The first use announces the job, then stores it (as submit_job does), and the key is bound to it once it
+    is stored: a replay sends nothing. If an attempt died between storing the job and the ledger recording it,
+    the key is freed at that attempt's deadline, and the retry meets the stored job under the same id and
+    adopts it (its own message is one more copy of the first, which the worker skips once the job has run).
     `owner` (the signed-in caller, or None) scopes the key: another owner's use of it is another key.
     """
     scoped_key = owners_key(owner, key)
     job_id = keyed_job_id(scoped_key, request)
     item = new_job_item(request, owner=owner, clock=clock, new_job_id=lambda: job_id)
-    announce_it = False
 
     def store_job() -> JobRecord:
-        nonlocal announce_it
+        publisher.publish(announcement(record_from_item(item, links=links, clock=clock)))
         stored = _store_or_adopt(store, item, metrics)
-        # A job no longer QUEUED was announced and claimed already: another message would only be skipped.
-        announce_it = stored.status == "QUEUED"
         return record_from_item(stored, links=links, clock=clock)
 
-    record = ledger.job_for(scoped_key, request, store_job)
-    if announce_it:
-        # Only a request that stored or adopted the job announces it. A replay's job was announced by its
-        # first use, or, if the queue refused that message, is overdue in the sweep index, where the sweeper
-        # finds it.
-        announce(record, publisher=publisher)
-    return record
+    return ledger.job_for(scoped_key, request, store_job)
 
 
 def _store_or_adopt(store: KeyedJobStore, item: JobItem, metrics: JobMetrics) -> JobItem:
