@@ -30,14 +30,14 @@ MAX_RECEIVE_COUNT = 3
 WORKER_TIMEOUT_SECONDS = 15
 QUEUE_VISIBILITY_TIMEOUT_SECONDS = 2 * WORKER_TIMEOUT_SECONDS
 # Backoff of transient failures: a first retry within 2 s of the visibility timeout, never more than 20 s
-# later, which keeps it below the sweeper's grace period (docs/design.md, Retries).
+# later (docs/design.md, Retries).
 RETRY_BASE_DELAY_SECONDS = 2
 RETRY_MAX_DELAY_SECONDS = 20
-# The sweeper must leave SQS's own redelivery the first chance: its grace exceeds the visibility timeout.
-# On AWS it runs every minute (the worker template's schedule, which has no parameter); the local schedule
-# emulator runs it every 10 s instead, so a repaired job shows up quickly.
-SWEEP_GRACE_SECONDS = QUEUE_VISIBILITY_TIMEOUT_SECONDS + 15
-SWEEP_MAX_RESENDS = 3
+# The sweeper acts on a watched job this long after its sweep_at (a lease expiry); waiting jobs are never
+# watched, so a short grace only ends a dead worker's last attempt sooner. On AWS it runs every minute (the
+# worker template's schedule, which has no parameter); the local schedule emulator runs it every 10 s instead,
+# so a repaired job shows up quickly.
+SWEEP_GRACE_SECONDS = 15
 SWEEP_INTERVAL_SECONDS = 10
 # A finished job's expires_at is its finished_at plus this. moto never deletes expired items, so locally the
 # value only shows in the items: a week, unlike the core template's default of 30 days, so that an item
@@ -68,7 +68,6 @@ WORKER_PARAMETERS = {
     "RetryBaseDelaySeconds": str(RETRY_BASE_DELAY_SECONDS),
     "RetryMaxDelaySeconds": str(RETRY_MAX_DELAY_SECONDS),
     "SweepGraceSeconds": str(SWEEP_GRACE_SECONDS),
-    "SweepMaxResends": str(SWEEP_MAX_RESENDS),
 }
 
 # Sign-in, off unless CONVEYOR_SIGN_IN=1: the api stack is then deployed with this user pool and app client

@@ -7,8 +7,9 @@ once time has passed and the sweeper and workers have had their turns without fa
 reached the table has ended, each completed once.
 
 The jobs queue's visibility timeout is 0 here: a message that was not deleted is at once deliverable
-again. That is harsher than any deployment (redeliveries meet live leases and are acknowledged), so
-jobs stranded that way can only be saved by the sweeper, which is what this test must show.
+again, harsher than any deployment: redeliveries meet live leases, and each one is a receive counted toward
+the DLQ. moto's SQS runs on the test's simulated clock (tests.support.simulated_time), so a message the
+worker postpones (to a lease's end, a backoff) comes back when that much simulated time has passed.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from hypothesis.stateful import (
 
 from tests.support import contract, report
 from tests.support.faults import FaultInjector, ProcessDied
+from tests.support.simulated_time import sqs_on
 from tests.support.stack import Stack, post_jobs_event, running_stack
 
 LEASE_SECONDS = 30
@@ -79,6 +81,7 @@ class Schedules(RuleBasedStateMachine):
             running_stack(endpoint, visibility_timeout_seconds=0, max_receive_count=MAX_RECEIVE_COUNT)
         )
         self.offset = timedelta(0)
+        self._resources.enter_context(sqs_on(self.clock))
         self.runs: Counter[str] = Counter()
         self.seen: dict[str, dict[str, Any]] = {}
         self.submitted = 0
@@ -96,6 +99,7 @@ class Schedules(RuleBasedStateMachine):
             lease_seconds=LEASE_SECONDS,
             max_receive_count=MAX_RECEIVE_COUNT,
             retry_delay_seconds=0,
+            sleep=self.sleep,
         )
         self.source = SqsEventSource(
             self.stack.sqs,
@@ -110,6 +114,9 @@ class Schedules(RuleBasedStateMachine):
 
     def clock(self) -> datetime:
         return datetime.now(UTC) + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
 
     def _text_job(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         text = str(payload["text"])

@@ -1,19 +1,34 @@
-"""The API dies between its two writes, or loses its send: the sweeper finds the job and it still ends."""
+"""Whatever dies where (between the API's two calls, on a message's last receive, in a sweep), every accepted
+job ends, once."""
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from conveyor_local.aws import sqs_client
+from conveyor_local.aws import dynamodb_client, sqs_client
+from conveyor_local.sqs_event_source import SqsEventSource
+from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.processing.job_processor import ORPHAN_MESSAGE_AGE
 
 from tests.support.faults import FaultInjector, Kind, Moment, ProcessDied
-from tests.support.stack import SWEEP_GRACE_SECONDS, Stack, post_jobs_event
+from tests.support.stack import (
+    JOB_LEASE_SECONDS,
+    MAX_RECEIVE_COUNT,
+    SWEEP_GRACE_SECONDS,
+    VISIBILITY_TIMEOUT_SECONDS,
+    Stack,
+    post_jobs_event,
+)
 from tests.support.waiting import wait_for
 
 
 def _after_grace() -> datetime:
-    return datetime.now(UTC) + timedelta(seconds=SWEEP_GRACE_SECONDS + 1)
+    return datetime.now(UTC) + timedelta(seconds=JOB_LEASE_SECONDS + SWEEP_GRACE_SECONDS + 1)
 
 
 def _finish(stack: Stack, job_id: str) -> dict[str, object]:
@@ -27,55 +42,113 @@ def _finish(stack: Stack, job_id: str) -> dict[str, object]:
     return wait_for(finished, timeout=30, what=f"job {job_id} to finish", interval=0)
 
 
+def _worker_once_its_api_gave_up(stack: Stack) -> SqsEventSource:
+    later = datetime.now(UTC) + ORPHAN_MESSAGE_AGE
+    return SqsEventSource(
+        stack.sqs,
+        stack.worker_handler(clock=lambda: later),
+        queue_url=stack.resources.queue_url,
+        queue_arn=stack.resources.queue_arn,
+        wait_time_seconds=0,
+    )
+
+
 @pytest.mark.parametrize(
     ("kind", "moment"), [("server-error", "before"), ("timeout", "before"), ("timeout", "after")]
 )
-def test_job_whose_send_failed_is_sent_by_the_sweeper(stack: Stack, kind: Kind, moment: Moment) -> None:
+def test_a_failed_send_answers_503_and_leaves_no_job_only_at_most_an_orphan_message(
+    stack: Stack, kind: Kind, moment: Moment
+) -> None:
     client = sqs_client(stack.sqs.meta.endpoint_url)
     FaultInjector(client).fail("SendMessage", kind, moment=moment)
     api_url = stack.start_api(sqs_client=client)
-    assert stack.submit("text_transform", {"text": "stranded"}, api_url=api_url).status == 503
-    (item,) = stack.items()
 
-    summary = stack.sweeper_handler(clock=_after_grace)({}, None)
+    assert stack.submit("text_transform", {"text": "refused"}, api_url=api_url).status == 503
 
-    assert summary["resent"] == 1
-    assert _finish(stack, item["job_id"]["S"])["status"] == "SUCCEEDED"
-    assert stack.job_runs["text_transform"] == 1
+    assert stack.items() == []
+    # A send whose answer was lost did leave: a worker drops it as an orphan, and nothing ran.
+    assert stack.queued_messages() == (1 if moment == "after" else 0)
+    _worker_once_its_api_gave_up(stack).poll_once()
+    assert stack.queued_messages() == 0
+    assert stack.message_bodies(stack.resources.dlq_url) == []
+    assert stack.job_runs["text_transform"] == 0
 
 
-def test_api_dying_between_its_two_writes_leaves_a_job_the_sweeper_sends(stack: Stack) -> None:
-    client = sqs_client(stack.sqs.meta.endpoint_url)
-    FaultInjector(client).fail("SendMessage", "process-death")
+def test_an_api_dying_between_its_two_calls_leaves_an_orphan_message_and_no_job(stack: Stack) -> None:
+    client = dynamodb_client(stack.sqs.meta.endpoint_url)
+    FaultInjector(client).fail("PutItem", "process-death")
     with pytest.raises(ProcessDied):
-        stack.api_handler(sqs_client=client)(post_jobs_event("text_transform", {"text": "orphan"}), None)
-    (item,) = stack.items()
+        stack.api_handler(dynamodb_client=client)(post_jobs_event("text_transform", {"text": "orphan"}), None)
+    assert (stack.items(), stack.queued_messages()) == ([], 1)
+
+    # Young, it may yet name a job its API is still writing: it comes back. Once its API can no longer
+    # have stored it, it is acknowledged.
+    assert stack.worker().poll_once().failed == 1
+    wait_for(lambda: _worker_once_its_api_gave_up(stack).poll_once().deleted == 1, timeout=30, what="a drop")
+
+    assert stack.items() == []
+    assert stack.message_bodies(stack.resources.dlq_url) == []
+
+
+def test_a_worker_dying_on_its_messages_last_receive_leaves_a_job_the_sweeper_fails(stack: Stack) -> None:
+    def dies(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
+        raise ProcessDied("the sandbox ran out of memory")
+
+    stack.replace_job("text_transform", dies)
+    job_id = stack.submit("text_transform", {"text": "doomed"}).json()["job_id"]
+    worker = stack.worker()
+    for _ in range(MAX_RECEIVE_COUNT):
+        wait_for(lambda: _died(worker), timeout=VISIBILITY_TIMEOUT_SECONDS + 10, what="a delivery")
+    # The next receive moves the message to the DLQ: no message is left to run the job again.
+    wait_for(lambda: not _died(worker) and stack.queued_messages() == 0, timeout=10, what="a dead message")
+    assert len(stack.message_bodies(stack.resources.dlq_url)) == 1
+    assert stack.status(job_id).json()["status"] == "IN_PROGRESS"
 
     summary = stack.sweeper_handler(clock=_after_grace)({}, None)
 
-    assert summary["resent"] == 1
-    assert _finish(stack, item["job_id"]["S"])["status"] == "SUCCEEDED"
-
-
-def test_sweep_that_dies_after_charging_a_resend_sends_on_its_next_run(stack: Stack) -> None:
-    api_client = sqs_client(stack.sqs.meta.endpoint_url)
-    FaultInjector(api_client).fail("SendMessage", "server-error")
-    assert (
-        stack.submit(
-            "text_transform", {"text": "swept twice"}, api_url=stack.start_api(sqs_client=api_client)
-        ).status
-        == 503
+    assert (summary["failed"], summary["resent"]) == (1, 0)
+    record = stack.status(job_id).json()
+    assert (record["status"], record["error"]["code"], record["attempts"]) == (
+        "FAILED",
+        "RETRIES_EXHAUSTED",
+        MAX_RECEIVE_COUNT,
     )
-    (item,) = stack.items()
-    sweeper_client = sqs_client(stack.sqs.meta.endpoint_url)
-    FaultInjector(sweeper_client).fail("SendMessage", "process-death")
+
+
+def _died(worker: SqsEventSource) -> bool:
+    try:
+        return worker.poll_once().received > 0
+    except ProcessDied:
+        return True
+
+
+def test_a_sweep_that_dies_after_its_resend_sends_again_and_the_job_runs_once(stack: Stack) -> None:
+    # A job as an API that stored jobs before sending them left it when it died between its two calls.
+    job_id = str(uuid.uuid4())
+    created_at = (datetime.now(UTC) - timedelta(minutes=5)).isoformat(timespec="milliseconds")[:-6] + "Z"
+    stack.dynamodb.put_item(
+        TableName=stack.resources.table_name,
+        Item={
+            "job_id": {"S": job_id},
+            "job_type": {"S": "text_transform"},
+            "status": {"S": "QUEUED"},
+            "created_at": {"S": created_at},
+            "updated_at": {"S": created_at},
+            "attempts": {"N": "0"},
+            "payload": {"S": json.dumps({"text": "swept twice"})},
+            "sweep_shard": {"N": str(uuid.UUID(job_id).int % 16)},
+            "sweep_at": {"N": str(int(datetime.fromisoformat(created_at).timestamp() * 1000))},
+        },
+    )
+    sweeper_client = dynamodb_client(stack.sqs.meta.endpoint_url)
+    FaultInjector(sweeper_client).fail("UpdateItem", "process-death")
 
     with pytest.raises(ProcessDied):
-        stack.sweeper_handler(sqs_client=sweeper_client, clock=_after_grace)({}, None)
-    a_grace_later = _after_grace() + timedelta(seconds=SWEEP_GRACE_SECONDS + 1)
-    summary = stack.sweeper_handler(clock=lambda: a_grace_later)({}, None)
+        stack.sweeper_handler(dynamodb_client=sweeper_client, clock=_after_grace)({}, None)
+    summary = stack.sweeper_handler(clock=_after_grace)({}, None)
 
     assert summary["resent"] == 1
-    record = _finish(stack, item["job_id"]["S"])
-    assert record["status"] == "SUCCEEDED"
-    assert record["attempts"] == 1
+    assert stack.queued_messages() == 2
+    record = _finish(stack, job_id)
+    assert (record["status"], record["attempts"]) == ("SUCCEEDED", 1)
+    assert stack.job_runs["text_transform"] == 1

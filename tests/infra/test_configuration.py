@@ -88,13 +88,32 @@ def test_lease_is_the_worker_timeout_and_the_queue_waits_for_it() -> None:
     assert default(core, "QueueVisibilityTimeoutSeconds") >= 6 * default(core, "WorkerTimeoutSeconds")
 
 
-def test_the_sweeper_acts_only_after_sqs_would_have_redelivered() -> None:
+def test_a_job_waits_as_long_as_sqs_can_keep_its_message_and_the_sweeper_knows_how_long() -> None:
+    core = load_template("core")
+    worker = load_template("worker")
+    queues = {name: core["Resources"][name]["Properties"] for name in ("JobsQueue", "JobsDeadLetterQueue")}
+    sweeper = worker["Resources"]["SweeperFunction"]["Properties"]["Environment"]["Variables"]
+
+    # 14 days, SQS's longest: a backlog may wait that long before any job of it can fail MESSAGE_EXPIRED.
+    assert default(core, "MessageRetentionSeconds") == 1_209_600
+    # SQS keeps a message's first enqueue time when it moves it to the DLQ: both queues keep it as long.
+    assert {name: props["MessageRetentionPeriod"] for name, props in queues.items()} == {
+        name: {"Ref": "MessageRetentionSeconds"} for name in queues
+    }
+    assert core["Outputs"]["MessageRetentionSeconds"]["Value"] == {"Ref": "MessageRetentionSeconds"}
+    assert sweeper["MESSAGE_RETENTION_SECONDS"] == {
+        "Fn::ImportValue": {"Fn::Sub": "${CoreStackName}-MessageRetentionSeconds"}
+    }
+
+
+def test_the_sweeper_acts_on_a_watched_job_only_after_its_workers_timeout() -> None:
     core = load_template("core")
     worker = load_template("worker")
 
-    assert default(worker, "SweepGraceSeconds") > default(core, "QueueVisibilityTimeoutSeconds")
-    # A job waiting out its backoff is not overdue yet.
-    assert default(worker, "RetryMaxDelaySeconds") < default(worker, "SweepGraceSeconds")
+    # A watched job's sweep_at is its lease expiry, and the lease is the worker function's timeout: any grace
+    # above the functions' clock skew means that worker is gone. A minute is far above it.
+    assert default(worker, "SweepGraceSeconds") >= 60
+    assert default(core, "WorkerTimeoutSeconds") + default(worker, "SweepGraceSeconds") < 600
 
 
 def test_worker_and_redrive_policy_count_receives_from_one_parameter() -> None:

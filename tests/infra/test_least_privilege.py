@@ -80,7 +80,11 @@ def test_sweeper_role() -> None:
     assert grants(translate("worker"), "SweeperRole") == {
         "dynamodb:Query": {"JobsTableArn/index/sweep"},
         "dynamodb:UpdateItem": {"JobsTableArn"},
+        "dynamodb:GetItem": {"JobsTableArn"},
+        "dynamodb:Scan": {"JobsTableArn"},
         "sqs:SendMessage": {"JobsQueueArn"},
+        "sqs:ReceiveMessage": {"JobsDeadLetterQueueArn"},
+        "sqs:DeleteMessage": {"JobsDeadLetterQueueArn"},
         "logs:CreateLogStream": {"SweeperLogGroup.Arn"},
         "logs:PutLogEvents": {"SweeperLogGroup.Arn"},
     }

@@ -70,7 +70,10 @@ def test_sixteen_concurrent_claimers_on_one_job_exactly_one_wins(stack: Stack) -
         responses = list(pool.map(deliver, handlers))
 
     assert len(runs) == 1
-    assert all(response["batchItemFailures"] == [] for response in responses)
+    # A loser that met the winner's live lease gave the message back, to come back when that lease has
+    # expired (in case the winner dies); one that came after the winner finished acknowledged it.
+    assert all(len(response["batchItemFailures"]) <= 1 for response in responses)
+    assert handlers[0](_sqs_event(stack, body), None) == {"batchItemFailures": []}
     record = stack.status(job_id).json()
     assert record["status"] == "SUCCEEDED"
     assert record["attempts"] == 1
@@ -113,8 +116,12 @@ def test_poison_messages_do_not_fail_their_batch_mates(stack: Stack) -> None:
     assert stack.job_runs["data_analysis"] == 1
 
 
-def test_message_naming_no_job_ends_in_the_dlq(stack: Stack) -> None:
-    ghost = json.dumps(
+def test_a_message_whose_job_was_never_stored_is_dropped_as_an_orphan_not_sent_to_the_dlq(
+    stack: Stack,
+) -> None:
+    # As an API leaves it when its write failed after the message left (it answered 503): the job never
+    # exists, and nothing waits for it. Sent long enough ago that its API can no longer store it.
+    orphan = json.dumps(
         {
             "contract_version": "1",
             "job_id": str(uuid.uuid4()),
@@ -122,11 +129,11 @@ def test_message_naming_no_job_ends_in_the_dlq(stack: Stack) -> None:
             "submitted_at": "2026-11-24T17:05:09.123Z",
         }
     )
-    stack.send_raw_message(ghost)
+    stack.send_raw_message(orphan)
 
     _drain(stack)
 
-    assert stack.message_bodies(stack.resources.dlq_url) == [ghost]
+    assert stack.message_bodies(stack.resources.dlq_url) == []
     assert stack.items() == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from conveyor_local.aws import sqs_client
@@ -48,7 +49,9 @@ def test_same_key_with_another_body_is_422_and_stores_nothing_new(stack: Stack) 
     assert stack.queued_messages() == 1
 
 
-def test_a_retry_after_the_queue_refused_the_message_finds_the_stored_job(stack: Stack) -> None:
+def test_a_submission_whose_message_the_queue_refused_stores_nothing_and_its_retry_creates_the_job(
+    stack: Stack,
+) -> None:
     client = sqs_client(stack.sqs.meta.endpoint_url)
     faults = FaultInjector(client)
     faults.fail("SendMessage", "server-error")
@@ -59,5 +62,5 @@ def test_a_retry_after_the_queue_refused_the_message_finds_the_stored_job(stack:
 
     assert (refused.status, retried.status) == (503, 202)
     assert _stored_job_ids(stack) == [retried.json()["job_id"]]
-    # The replay sends nothing: the job waits in the sweep index, and the sweeper sends its message.
-    assert stack.queued_messages() == 0
+    bodies = stack.message_bodies(stack.resources.queue_url)
+    assert [json.loads(body)["job_id"] for body in bodies] == [retried.json()["job_id"]]

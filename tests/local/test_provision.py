@@ -182,14 +182,15 @@ def test_local_parameters_keep_the_lease_invariant_and_the_sweepers_grace(
     worker = system.functions["WorkerFunction"].environment
     sweeper = system.functions["SweeperFunction"].environment
     queue = sqs_client(system_endpoint).get_queue_attributes(
-        QueueUrl=system.core.queue_url, AttributeNames=["VisibilityTimeout"]
+        QueueUrl=system.core.queue_url, AttributeNames=["VisibilityTimeout", "MessageRetentionPeriod"]
     )
     visibility = int(queue["Attributes"]["VisibilityTimeout"])
+    retention = queue["Attributes"]["MessageRetentionPeriod"]
 
-    # docs/design.md: lease <= worker timeout < visibility; the sweeper acts only after SQS would redeliver.
+    # docs/design.md: lease <= worker timeout < visibility; the sweeper's retention is the queue's.
     assert int(worker["JOB_LEASE_SECONDS"]) <= config.WORKER_TIMEOUT_SECONDS < visibility
-    assert int(sweeper["SWEEP_GRACE_SECONDS"]) > visibility
-    assert int(sweeper["SWEEP_GRACE_SECONDS"]) > int(worker["RETRY_MAX_DELAY_SECONDS"])
+    assert int(sweeper["SWEEP_GRACE_SECONDS"]) == config.SWEEP_GRACE_SECONDS
+    assert sweeper["MESSAGE_RETENTION_SECONDS"] == retention
     assert worker["MAX_RECEIVE_COUNT"] == sweeper["MAX_RECEIVE_COUNT"] == str(config.MAX_RECEIVE_COUNT)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -43,7 +44,7 @@ JOB_LEASE_SECONDS = 1
 # Retries come back as soon as the visibility timeout allows; the backoff itself is unit-tested.
 RETRY_DELAY_SECONDS = 0
 SWEEP_GRACE_SECONDS = 5
-SWEEP_MAX_RESENDS = 3
+MESSAGE_RETENTION_SECONDS = 1_209_600  # the core template's default
 JOB_RETENTION_DAYS = 30  # the core template's default: finished jobs carry expires_at = finished_at + 30 days
 DEMO_ORIGIN = "http://127.0.0.1:8000"
 
@@ -114,8 +115,10 @@ class Stack:
         lease_seconds: int = JOB_LEASE_SECONDS,
         max_receive_count: int = MAX_RECEIVE_COUNT,
         retry_delay_seconds: int = RETRY_DELAY_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> LambdaHandler:
-        """A worker Lambda instance running the current job functions, each run counted."""
+        """A worker Lambda instance running the current job functions, each run counted; `sleep` is what
+        it pauses with while a job whose message came first is being stored (a simulated clock's, say)."""
         settings = WorkerSettings(
             jobs_table_name=self.resources.table_name,
             jobs_queue_url=self.resources.queue_url,
@@ -131,25 +134,37 @@ class Stack:
             job_types=self._counted_job_functions(),
             dynamodb_client=aws_calls.watched(dynamodb_client),
             clock=clock,
+            sleep=sleep,
         )
 
     def sweeper_handler(
         self,
         *,
+        dynamodb_client: Any = None,
         sqs_client: Any = None,
         clock: Clock | None = None,
         grace_seconds: int = SWEEP_GRACE_SECONDS,
         max_receive_count: int = MAX_RECEIVE_COUNT,
+        scan_segments: int = 1,
     ) -> Callable[[dict[str, Any], Any], dict[str, int]]:
+        """`scan_segments` is 1 unless a test says otherwise: each sweep reads the whole (small) table for
+        jobs whose messages expired, as a deployed one reads a 1440th of it each minute."""
         settings = SweeperSettings(
             jobs_table_name=self.resources.table_name,
             jobs_queue_url=self.resources.queue_url,
+            jobs_dead_letter_queue_url=self.resources.dlq_url,
             sweep_grace_seconds=grace_seconds,
-            sweep_max_resends=SWEEP_MAX_RESENDS,
+            message_retention_seconds=MESSAGE_RETENTION_SECONDS,
             max_receive_count=max_receive_count,
             job_retention_days=JOB_RETENTION_DAYS,
         )
-        return build_sweeper_handler(settings, sqs_client=aws_calls.watched(sqs_client), clock=clock)
+        return build_sweeper_handler(
+            settings,
+            dynamodb_client=aws_calls.watched(dynamodb_client),
+            sqs_client=aws_calls.watched(sqs_client),
+            clock=clock,
+            scan_segments=scan_segments,
+        )
 
     def worker(self, *, dynamodb_client: Any = None) -> SqsEventSource:
         """A worker Lambda behind the event source mapping."""

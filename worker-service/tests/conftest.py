@@ -108,6 +108,7 @@ def sweeper_settings(jobs_table: JobsTable, jobs_queue: JobsQueue) -> SweeperSet
     return SweeperSettings(
         jobs_table_name=jobs_table.name,
         jobs_queue_url=jobs_queue.url,
+        jobs_dead_letter_queue_url=jobs_queue.dlq_url,
         sweep_grace_seconds=300,
         message_retention_seconds=1_209_600,
         max_receive_count=3,

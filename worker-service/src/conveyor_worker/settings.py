@@ -51,6 +51,8 @@ class SweeperSettings(_FromEnvironment):
 
     jobs_table_name: str = Field(validation_alias="JOBS_TABLE_NAME", min_length=1)
     jobs_queue_url: str = Field(validation_alias="JOBS_QUEUE_URL", min_length=1)
+    jobs_dead_letter_queue_url: str = Field(validation_alias="JOBS_DEAD_LETTER_QUEUE_URL", min_length=1)
+    """Where the sweeper looks for messages of jobs that are still pending (docs/design.md, The sweeper)."""
     sweep_grace_seconds: int = Field(validation_alias="SWEEP_GRACE_SECONDS", gt=0)
     """How long after a job's sweep_at (a lease expiry) the sweeper acts on it."""
     message_retention_seconds: int = Field(

@@ -12,6 +12,7 @@ MODULE = "conveyor_worker.sweeper_function"
 ENVIRONMENT = (
     "JOBS_TABLE_NAME",
     "JOBS_QUEUE_URL",
+    "JOBS_DEAD_LETTER_QUEUE_URL",
     "SWEEP_GRACE_SECONDS",
     "MESSAGE_RETENTION_SECONDS",
     "MAX_RECEIVE_COUNT",
@@ -32,6 +33,7 @@ def test_the_lambda_handler_sweeps_with_settings_from_the_environment(
 ) -> None:
     monkeypatch.setenv("JOBS_TABLE_NAME", jobs_table.name)
     monkeypatch.setenv("JOBS_QUEUE_URL", jobs_queue.url)
+    monkeypatch.setenv("JOBS_DEAD_LETTER_QUEUE_URL", jobs_queue.dlq_url)
     monkeypatch.setenv("SWEEP_GRACE_SECONDS", "300")
     monkeypatch.setenv("MESSAGE_RETENTION_SECONDS", "1209600")
     monkeypatch.setenv("MAX_RECEIVE_COUNT", "3")
@@ -45,6 +47,7 @@ def test_the_lambda_handler_sweeps_with_settings_from_the_environment(
         "failed": 0,
         "skipped": 0,
         "left_for_next_run": 0,
+        "rescued": 0,
         "stranded": 0,
     }
 

@@ -13,7 +13,7 @@ from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.events import sqs_event, sqs_record
 from testkit.faults import failing_calls
-from testkit.items import CREATED_AT, in_the_sweep_index, queued_item
+from testkit.items import CREATED_AT, in_the_sweep_index, job_message_body, queued_item
 from testkit.sqs import JobsQueue
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
@@ -87,6 +87,7 @@ def test_one_sweep_resends_the_lost_fails_the_hopeless_and_the_stranded_and_repo
         "failed": 1,
         "skipped": 0,
         "left_for_next_run": 0,
+        "rescued": 0,
         "stranded": 1,
     }
     assert [json.loads(body) for body in jobs_queue.bodies()] == [
@@ -148,3 +149,29 @@ def test_a_queue_that_refuses_the_resend_fails_the_run_and_the_job_waits_for_the
     clock.advance(minutes=1)
     assert sweeper({}, None)["resent"] == 1
     assert len(jobs_queue.bodies()) == 1
+
+
+def test_a_pending_jobs_message_in_the_dlq_goes_back_to_the_jobs_queue_and_others_stay(
+    sweeper_settings: SweeperSettings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    waiting = queued_item("text_transform", {"text": "its batches kept dying"})
+    jobs_table.put(waiting)
+    ended = {**queued_item("text_transform", {"text": "ran out of retries"}), "status": "FAILED"}
+    ended |= {"error": {"code": "RETRIES_EXHAUSTED", "message": "x"}, "expires_at": 1798131910}
+    jobs_table.put(ended)
+    for job in (waiting, ended):
+        jobs_queue.client.send_message(
+            QueueUrl=jobs_queue.dlq_url, MessageBody=job_message_body(job["job_id"])
+        )
+
+    summary = sweeper_for(sweeper_settings, jobs_table, jobs_queue, clock)({}, None)
+
+    assert summary["rescued"] == 1
+    assert [json.loads(body)["job_id"] for body in jobs_queue.bodies()] == [waiting["job_id"]]
+    # The ended job's stays: it was read, so it is hidden until the DLQ's visibility timeout passes.
+    counts = jobs_queue.client.get_queue_attributes(
+        QueueUrl=jobs_queue.dlq_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    assert sum(int(count) for count in counts.values()) == 1
+    assert read(jobs_table, waiting["job_id"])["sweeps"] == 1

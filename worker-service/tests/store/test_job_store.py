@@ -31,7 +31,7 @@ from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundE
 from conveyor_worker.processing.ports import JobStore
 from conveyor_worker.store.dynamo import DynamoJobStore, DynamoSweepStore
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import OverdueJob, SweepStore
+from conveyor_worker.sweeping.ports import OverdueJob, PendingJob, SweepStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -1114,3 +1114,56 @@ def test_the_expiry_scans_segments_cover_every_job_once(jobs_table: JobsTable, c
     ]
 
     assert sorted(found) == sorted(job_ids)
+
+
+# The DLQ rescue: a pending job read by id, and the fenced write before its message goes out again.
+
+
+def test_a_pending_job_is_read_with_what_the_rescue_decides_on(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    queued = queued_item("text_transform", {"text": "hi"})
+    subject.put(queued)
+    held = claimed(subject, clock, watch=True)
+
+    assert subject.sweep_store.pending_job(queued["job_id"]) == PendingJob(
+        queued["job_id"], "text_transform", JobStatus.QUEUED, CREATED_AT, CREATED_AT, None, watched=False
+    )
+    found = subject.sweep_store.pending_job(held)
+    assert found is not None
+    assert (found.status, found.lease_expires_at, found.watched) == (
+        JobStatus.IN_PROGRESS,
+        to_epoch_ms(clock() + LEASE),
+        True,
+    )
+
+
+def test_an_ended_or_missing_job_is_not_pending(subject: StoreUnderTest, clock: FakeClock) -> None:
+    job_id = claimed(subject, clock)
+    subject.store.complete(
+        job_id,
+        claim_token="token-1",
+        outcome=JobSucceeded(RESULT),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
+    )
+
+    assert subject.sweep_store.pending_job(job_id) is None
+    assert subject.sweep_store.pending_job("0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5") is None
+
+
+def test_a_rescue_counts_a_resend_and_dates_the_job_while_it_is_as_it_was_read(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    queued = {**queued_item("text_transform", {"text": "hi"}), "sweeps": 1}
+    subject.put(queued)
+    seen = subject.sweep_store.pending_job(queued["job_id"])
+    assert seen is not None
+    clock.advance(days=2)
+
+    subject.sweep_store.mark_rescued(seen, now=clock())
+
+    assert subject.read(queued["job_id"]) == {**queued, "sweeps": 2, "updated_at": to_timestamp(clock())}
+    with pytest.raises(OverdueJobChangedError):
+        subject.sweep_store.mark_rescued(seen, now=clock())

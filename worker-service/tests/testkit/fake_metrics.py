@@ -38,5 +38,8 @@ class FakeMetrics:
     def overdue_job_failed(self) -> None:
         self.events.append(("overdue_failed", None))
 
+    def dead_letter_rescued(self) -> None:
+        self.events.append(("rescued", None))
+
     def stranded_job_failed(self) -> None:
         self.events.append(("stranded_failed", None))

@@ -20,7 +20,7 @@ from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.models.sweep_index import sweep_shard
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, StrandedJob
+from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, PendingJob, StrandedJob
 from testkit.items import PENDING_ONLY
 
 
@@ -164,6 +164,27 @@ class FakeJobStore:
         item.update(sweeps=item.get("sweeps", 0) + 1, updated_at=to_timestamp(now))
         item.pop("sweep_shard")
         item.pop("sweep_at")
+
+    def pending_job(self, job_id: str) -> PendingJob | None:
+        item = self._items.get(job_id)
+        if item is None or item["status"] not in ("QUEUED", "IN_PROGRESS"):
+            return None
+        return PendingJob(
+            job_id=job_id,
+            job_type=item["job_type"],
+            status=JobStatus(item["status"]),
+            created_at=item["created_at"],
+            updated_at=item["updated_at"],
+            lease_expires_at=item.get("lease_expires_at"),
+            watched="sweep_at" in item,
+        )
+
+    @_checked
+    def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+        item = self._items.get(job.job_id)
+        if item is None or item["status"] != job.status or item["updated_at"] != job.updated_at:
+            raise OverdueJobChangedError(job.job_id)
+        item.update(sweeps=item.get("sweeps", 0) + 1, updated_at=to_timestamp(now))
 
     def stranded_jobs(
         self, segment: int, *, segments: int, updated_before: datetime, now: datetime

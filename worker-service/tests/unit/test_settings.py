@@ -18,6 +18,7 @@ WORKER_ENVIRONMENT = {
 SWEEPER_ENVIRONMENT = {
     "JOBS_TABLE_NAME": "conveyor-jobs",
     "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs",
+    "JOBS_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs-dlq",
     "SWEEP_GRACE_SECONDS": "900",
     "MESSAGE_RETENTION_SECONDS": "1209600",
     "MAX_RECEIVE_COUNT": "3",
@@ -43,6 +44,7 @@ def test_sweeper_settings_are_read_from_the_environment_names() -> None:
     assert SweeperSettings.from_env({**SWEEPER_ENVIRONMENT, "UNRELATED": "x"}) == SweeperSettings(
         jobs_table_name="conveyor-jobs",
         jobs_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs",
+        jobs_dead_letter_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/conveyor-jobs-dlq",
         sweep_grace_seconds=900,
         message_retention_seconds=1_209_600,
         max_receive_count=3,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from testkit.clock import FakeClock
 from testkit.fake_metrics import FakeMetrics
-from testkit.fake_queue import FakeJobsQueue
+from testkit.fake_queue import FakeDeadLetterQueue, FakeJobsQueue
 from testkit.fake_store import FakeJobStore
 from testkit.items import (
     CREATED_AT,
@@ -16,6 +16,7 @@ from testkit.items import (
     in_the_sweep_index,
     job_id_in_shard,
     listing_keys_of,
+    new_job_id,
     owned,
     queued_item,
     without_pending,
@@ -25,7 +26,8 @@ from testkit.logs import CapturedLogs
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.models.job_item import JobError
 from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, StrandedJob, SweepStore
+from conveyor_worker.models.job_outcome import JobFailed
+from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, PendingJob, StrandedJob, SweepStore
 from conveyor_worker.sweeping.sweeper import MESSAGE_EXPIRY_MARGIN, Sweeper, SweepSummary
 
 GRACE = timedelta(minutes=5)
@@ -44,10 +46,12 @@ def sweeper_on(
     *,
     jobs_per_shard: int = 100,
     metrics: FakeMetrics | None = None,
+    dead_letters: FakeDeadLetterQueue | None = None,
 ) -> Sweeper:
     return Sweeper(
         store=store,
         queue=queue,
+        dead_letters=dead_letters or FakeDeadLetterQueue(),
         clock=clock,
         grace=GRACE,
         max_attempts=MAX_ATTEMPTS,
@@ -364,6 +368,12 @@ class InterleavedStore:
     ) -> None:
         self._store.fail_stranded(job, error=error, now=now, expires_at=expires_at)
 
+    def pending_job(self, job_id: str) -> PendingJob | None:
+        return self._store.pending_job(job_id)
+
+    def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+        self._store.mark_rescued(job, now=now)
+
 
 @pytest.mark.parametrize("attempts", [1, MAX_ATTEMPTS], ids=["to-resend", "to-fail"])
 def test_of_two_sweepers_racing_on_one_job_only_one_writes(
@@ -523,3 +533,96 @@ def test_failing_an_owned_job_makes_its_listing_keys_name_failed(
     failed = item(store, job_id)
     assert (failed["status"], failed["error"]["code"]) == ("FAILED", reason)
     assert listing_keys_of(failed) == (f"{OWNER}#FAILED", f"{OWNER}#text_transform#FAILED")
+
+
+# Messages in the DLQ: a pending job's is sent again; every other one stays, as evidence.
+
+
+def dead_message(job_id: str) -> str:
+    return message_for(job_id).model_dump_json()
+
+
+def test_a_queued_jobs_message_found_in_the_dlq_is_sent_again_once_and_leaves_the_dlq(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    # Its receives ran out on batches whose worker died on another record before reaching it.
+    job_id = submitted(store)
+    dead_letters = FakeDeadLetterQueue(dead_message(job_id))
+    sweeper = sweeper_on(store, queue, clock, captured_logs, dead_letters=dead_letters)
+
+    first, second = sweeper.sweep(), sweeper.sweep()
+
+    assert (first, second) == (SweepSummary(rescued=1), SweepSummary())
+    assert queue.sent == [message_for(job_id)]
+    assert dead_letters.bodies == []
+    rescued = item(store, job_id)
+    assert (rescued["status"], rescued["sweeps"], rescued["updated_at"]) == (
+        "QUEUED",
+        1,
+        to_timestamp(clock()),
+    )
+
+
+def test_a_lapsed_unwatched_claims_message_found_in_the_dlq_is_sent_again(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    job_id = abandoned_in_progress(store, clock, attempts=1, last_receive=False)
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    dead_letters = FakeDeadLetterQueue(dead_message(job_id))
+
+    assert sweeper_on(store, queue, clock, captured_logs, dead_letters=dead_letters).sweep().rescued == 1
+    assert queue.sent == [message_for(job_id)]
+
+
+def test_dead_messages_of_ended_watched_held_missing_or_malformed_jobs_stay_in_the_dlq(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    ended = abandoned_in_progress(store, clock, attempts=1, last_receive=False)
+    store.complete(
+        ended,
+        claim_token="dead-worker",
+        outcome=JobFailed(JobError(code="RETRIES_EXHAUSTED", message="x")),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
+    )
+    watched = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
+    held = abandoned_in_progress(store, clock, attempts=1, last_receive=False)
+    bodies = [dead_message(job_id) for job_id in (ended, watched, held, new_job_id())] + ["not json"]
+    dead_letters = FakeDeadLetterQueue(*bodies)
+
+    summary = sweeper_on(store, queue, clock, captured_logs, dead_letters=dead_letters).sweep()
+
+    assert (summary.rescued, queue.sent, dead_letters.bodies) == (0, [], bodies)
+
+
+def test_a_dead_message_whose_job_changed_since_the_read_stays_for_the_next_sweep(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    job_id = submitted(store)
+    dead_letters = FakeDeadLetterQueue(dead_message(job_id))
+
+    class ClaimedMeanwhile(FakeJobStore):
+        def pending_job(self, job_id: str) -> PendingJob | None:
+            found = store.pending_job(job_id)
+            store.claim(job_id, claim_token="w", now=clock(), lease_expires_at=clock() + LEASE, watch=False)
+            return found
+
+        def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+            store.mark_rescued(job, now=now)
+
+    summary = sweeper_on(ClaimedMeanwhile(), queue, clock, captured_logs, dead_letters=dead_letters).sweep()
+
+    assert (summary.rescued, queue.sent, len(dead_letters.bodies)) == (0, [], 1)
+
+
+def test_a_sweep_reads_at_most_a_hundred_dead_messages(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    job_ids = [submitted(store) for _ in range(105)]
+    dead_letters = FakeDeadLetterQueue(*(dead_message(job_id) for job_id in job_ids))
+    sweeper = sweeper_on(store, queue, clock, captured_logs, dead_letters=dead_letters)
+
+    assert sweeper.sweep().rescued == 100
+    assert sweeper.sweep().rescued == 5
+    assert sorted(message.job_id for message in queue.sent) == sorted(job_ids)

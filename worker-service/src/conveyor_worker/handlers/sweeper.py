@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 
 from conveyor_worker.clock import Clock, system_clock
 from conveyor_worker.metrics.emf import EmfMetrics
-from conveyor_worker.queue.sqs import SqsJobsQueue
+from conveyor_worker.queue.sqs import SqsDeadLetterQueue, SqsJobsQueue
 from conveyor_worker.settings import SweeperSettings
 from conveyor_worker.store.dynamo import DynamoSweepStore
 from conveyor_worker.sweeping.sweeper import Sweeper
@@ -45,9 +45,11 @@ def build_handler(
     """
     logger = Logger()
     metrics = EmfMetrics(logger)
+    sqs = sqs_client or boto3.client("sqs")
     sweeper = Sweeper(
         store=DynamoSweepStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name),
-        queue=SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
+        queue=SqsJobsQueue(sqs, settings.jobs_queue_url),
+        dead_letters=SqsDeadLetterQueue(sqs, settings.jobs_dead_letter_queue_url),
         clock=clock or system_clock,
         grace=timedelta(seconds=settings.sweep_grace_seconds),
         max_attempts=settings.max_receive_count,

@@ -24,6 +24,7 @@ RUN_TIME = "RunTime"
 JOBS_RESENT = "JobsResent"
 OVERDUE_JOBS_FAILED = "OverdueJobsFailed"
 STRANDED_JOBS_FAILED = "StrandedJobsFailed"
+DEAD_LETTERS_RESCUED = "DeadLettersRescued"
 
 _ONE_MS = timedelta(milliseconds=1)
 
@@ -70,6 +71,9 @@ class EmfMetrics:
 
     def overdue_job_failed(self) -> None:
         self._count(OVERDUE_JOBS_FAILED)
+
+    def dead_letter_rescued(self) -> None:
+        self._count(DEAD_LETTERS_RESCUED)
 
     def stranded_job_failed(self) -> None:
         self._count(STRANDED_JOBS_FAILED)

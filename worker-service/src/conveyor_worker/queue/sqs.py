@@ -1,8 +1,10 @@
-"""The jobs queue in SQS: the worker postpones the retry of a received message, the sweeper re-sends."""
+"""The jobs queue in SQS: the worker postpones the retry of a received message, the sweeper re-sends; and its
+DLQ, where the sweeper looks for pending jobs' messages."""
 
 from typing import TYPE_CHECKING
 
 from conveyor_worker.models.job_message import JobMessage
+from conveyor_worker.sweeping.ports import DeadLetter
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -20,3 +22,22 @@ class SqsJobsQueue:
 
     def send(self, message: JobMessage) -> None:
         self._client.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())
+
+
+class SqsDeadLetterQueue:
+    def __init__(self, client: "SQSClient", queue_url: str) -> None:
+        self._client = client
+        self._queue_url = queue_url
+
+    def receive(self, max_messages: int) -> list[DeadLetter]:
+        # No long poll: the sweep must not wait on an empty DLQ, which it almost always is.
+        response = self._client.receive_message(
+            QueueUrl=self._queue_url, MaxNumberOfMessages=min(max_messages, 10), WaitTimeSeconds=0
+        )
+        return [
+            DeadLetter(body=message["Body"], receipt_handle=message["ReceiptHandle"])
+            for message in response.get("Messages", [])
+        ]
+
+    def delete(self, receipt_handle: str) -> None:
+        self._client.delete_message(QueueUrl=self._queue_url, ReceiptHandle=receipt_handle)

@@ -18,7 +18,7 @@ from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.models.sweep_index import sweep_shard
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, StrandedJob
+from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, PendingJob, StrandedJob
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -75,6 +75,17 @@ _STRANDED = (
     " (#status = :queued OR (#status = :in_progress AND #lease_expires_at < :now_ms))"
 )
 _STRANDED_ATTRIBUTES = ("job_id", "job_type", "status", "updated_at", "owner")
+_PENDING_ATTRIBUTES = (
+    "job_id",
+    "job_type",
+    "status",
+    "created_at",
+    "updated_at",
+    "lease_expires_at",
+    "sweep_at",
+)
+# A job whose dead message goes back to the jobs queue: its last message is now this one.
+_RESCUE_UPDATE = "SET #sweeps = if_not_exists(#sweeps, :zero) + :one, #updated_at = :now"
 _UNCHANGED_SINCE_SCAN = "#status = :seen_status AND #updated_at = :seen_updated_at"
 
 _deserializer = TypeDeserializer()
@@ -274,6 +285,51 @@ class DynamoSweepStore:
         self._fenced_on_sweep(
             job, _RESEND_UPDATE, {":now": {"S": to_timestamp(now)}, ":zero": {"N": "0"}, ":one": {"N": "1"}}
         )
+
+    def pending_job(self, job_id: str) -> PendingJob | None:
+        response = self._client.get_item(
+            TableName=self._table_name,
+            Key={"job_id": {"S": job_id}},
+            ConsistentRead=True,
+            ProjectionExpression=", ".join(f"#{name}" for name in _PENDING_ATTRIBUTES),
+            ExpressionAttributeNames=_names(*(f"#{name}" for name in _PENDING_ATTRIBUTES)),
+        )
+        found = response.get("Item")
+        if found is None:
+            return None
+        plain = {name: _deserializer.deserialize(value) for name, value in found.items()}
+        status = JobStatus(plain["status"])
+        if status not in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
+            return None
+        lease = plain.get("lease_expires_at")
+        return PendingJob(
+            job_id=plain["job_id"],
+            job_type=plain["job_type"],
+            status=status,
+            created_at=plain["created_at"],
+            updated_at=plain["updated_at"],
+            lease_expires_at=None if lease is None else int(lease),
+            watched="sweep_at" in plain,
+        )
+
+    def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table_name,
+                Key={"job_id": {"S": job.job_id}},
+                UpdateExpression=_RESCUE_UPDATE,
+                ConditionExpression=_UNCHANGED_SINCE_SCAN,
+                ExpressionAttributeNames=_names(_RESCUE_UPDATE, _UNCHANGED_SINCE_SCAN),
+                ExpressionAttributeValues={
+                    ":now": {"S": to_timestamp(now)},
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":seen_status": {"S": job.status},
+                    ":seen_updated_at": {"S": job.updated_at},
+                },
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as refused:
+            raise OverdueJobChangedError(job.job_id) from refused
 
     def stranded_jobs(
         self, segment: int, *, segments: int, updated_before: datetime, now: datetime

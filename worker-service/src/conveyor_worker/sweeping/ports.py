@@ -39,6 +39,28 @@ class StrandedJob:
 
 
 @dataclass(frozen=True)
+class PendingJob:
+    """A job whose message was found in the DLQ, as the sweeper read it before deciding what to do."""
+
+    job_id: str
+    job_type: str
+    status: JobStatus
+    created_at: str
+    updated_at: str
+    """With `status` it fences the sweeper's write: a job that changed since the read is left alone."""
+    lease_expires_at: int | None
+    """Epoch milliseconds; None while QUEUED."""
+    watched: bool
+    """In the sweep index, whose entries the sweeper settles on their own."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    body: str
+    receipt_handle: str
+
+
+@dataclass(frozen=True)
 class OverdueJobs:
     jobs: Sequence[OverdueJob]
     """Oldest `sweep_at` first."""
@@ -64,6 +86,15 @@ class SweepStore(Protocol):
         raises OverdueJobChangedError if it changed."""
         ...
 
+    def pending_job(self, job_id: str) -> PendingJob | None:
+        """The job, when it is QUEUED or IN_PROGRESS; None when it ended or does not exist."""
+        ...
+
+    def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+        """Counts one more re-send and dates the job's last message at `now`; raises OverdueJobChangedError if
+        it changed since `pending_job` read it."""
+        ...
+
     def stranded_jobs(
         self, segment: int, *, segments: int, updated_before: datetime, now: datetime
     ) -> Sequence[StrandedJob]:
@@ -85,6 +116,16 @@ class JobQueue(Protocol):
     def send(self, message: JobMessage) -> None: ...
 
 
+class DeadLetterQueue(Protocol):
+    """The jobs queue's DLQ, where SQS moves a message after MAX_RECEIVE_COUNT receives."""
+
+    def receive(self, max_messages: int) -> Sequence[DeadLetter]:
+        """At most `max_messages` (up to 10) messages, hidden from other receivers for a while."""
+        ...
+
+    def delete(self, receipt_handle: str) -> None: ...
+
+
 class SweepMetrics(Protocol):
     """What the sweeper counts (docs/design.md, Observability); published once per run."""
 
@@ -94,6 +135,10 @@ class SweepMetrics(Protocol):
 
     def overdue_job_failed(self) -> None:
         """An overdue job was ended FAILED RETRIES_EXHAUSTED: its worker died on the last receive."""
+        ...
+
+    def dead_letter_rescued(self) -> None:
+        """A pending job's message found in the DLQ was sent to the jobs queue again."""
         ...
 
     def stranded_job_failed(self) -> None:

@@ -16,9 +16,23 @@ from conveyor_worker.contract import ContractViolationError, check, load_contrac
 from conveyor_worker.models.job_item import JobError, JobStatus
 from conveyor_worker.models.job_message import JobMessage
 from conveyor_worker.models.sweep_index import SWEEP_SHARDS
+from conveyor_worker.processing.errors import MalformedMessageError
+from conveyor_worker.processing.messages import parse_job_message
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import JobQueue, OverdueJob, StrandedJob, SweepMetrics, SweepStore
+from conveyor_worker.sweeping.ports import (
+    DeadLetter,
+    DeadLetterQueue,
+    JobQueue,
+    OverdueJob,
+    PendingJob,
+    StrandedJob,
+    SweepMetrics,
+    SweepStore,
+)
 
+DEAD_LETTER_RECEIVES = 10
+"""ReceiveMessage calls on the DLQ per sweep, of up to 10 messages each: a sweep looks at up to 100 dead
+messages, and leaves the rest for the next minute's."""
 MESSAGE_EXPIRY_MARGIN = timedelta(hours=1)
 """Beyond the queues' retention: a message's retention counts from its send, a moment after the write that
 dates it, and the clocks of the functions and of SQS may differ by a little."""
@@ -34,6 +48,8 @@ class SweepSummary:
     skipped: int = 0
     """Jobs that changed under the sweep (someone else acted) or whose message the contract refuses."""
     left_for_next_run: int = 0
+    rescued: int = 0
+    """Pending jobs whose message was in the DLQ, sent to the jobs queue again."""
     stranded: int = 0
     """Jobs of the scanned segment none of whose messages can still exist, ended FAILED MESSAGE_EXPIRED."""
 
@@ -52,6 +68,7 @@ class Sweeper:
         *,
         store: SweepStore,
         queue: JobQueue,
+        dead_letters: DeadLetterQueue,
         clock: Clock,
         grace: timedelta,
         max_attempts: int,
@@ -70,6 +87,7 @@ class Sweeper:
         the sweeper fails is kept after it (JOB_RETENTION_DAYS)."""
         self._store = store
         self._queue = queue
+        self._dead_letters = dead_letters
         self._clock = clock
         self._grace = grace
         self._max_attempts = max_attempts
@@ -90,9 +108,14 @@ class Sweeper:
             for job in found.jobs:
                 with _correlated_to(self._logger, job.job_id):
                     self._settle(job, summary)
+        self._rescue_dead_letters(summary)
         self._fail_stranded(now, summary)
         # A sweep runs every minute and almost always finds nothing; only one that acted is worth a log line.
-        log = self._logger.info if summary.overdue or summary.stranded else self._logger.debug
+        log = (
+            self._logger.info
+            if summary.overdue or summary.rescued or summary.stranded
+            else self._logger.debug
+        )
         log("sweep finished", extra=summary.as_dict())
         return summary
 
@@ -150,6 +173,51 @@ class Sweeper:
         self._store.mark_resent(job, now=self._clock())
         return True
 
+    def _rescue_dead_letters(self, summary: SweepSummary) -> None:
+        """Sends the message of each pending job found in the DLQ to the jobs queue again.
+
+        A message reaches the DLQ after MAX_RECEIVE_COUNT receives, and not all of them ran its job: a worker
+        that died on another record of the batch, a claim DynamoDB refused, receives that met another claim's
+        live lease. Its job, still QUEUED (or IN_PROGRESS under a lease long expired, and not watched), has no
+        message left in the jobs queue and no worker: that is evidence enough, and the job gets a new message.
+        Every other dead message stays, as evidence for whoever reads the DLQ: one of an ended job (it ran out
+        of retries, or is a spare copy), one the sweep index already watches, and one naming no job.
+        """
+        for _ in range(DEAD_LETTER_RECEIVES):
+            letters = self._dead_letters.receive(10)
+            for letter in letters:
+                if self._rescue(letter):
+                    summary.rescued += 1
+                    self._metrics.dead_letter_rescued()
+            if len(letters) < 10:
+                return
+
+    def _rescue(self, letter: DeadLetter) -> bool:
+        try:
+            message = parse_job_message(letter.body)
+        except MalformedMessageError:
+            return False
+        job = self._store.pending_job(message.job_id)
+        if job is None or job.watched:
+            return False
+        now = self._clock()
+        if job.status is JobStatus.IN_PROGRESS and (job.lease_expires_at or 0) >= to_epoch_ms(now):
+            return False  # its holder runs it, under a message of its own
+        with _correlated_to(self._logger, job.job_id):
+            try:
+                # The job is dated before the send, so the expiry scan counts the new message's whole life; if
+                # the send fails, the dead message is still there for the next sweep.
+                self._store.mark_rescued(job, now=now)
+            except OverdueJobChangedError:
+                self._logger.info(
+                    "dead message left: its job changed since the sweep read it", extra=_about(job)
+                )
+                return False
+            self._queue.send(message)
+            self._dead_letters.delete(letter.receipt_handle)
+            self._logger.info("message of a pending job sent again from the DLQ", extra=_about(job))
+        return True
+
     def _fail_stranded(self, now: datetime, summary: SweepSummary) -> None:
         """Ends the jobs of this sweep's table segment that no message can still reach: each message of a job
         was sent no later than the job's `updated_at`, and no queue keeps one longer than
@@ -204,5 +272,5 @@ def _correlated_to(logger: Logger, job_id: str) -> Iterator[None]:
         logger.set_correlation_id(None)
 
 
-def _about(job: OverdueJob | StrandedJob) -> dict[str, str]:
+def _about(job: OverdueJob | StrandedJob | PendingJob) -> dict[str, str]:
     return {"job_id": job.job_id, "job_type": job.job_type}
