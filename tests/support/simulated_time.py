@@ -1,5 +1,5 @@
-"""moto's SQS on a simulated clock: visibility timeouts, delays and retention move with the clock the functions
-under test read, so hours can pass in a test and SQS sees them pass too.
+"""moto's SQS on a simulated clock: visibility timeouts, delays and retention move with the clock the
+functions under test read, so hours can pass in a test and SQS sees them pass too.
 
 The moto server of these suites runs in the test process (`conveyor_local.moto_server`), so its SQS backend
 reads time through `moto.sqs.models`' own names for moto's time functions; they are replaced for the duration.
