@@ -1,8 +1,9 @@
 """Emulates an API Gateway HTTP API whose routes all integrate one Lambda function (proxy, payload 2.0).
 
 Each HTTP request becomes a payload format 2.0 event; the handler's result becomes the HTTP response, with
-API Gateway's rules: a result without `statusCode` is a 200 JSON body, and a handler error or a malformed
-result is a 500 `{"message": "Internal Server Error"}`. Given the api stack's routes
+API Gateway's rules: a result without `statusCode` is a 200 JSON body, and a handler error, a malformed
+result or one that Lambda refuses (over its 6 MB response limit) is a 500
+`{"message": "Internal Server Error"}`. Given the api stack's routes
 (conveyor_local.http_api), each request takes the route API Gateway would choose (its `routeKey` and
 `pathParameters` in the event), and a route with a JWT authorizer lets only requests with a valid token
 through (conveyor_local.jwt_authorizer): the others get a 401 `{"message":"Unauthorized"}` without the
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # API Gateway's own payload limit; also what keeps a bogus Content-Length from exhausting memory.
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
+# Lambda's limit on a synchronous invocation's response: the JSON of the handler's result, in bytes (its
+# quotas page says 6 MB; Function.ResponseSizeTooLarge names this number).
+LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_556
 # The server computes these itself; a handler's copy could contradict the body actually sent.
 _SERVER_MANAGED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 
@@ -226,6 +230,19 @@ def _response_body(result: dict[str, Any]) -> bytes:
         raise InvalidResponseError("isBase64Encoded is true but body is not base64") from error
 
 
+def _check_lambda_takes(result: Any) -> None:
+    """Lambda writes a function's result as JSON and refuses it over its limit, before API Gateway sees it."""
+    try:
+        size = len(json.dumps(result).encode())
+    except (TypeError, ValueError) as error:
+        raise InvalidResponseError(f"the result is not JSON: {error}") from error
+    if size > LAMBDA_RESPONSE_LIMIT_BYTES:
+        raise InvalidResponseError(
+            f"the result takes {size} bytes, over Lambda's response limit of {LAMBDA_RESPONSE_LIMIT_BYTES}"
+            " (Function.ResponseSizeTooLarge)"
+        )
+
+
 def _body_refusal(transfer_encoding: str, declared_length: str) -> HttpResponse | None:
     if "chunked" in transfer_encoding.lower():
         return _json_response(411, "Length Required")
@@ -260,9 +277,10 @@ class _Function:
                 )
                 return INTERNAL_SERVER_ERROR
         try:
+            _check_lambda_takes(result)
             return translate_response(result)
         except InvalidResponseError as error:
-            logger.error("%s returned a response API Gateway rejects: %s", self.name, error)
+            logger.error("%s returned a response Lambda or API Gateway rejects: %s", self.name, error)
             return INTERNAL_SERVER_ERROR
 
 

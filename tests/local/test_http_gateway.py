@@ -242,8 +242,18 @@ def _raise(_event: dict[str, Any]) -> Any:
         lambda _event: {"statusCode": 200, "body": "not base64!", "isBase64Encoded": True},
         lambda _event: {"statusCode": 200, "headers": {"x-list": ["a"]}},
         lambda _event: {"statusCode": 200, "body": object()},
+        # Lambda's limit is on the result's JSON: a body of 6,291,540 quotes is twice that once escaped.
+        lambda _event: {"statusCode": 200, "body": '"' * 6_291_540},
     ],
-    ids=["handler-raises", "status-not-int", "body-not-string", "bad-base64", "header-list", "not-json"],
+    ids=[
+        "handler-raises",
+        "status-not-int",
+        "body-not-string",
+        "bad-base64",
+        "header-list",
+        "not-json",
+        "over-lambdas-response-limit",
+    ],
 )
 def test_handler_error_or_malformed_result_is_a_500(
     gateway_address: tuple[str, int], function: ToyFunction, result: Callable[[dict[str, Any]], Any]
@@ -254,6 +264,18 @@ def test_handler_error_or_malformed_result_is_a_500(
 
     assert response.status == 500
     assert json.loads(response.body) == {"message": "Internal Server Error"}
+
+
+def test_a_result_just_within_lambdas_response_limit_is_served(
+    gateway_address: tuple[str, int], function: ToyFunction
+) -> None:
+    envelope = len(json.dumps({"statusCode": 200, "body": ""}))
+    function.result = lambda _event: {"statusCode": 200, "body": "a" * (6_291_556 - envelope)}
+
+    response = request(gateway_address, "GET", "/anything")
+
+    assert response.status == 200
+    assert len(response.body) == 6_291_556 - envelope
 
 
 @pytest.mark.parametrize(
