@@ -7,7 +7,10 @@ result or one that Lambda refuses (over its 6 MB response limit) is a 500
 (conveyor_local.http_api), each request takes the route API Gateway would choose (its `routeKey` and
 `pathParameters` in the event), and a route with a JWT authorizer lets only requests with a valid token
 through (conveyor_local.jwt_authorizer): the others get a 401 `{"message":"Unauthorized"}` without the
-function running. Without routes, everything takes one unguarded `$default` route.
+function running. Without routes, everything takes one unguarded `$default` route. What the gateway answers
+itself carries the HTTP API's CORS headers, as API Gateway's own answers do, so a page can read them. The
+request target is the one sent: `GET //jobs` reaches the routes as `//jobs`, as it does on API Gateway, not as
+http.server's collapsed `/jobs`.
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 from conveyor_local.config import ACCOUNT_ID, API_FUNCTION_NAME, API_TIMEOUT_SECONDS, FUNCTION_MEMORY_MB
-from conveyor_local.http_api import HttpApiRoutes, RouteMatch
+from conveyor_local.http_api import CorsConfiguration, HttpApiRoutes, RouteMatch
 from conveyor_local.http_serving import BackgroundHttpServer, serve_in_background
 from conveyor_local.jwt_authorizer import IssuerKeys, UnauthorizedError, authorize
 from conveyor_local.lambda_runtime import LambdaContext, LambdaHandler, invoke
@@ -263,7 +266,8 @@ class _Function:
     # keeps the current event on the app object), so concurrent requests take turns here.
     _one_at_a_time: threading.Lock = field(default_factory=threading.Lock)
 
-    def respond(self, event: dict[str, Any]) -> HttpResponse:
+    def respond(self, event: dict[str, Any]) -> HttpResponse | None:
+        """The function's response, or None when the invocation failed (API Gateway then answers 500)."""
         context = LambdaContext(self.name, self.memory_mb, self.timeout_seconds)
         with self._one_at_a_time:
             try:
@@ -275,13 +279,13 @@ class _Function:
                     event["requestContext"]["http"]["method"],
                     event["rawPath"],
                 )
-                return INTERNAL_SERVER_ERROR
+                return None
         try:
             _check_lambda_takes(result)
             return translate_response(result)
         except InvalidResponseError as error:
             logger.error("%s returned a response Lambda or API Gateway rejects: %s", self.name, error)
-            return INTERNAL_SERVER_ERROR
+            return None
 
 
 @dataclass
@@ -291,11 +295,12 @@ class _Api:
     issuer_keys: IssuerKeys | None
 
     def respond(self, event: dict[str, Any]) -> HttpResponse:
+        origin = event["headers"].get("origin")
         if self.routes is None:
-            return self.function.respond(event)
+            return self._invoke(event)
         match = self.routes.match(event["requestContext"]["http"]["method"], event["rawPath"])
         if match is None:
-            return NOT_FOUND
+            return self.own_answer(NOT_FOUND, origin)
         _route(event, match)
         authorizer = match.route.authorizer
         if authorizer is not None:
@@ -304,9 +309,22 @@ class _Api:
                 claims = authorize(authorizer, event["headers"], self.issuer_keys)
             except UnauthorizedError as error:
                 logger.info("%s refused %s %s: %s", authorizer.name, match.route.key, event["rawPath"], error)
-                return UNAUTHORIZED
+                return self.own_answer(UNAUTHORIZED, origin)
             event["requestContext"]["authorizer"] = claims
-        return self.function.respond(event)
+        return self._invoke(event)
+
+    def own_answer(self, response: HttpResponse, origin: str | None) -> HttpResponse:
+        """An answer of API Gateway's own, with the CORS headers it adds to each (none without routes)."""
+        cors: CorsConfiguration | None = None if self.routes is None else self.routes.cors
+        if cors is None:
+            return response
+        return replace(response, headers=[*response.headers, *cors.headers_for(origin)])
+
+    def _invoke(self, event: dict[str, Any]) -> HttpResponse:
+        response = self.function.respond(event)
+        if response is None:
+            return self.own_answer(INTERNAL_SERVER_ERROR, event["headers"].get("origin"))
+        return response
 
 
 def _route(event: dict[str, Any], match: RouteMatch) -> None:
@@ -327,7 +345,8 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             return
         event = build_event(
             method=self.command,
-            target=self.path,
+            # As sent: http.server reduces leading slashes to one (self.path); API Gateway does not.
+            target=self.requestline.split()[1],
             headers=self.headers.items(),
             body=body,
             source_ip=self.client_address[0],
@@ -348,7 +367,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             return self.rfile.read(int(declared_length))
         # The unread body is still on the connection and would be parsed as the next request.
         self.close_connection = True
-        self._send(refusal, str(uuid.uuid4()))
+        self._send(self.target.own_answer(refusal, self.headers.get("origin")), str(uuid.uuid4()))
         return None
 
     def _send(self, response: HttpResponse, request_id: str) -> None:
