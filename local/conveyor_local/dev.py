@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from conveyor_local import config
-from conveyor_local.child_process import ChildProcess
+from conveyor_local.child_process import ChildProcess, describe_exit
 from conveyor_local.console import Console
 from conveyor_local.moto_server import start_moto_server
 from conveyor_local.ports import ensure_port_free
@@ -46,7 +45,7 @@ _SUPERVISION_INTERVAL_SECONDS = 0.2
 
 
 class ChildExitedError(RuntimeError):
-    """A function's process ended while the stack was starting or running."""
+    """A function's process ended while the stack was starting."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def main() -> int:
             stack = _start(settings, console, running)
             _announce_sign_in(settings, stack, console)
             _announce(settings, stack, console)
-            _supervise(stack.children)
+            _keep_running(stack.children)
         except StopRequested:
             console.say("Stopping…")
             exit_code = 0
@@ -219,23 +218,22 @@ def _wait_until_api_answers(api_url: str, children: list[ChildProcess]) -> None:
     wait_until(api_is_healthy, timeout_seconds=API_READY_TIMEOUT_SECONDS, what=f"GET {api_url}/health")
 
 
-def _supervise(children: list[ChildProcess]) -> NoReturn:
-    """Only StopRequested (Ctrl-C, SIGTERM) or a child's exit ends it."""
+def _keep_running(children: list[ChildProcess]) -> NoReturn:
+    """A function's process that dies is started again, as Lambda starts a new execution environment, and the
+    rest of the stack (moto and the jobs in it among them) stays up; only StopRequested (Ctrl-C, SIGTERM)
+    ends it."""
     while True:
-        _raise_if_any_exited(children)
+        for child in children:
+            child.keep_running()
         time.sleep(_SUPERVISION_INTERVAL_SECONDS)
 
 
 def _raise_if_any_exited(children: list[ChildProcess]) -> None:
+    """While the stack starts, a process that dies is a broken set-up, which starting again would not mend."""
     for child in children:
         exit_code = child.exit_code()
         if exit_code is not None:
-            how = (
-                f"was killed by {signal.Signals(-exit_code).name}"
-                if exit_code < 0
-                else f"exited ({exit_code})"
-            )
-            raise ChildExitedError(f"the {child.name} process {how} unexpectedly")
+            raise ChildExitedError(f"the {child.name} process {describe_exit(exit_code)} while starting")
 
 
 def _announce_sign_in(settings: config.LocalStackConfig, stack: RunningStack, console: Console) -> None:

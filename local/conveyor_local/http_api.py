@@ -58,6 +58,34 @@ class Route:
 
 
 @dataclass(frozen=True)
+class CorsConfiguration:
+    """The HTTP API's CORS configuration (its body's `x-amazon-apigateway-cors`), whose headers API Gateway
+    adds to what it answers itself: an authorizer's 401, a 404 without a route, a refused body, a failed
+    function."""
+
+    allow_origins: tuple[str, ...]
+    expose_headers: tuple[str, ...] = ()
+    allow_credentials: bool = False
+
+    def headers_for(self, origin: str | None) -> list[tuple[str, str]]:
+        """The CORS headers of an answer to a request from `origin`: none for a request from elsewhere."""
+        if origin is None:
+            return []
+        if "*" in self.allow_origins:
+            allowed = "*"
+        elif origin in self.allow_origins:
+            allowed = origin
+        else:
+            return []
+        headers = [("access-control-allow-origin", allowed)]
+        if self.expose_headers:
+            headers.append(("access-control-expose-headers", ",".join(self.expose_headers)))
+        if self.allow_credentials:
+            headers.append(("access-control-allow-credentials", "true"))
+        return headers
+
+
+@dataclass(frozen=True)
 class RouteMatch:
     route: Route
     path_parameters: dict[str, str]
@@ -66,6 +94,7 @@ class RouteMatch:
 @dataclass(frozen=True)
 class HttpApiRoutes:
     routes: tuple[Route, ...]
+    cors: CorsConfiguration | None = None
 
     def match(self, method: str, path: str) -> RouteMatch | None:
         """The route API Gateway would choose for the request, or None (API Gateway answers 404)."""
@@ -89,17 +118,30 @@ class HttpApiRoutes:
         return any(route.authorizer for route in self.routes)
 
     def to_json(self) -> str:
-        return json.dumps([asdict(route) for route in self.routes])
+        return json.dumps(
+            {
+                "routes": [asdict(route) for route in self.routes],
+                "cors": None if self.cors is None else asdict(self.cors),
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> HttpApiRoutes:
+        document = json.loads(text)
         routes = []
-        for route in json.loads(text):
+        for route in document["routes"]:
             authorizer = route["authorizer"]
             if authorizer is not None:
                 authorizer = JwtAuthorizer(**{**authorizer, "audiences": tuple(authorizer["audiences"])})
             routes.append(Route(route["key"], authorizer))
-        return cls(tuple(routes))
+        cors = document["cors"]
+        if cors is not None:
+            cors = CorsConfiguration(
+                allow_origins=tuple(cors["allow_origins"]),
+                expose_headers=tuple(cors["expose_headers"]),
+                allow_credentials=cors["allow_credentials"],
+            )
+        return cls(tuple(routes), cors)
 
 
 def _match_path(pattern: str, path: str) -> dict[str, str] | None:
@@ -144,7 +186,17 @@ def http_api_routes(template: Template, parameters: Mapping[str, str]) -> HttpAp
             key = _route_key(path, operation_name)
             if key is not None:
                 routes.append(Route(key, _authorizer(operation.get("security", []), schemes, key)))
-    return HttpApiRoutes(tuple(routes))
+    return HttpApiRoutes(tuple(routes), _cors(body.get("x-amazon-apigateway-cors")))
+
+
+def _cors(configuration: Mapping[str, Any] | None) -> CorsConfiguration | None:
+    if configuration is None:
+        return None
+    return CorsConfiguration(
+        allow_origins=tuple(configuration.get("allowOrigins", [])),
+        expose_headers=tuple(configuration.get("exposeHeaders", [])),
+        allow_credentials=bool(configuration.get("allowCredentials", False)),
+    )
 
 
 def _exists(evaluator: Evaluator, resource: Mapping[str, Any]) -> bool:

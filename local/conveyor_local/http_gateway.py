@@ -1,12 +1,16 @@
 """Emulates an API Gateway HTTP API whose routes all integrate one Lambda function (proxy, payload 2.0).
 
 Each HTTP request becomes a payload format 2.0 event; the handler's result becomes the HTTP response, with
-API Gateway's rules: a result without `statusCode` is a 200 JSON body, and a handler error or a malformed
-result is a 500 `{"message": "Internal Server Error"}`. Given the api stack's routes
+API Gateway's rules: a result without `statusCode` is a 200 JSON body, and a handler error, a malformed
+result or one that Lambda refuses (over its 6 MB response limit) is a 500
+`{"message": "Internal Server Error"}`. Given the api stack's routes
 (conveyor_local.http_api), each request takes the route API Gateway would choose (its `routeKey` and
 `pathParameters` in the event), and a route with a JWT authorizer lets only requests with a valid token
 through (conveyor_local.jwt_authorizer): the others get a 401 `{"message":"Unauthorized"}` without the
-function running. Without routes, everything takes one unguarded `$default` route.
+function running. Without routes, everything takes one unguarded `$default` route. What the gateway answers
+itself carries the HTTP API's CORS headers, as API Gateway's own answers do, so a page can read them. The
+request target is the one sent: `GET //jobs` reaches the routes as `//jobs`, as it does on API Gateway, not as
+http.server's collapsed `/jobs`.
 """
 
 from __future__ import annotations
@@ -18,14 +22,14 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 from conveyor_local.config import ACCOUNT_ID, API_FUNCTION_NAME, API_TIMEOUT_SECONDS, FUNCTION_MEMORY_MB
-from conveyor_local.http_api import HttpApiRoutes, RouteMatch
+from conveyor_local.http_api import CorsConfiguration, HttpApiRoutes, RouteMatch
 from conveyor_local.http_serving import BackgroundHttpServer, serve_in_background
 from conveyor_local.jwt_authorizer import IssuerKeys, UnauthorizedError, authorize
 from conveyor_local.lambda_runtime import LambdaContext, LambdaHandler, invoke
@@ -34,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 # API Gateway's own payload limit; also what keeps a bogus Content-Length from exhausting memory.
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
+# Lambda's limit on a synchronous invocation's response: the JSON of the handler's result, in bytes (its
+# quotas page says 6 MB; Function.ResponseSizeTooLarge names this number).
+LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_556
 # The server computes these itself; a handler's copy could contradict the body actually sent.
 _SERVER_MANAGED_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 
@@ -226,6 +233,19 @@ def _response_body(result: dict[str, Any]) -> bytes:
         raise InvalidResponseError("isBase64Encoded is true but body is not base64") from error
 
 
+def _check_lambda_takes(result: Any) -> None:
+    """Lambda writes a function's result as JSON and refuses it over its limit, before API Gateway sees it."""
+    try:
+        size = len(json.dumps(result).encode())
+    except (TypeError, ValueError) as error:
+        raise InvalidResponseError(f"the result is not JSON: {error}") from error
+    if size > LAMBDA_RESPONSE_LIMIT_BYTES:
+        raise InvalidResponseError(
+            f"the result takes {size} bytes, over Lambda's response limit of {LAMBDA_RESPONSE_LIMIT_BYTES}"
+            " (Function.ResponseSizeTooLarge)"
+        )
+
+
 def _body_refusal(transfer_encoding: str, declared_length: str) -> HttpResponse | None:
     if "chunked" in transfer_encoding.lower():
         return _json_response(411, "Length Required")
@@ -246,7 +266,8 @@ class _Function:
     # keeps the current event on the app object), so concurrent requests take turns here.
     _one_at_a_time: threading.Lock = field(default_factory=threading.Lock)
 
-    def respond(self, event: dict[str, Any]) -> HttpResponse:
+    def respond(self, event: dict[str, Any]) -> HttpResponse | None:
+        """The function's response, or None when the invocation failed (API Gateway then answers 500)."""
         context = LambdaContext(self.name, self.memory_mb, self.timeout_seconds)
         with self._one_at_a_time:
             try:
@@ -258,12 +279,13 @@ class _Function:
                     event["requestContext"]["http"]["method"],
                     event["rawPath"],
                 )
-                return INTERNAL_SERVER_ERROR
+                return None
         try:
+            _check_lambda_takes(result)
             return translate_response(result)
         except InvalidResponseError as error:
-            logger.error("%s returned a response API Gateway rejects: %s", self.name, error)
-            return INTERNAL_SERVER_ERROR
+            logger.error("%s returned a response Lambda or API Gateway rejects: %s", self.name, error)
+            return None
 
 
 @dataclass
@@ -273,11 +295,12 @@ class _Api:
     issuer_keys: IssuerKeys | None
 
     def respond(self, event: dict[str, Any]) -> HttpResponse:
+        origin = event["headers"].get("origin")
         if self.routes is None:
-            return self.function.respond(event)
+            return self._invoke(event)
         match = self.routes.match(event["requestContext"]["http"]["method"], event["rawPath"])
         if match is None:
-            return NOT_FOUND
+            return self.own_answer(NOT_FOUND, origin)
         _route(event, match)
         authorizer = match.route.authorizer
         if authorizer is not None:
@@ -286,9 +309,22 @@ class _Api:
                 claims = authorize(authorizer, event["headers"], self.issuer_keys)
             except UnauthorizedError as error:
                 logger.info("%s refused %s %s: %s", authorizer.name, match.route.key, event["rawPath"], error)
-                return UNAUTHORIZED
+                return self.own_answer(UNAUTHORIZED, origin)
             event["requestContext"]["authorizer"] = claims
-        return self.function.respond(event)
+        return self._invoke(event)
+
+    def own_answer(self, response: HttpResponse, origin: str | None) -> HttpResponse:
+        """An answer of API Gateway's own, with the CORS headers it adds to each (none without routes)."""
+        cors: CorsConfiguration | None = None if self.routes is None else self.routes.cors
+        if cors is None:
+            return response
+        return replace(response, headers=[*response.headers, *cors.headers_for(origin)])
+
+    def _invoke(self, event: dict[str, Any]) -> HttpResponse:
+        response = self.function.respond(event)
+        if response is None:
+            return self.own_answer(INTERNAL_SERVER_ERROR, event["headers"].get("origin"))
+        return response
 
 
 def _route(event: dict[str, Any], match: RouteMatch) -> None:
@@ -309,7 +345,8 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             return
         event = build_event(
             method=self.command,
-            target=self.path,
+            # As sent: http.server reduces leading slashes to one (self.path); API Gateway does not.
+            target=self.requestline.split()[1],
             headers=self.headers.items(),
             body=body,
             source_ip=self.client_address[0],
@@ -330,7 +367,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             return self.rfile.read(int(declared_length))
         # The unread body is still on the connection and would be parsed as the next request.
         self.close_connection = True
-        self._send(refusal, str(uuid.uuid4()))
+        self._send(self.target.own_answer(refusal, self.headers.get("origin")), str(uuid.uuid4()))
         return None
 
     def _send(self, response: HttpResponse, request_id: str) -> None:

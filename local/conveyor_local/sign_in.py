@@ -32,7 +32,7 @@ def api_parameters(sign_in: bool) -> dict[str, str]:
 
 def deployed_routes(parameters: dict[str, str]) -> HttpApiRoutes:
     """The HTTP API's routes as the api stack deploys them with `parameters`."""
-    return http_api_routes(deployable(API_STACK, _ANY_CODE_URI), parameters)
+    return http_api_routes(deployable(API_STACK, _ANY_CODE_URI, parameters=parameters), parameters)
 
 
 @dataclass(frozen=True)

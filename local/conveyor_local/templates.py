@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -88,13 +88,20 @@ def translate(stack: str, code_uri: str, *, region: str = REGION) -> Template:
     return _translated(load_template(stack), code_uri, region)
 
 
-def deployable(stack: str, code_uri: str, *, region: str = REGION) -> Template:
-    """What CloudFormation is given for `stack`: its template, translated first if it is a SAM one."""
+def deployable(
+    stack: str, code_uri: str, *, region: str = REGION, parameters: Mapping[str, str] | None = None
+) -> Template:
+    """What CloudFormation is given for `stack`: its template, translated first if it is a SAM one.
+
+    SAM's transform resolves some references to parameters itself (an HttpApi's CorsConfiguration among them),
+    from `parameters` as CloudFormation passes the stack's, else from their defaults."""
     template = load_template(stack)
-    return _translated(template, code_uri, region) if is_sam(template) else template
+    return _translated(template, code_uri, region, parameters) if is_sam(template) else template
 
 
-def _translated(template: Template, code_uri: str, region: str) -> Template:
+def _translated(
+    template: Template, code_uri: str, region: str, parameters: Mapping[str, str] | None = None
+) -> Template:
     # `sam package` replaces each local CodeUri by the S3 location it uploaded; this does the same with a
     # given one.
     template.get("Globals", {}).get("Function", {}).pop("CodeUri", None)
@@ -102,5 +109,5 @@ def _translated(template: Template, code_uri: str, region: str) -> Template:
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = code_uri
     with _region_in_environment(region):
-        translated: Template = transform(template, {}, _NoManagedPolicies())
+        translated: Template = transform(template, dict(parameters or {}), _NoManagedPolicies())
     return translated

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conveyor_local.aws import cloudformation_client, dynamodb_client, lambda_client
+from conveyor_local.config import SQS_WAIT_TIME_SECONDS
 from conveyor_local.stacks import physical_ids
 
 from tests.support import contract, http
@@ -149,6 +153,62 @@ def test_the_running_system_is_the_one_the_templates_deployed(dev_stack: LocalSt
                 core["JobsTableName"],
                 core["JobsQueueUrl"],
             )
+
+
+def _submitted_and_finished(dev_stack: LocalStack, text: str) -> dict[str, object]:
+    accepted = http.request(
+        "POST",
+        f"{dev_stack.api_url}/jobs",
+        json_body={"job_type": "text_transform", "payload": {"text": text}},
+    )
+    assert accepted.status == 202
+    job_id = accepted.json()["job_id"]
+
+    def finished() -> dict[str, object] | None:
+        record: dict[str, object] = http.request("GET", f"{dev_stack.api_url}/jobs/{job_id}").json()
+        return record if record["status"] in ("SUCCEEDED", "FAILED") else None
+
+    return wait_for(finished, timeout=60, what=f"job {job_id} to finish", interval=0.2)
+
+
+def _function_pids(dev_stack: LocalStack, module: str) -> list[int]:
+    """The stack's processes (its process group) running `python -m module`."""
+    pids = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (Path(entry.path) / "cmdline").read_bytes().split(b"\0")
+            group = os.getpgid(int(entry.name))
+        except (OSError, ProcessLookupError):  # it ended while we looked
+            continue
+        if group == dev_stack.process.pid and module.encode() in command:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker's process in /proc")
+def test_a_killed_worker_is_started_again_and_the_stack_and_its_jobs_stay_up(dev_stack: LocalStack) -> None:
+    before = _submitted_and_finished(dev_stack, "before the kill")
+    [worker] = _function_pids(dev_stack, "conveyor_local.worker_process")
+
+    os.kill(worker, signal.SIGKILL)
+
+    wait_for(
+        lambda: "the worker process was killed by SIGKILL; starting a new one" in dev_stack.output,
+        timeout=10,
+        what="make dev to say it starts a new worker",
+    )
+    dev_stack.assert_running()
+    # The killed worker's last long poll stays open in moto until its wait ends, and would take a message sent
+    # meanwhile into a dead process: that job would come back only after the visibility timeout (30 s).
+    time.sleep(SQS_WAIT_TIME_SECONDS + 0.5)
+    after = _submitted_and_finished(dev_stack, "after the kill")
+    assert after["status"] == "SUCCEEDED"
+    [new_worker] = _function_pids(dev_stack, "conveyor_local.worker_process")
+    assert new_worker != worker
+    # moto runs in make dev's own process: the job finished before the kill is still there, unchanged.
+    assert http.request("GET", f"{dev_stack.api_url}/jobs/{before['job_id']}").json() == before
 
 
 def test_ctrl_c_stops_everything_and_frees_the_ports(dev_stack: LocalStack) -> None:

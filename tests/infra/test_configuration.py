@@ -11,7 +11,9 @@ from dataclasses import fields
 from typing import Any
 
 import pytest
+from conveyor_api.aws_call_budget import FUNCTION_TIMEOUT_SECONDS as API_TIMEOUT_SECONDS
 from conveyor_api.settings import Settings as ApiSettings
+from conveyor_worker.aws_call_budget import SWEEPER_TIMEOUT_SECONDS
 from conveyor_worker.settings import Settings as WorkerSettings
 from conveyor_worker.settings import SweeperSettings
 from pydantic import BaseModel
@@ -86,6 +88,16 @@ def test_lease_is_the_worker_timeout_and_the_queue_waits_for_it() -> None:
     queue = core["Resources"]["JobsQueue"]["Properties"]
     assert queue["VisibilityTimeout"] == {"Ref": "QueueVisibilityTimeoutSeconds"}
     assert default(core, "QueueVisibilityTimeoutSeconds") >= 6 * default(core, "WorkerTimeoutSeconds")
+
+
+def test_the_api_and_the_sweeper_budget_their_aws_calls_by_their_deployed_timeouts() -> None:
+    # Lambda tells a function its timeout only through an invocation's context, after the clients are made, so
+    # each service keeps the number its calls are budgeted by (docs/design.md, Timeouts and retry budgets).
+    api = load_template("api")["Resources"]["ApiFunction"]["Properties"]
+    sweeper = load_template("worker")["Resources"]["SweeperFunction"]["Properties"]
+
+    assert api["Timeout"] == API_TIMEOUT_SECONDS
+    assert sweeper["Timeout"] == SWEEPER_TIMEOUT_SECONDS
 
 
 def test_a_job_waits_as_long_as_sqs_can_keep_its_message_and_the_sweeper_knows_how_long() -> None:

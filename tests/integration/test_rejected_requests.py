@@ -107,6 +107,11 @@ def test_unknown_route_is_not_found(stack: Stack) -> None:
     _assert_problem(http.request("GET", f"{stack.api_url}/nowhere"), 404, "route-not-found")
 
 
+def test_a_doubled_slash_is_not_the_route_it_resembles(stack: Stack) -> None:
+    # GET /jobs is 403 listing-disabled without sign-in; //jobs names no route, on API Gateway as here.
+    _assert_problem(http.request("GET", f"{stack.api_url}//jobs"), 404, "route-not-found")
+
+
 def test_wrong_method_is_not_allowed_and_says_which_are(stack: Stack) -> None:
     response = http.request("DELETE", f"{stack.api_url}/jobs")
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from conveyor_local.http_api import CorsConfiguration, HttpApiRoutes, Route
 from conveyor_local.http_gateway import start_http_gateway
 from conveyor_local.lambda_runtime import LambdaContext
 
@@ -242,8 +243,18 @@ def _raise(_event: dict[str, Any]) -> Any:
         lambda _event: {"statusCode": 200, "body": "not base64!", "isBase64Encoded": True},
         lambda _event: {"statusCode": 200, "headers": {"x-list": ["a"]}},
         lambda _event: {"statusCode": 200, "body": object()},
+        # Lambda's limit is on the result's JSON: a body of 6,291,540 quotes is twice that once escaped.
+        lambda _event: {"statusCode": 200, "body": '"' * 6_291_540},
     ],
-    ids=["handler-raises", "status-not-int", "body-not-string", "bad-base64", "header-list", "not-json"],
+    ids=[
+        "handler-raises",
+        "status-not-int",
+        "body-not-string",
+        "bad-base64",
+        "header-list",
+        "not-json",
+        "over-lambdas-response-limit",
+    ],
 )
 def test_handler_error_or_malformed_result_is_a_500(
     gateway_address: tuple[str, int], function: ToyFunction, result: Callable[[dict[str, Any]], Any]
@@ -254,6 +265,79 @@ def test_handler_error_or_malformed_result_is_a_500(
 
     assert response.status == 500
     assert json.loads(response.body) == {"message": "Internal Server Error"}
+
+
+def test_a_result_just_within_lambdas_response_limit_is_served(
+    gateway_address: tuple[str, int], function: ToyFunction
+) -> None:
+    envelope = len(json.dumps({"statusCode": 200, "body": ""}))
+    function.result = lambda _event: {"statusCode": 200, "body": "a" * (6_291_556 - envelope)}
+
+    response = request(gateway_address, "GET", "/anything")
+
+    assert response.status == 200
+    assert len(response.body) == 6_291_556 - envelope
+
+
+def test_a_request_target_keeps_its_leading_slashes_as_api_gateway_does(
+    gateway_address: tuple[str, int], function: ToyFunction
+) -> None:
+    # http.server reduces them to one (so GET //jobs was served as GET /jobs); API Gateway passes the path on.
+    request(gateway_address, "GET", "//jobs?limit=1")
+
+    (invocation,) = function.invocations
+    assert invocation.event["rawPath"] == invocation.event["requestContext"]["http"]["path"] == "//jobs"
+    assert invocation.event["rawQueryString"] == "limit=1"
+
+
+ORIGIN = "http://127.0.0.1:8000"
+CORS = CorsConfiguration(allow_origins=(ORIGIN,), expose_headers=("Location", "Retry-After"))
+
+
+@pytest.fixture
+def routed_address(function: ToyFunction) -> Iterator[tuple[str, int]]:
+    """A gateway with one route, GET /jobs, and the HTTP API's CORS configuration."""
+    gateway = start_http_gateway(function, routes=HttpApiRoutes((Route("GET /jobs"),), CORS))
+    address = urlsplit(gateway.url)
+    assert address.hostname is not None
+    assert address.port is not None
+    yield address.hostname, address.port
+    gateway.stop()
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "headers", "status"),
+    [
+        ("GET", "/nowhere", [], 404),
+        ("POST", "/jobs", [("Transfer-Encoding", "chunked")], 411),
+        ("POST", "/jobs", [("Content-Length", str(10 * 1024 * 1024 + 1))], 413),
+        ("POST", "/jobs", [("Content-Length", "twelve")], 400),
+        ("GET", "/jobs", [], 500),
+    ],
+    ids=["no-route", "chunked", "too-large", "bad-length", "function-failed"],
+)
+def test_the_gateways_own_answers_carry_the_http_apis_cors_headers(
+    routed_address: tuple[str, int],
+    function: ToyFunction,
+    method: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    status: int,
+) -> None:
+    function.result = _raise
+
+    response = request(routed_address, method, target, headers=[("Origin", ORIGIN), *headers])
+
+    assert response.status == status
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["access-control-expose-headers"] == "Location,Retry-After"
+
+
+def test_an_answer_to_another_origin_carries_no_cors_headers(routed_address: tuple[str, int]) -> None:
+    response = request(routed_address, "GET", "/nowhere", headers=[("Origin", "https://elsewhere.example")])
+
+    assert response.status == 404
+    assert "access-control-allow-origin" not in response.headers
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from typing import Any
 import jwt
 import pytest
 from conveyor_local import config
-from conveyor_local.http_api import HttpApiRoutes
+from conveyor_local.http_api import CorsConfiguration, HttpApiRoutes
 from conveyor_local.http_gateway import start_http_gateway
 from conveyor_local.identity import LocalIssuer, cognito_issuer_url
 from conveyor_local.jwt_authorizer import IssuerKeys
@@ -152,6 +152,26 @@ def test_with_sign_in_every_route_but_health_and_preflight_has_the_pools_authori
     assert HttpApiRoutes.from_json(signed_in_routes.to_json()) == signed_in_routes
 
 
+def test_the_http_apis_cors_configuration_comes_from_the_template_with_its_allowed_origin() -> None:
+    routes = deployed_routes({"AllowOrigin": "http://127.0.0.1:8000", **api_parameters(sign_in=True)})
+
+    assert routes.cors == CorsConfiguration(
+        allow_origins=("http://127.0.0.1:8000",), expose_headers=("Location", "Retry-After")
+    )
+    assert HttpApiRoutes.from_json(routes.to_json()) == routes
+
+
+def test_cors_headers_go_only_to_an_allowed_origin() -> None:
+    cors = CorsConfiguration(allow_origins=("http://127.0.0.1:8000",), allow_credentials=True)
+
+    assert cors.headers_for("http://127.0.0.1:8000") == [
+        ("access-control-allow-origin", "http://127.0.0.1:8000"),
+        ("access-control-allow-credentials", "true"),
+    ]
+    assert cors.headers_for("https://elsewhere.example") == []
+    assert cors.headers_for(None) == []
+
+
 @pytest.mark.parametrize(
     ("method", "path", "route"),
     [
@@ -279,6 +299,15 @@ def test_a_request_without_a_valid_token_is_401_and_the_function_does_not_run(
     assert response.status == 401
     assert response.json() == UNAUTHORIZED
     assert function.events == []
+
+
+def test_the_authorizers_401_carries_the_http_apis_cors_headers_so_a_page_can_read_it(api_url: str) -> None:
+    response = http.request("GET", f"{api_url}/jobs", headers={"origin": "http://127.0.0.1:8000"})
+
+    assert response.status == 401
+    # The api template's defaults: AllowOrigin *, and the headers the page reads exposed.
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-expose-headers"] == "Location,Retry-After"
 
 
 def test_health_and_preflight_pass_without_a_token(api_url: str, function: ToyFunction) -> None:

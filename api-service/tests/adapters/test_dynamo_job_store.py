@@ -8,7 +8,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from conveyor_api.jobs.errors import BackendUnavailableError
+from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsError
 from conveyor_api.models import JobItem
 from conveyor_api.store.dynamo import DynamoJobStore, UnexpectedAttributeError
 from tests.adapters.conftest import Aws, stored_items
@@ -85,6 +85,7 @@ def test_put_is_conditional_and_get_is_a_consistent_read() -> None:
                 "TableName": "jobs",
                 "Item": QUEUED_ATTRIBUTES,
                 "ConditionExpression": "attribute_not_exists(job_id)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             },
         )
         stubber.add_response(
@@ -94,6 +95,29 @@ def test_put_is_conditional_and_get_is_a_consistent_read() -> None:
         store.put_new(QUEUED_ITEM)
         assert store.get(JOB_ID) is None
         stubber.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(("retries", "stored"), [(1, True), (0, False)], ids=["retried", "first-attempt"])
+def test_a_put_refused_by_the_item_it_writes_stored_it_only_if_it_was_a_retry(
+    retries: int, stored: bool
+) -> None:
+    # A retry after a timed-out first attempt that DynamoDB had applied meets that attempt's item.
+    client = boto3.client("dynamodb")
+    store = DynamoJobStore(client, "jobs")
+    with Stubber(client) as stubber:
+        stubber.add_client_error(
+            "put_item",
+            "ConditionalCheckFailedException",
+            http_status_code=400,
+            response_meta={"RetryAttempts": retries},
+            modeled_fields={"Item": QUEUED_ATTRIBUTES},
+        )
+
+        if stored:
+            store.put_new(QUEUED_ITEM)
+        else:
+            with pytest.raises(JobAlreadyExistsError):
+                store.put_new(QUEUED_ITEM)
 
 
 @pytest.mark.parametrize("operation", ["put_item", "get_item"])

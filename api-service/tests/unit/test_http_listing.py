@@ -130,6 +130,40 @@ def test_a_page_holds_20_jobs_unless_a_limit_says_otherwise(
     assert len(_list(jwt_handler, "limit=1")["jobs"]) == 1
 
 
+LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_556
+"""Lambda refuses a function's response whose JSON is longer (Function.ResponseSizeTooLarge)."""
+# As large as a result stored in its item may be (65,536 bytes of JSON text), of characters that each take
+# four bytes there and twelve once the body is a JSON string in Lambda's response: about 192 KB a record.
+LARGEST_ESCAPED_RESULT = json.dumps(
+    {"length": 16_000, "uppercase": "\N{GRINNING FACE}" * 16_000, "word_count": 1},
+    ensure_ascii=False,
+    separators=(",", ":"),
+)
+
+
+def test_a_page_of_large_results_stops_within_lambdas_response_limit_and_its_cursor_goes_on(
+    jwt_handler: Handler, store: InMemoryJobStore
+) -> None:
+    assert len(LARGEST_ESCAPED_RESULT.encode()) <= 65_536
+    job_ids = _store_all(
+        store,
+        *(
+            owned_item(ALICE, minute, status="SUCCEEDED", result=LARGEST_ESCAPED_RESULT)
+            for minute in range(40)
+        ),
+    )
+
+    responses = [jwt_handler(signed_in(list_jobs("limit=100"), ALICE), None)]
+    while (cursor := json.loads(responses[-1]["body"])["next_cursor"]) is not None:
+        responses.append(jwt_handler(signed_in(list_jobs(f"limit=100&cursor={cursor}"), ALICE), None))
+
+    # 40 of these records would take 7.7 MB in the response: the first page stops short of that.
+    assert len(responses) == 2
+    assert all(len(json.dumps(response)) < LAMBDA_RESPONSE_LIMIT_BYTES for response in responses)
+    pages = [json.loads(response["body"]) for response in responses]
+    assert [job_id for page in pages for job_id in _ids(page)] == list(reversed(job_ids))
+
+
 def test_a_job_that_changed_status_since_the_index_saw_it_is_left_out_of_the_filtered_page(
     jwt_handler: Handler, store: InMemoryJobStore
 ) -> None:

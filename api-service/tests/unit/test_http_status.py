@@ -155,3 +155,6 @@ def test_malformed_job_id_is_invalid_job_id_and_is_not_looked_up(job_id: str, se
     problem = assert_problem(handler(get_job(job_id), None), 400, "invalid-job-id")
 
     assert job_id not in problem["detail"]
+    # The contract's two kinds of id: random ones, and those a keyed submission derives from its key.
+    assert "version 4" in problem["detail"]
+    assert "version 8" in problem["detail"]

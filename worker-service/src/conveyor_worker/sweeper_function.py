@@ -1,6 +1,15 @@
 """The sweeper's Lambda entry point: settings and clients are built once, in the init phase."""
 
+import boto3
+
+from conveyor_worker.aws_call_budget import SWEEPER_TIMEOUT_SECONDS, call_budget
 from conveyor_worker.handlers.sweeper import build_handler
 from conveyor_worker.settings import SweeperSettings
 
-lambda_handler = build_handler(SweeperSettings.from_env())
+_config = call_budget(SWEEPER_TIMEOUT_SECONDS).config()
+
+lambda_handler = build_handler(
+    SweeperSettings.from_env(),
+    dynamodb_client=boto3.client("dynamodb", config=_config),
+    sqs_client=boto3.client("sqs", config=_config),
+)

@@ -55,15 +55,24 @@ def build_handler(
     dynamodb_client: DynamoDBClient | None = None,
     sqs_client: SQSClient | None = None,
     s3_client: S3Client | None = None,
+    client_config: Config | None = None,
 ) -> Handler:
-    """A Lambda handler for API Gateway HTTP API events, serving the resources `settings` name."""
+    """A Lambda handler for API Gateway HTTP API events, serving the resources `settings` name.
+
+    The clients it makes wait for AWS as `client_config` says (the Lambda entry point's is aws_call_budget's),
+    else as botocore's defaults do.
+    """
     # The clients boto3.client makes, without importing boto3 and its s3transfer at each cold start (README).
     session = botocore.session.get_session()
-    dynamodb = dynamodb_client or cast("DynamoDBClient", session.create_client("dynamodb"))
-    sqs = sqs_client or cast("SQSClient", session.create_client("sqs"))
+    dynamodb = dynamodb_client or cast(
+        "DynamoDBClient", session.create_client("dynamodb", config=client_config)
+    )
+    sqs = sqs_client or cast("SQSClient", session.create_client("sqs", config=client_config))
     # SigV4, which regions opened since 2014 require of presigned URLs too; virtual-hosted addressing names
     # the bucket's regional endpoint on AWS, and falls back to path style for an endpoint such as moto's.
     s3_config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    if client_config is not None:
+        s3_config = client_config.merge(s3_config)
     s3 = s3_client or cast("S3Client", session.create_client("s3", config=s3_config))
     ledger = OnDemandSubmissionLedger(dynamodb, settings.idempotency_table_name)
     handler = handler_for(

@@ -197,8 +197,8 @@ def _(error: InvalidJobIdError) -> Problem:
         "invalid-job-id",
         400,
         "Invalid job id",
-        f"A job id is a lowercase UUID version 4, such as {EXAMPLE_JOB_ID}; use the job_id that POST /jobs "
-        "returned.",
+        f"A job id is a lowercase UUID, version 4 such as {EXAMPLE_JOB_ID} (or version 8 for a job submitted "
+        "with an Idempotency-Key); use the job_id that POST /jobs returned.",
     )
 
 

@@ -37,7 +37,7 @@ class PayloadTooLargeError(Exception):
 
 
 class InvalidJobIdError(Exception):
-    """A job id that is not a lowercase UUID version 4, so no job can have it."""
+    """A job id that is not a lowercase UUID of version 4 or 8 (contract `job-id`), so no job can have it."""
 
     def __init__(self, job_id: str) -> None:
         super().__init__("not a job id")

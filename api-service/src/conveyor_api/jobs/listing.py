@@ -2,9 +2,11 @@
 
 The index holds keys only and is eventually consistent, so each listed job is read from the table, and a
 job whose item is gone or no longer matches the filters is left out: a page may hold fewer jobs than its
-limit, and only a null next_cursor means the end (contract `job-list`).
+limit, and only a null next_cursor means the end (contract `job-list`). A page also stops before the record
+that would take it past PAGE_BYTE_BUDGET, and its cursor continues from the last record it holds.
 """
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,10 +25,16 @@ from conveyor_api.jobs.records import record_from_item
 from conveyor_api.jobs.request_validation import MAX_LISTED_VIOLATIONS, violations_of
 from conveyor_api.json_pointer import json_pointer
 from conveyor_api.json_types import JsonObject
-from conveyor_api.models import JobItem, JobList, JobListQuery, Violation
+from conveyor_api.models import JobItem, JobList, JobListQuery, JobRecord, Violation
 
 DEFAULT_PAGE_SIZE = 20
 """The page size when the query gives no `limit` (contract `job-list-query`)."""
+
+PAGE_BYTE_BUDGET = 4 * 1024 * 1024
+"""The most a page's records may take in the function's response, where the body is one JSON string: every
+quote and backslash escaped again, every non-ASCII character as \\u escapes (a record with a 64 KiB result can
+take up to three times that). Lambda refuses a response over 6 MB (6,291,556 bytes); the rest is left for
+the envelope and its headers."""
 
 LIMIT_MESSAGE = "Must be a whole number from 1 to 100, without leading zeros; leave it out for pages of 20."
 CURSOR_MESSAGE = (
@@ -109,10 +117,25 @@ def list_jobs(
     listed = [
         items[job_id] for job_id in page.job_ids if job_id in items and _matches(items[job_id], owner, query)
     ]
-    return JobList(
-        jobs=[record_from_item(item, links=links, clock=clock) for item in listed],
-        next_cursor=None if page.last is None else encode_cursor(page.last),
-    )
+    records = _within_budget([record_from_item(item, links=links, clock=clock) for item in listed])
+    last = page.last
+    if len(records) < len(listed):
+        # Cut short by size: the next page starts after the last record this one holds.
+        kept = listed[len(records) - 1]
+        last = PagePosition(kept.created_at, kept.job_id)
+    return JobList(jobs=records, next_cursor=None if last is None else encode_cursor(last))
+
+
+def _within_budget(records: list[JobRecord]) -> list[JobRecord]:
+    """The longest run of `records` from the first whose size in the response stays within the budget; at
+    least one record, which is always far smaller."""
+    total = 0
+    for count, record in enumerate(records):
+        # json.dumps escapes as the Lambda runtime does when it writes the body into its response.
+        total += len(json.dumps(record.to_json()))
+        if count and total > PAGE_BYTE_BUDGET:
+            return records[:count]
+    return records
 
 
 def _matches(item: JobItem, owner: str, query: JobListQuery) -> bool:

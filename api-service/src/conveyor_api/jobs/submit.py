@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from conveyor_api.clock import to_timestamp, utc_now
-from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsError, PayloadTooLargeError
+from conveyor_api.jobs.errors import BackendUnavailableError, PayloadTooLargeError
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.listing_indexes import listing_keys
 from conveyor_api.jobs.metrics import JobMetrics
@@ -62,14 +62,13 @@ def store_new(writer: JobWriter, item: JobItem) -> None:
     """Stores a new job whose message has left; raises only when it is not stored.
 
     A write whose answer was lost may have landed: the job then runs, so it must be answered 202. On that
-    failure path only, one strongly consistent read tells: either the failure's answer came after the write
-    (BackendUnavailableError), or botocore sent the write again and the condition refused it
-    (JobAlreadyExistsError). If the read fails too, the answer is 503 although the job may be stored: the one
-    case where a 503 is not the whole truth (docs/design.md, Submitting a job).
+    failure path only, one strongly consistent read tells. (A write botocore sent again after a lost answer
+    meets its own item, which the store counts as stored.) If the read fails too, the answer is 503 although
+    the job may be stored: the one case where a 503 is not the whole truth (docs/design.md, Submitting a job).
     """
     try:
         writer.put_new(item)
-    except (JobAlreadyExistsError, BackendUnavailableError):
+    except BackendUnavailableError:
         if writer.get(item.job_id) != item:
             raise
 

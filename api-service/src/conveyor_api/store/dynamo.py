@@ -48,9 +48,12 @@ class DynamoJobStore:
                 TableName=self._table_name,
                 Item=attributes,
                 ConditionExpression="attribute_not_exists(job_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                if _retry_met_its_own_write(error, attributes):
+                    return
                 raise JobAlreadyExistsError(item.job_id) from error
             raise BackendUnavailableError("the jobs table refused the write") from error
         except BotoCoreError as error:
@@ -124,6 +127,14 @@ class DynamoJobStore:
         if pending:
             raise BackendUnavailableError("the jobs table left keys unprocessed after every retry")
         return items
+
+
+def _retry_met_its_own_write(error: ClientError, attributes: Mapping[str, AttributeValueTypeDef]) -> bool:
+    """botocore retries a write whose answer timed out (aws_call_budget), which its first attempt may have
+    applied: a retry refused by the very item it writes was refused by that attempt's write. A first attempt
+    refused by an equal item met another request's (a keyed job's, whose id and body are the request's)."""
+    retried = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
+    return retried and error.response.get("Item") == attributes
 
 
 def _job_item(attributes: Mapping[str, AttributeValueTypeDef]) -> JobItem:

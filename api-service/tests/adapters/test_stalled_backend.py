@@ -1,0 +1,65 @@
+"""A backend that accepts connections and never answers: the Lambda entry point's clients give up within their
+budget, and the API answers its documented 503 problem well before the function's timeout."""
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from conveyor_api.aws_call_budget import FUNCTION_TIMEOUT_SECONDS, call_budget
+from conveyor_api.handlers.http import Handler, build_handler
+from conveyor_api.settings import Settings
+from tests.support.events import get_job, post_job_request
+from tests.support.lambda_context import LambdaContext
+from tests.support.problems import assert_problem
+from tests.support.stalled_endpoint import StalledEndpoint, stalled_endpoint
+
+SCHEDULING_SLACK_SECONDS = 1.0
+"""Beyond the budget, for a busy machine's thread scheduling; still far below the function's timeout."""
+
+
+@pytest.fixture
+def stalled(monkeypatch: pytest.MonkeyPatch) -> Iterator[StalledEndpoint]:
+    with stalled_endpoint() as endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint.url)
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        yield endpoint
+
+
+@pytest.fixture
+def handler(stalled: StalledEndpoint) -> Handler:
+    settings = Settings(
+        jobs_table_name="jobs",
+        jobs_queue_url=f"{stalled.url}/123456789012/jobs",
+        idempotency_table_name="idempotency",
+        cors_allow_origin="*",
+        files_bucket_name="files",
+        auth_mode="none",
+        powertools_service_name="conveyor-api-stalled",
+        powertools_metrics_namespace="ConveyorStalled",
+    )
+    return build_handler(settings, client_config=call_budget().config())
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        pytest.param(get_job("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"), id="GET /jobs/{job_id}"),
+        pytest.param(
+            post_job_request({"job_type": "text_transform", "payload": {"text": "hi"}}), id="POST /jobs"
+        ),
+    ],
+)
+def test_a_stalled_backend_is_a_503_problem_within_one_calls_budget(
+    handler: Handler, stalled: StalledEndpoint, event: dict[str, object]
+) -> None:
+    started = time.monotonic()
+    response = handler(event, LambdaContext())
+    elapsed = time.monotonic() - started
+
+    assert_problem(response, 503, "service-unavailable")
+    # Both attempts reached the endpoint, each on a connection of its own, and each gave up on its read.
+    assert len(stalled.connections) == call_budget().attempts
+    assert elapsed < call_budget().longest_call_seconds + SCHEDULING_SLACK_SECONDS < FUNCTION_TIMEOUT_SECONDS
