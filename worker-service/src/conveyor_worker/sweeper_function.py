@@ -1,6 +1,10 @@
 """The sweeper's Lambda entry point: settings and clients are built once, in the init phase."""
 
+from aws_lambda_powertools import Logger
+
 from conveyor_worker.handlers.sweeper import build_handler
 from conveyor_worker.settings import SweeperSettings
 
-lambda_handler = build_handler(SweeperSettings.from_env())
+# Powertools' Loggers of one service share one handler and its keys: the request id and cold start of the
+# invocation, which this one adds, are on every line the sweeper's own Logger writes.
+lambda_handler = Logger().inject_lambda_context(clear_state=True)(build_handler(SweeperSettings.from_env()))

@@ -1,11 +1,14 @@
 """The sweeper's Lambda entry point: settings from the environment and boto3 clients, built at import."""
 
 import importlib
+import json
 import sys
+import uuid
 
 import pytest
 from pydantic import ValidationError
 from testkit.dynamo import JobsTable
+from testkit.lambda_context import FakeLambdaContext
 from testkit.sqs import JobsQueue
 
 MODULE = "conveyor_worker.sweeper_function"
@@ -36,13 +39,45 @@ def test_the_lambda_handler_sweeps_with_settings_from_the_environment(
 
     sweeper_function = importlib.import_module(MODULE)
 
-    assert sweeper_function.lambda_handler({"source": "aws.events"}, None) == {
+    assert sweeper_function.lambda_handler(
+        {"source": "aws.events"}, FakeLambdaContext("conveyor-sweeper")
+    ) == {
         "overdue": 0,
         "resent": 0,
         "failed": 0,
         "skipped": 0,
         "left_for_next_run": 0,
     }
+
+
+def test_the_sweepers_lines_carry_the_invocations_request_id_and_cold_start(
+    monkeypatch: pytest.MonkeyPatch,
+    jobs_table: JobsTable,
+    jobs_queue: JobsQueue,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A service of the test's own (loggers of one name share one handler), at DEBUG: an empty sweep's summary.
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"conveyor-sweeper-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("JOBS_TABLE_NAME", jobs_table.name)
+    monkeypatch.setenv("JOBS_QUEUE_URL", jobs_queue.url)
+    monkeypatch.setenv("SWEEP_GRACE_SECONDS", "300")
+    monkeypatch.setenv("SWEEP_MAX_RESENDS", "2")
+    monkeypatch.setenv("MAX_RECEIVE_COUNT", "3")
+    monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
+    lambda_handler = importlib.import_module(MODULE).lambda_handler
+    contexts = [FakeLambdaContext("conveyor-sweeper"), FakeLambdaContext("conveyor-sweeper")]
+
+    for context in contexts:
+        lambda_handler({"source": "aws.events"}, context)
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    logged = [line for line in lines if "_aws" not in line]  # not the EMF documents
+    assert [line["function_request_id"] for line in logged] == [
+        context.aws_request_id for context in contexts
+    ]
+    assert {line["function_name"] for line in logged} == {"conveyor-sweeper"}
+    assert logged[1]["cold_start"] is False  # whether the first was cold depends on what ran before
 
 
 @pytest.mark.parametrize("missing", ENVIRONMENT)
