@@ -60,7 +60,7 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.lock | $(UV)
 	$(UV) pip sync --quiet --python $(CHECKOV_VENV)/bin/python requirements-checkov.lock
 	touch $@
 
-# The deploy targets run $(SAM), the version requirements-sam.lock pins (tests/infra/test_deploy.py runs them with it).
+# The deploy targets run $(SAM), the version requirements-sam.lock pins (tests/infra/test_deploy.py runs it).
 $(SAM_VENV)/.installed: requirements-sam.lock | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SAM_VENV)
 	$(UV) pip sync --quiet --python $(SAM_VENV)/bin/python requirements-sam.lock
