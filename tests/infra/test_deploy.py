@@ -36,11 +36,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
 from cfnlint.decode.cfn_yaml import loads as load_yaml  # type: ignore[import-untyped]
 from conveyor_local.moto_server import start_moto_server
 
+from tests.infra.sam_cli import (
+    FAKE_CREDENTIALS,
+    REPO_ROOT,
+    SAM,
+    moto_client,
+    require_sam,
+    shell_environment,
+)
 from tests.infra.templates import INFRA, STACKS, load_template
 from tests.support import report
 
@@ -53,10 +60,8 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation.type_defs import DescribeChangeSetOutputTypeDef
     from mypy_boto3_s3 import S3Client
 
-REPO_ROOT = INFRA.parent
 MAKEFILE = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-SAM = REPO_ROOT / ".tools" / "sam" / "bin" / "sam"
 DEPLOY_SECTION = README.split("\n## Deploy\n", 1)[1].split("\n## ", 1)[0]
 # The stand-in page's origin that deploy-api must hand the api stack as AllowOrigin.
 SITE_ORIGIN = "https://d111111abcdef8.cloudfront.net"
@@ -107,10 +112,7 @@ class Account:
     environment: dict[str, str]
 
     def client(self, service: str) -> Any:
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=self.region
-        )
-        return session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+        return moto_client(self.endpoint_url, self.region, service)
 
     def make(self, *arguments: str, setup: list[str] = README_SETUP) -> Ran:
         command = shlex.join(["make", "--no-print-directory", *arguments])
@@ -132,27 +134,16 @@ class Account:
 
 @pytest.fixture(scope="module")
 def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
-    if not SAM.exists():
-        pytest.fail(f"{SAM} is missing: `make install` builds the SAM CLI's environment")
+    require_sam()
     server = start_moto_server("127.0.0.1", 0)
     port = server.endpoint_url.rsplit(":", 1)[1]
-    nowhere = tmp_path_factory.mktemp("aws") / "none"
-    # Nothing of the machine's AWS settings (a profile, a region, the session fixture's variables), nor of an
-    # outer make's flags: the shell starts as a new user's would, and the README's lines set the region.
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "SAM_CLI_")) and name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
-    }
-    environment |= {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(nowhere),
-        "AWS_SHARED_CREDENTIALS_FILE": str(nowhere),
-        "AWS_ENDPOINT_URL": f"http://localhost:{port}",
-        "SAM_CLI_POLL_DELAY": "0.5",
-        "SAM_CLI_TELEMETRY": "0",
-    }
+    # A shell as a new user's would start: the README's lines set the region.
+    environment = shell_environment(
+        tmp_path_factory.mktemp("aws") / "none",
+        **FAKE_CREDENTIALS,
+        AWS_ENDPOINT_URL=f"http://localhost:{port}",
+        SAM_CLI_POLL_DELAY="0.5",
+    )
     try:
         yield Account(f"http://localhost:{port}", _readme_region(), environment)
     finally:

@@ -19,16 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 from conveyor_local.config import REGION
 from conveyor_local.moto_server import start_moto_server
 from conveyor_local.provision import LocalSystem, provision_system
 
-from tests.infra.templates import INFRA
+from tests.infra.sam_cli import FAKE_CREDENTIALS, REPO_ROOT, moto_client, require_sam, shell_environment
 
-REPO_ROOT = INFRA.parent
-SAM = REPO_ROOT / ".tools" / "sam" / "bin" / "sam"
 NOT_DEPLOYED = "conveyor-frontend"
 
 
@@ -39,10 +36,7 @@ class Deployed:
     environment: dict[str, str]
 
     def client(self, service: str) -> Any:
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-        )
-        return session.client(service, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+        return moto_client(self.endpoint_url, REGION, service)
 
     def make(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -58,26 +52,16 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    if not SAM.exists():
-        pytest.fail(f"{SAM} is missing: `make install` builds the SAM CLI's environment")
+    require_sam()
     server = start_moto_server("127.0.0.1", 0)
-    nowhere = tmp_path_factory.mktemp("aws") / "none"
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "SAM_CLI_")) and name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
-    }
-    environment |= {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_CONFIG_FILE": str(nowhere),
-        "AWS_SHARED_CREDENTIALS_FILE": str(nowhere),
-        "AWS_ENDPOINT_URL": server.endpoint_url,
-        "SAM_CLI_TELEMETRY": "0",
+    environment = shell_environment(
+        tmp_path_factory.mktemp("aws") / "none",
+        **FAKE_CREDENTIALS,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_ENDPOINT_URL=server.endpoint_url,
         # sam's tables wrap at the terminal's width; a wide one keeps each URL on its line.
-        "COLUMNS": "240",
-    }
+        COLUMNS="240",
+    )
     try:
         yield Deployed(provision_system(server.endpoint_url, {}), server.endpoint_url, environment)
     finally:

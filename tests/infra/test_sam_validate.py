@@ -7,14 +7,13 @@ region, and runs with none.
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import pytest
 
+from tests.infra.sam_cli import SAM, require_sam, shell_environment
 from tests.infra.templates import INFRA, template_path
 
-SAM = INFRA.parent / ".tools" / "sam" / "bin" / "sam"
 # Every stack, found rather than listed, so that a new one is validated from its first commit.
 STACKS = sorted(path.parent.name for path in INFRA.glob("*/template.yaml"))
 
@@ -22,17 +21,8 @@ STACKS = sorted(path.parent.name for path in INFRA.glob("*/template.yaml"))
 @pytest.fixture(scope="module")
 def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
     """Each stack's `sam validate --lint`, all started at once: each takes seconds, mostly sam's start."""
-    if not SAM.exists():
-        pytest.fail(f"{SAM} is missing: `make install` builds the SAM CLI's environment")
-    nowhere = tmp_path_factory.mktemp("aws") / "none"
-    environment = {
-        name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "SAM_CLI_"))
-    }
-    environment |= {
-        "AWS_CONFIG_FILE": str(nowhere),
-        "AWS_SHARED_CREDENTIALS_FILE": str(nowhere),
-        "SAM_CLI_TELEMETRY": "0",
-    }
+    require_sam()
+    environment = shell_environment(tmp_path_factory.mktemp("aws") / "none")
     running = {
         stack: subprocess.Popen(
             [str(SAM), "validate", "--lint", "--template-file", str(template_path(stack))],

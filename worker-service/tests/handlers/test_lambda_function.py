@@ -1,7 +1,6 @@
 """The Lambda entry point: settings from the environment and boto3 clients, built at import."""
 
 import importlib
-import json
 import math
 import sys
 import uuid
@@ -13,6 +12,7 @@ from testkit.dynamo import JobsTable
 from testkit.events import sqs_event, sqs_record
 from testkit.items import job_message_body, queued_item
 from testkit.lambda_context import FakeLambdaContext
+from testkit.logs import printed_log_lines
 from testkit.sqs import JobsQueue
 
 MODULE = "conveyor_worker.lambda_function"
@@ -83,8 +83,7 @@ def test_every_line_about_a_job_carries_the_invocations_request_id_and_cold_star
         lambda_handler(sqs_event(sqs_record(job_message_body(item["job_id"]), message_id="m")), context)
         invocations.append((item["job_id"], context.aws_request_id))
 
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    logged = [line for line in lines if "_aws" not in line]  # not the EMF documents
+    logged = printed_log_lines(capsys.readouterr().out)
     for index, (job_id, request_id) in enumerate(invocations):
         about_the_job = [line for line in logged if line.get("correlation_id") == job_id]
         assert about_the_job, f"no line about job {job_id}"

@@ -1,7 +1,6 @@
 """The sweeper's Lambda entry point: settings from the environment and boto3 clients, built at import."""
 
 import importlib
-import json
 import sys
 import uuid
 
@@ -9,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 from testkit.dynamo import JobsTable
 from testkit.lambda_context import FakeLambdaContext
+from testkit.logs import printed_log_lines
 from testkit.sqs import JobsQueue
 
 MODULE = "conveyor_worker.sweeper_function"
@@ -27,15 +27,19 @@ def fresh_import(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, MODULE, raising=False)
 
 
-def test_the_lambda_handler_sweeps_with_settings_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, jobs_table: JobsTable, jobs_queue: JobsQueue
-) -> None:
+def _configure(monkeypatch: pytest.MonkeyPatch, jobs_table: JobsTable, jobs_queue: JobsQueue) -> None:
     monkeypatch.setenv("JOBS_TABLE_NAME", jobs_table.name)
     monkeypatch.setenv("JOBS_QUEUE_URL", jobs_queue.url)
     monkeypatch.setenv("SWEEP_GRACE_SECONDS", "300")
     monkeypatch.setenv("SWEEP_MAX_RESENDS", "2")
     monkeypatch.setenv("MAX_RECEIVE_COUNT", "3")
     monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
+
+
+def test_the_lambda_handler_sweeps_with_settings_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, jobs_table: JobsTable, jobs_queue: JobsQueue
+) -> None:
+    _configure(monkeypatch, jobs_table, jobs_queue)
 
     sweeper_function = importlib.import_module(MODULE)
 
@@ -59,20 +63,14 @@ def test_the_sweepers_lines_carry_the_invocations_request_id_and_cold_start(
     # A service of the test's own (loggers of one name share one handler), at DEBUG: an empty sweep's summary.
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"conveyor-sweeper-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
-    monkeypatch.setenv("JOBS_TABLE_NAME", jobs_table.name)
-    monkeypatch.setenv("JOBS_QUEUE_URL", jobs_queue.url)
-    monkeypatch.setenv("SWEEP_GRACE_SECONDS", "300")
-    monkeypatch.setenv("SWEEP_MAX_RESENDS", "2")
-    monkeypatch.setenv("MAX_RECEIVE_COUNT", "3")
-    monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
+    _configure(monkeypatch, jobs_table, jobs_queue)
     lambda_handler = importlib.import_module(MODULE).lambda_handler
     contexts = [FakeLambdaContext("conveyor-sweeper"), FakeLambdaContext("conveyor-sweeper")]
 
     for context in contexts:
         lambda_handler({"source": "aws.events"}, context)
 
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    logged = [line for line in lines if "_aws" not in line]  # not the EMF documents
+    logged = printed_log_lines(capsys.readouterr().out)
     assert [line["function_request_id"] for line in logged] == [
         context.aws_request_id for context in contexts
     ]
