@@ -14,6 +14,9 @@ PACKAGES := $(SERVICES) cli
 VENV := .venv
 # checkov gets its own environment: its dependency tree conflicts with the root's pins (pydantic, cfn-lint).
 CHECKOV_VENV := .tools/checkov
+# So does the SAM CLI, which every deploy target runs: it pins boto3 and click to exact versions of its own.
+SAM_VENV := .tools/sam
+SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
 .PHONY: help install cli browser graphviz diagram dev test bench lint typecheck test-services test-system package lock clean
 
@@ -27,6 +30,9 @@ help:
 	@echo "make bench    measure requests, cost, cold start, throughput, scale, package size and a fault soak"
 	@echo "              into docs/benchmarks.md (not part of make test; about 15 minutes)"
 	@echo "make deploy   deploy every stack to AWS in order and publish the page (sam CLI; README, Deploy)"
+	@echo "make outputs  each stack's outputs (the API's and the page's URLs, the queues' URLs)"
+	@echo "make status   each stack's status and its last event"
+	@echo "make logs     follow a function's logs: SERVICE=api|worker|sweeper, optionally FILTER=<pattern>"
 	@echo "make package  zip each function's code for Lambda (arm64, Python 3.12): build/api.zip, build/worker.zip"
 
 # uv comes from the package registry into a private venv, so a fresh machine needs only python3.
@@ -34,7 +40,7 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-install: $(UV) $(CHECKOV_VENV)/.installed
+install: $(UV) $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed
 	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s install; done
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --python $(VENV)/bin/python requirements-dev.lock
@@ -52,6 +58,12 @@ cli: install
 $(CHECKOV_VENV)/.installed: requirements-checkov.lock | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_VENV)
 	$(UV) pip sync --quiet --python $(CHECKOV_VENV)/bin/python requirements-checkov.lock
+	touch $@
+
+# The deploy targets run $(SAM), the version requirements-sam.lock pins (tests/infra/test_deploy.py runs it).
+$(SAM_VENV)/.installed: requirements-sam.lock | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(SAM_VENV)
+	$(UV) pip sync --quiet --python $(SAM_VENV)/bin/python requirements-sam.lock
 	touch $@
 
 # tests/browser drive Debian's Chromium through Playwright (whose own browser download cannot work here).
@@ -116,6 +128,7 @@ lock: $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 --extra dev pyproject.toml \
 		api-service/pyproject.toml worker-service/pyproject.toml cli/pyproject.toml -o requirements-dev.lock
 	$(UV) pip compile --quiet --python-version 3.11 infra/checkov.in -o requirements-checkov.lock
+	$(UV) pip compile --quiet --python-version 3.11 infra/sam.in -o requirements-sam.lock
 
 clean:
 	rm -rf .tools $(VENV) artifacts build
@@ -123,25 +136,36 @@ clean:
 
 # Each stack deploys on its own with its own samconfig.toml; core first, since worker and api import its exports.
 # The worker and api functions' code is build/<service>.zip, rebuilt by `make package` before each deploy.
+# The region and credentials are the SAM CLI's and boto3's usual ones (README, Deploy): AWS_DEFAULT_REGION or a
+# profile's region, never AWS_REGION alone, which neither reads.
 .PHONY: deploy-core deploy-worker deploy-api
 
-deploy-core:
-	sam deploy --config-file infra/core/samconfig.toml --template-file infra/core/template.yaml
+# sam resolves a relative --config-file against the template's folder, not the working directory: hence absolute.
+# SAM_S3_BUCKET names a bucket of yours for the packaged code and templates instead of the one sam manages for
+# the worker and api stacks (their samconfig.toml's resolve_s3); empty, samconfig.toml decides.
+SAM_S3_BUCKET ?=
+sam_deploy = $(SAM) deploy --config-file $(CURDIR)/infra/$(1)/samconfig.toml \
+	--template-file $(CURDIR)/infra/$(1)/template.yaml \
+	$(if $(SAM_S3_BUCKET),--no-resolve-s3 --s3-bucket $(SAM_S3_BUCKET))
 
-deploy-worker: package
-	sam deploy --config-file infra/worker/samconfig.toml --template-file infra/worker/template.yaml
+deploy-core: $(SAM_VENV)/.installed
+	$(call sam_deploy,core)
+
+deploy-worker: package $(SAM_VENV)/.installed
+	$(call sam_deploy,worker)
 
 # The api stack's CORS allows the page's origin once the frontend stack exists, and any origin until then.
 # --parameter-overrides replaces samconfig.toml's: CoreStackName is passed again, and any other parameter goes in
 # API_PARAMETERS (`make deploy-api API_PARAMETERS="ThrottlingRateLimit=100"`).
 deploy-api: package install
 	allow_origin=$$($(STACK_OUTPUT) $(FRONTEND_STACK) SiteOrigin --if-missing '*') && \
-	sam deploy --config-file infra/api/samconfig.toml --template-file infra/api/template.yaml \
+	$(call sam_deploy,api) \
 		--parameter-overrides "CoreStackName=$(CORE_STACK)" "AllowOrigin=$$allow_origin" $(API_PARAMETERS)
 
 # The whole order: the frontend stack before the api stack, whose CORS needs the page's origin; the page after it,
 # since config.json carries the API's URL. The stack names are samconfig.toml's (tests/infra checks them).
 CORE_STACK := conveyor-core
+WORKER_STACK := conveyor-worker
 FRONTEND_STACK := conveyor-frontend
 API_STACK := conveyor-api
 STACK_OUTPUT := $(VENV)/bin/python -m infra.stack_outputs
@@ -158,9 +182,34 @@ deploy:
 deploy-frontend: deploy-frontend-stack
 	$(MAKE) --no-print-directory publish-frontend
 
-deploy-frontend-stack:
-	sam deploy --config-file infra/frontend/samconfig.toml --template-file infra/frontend/template.yaml
+deploy-frontend-stack: $(SAM_VENV)/.installed
+	$(call sam_deploy,frontend)
 
 # Uploads frontend/, contracts/v1 and config.json (the api stack's ApiUrl), deletes the rest, invalidates the edge.
 publish-frontend: install
 	$(VENV)/bin/python -m infra.frontend.publish --frontend-stack $(FRONTEND_STACK) --api-stack $(API_STACK)
+
+# After a deploy, the usual answers. `outputs` lists each stack's outputs through sam (core's queue and DLQ URLs,
+# the api's ApiUrl, the frontend's SiteUrl; the worker stack has none); a stack not deployed is an error there,
+# after the others are shown. `status` gives each stack's status and latest event (infra/stack_status.py).
+# `logs` follows one function's logs (sam logs --tail): SERVICE=api, worker or sweeper, and FILTER, a CloudWatch
+# Logs filter pattern (`make logs SERVICE=worker FILTER='{ $.correlation_id = "<job_id>" }'`).
+.PHONY: outputs status logs
+
+outputs: $(SAM_VENV)/.installed
+	@failed=0; for stack in $(CORE_STACK) $(API_STACK) $(FRONTEND_STACK); do \
+		echo "$$stack"; $(SAM) list stack-outputs --stack-name $$stack --output table || failed=1; \
+	done; exit $$failed
+
+status: install
+	@$(VENV)/bin/python -m infra.stack_status $(CORE_STACK) $(WORKER_STACK) $(FRONTEND_STACK) $(API_STACK)
+
+LOG_SOURCE_api := --stack-name $(API_STACK) --name ApiFunction
+LOG_SOURCE_worker := --stack-name $(WORKER_STACK) --name WorkerFunction
+LOG_SOURCE_sweeper := --stack-name $(WORKER_STACK) --name SweeperFunction
+# The pattern as typed: $(value) keeps its `$.` from make's expansion, and the quotes keep it one argument.
+logs_filter = $(if $(value FILTER),--filter '$(subst ','"'"',$(value FILTER))')
+
+logs: $(SAM_VENV)/.installed
+	$(if $(LOG_SOURCE_$(SERVICE)),,$(error SERVICE must be api, worker or sweeper: make logs SERVICE=worker))
+	$(SAM) logs $(LOG_SOURCE_$(SERVICE)) --tail $(logs_filter)

@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import StackTypeDef
 
 
 class StackNotFoundError(Exception):
@@ -28,7 +29,7 @@ class MissingOutputError(Exception):
     """The stack exists but has no such output: it is not the stack expected, or its creation failed."""
 
 
-def stack_outputs(cloudformation: CloudFormationClient, stack_name: str) -> dict[str, str]:
+def describe_stack(cloudformation: CloudFormationClient, stack_name: str) -> StackTypeDef:
     try:
         (stack,) = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:
@@ -36,6 +37,11 @@ def stack_outputs(cloudformation: CloudFormationClient, stack_name: str) -> dict
         if error.response["Error"]["Code"] == "ValidationError" and "does not exist" in str(error):
             raise StackNotFoundError(f"stack {stack_name} does not exist") from error
         raise
+    return stack
+
+
+def stack_outputs(cloudformation: CloudFormationClient, stack_name: str) -> dict[str, str]:
+    stack = describe_stack(cloudformation, stack_name)
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 

@@ -15,7 +15,10 @@ def failing_calls(
     """Inside the block, every `operation` call answers `code` (HTTP `status`)."""
 
     def answer_with_an_error(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        error = {"Error": {"Code": code, "Message": "injected fault"}}
+        error = {
+            "Error": {"Code": code, "Message": "injected fault"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
         return AWSResponse(url="", status_code=status, headers=HTTPHeaders(), raw=None), error
 
     # A before-call handler that returns a response replaces the request (moto's included); the stubs

@@ -1,9 +1,10 @@
 """conveyor dlq list and dlq redrive against SQS in moto: dead letters are shown without being consumed,
-and go back to the jobs queue without being lost."""
+and go back to the jobs queue without being lost. moto has no message move tasks, so every redrive here is
+the receive-send-delete loop; test_dlq_move_task.py has SQS's own."""
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,14 @@ def job_message(*, job_id: str, job_type: str = "text_transform") -> str:
             "submitted_at": "2026-11-24T17:29:37.072Z",
         }
     )
+
+
+@pytest.fixture
+def no_move_tasks(sqs_client: "SQSClient") -> Iterator[None]:
+    """StartMessageMoveTask as moto's server answers it, HTTP 500 (moto in process raises NotImplementedError,
+    which no endpoint would)."""
+    with failing_calls(sqs_client, "StartMessageMoveTask", code="500", status=500):
+        yield
 
 
 @pytest.fixture
@@ -157,9 +166,10 @@ def test_listing_without_a_dlq_url_is_a_usage_error(run_with_sqs: Run) -> None:
     assert "--dlq-url" in result.stderr
 
 
-# dlq redrive (SQS's StartMessageMoveTask is not in moto, hence conveyor_cli.redrive's loop)
+# dlq redrive (moto's StartMessageMoveTask answers 500: conveyor_cli.redrive's loop)
 
 
+@pytest.mark.usefixtures("no_move_tasks")
 def test_every_dead_letter_moves_to_the_jobs_queue_and_the_command_stops_once_the_dlq_is_empty(
     queues: Queues, run_with_sqs: Run
 ) -> None:
@@ -173,6 +183,7 @@ def test_every_dead_letter_moves_to_the_jobs_queue_and_the_command_stops_once_th
     assert queues.messages_in(queues.dlq_url) == 0
 
 
+@pytest.mark.usefixtures("no_move_tasks")
 def test_redrive_reads_the_queue_urls_from_the_environment_and_reports_as_json(
     queues: Queues, run_with_sqs: Run
 ) -> None:
@@ -183,15 +194,20 @@ def test_redrive_reads_the_queue_urls_from_the_environment_and_reports_as_json(
     )
 
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"moved": 2, "dlq_url": queues.dlq_url, "queue_url": queues.url}
+    assert json.loads(result.stdout) == {
+        "moved": 2,
+        "dlq_url": queues.dlq_url,
+        "queue_url": queues.url,
+        "method": "receive-send-delete",
+    }
 
 
 def test_max_bounds_how_many_move_and_the_rest_stay_in_the_dlq(queues: Queues) -> None:
     queues.dead_letters(15)
 
-    moved = redrive(queues.client, dlq_url=queues.dlq_url, queue_url=queues.url, max_messages=12)
+    redriven = redrive(queues.client, dlq_url=queues.dlq_url, queue_url=queues.url, max_messages=12)
 
-    assert (moved, len(queues.bodies()), len(queues.bodies(queues.dlq_url))) == (12, 12, 3)
+    assert (redriven.moved, len(queues.bodies()), len(queues.bodies(queues.dlq_url))) == (12, 12, 3)
 
 
 def test_an_empty_dlq_moves_nothing(queues: Queues, run_with_sqs: Run) -> None:
@@ -203,6 +219,7 @@ def test_an_empty_dlq_moves_nothing(queues: Queues, run_with_sqs: Run) -> None:
     assert result.stdout.startswith("moved 0 messages")
 
 
+@pytest.mark.usefixtures("no_move_tasks")
 def test_messages_the_jobs_queue_refuses_are_not_deleted_from_the_dlq(queues: Queues) -> None:
     queues.dead_letters(3)
 
@@ -212,6 +229,7 @@ def test_messages_the_jobs_queue_refuses_are_not_deleted_from_the_dlq(queues: Qu
     assert (queues.bodies(), queues.messages_in(queues.dlq_url)) == ([], 3)
 
 
+@pytest.mark.usefixtures("no_move_tasks")
 def test_a_failing_sqs_ends_the_command_with_how_many_moved_and_exit_code_6(
     queues: Queues, run_with_sqs: Run
 ) -> None:
@@ -224,6 +242,7 @@ def test_a_failing_sqs_ends_the_command_with_how_many_moved_and_exit_code_6(
     assert result.stderr.startswith("conveyor: moved 0 messages, then stopped: ")
 
 
+@pytest.mark.usefixtures("no_move_tasks")
 def test_a_dlq_that_does_not_exist_exits_4(queues: Queues, run_with_sqs: Run) -> None:
     missing_dlq = queues.dlq_url + "-gone"
 
@@ -234,6 +253,7 @@ def test_a_dlq_that_does_not_exist_exits_4(queues: Queues, run_with_sqs: Run) ->
     assert (problem["type"], problem["moved"]) == ("urn:conveyor:cli:redrive-stopped", 0)
 
 
+@pytest.mark.usefixtures("no_move_tasks")
 def test_refused_credentials_exit_5(queues: Queues, run_with_sqs: Run) -> None:
     queues.dead_letters(1)
 

@@ -1,51 +1,380 @@
-"""`make deploy`: the stacks in the order their outputs are needed, under sam's names, as the README says."""
+"""`make deploy-*` run for real: the Makefile's own targets, with the pinned SAM CLI, against a moto server.
+
+Each target runs in a shell as a user who follows the README's Deploy section would run it: the section's own
+lines before `make deploy` (its region), credentials in the environment, no profile. Added for moto, and
+changing nothing of what runs against AWS (docs/deploy-on-moto.md):
+
+- AWS_ENDPOINT_URL is the moto server as http://localhost:<port>. sam gives CloudFormation the uploaded
+  template's URL on that endpoint, and moto reads the bucket from such a URL's path only when its host is
+  `localhost` (or s3…amazonaws.com); from http://127.0.0.1:<port>/<bucket>/… it takes "127" for the bucket,
+  and CreateChangeSet fails with NoSuchBucket.
+- SAM_S3_BUCKET, a bucket the test makes, for the worker's and the api's artifacts: the bucket sam manages
+  itself (resolve_s3) lives in a stack sam creates through a change set, and moto gives such a stack no
+  outputs, so sam finds it unhealthy ("missing Tags and/or Outputs information").
+- SAM_CLI_POLL_DELAY (sam's wait between two looks at the stack, 5 s by default) and SAM_CLI_TELEMETRY=0.
+
+Where moto stops short of CloudFormation: a stack created through a change set, as sam creates every stack,
+gets its resources but no outputs and no exports, and a change set can import no other stack's exports. So
+`deploy-core` and `deploy-frontend`'s stack end created; `deploy-worker` and `deploy-api` package and upload
+the real zips and templates and create their change set, whose execution moto refuses ("No export named
+conveyor-core-JobsTableArn found"); `deploy-frontend`'s publishing step then finds no outputs to read. moto
+applies no SAM transform either: the change sets list `AWS::Serverless::Function` resources as such.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import shlex
+import subprocess
+import time
 import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from cfnlint.decode.cfn_yaml import loads as load_yaml  # type: ignore[import-untyped]
+from conveyor_local.moto_server import start_moto_server
 
+from tests.infra.sam_cli import (
+    FAKE_CREDENTIALS,
+    REPO_ROOT,
+    SAM,
+    moto_client,
+    require_sam,
+    shell_environment,
+)
 from tests.infra.templates import INFRA, STACKS, load_template
+from tests.support import report
 
-REPO_ROOT = INFRA.parent
+# moto's CloudFormation warns of each resource it skips: the SAM ones (it applies no transform), CloudFront's.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Tried to parse AWS.{2}(Serverless|CloudFront).{2}:UserWarning"
+)
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.type_defs import DescribeChangeSetOutputTypeDef
+    from mypy_boto3_s3 import S3Client
+
 MAKEFILE = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+DEPLOY_SECTION = README.split("\n## Deploy\n", 1)[1].split("\n## ", 1)[0]
+# The stand-in page's origin that deploy-api must hand the api stack as AllowOrigin.
+SITE_ORIGIN = "https://d111111abcdef8.cloudfront.net"
 
 
-def _recipe(target: str) -> list[str]:
-    match = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", MAKEFILE, re.MULTILINE)
-    assert match, f"no recipe for {target} in the Makefile"
-    return match.group(1).splitlines()
+def _readme_setup() -> list[str]:
+    """The lines the Deploy section has a user type before `make deploy`."""
+    block = re.search(r"```sh\n(.*?)```", DEPLOY_SECTION, re.DOTALL)
+    assert block, "README's Deploy section has no sh block"
+    *setup, last = block.group(1).strip().splitlines()
+    assert last == "make deploy", "the Deploy section's first sh block ends with `make deploy`"
+    return setup
 
 
-def test_deploy_runs_frontend_stack_before_api_and_publishes_last() -> None:
-    steps = [line.split()[-1] for line in _recipe("deploy")]
+README_SETUP = _readme_setup()
 
-    # The api's CORS reads the frontend stack's SiteOrigin; the page's config.json reads the api's ApiUrl.
-    assert steps == [
-        "deploy-core",
+
+def _readme_region() -> str:
+    (region,) = [
+        m.group(1) for line in README_SETUP if (m := re.fullmatch(r"export AWS_DEFAULT_REGION=(\S+)", line))
+    ]
+    return region
+
+
+def _stack_name(stack: str) -> str:
+    with (INFRA / stack / "samconfig.toml").open("rb") as config:
+        name: str = tomllib.load(config)["default"]["deploy"]["parameters"]["stack_name"]
+    return name
+
+
+@dataclass(frozen=True)
+class Ran:
+    command: str
+    returncode: int
+    output: str
+    seconds: float
+
+    def describe(self) -> str:
+        return f"`{self.command}` exited {self.returncode} after {self.seconds:.0f} s:\n{self.output[-6000:]}"
+
+
+@dataclass(frozen=True)
+class Account:
+    """The moto server as the deploy sees it, and boto3 clients on it in the README's region."""
+
+    endpoint_url: str
+    region: str
+    environment: dict[str, str]
+
+    def client(self, service: str) -> Any:
+        return moto_client(self.endpoint_url, self.region, service)
+
+    def make(self, *arguments: str, setup: list[str] = README_SETUP) -> Ran:
+        command = shlex.join(["make", "--no-print-directory", *arguments])
+        started = time.monotonic()
+        ran = subprocess.run(
+            ["bash", "-c", "\n".join([*setup, command])],
+            cwd=REPO_ROOT,
+            env=self.environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+        report.line(f"{command}: {seconds:.1f} s (real sam against moto)")
+        return Ran(command, ran.returncode, ran.stdout, seconds)
+
+
+@pytest.fixture(scope="module")
+def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
+    require_sam()
+    server = start_moto_server("127.0.0.1", 0)
+    port = server.endpoint_url.rsplit(":", 1)[1]
+    # A shell as a new user's would start: the README's lines set the region.
+    environment = shell_environment(
+        tmp_path_factory.mktemp("aws") / "none",
+        **FAKE_CREDENTIALS,
+        AWS_ENDPOINT_URL=f"http://localhost:{port}",
+        SAM_CLI_POLL_DELAY="0.5",
+    )
+    try:
+        yield Account(f"http://localhost:{port}", _readme_region(), environment)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def artifacts_bucket(account: Account) -> str:
+    account.client("s3").create_bucket(
+        Bucket="conveyor-deploy-artifacts", CreateBucketConfiguration={"LocationConstraint": account.region}
+    )
+    return "conveyor-deploy-artifacts"
+
+
+@pytest.fixture(scope="module")
+def deployed_core(account: Account) -> Ran:
+    return account.make("deploy-core")
+
+
+@pytest.fixture(scope="module")
+def page_stand_in(account: Account) -> str:
+    """A stack with the frontend stack's SiteOrigin output, made by CloudFormation's CreateStack (which moto
+    gives outputs), since a frontend stack deployed by sam has none in moto."""
+    cloudformation: CloudFormationClient = account.client("cloudformation")
+    cloudformation.create_stack(
+        StackName="conveyor-frontend-stand-in",
+        TemplateBody=json.dumps(
+            {
+                "Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}},
+                "Outputs": {"SiteOrigin": {"Value": SITE_ORIGIN}},
+            }
+        ),
+    )
+    return "conveyor-frontend-stand-in"
+
+
+@pytest.fixture(scope="module")
+def deployed_services(account: Account, deployed_core: Ran, artifacts_bucket: str, page_stand_in: str) -> Ran:
+    """deploy-worker and deploy-api in one make run, which packages both zips once (a third of the time); -k
+    goes on to deploy-api after moto has refused deploy-worker's change set."""
+    return account.make(
+        "-k",
         "deploy-worker",
-        "deploy-frontend-stack",
         "deploy-api",
-        "publish-frontend",
+        f"SAM_S3_BUCKET={artifacts_bucket}",
+        f"FRONTEND_STACK={page_stand_in}",
+        "API_PARAMETERS=ThrottlingRateLimit=100",
+    )
+
+
+@pytest.fixture(scope="module")
+def deployed_frontend(account: Account, deployed_services: Ran) -> Ran:
+    return account.make("deploy-frontend")
+
+
+def _stack(account: Account, stack: str) -> dict[str, Any]:
+    (described,) = account.client("cloudformation").describe_stacks(StackName=_stack_name(stack))["Stacks"]
+    return dict(described)
+
+
+def _physical_ids(account: Account, stack: str) -> dict[str, str]:
+    cloudformation: CloudFormationClient = account.client("cloudformation")
+    summaries = cloudformation.list_stack_resources(StackName=_stack_name(stack))["StackResourceSummaries"]
+    return {summary["LogicalResourceId"]: summary["PhysicalResourceId"] for summary in summaries}
+
+
+def _change_set(account: Account, stack: str) -> DescribeChangeSetOutputTypeDef:
+    """The change set sam made for the stack (moto lists every stack's, whatever StackName says)."""
+    cloudformation: CloudFormationClient = account.client("cloudformation")
+    name = _stack_name(stack)
+    (summary,) = [
+        summary
+        for summary in cloudformation.list_change_sets(StackName=name)["Summaries"]
+        if summary["StackName"] == name
+    ]
+    return cloudformation.describe_change_set(StackName=name, ChangeSetName=summary["ChangeSetName"])
+
+
+def _packaged_template(s3: S3Client, bucket: str, function: str) -> dict[str, Any]:
+    """The template sam uploaded for CloudFormation, told from the other stack's by a function's name."""
+    for summary in s3.list_objects_v2(Bucket=bucket)["Contents"]:
+        if summary["Key"].endswith(".template"):
+            template: dict[str, Any] = load_yaml(
+                s3.get_object(Bucket=bucket, Key=summary["Key"])["Body"].read()
+            )
+            if function in template["Resources"]:
+                return template
+    raise AssertionError(f"sam uploaded no template with {function}")
+
+
+def _assert_code_uploaded_and_packaged(account: Account, bucket: str, stack: str, zip_name: str) -> None:
+    # sam names an artifact by its content's MD5, and CodeUri of every function names that object.
+    code = (REPO_ROOT / "build" / zip_name).read_bytes()
+    key = hashlib.md5(code).hexdigest()
+    s3: S3Client = account.client("s3")
+    assert s3.head_object(Bucket=bucket, Key=key)["ContentLength"] == len(code)
+    functions = [
+        logical_id
+        for logical_id, resource in load_template(stack)["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    ]
+    packaged = _packaged_template(s3, bucket, functions[0])
+    assert {
+        name: packaged["Resources"][name]["Properties"]["CodeUri"] for name in functions
+    } == dict.fromkeys(functions, f"s3://{bucket}/{key}")
+
+
+def _assert_change_set_adds_the_template(account: Account, stack: str) -> DescribeChangeSetOutputTypeDef:
+    change_set = _change_set(account, stack)
+    assert change_set["Status"] == "CREATE_COMPLETE"
+    added = {
+        change["ResourceChange"]["LogicalResourceId"]
+        for change in change_set["Changes"]
+        if change["ResourceChange"]["Action"] == "Add"
+    }
+    assert added == set(load_template(stack)["Resources"])
+    return change_set
+
+
+def _moto_refused_to_execute(ran: Ran, stack: str) -> bool:
+    """The one way a service stack's deploy ends in moto (docs/deploy-on-moto.md): a change set cannot import
+    the core stack's exports, which moto never made, since core was created through a change set too."""
+    return (
+        f"Failed to create/update the stack: {_stack_name(stack)}, An error occurred (ValidationError) when "
+        "calling the ExecuteChangeSet operation: No export named conveyor-core-JobsTableArn found."
+    ) in ran.output
+
+
+def test_the_readme_sets_the_region_the_sam_cli_and_boto3_read() -> None:
+    assert any(line.startswith("export AWS_DEFAULT_REGION=") for line in README_SETUP)
+    assert not any("AWS_REGION=" in line for line in README_SETUP)
+
+
+def test_aws_region_alone_leaves_sam_without_a_region_as_the_readme_warns(account: Account) -> None:
+    ran = account.make("deploy-core", setup=[f"export AWS_REGION={account.region}"])
+
+    assert ran.returncode != 0, ran.describe()
+    assert "No region information found" in ran.output, ran.describe()
+    assert "No region information found" in DEPLOY_SECTION
+
+
+def test_deploy_core_creates_the_core_stack_in_the_readmes_region(
+    account: Account, deployed_core: Ran
+) -> None:
+    assert deployed_core.returncode == 0, deployed_core.describe()
+    assert f"Successfully created/updated stack - {_stack_name('core')}" in deployed_core.output
+
+    assert _stack(account, "core")["StackStatus"] == "CREATE_COMPLETE"
+    # Those of its resources moto makes (it skips the alarms and the bucket policy, as under `make dev`).
+    resources = _physical_ids(account, "core")
+    for table in ("JobsTable", "IdempotencyTable"):
+        described = account.client("dynamodb").describe_table(TableName=resources[table])["Table"]
+        assert described["TableArn"].startswith(f"arn:aws:dynamodb:{account.region}:")
+    for queue in ("JobsQueue", "JobsDeadLetterQueue"):
+        account.client("sqs").get_queue_attributes(QueueUrl=resources[queue])
+    account.client("s3").head_bucket(Bucket=resources["FilesBucket"])
+
+
+def test_deploy_worker_uploads_the_worker_zip_and_creates_its_change_set(
+    account: Account, deployed_services: Ran, artifacts_bucket: str
+) -> None:
+    assert _moto_refused_to_execute(deployed_services, "worker"), deployed_services.describe()
+
+    _assert_code_uploaded_and_packaged(account, artifacts_bucket, "worker", "worker.zip")
+    change_set = _assert_change_set_adds_the_template(account, "worker")
+    # samconfig.toml's parameter_overrides.
+    assert change_set["Parameters"] == [
+        {"ParameterKey": "CoreStackName", "ParameterValue": _stack_name("core")}
     ]
 
 
-def test_makefile_reads_outputs_of_the_stacks_sam_deploys() -> None:
-    for variable, stack in [("CORE_STACK", "core"), ("FRONTEND_STACK", "frontend"), ("API_STACK", "api")]:
-        with (INFRA / stack / "samconfig.toml").open("rb") as config:
-            stack_name = tomllib.load(config)["default"]["deploy"]["parameters"]["stack_name"]
-        assert re.search(rf"^{variable} := {re.escape(stack_name)}$", MAKEFILE, re.MULTILINE), variable
+def test_deploy_api_uploads_the_api_zip_and_passes_the_pages_origin_and_api_parameters(
+    account: Account, deployed_services: Ran, artifacts_bucket: str
+) -> None:
+    assert _moto_refused_to_execute(deployed_services, "api"), deployed_services.describe()
+
+    _assert_code_uploaded_and_packaged(account, artifacts_bucket, "api", "api.zip")
+    change_set = _assert_change_set_adds_the_template(account, "api")
+    parameters = {
+        parameter["ParameterKey"]: parameter["ParameterValue"] for parameter in change_set["Parameters"]
+    }
+    assert parameters == {
+        "CoreStackName": _stack_name("core"),
+        "AllowOrigin": SITE_ORIGIN,
+        "ThrottlingRateLimit": "100",
+    }
 
 
-def test_deploy_api_allows_the_pages_origin_and_keeps_the_core_stack() -> None:
-    recipe = "\n".join(_recipe("deploy-api"))
+def test_deploy_frontend_creates_the_frontend_stack_then_finds_no_outputs_to_publish_with(
+    account: Account, deployed_frontend: Ran
+) -> None:
+    assert f"Successfully created/updated stack - {_stack_name('frontend')}" in deployed_frontend.output
 
-    assert "$(STACK_OUTPUT) $(FRONTEND_STACK) SiteOrigin --if-missing '*'" in recipe
-    # --parameter-overrides replaces samconfig.toml's, which names the core stack.
-    assert '"CoreStackName=$(CORE_STACK)" "AllowOrigin=$$allow_origin"' in recipe
+    assert _stack(account, "frontend")["StackStatus"] == "CREATE_COMPLETE"
+    account.client("s3").head_bucket(Bucket=_physical_ids(account, "frontend")["SiteBucket"])
+    # publish-frontend reads the api stack's ApiUrl first: moto never executed that stack's change set.
+    assert deployed_frontend.returncode != 0
+    assert (
+        f"error: stack {_stack_name('api')} has no output ApiUrl (it has: none)" in deployed_frontend.output
+    ), deployed_frontend.describe()
+
+
+def test_make_deploy_runs_each_stack_in_order_with_its_absolute_samconfig_then_publishes() -> None:
+    dry_run = subprocess.run(
+        ["make", "--no-print-directory", "-n", "deploy"],
+        cwd=REPO_ROOT,
+        env={
+            name: value
+            for name, value in os.environ.items()
+            if name not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    deploys = re.findall(r"(\S+/bin/sam) deploy --config-file (\S+) --template-file (\S+)", dry_run)
+    assert [Path(template).parent.name for _, _, template in deploys] == ["core", "worker", "frontend", "api"]
+    for sam, config, template in deploys:
+        # sam reads a relative --config-file from the template's folder: only an absolute one is unambiguous.
+        assert (Path(sam), Path(config)) == (SAM, Path(template).parent / "samconfig.toml")
+        assert Path(config).is_absolute()
+    # The page's config.json carries the api stack's URL: it is published last.
+    assert dry_run.rindex("-m infra.frontend.publish") > dry_run.rindex("/infra/api/template.yaml")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_the_makefile_names_is_the_one_samconfig_deploys(stack: str) -> None:
+    variable = f"{stack.upper()}_STACK"
+
+    assert re.search(rf"^{variable} := {re.escape(_stack_name(stack))}$", MAKEFILE, re.MULTILINE), variable
 
 
 @pytest.mark.parametrize("stack", STACKS)

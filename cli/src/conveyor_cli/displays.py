@@ -1,7 +1,8 @@
 """What a person sees while a job is followed: a live rich progress bar on a terminal, a line per change
-elsewhere (a log, a pipe), nothing under --json unless a person is watching stderr."""
+elsewhere (a log, a pipe), nothing under --json unless a person is watching stderr. And a line per change of
+a DLQ redrive's count."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -110,3 +111,17 @@ class Quiet:
 
     def show(self, record: Mapping[str, Any]) -> None:
         return None
+
+
+class MoveProgress:
+    """`moved 120 of 500`, through `note`, each time SQS's counts of a message move task change."""
+
+    def __init__(self, note: Callable[[str], None]) -> None:
+        self._note = note
+        self._last: str | None = None
+
+    def show(self, moved: int, to_move: int | None) -> None:
+        line = f"moved {moved}" + ("" if to_move is None else f" of {to_move}")
+        if line != self._last:
+            self._note(line)
+            self._last = line

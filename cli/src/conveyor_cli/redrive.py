@@ -1,19 +1,29 @@
 """`conveyor dlq redrive`: moves the messages of the dead-letter queue back to the jobs queue.
 
-Run it once the cause of the failures is fixed. Batches of up to ten messages are received from the DLQ,
-sent to the jobs queue, and only then deleted from the DLQ, so no message is lost: one whose deletion fails
-reappears in the DLQ and may be moved twice, which is harmless, since a job runs at most once (its claim is
-conditional) and a message for a job that already ended is acknowledged without running it.
-
-SQS has this built in (StartMessageMoveTask), but moto, on which the local stack runs, does not implement
-it; this loop works on both. Endpoint, region and credentials come from the standard AWS environment
+Run it once the cause of the failures is fixed. To move them all, SQS moves them itself, as the console's
+redrive does (StartMessageMoveTask: conveyor_cli.message_move). A limit (--max), which SQS's task cannot take,
+or an endpoint without move tasks (moto, on which the local stack runs, answers 500) gets a loop instead:
+batches of up to ten messages are received from the DLQ, sent to the jobs queue, and only then deleted from
+the DLQ, so no message is lost: one whose deletion fails reappears in the DLQ and may be moved twice, which is
+harmless, since a job runs at most once (its claim is conditional) and a message for a job that already ended
+is acknowledged without running it. Endpoint, region and credentials come from the standard AWS environment
 variables (AWS_ENDPOINT_URL points it at the local stack).
 """
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from conveyor_cli.message_move import (
+    MoveTaskEndedError,
+    MoveTaskUnavailableError,
+    ProgressCallback,
+    move_messages,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -44,7 +54,57 @@ class RedriveError(Exception):
         self.sender_fault = sender_fault
 
 
-def redrive(client: "SQSClient", *, dlq_url: str, queue_url: str, max_messages: int | None = None) -> int:
+class Method(StrEnum):
+    MESSAGE_MOVE_TASK = "StartMessageMoveTask"
+    RECEIVE_SEND_DELETE = "receive-send-delete"
+
+
+@dataclass(frozen=True)
+class Redriven:
+    moved: int
+    method: Method
+
+
+def _no_progress(moved: int, to_move: int | None) -> None:
+    return None
+
+
+def redrive(
+    client: "SQSClient",
+    *,
+    dlq_url: str,
+    queue_url: str,
+    max_messages: int | None = None,
+    on_progress: ProgressCallback = _no_progress,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Redriven:
+    """Moves all messages by SQS's move task where the endpoint has one, or up to `max_messages` by hand."""
+    if max_messages is None:
+        try:
+            moved = move_messages(
+                client,
+                source_arn=_queue_arn(client, dlq_url),
+                destination_arn=_queue_arn(client, queue_url),
+                on_progress=on_progress,
+                sleep=sleep,
+            )
+            return Redriven(moved, Method.MESSAGE_MOVE_TASK)
+        except MoveTaskUnavailableError:
+            pass
+        except MoveTaskEndedError as ended:
+            raise RedriveError(ended.moved, [str(ended)], cause=ended.cause) from ended
+        except (BotoCoreError, ClientError) as error:
+            raise RedriveError(0, [str(error)], cause=error) from error
+    return Redriven(_move_by_hand(client, dlq_url, queue_url, max_messages), Method.RECEIVE_SEND_DELETE)
+
+
+def _queue_arn(client: "SQSClient", queue_url: str) -> str:
+    return client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+
+
+def _move_by_hand(client: "SQSClient", dlq_url: str, queue_url: str, max_messages: int | None) -> int:
     """Moves messages until the DLQ is empty or `max_messages` have moved; returns how many moved."""
     moved = 0
     while max_messages is None or moved < max_messages:

@@ -3,6 +3,7 @@
 import importlib
 import math
 import sys
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,6 +11,8 @@ from pydantic import ValidationError
 from testkit.dynamo import JobsTable
 from testkit.events import sqs_event, sqs_record
 from testkit.items import job_message_body, queued_item
+from testkit.lambda_context import FakeLambdaContext
+from testkit.logs import printed_log_lines
 from testkit.sqs import JobsQueue
 
 MODULE = "conveyor_worker.lambda_function"
@@ -30,11 +33,7 @@ def fresh_import(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, MODULE, raising=False)
 
 
-def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, jobs_table: JobsTable, jobs_queue: JobsQueue
-) -> None:
-    item = queued_item("text_transform", {"text": "hi"})
-    jobs_table.put(item)
+def _configure(monkeypatch: pytest.MonkeyPatch, jobs_table: JobsTable, jobs_queue: JobsQueue) -> None:
     monkeypatch.setenv("JOBS_TABLE_NAME", jobs_table.name)
     monkeypatch.setenv("JOBS_QUEUE_URL", jobs_queue.url)
     monkeypatch.setenv("JOB_LEASE_SECONDS", "60")
@@ -44,9 +43,18 @@ def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment
     monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
     monkeypatch.setenv("FILES_BUCKET_NAME", "conveyor-files")
 
+
+def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, jobs_table: JobsTable, jobs_queue: JobsQueue
+) -> None:
+    item = queued_item("text_transform", {"text": "hi"})
+    jobs_table.put(item)
+    _configure(monkeypatch, jobs_table, jobs_queue)
+
     lambda_function = importlib.import_module(MODULE)
     response = lambda_function.lambda_handler(
-        sqs_event(sqs_record(job_message_body(item["job_id"]), message_id="m")), None
+        sqs_event(sqs_record(job_message_body(item["job_id"]), message_id="m")),
+        FakeLambdaContext("conveyor-core-worker"),
     )
 
     assert response == {"batchItemFailures": []}
@@ -55,6 +63,35 @@ def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment
     # JOB_RETENTION_DAYS reached the processor: the job expires 7 days after it finished.
     finished_at = datetime.fromisoformat(finished["finished_at"])
     assert finished["expires_at"] == math.ceil((finished_at + timedelta(days=7)).timestamp())
+
+
+def test_every_line_about_a_job_carries_the_invocations_request_id_and_cold_start(
+    monkeypatch: pytest.MonkeyPatch,
+    jobs_table: JobsTable,
+    jobs_queue: JobsQueue,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A service name of the test's own: Powertools loggers of one name share the handler made for the first.
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"conveyor-worker-{uuid.uuid4().hex[:8]}")
+    _configure(monkeypatch, jobs_table, jobs_queue)
+    lambda_handler = importlib.import_module(MODULE).lambda_handler
+    invocations = []
+    for _ in range(2):
+        item = queued_item("text_transform", {"text": "hi"})
+        jobs_table.put(item)
+        context = FakeLambdaContext("conveyor-core-worker")
+        lambda_handler(sqs_event(sqs_record(job_message_body(item["job_id"]), message_id="m")), context)
+        invocations.append((item["job_id"], context.aws_request_id))
+
+    logged = printed_log_lines(capsys.readouterr().out)
+    for index, (job_id, request_id) in enumerate(invocations):
+        about_the_job = [line for line in logged if line.get("correlation_id") == job_id]
+        assert about_the_job, f"no line about job {job_id}"
+        assert {line["function_request_id"] for line in about_the_job} == {request_id}
+        assert {line["function_name"] for line in about_the_job} == {"conveyor-core-worker"}
+        assert all(isinstance(line["cold_start"], bool) for line in about_the_job)
+        if index:  # whether the first was cold depends on what ran before in this process
+            assert {line["cold_start"] for line in about_the_job} == {False}
 
 
 @pytest.mark.parametrize("missing", ENVIRONMENT)

@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from testkit.events import failures, sqs_event, sqs_record
 from testkit.items import job_message_body, new_job_id
+from testkit.lambda_context import FakeLambdaContext
 from testkit.stalled_endpoint import StalledEndpoint, stalled_endpoint
 
 from conveyor_worker import aws_call_budget
@@ -36,7 +37,8 @@ def stalled(monkeypatch: pytest.MonkeyPatch) -> Iterator[StalledEndpoint]:
             "JOB_RETENTION_DAYS": "7",
             "FILES_BUCKET_NAME": "files",
             "SWEEP_GRACE_SECONDS": "300",
-            "SWEEP_MAX_RESENDS": "2",
+            "JOBS_DEAD_LETTER_QUEUE_URL": f"{endpoint.url}/123456789012/jobs-dlq",
+            "MESSAGE_RETENTION_SECONDS": "1209600",
         }.items():
             monkeypatch.setenv(name, value)
         yield endpoint
@@ -54,7 +56,7 @@ def test_a_stalled_table_fails_the_record_within_one_calls_budget(
     event = sqs_event(sqs_record(job_message_body(new_job_id()), message_id="m"))
 
     started = time.monotonic()
-    response = lambda_function.lambda_handler(event, None)
+    response = lambda_function.lambda_handler(event, FakeLambdaContext("conveyor-worker"))
     elapsed = time.monotonic() - started
 
     assert response == failures("m")
@@ -73,7 +75,7 @@ def test_a_stalled_index_ends_the_sweep_within_one_calls_budget(
 
     started = time.monotonic()
     with pytest.raises(ReadTimeoutError):
-        sweeper_function.lambda_handler({"source": "aws.events"}, None)
+        sweeper_function.lambda_handler({"source": "aws.events"}, FakeLambdaContext("conveyor-sweeper"))
     elapsed = time.monotonic() - started
 
     budget = call_budget(LEASE_SECONDS)

@@ -23,3 +23,9 @@ class CapturedLogs:
     def transitions(self, job_id: str) -> list[dict[str, Any]]:
         """The lines the local stack renders as transitions of this job: those with job_id and status."""
         return [line for line in self.lines() if line.get("job_id") == job_id and "status" in line]
+
+
+def printed_log_lines(out: str) -> list[dict[str, Any]]:
+    """The JSON log lines among what a function printed, without its EMF documents."""
+    documents = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return [document for document in documents if "_aws" not in document]

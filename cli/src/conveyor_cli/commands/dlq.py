@@ -3,6 +3,7 @@ AWS environment variables; AWS_ENDPOINT_URL for the local stack)."""
 
 import click
 
+from conveyor_cli.displays import MoveProgress
 from conveyor_cli.errors import CliError, cli_problem
 from conveyor_cli.exit_codes import ExitCode
 from conveyor_cli.render import dead_letter_table
@@ -75,14 +76,24 @@ def list_dead_letters(session: Session, dlq_url: str, max_messages: int) -> None
 def redrive_dead_letters(session: Session, dlq_url: str, queue_url: str, max_messages: int | None) -> None:
     """Move the DLQ's messages back to the jobs queue, once the cause of their failure is fixed.
 
+    Without --max, SQS moves them itself (a message move task, as the console's redrive), and the command
+    follows its progress; with --max, or where the endpoint has no move tasks, it moves them in batches.
     A job that already ended is not run again: its message is acknowledged as a duplicate.
     """
     from conveyor_cli.aws_errors import as_cli_error, aws_errors
     from conveyor_cli.redrive import RedriveError, redrive
 
+    progress = MoveProgress(session.output.note)
     try:
         with aws_errors():
-            moved = redrive(session.sqs(), dlq_url=dlq_url, queue_url=queue_url, max_messages=max_messages)
+            redriven = redrive(
+                session.sqs(),
+                dlq_url=dlq_url,
+                queue_url=queue_url,
+                max_messages=max_messages,
+                on_progress=progress.show,
+                sleep=session.runtime.sleep,
+            )
     except RedriveError as stopped:
         if stopped.cause is not None:
             exit_code = as_cli_error(stopped.cause).exit_code
@@ -96,6 +107,8 @@ def redrive_dead_letters(session: Session, dlq_url: str, queue_url: str, max_mes
             exit_code=exit_code,
         ) from stopped
     if session.output.as_json:
-        session.output.document({"moved": moved, "dlq_url": dlq_url, "queue_url": queue_url})
+        session.output.document(
+            {"moved": redriven.moved, "dlq_url": dlq_url, "queue_url": queue_url, "method": redriven.method}
+        )
     else:
-        click.echo(f"moved {moved} messages from {dlq_url} to {queue_url}")
+        click.echo(f"moved {redriven.moved} messages from {dlq_url} to {queue_url}")
