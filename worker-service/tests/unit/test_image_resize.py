@@ -5,6 +5,9 @@ import io
 import os
 import signal
 import struct
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
@@ -455,3 +458,43 @@ def test_an_animation_of_thousands_of_frames_is_resized_from_its_first(
     output = resize.output(resize.run((8, 8), format="png"))
 
     assert output.convert("RGB").getpixel((4, 4)) == (255, 0, 0)
+
+
+IMPORTS_OF_A_JOB = """
+import sys
+from pathlib import Path
+
+from conveyor_worker.job_types import image_resize
+from conveyor_worker.job_types.context import JobContext
+
+class Files:
+    def read(self, key, *, max_bytes):
+        return Path(key).read_bytes()
+
+    def write(self, key, body, *, content_type):
+        pass
+
+# The child's work, run in this process so that what it imports shows in sys.modules.
+image_resize.run_within_budget = lambda work, budget, report: work(report)
+loaded = set(sys.modules)
+for source in sys.argv[1:]:
+    for output_format in ("png", "jpeg", "webp"):
+        payload = {"source_key": source, "dimensions": [20, 20], "format": output_format}
+        image_resize.run(payload, JobContext("job", Files()))
+print(sorted(set(sys.modules) - loaded))
+"""
+
+
+def test_no_job_imports_a_module_since_its_child_would_import_it_again_each_time(tmp_path: Path) -> None:
+    # A new interpreter: this one has every Pillow plugin loaded already, by the tests that made images.
+    sources = []
+    for image_format in ("PNG", "JPEG", "WEBP", "GIF"):
+        source = tmp_path / image_format
+        source.write_bytes(image_file(image_format, (40, 30), mode="P" if image_format == "GIF" else "RGB"))
+        sources.append(str(source))
+
+    run = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF_A_JOB, *sources], capture_output=True, text=True, check=True
+    )
+
+    assert run.stdout.strip() == "[]"
