@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 from moto import mock_aws
+from testkit import report
 from testkit.clock import FakeClock
 from testkit.dynamo import JobsTable
 from testkit.logs import CapturedLogs
@@ -119,3 +120,10 @@ def sweeper_settings(jobs_table: JobsTable, jobs_queue: JobsQueue) -> SweeperSet
 @pytest.fixture
 def captured_logs() -> CapturedLogs:
     return CapturedLogs()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if report.lines:
+        terminalreporter.section("Conveyor worker figures")
+        for text in report.lines:
+            terminalreporter.write_line(text)

@@ -17,6 +17,7 @@ from testkit.fake_files import FakeFileStore
 from testkit.fake_metrics import FakeMetrics
 from testkit.fake_queue import FakeJobsQueue
 from testkit.fake_store import FakeJobStore
+from testkit.images import upload_key
 from testkit.items import job_message_body, queued_item
 from testkit.logs import CapturedLogs
 
@@ -62,6 +63,12 @@ class Harness:
         item = queued_item(job_type, payload)
         self.store.put(item)
         return str(item["job_id"])
+
+    def submit_image(self, body: bytes, dimensions: tuple[int, int] = (20, 20), **options: str) -> str:
+        """Uploads `body` as a client's image and submits an image_resize job that names it."""
+        key = upload_key()
+        self.files.put(key, body)
+        return self.submit("image_resize", {"source_key": key, "dimensions": list(dimensions), **options})
 
     def deliver(self, job_id: str, *, receive_count: int = 1, receipt_handle: str = "receipt-1") -> None:
         self.processor.process(

@@ -1,6 +1,14 @@
 """image_resize on its own: real image files made here, read from and written to the in-memory file store."""
 
-from typing import Any
+import faulthandler
+import io
+import os
+import signal
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 from PIL import Image
@@ -10,12 +18,17 @@ from testkit.images import (
     ROTATED_90_CLOCKWISE,
     blank_png,
     image_file,
+    jpeg_with_exif_block,
     opened,
+    png_with_a_broken_chunk_header,
+    png_with_chunk,
     saved,
+    scan_bomb,
     upload_key,
 )
 
 from conveyor_worker.contract import check, load_contract
+from conveyor_worker.cpu_budget import Budget
 from conveyor_worker.job_types import image_resize
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
@@ -30,14 +43,22 @@ class Resize:
     def __init__(self) -> None:
         self.files = FakeFileStore()
         self.source_key = upload_key()
+        self.reports: list[tuple[int, str]] = []
 
     def upload(self, body: bytes, *, size_bytes: int | None = None) -> None:
         self.files.put(self.source_key, body, size_bytes=size_bytes)
 
-    def run(self, dimensions: tuple[int, int], **options: str) -> dict[str, Any]:
+    def run(
+        self, dimensions: tuple[int, int], budget: Budget | None = None, **options: str
+    ) -> dict[str, Any]:
+        """The job as the worker runs it, or with `budget` in place of image_resize.BUDGET."""
         payload = {"source_key": self.source_key, "dimensions": list(dimensions), **options}
         check(SCHEMAS.input, "the payload", payload)
-        result = image_resize.run(payload, JobContext(JOB_ID, self.files))
+        job = JobContext(JOB_ID, self.files, lambda percent, message: self.reports.append((percent, message)))
+        if budget is None:
+            result = image_resize.run(payload, job)
+        else:
+            result = image_resize.resize(payload, job, budget=budget)
         check(SCHEMAS.result, "the result", result)
         return result
 
@@ -47,9 +68,11 @@ class Resize:
         assert (stored.content_type, stored.size_bytes) == (f"image/{result['format']}", result["size_bytes"])
         return opened(stored.body)
 
-    def refusal(self, dimensions: tuple[int, int] = (100, 100)) -> PermanentJobError:
+    def refusal(
+        self, dimensions: tuple[int, int] = (100, 100), budget: Budget | None = None, **options: str
+    ) -> PermanentJobError:
         with pytest.raises(PermanentJobError) as refused:
-            self.run(dimensions)
+            self.run(dimensions, budget, **options)
         assert [key for key in self.files.stored_keys() if key.startswith("results/")] == []
         return refused.value
 
@@ -317,3 +340,161 @@ def test_each_stage_is_reported_as_progress_in_order_before_the_result_is_stored
         "storing",
     ]
     assert reports[2][1] == "resizing 40 x 30 to 20 x 15"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        jpeg_with_exif_block(b"this is not TIFF"),
+        png_with_chunk(b"eXIf", b"this is not TIFF"),
+        png_with_a_broken_chunk_header(),
+    ],
+    ids=["jpeg-exif-not-tiff", "png-exif-not-tiff", "png-broken-chunk-header"],
+)
+def test_an_image_pillow_refuses_with_a_syntax_error_is_corrupt(resize: Resize, body: bytes) -> None:
+    # SyntaxError is what Pillow raises for these, from the decoder and from the EXIF rotation alike.
+    resize.upload(body)
+
+    refused = resize.refusal()
+
+    assert refused.code == "CORRUPT_IMAGE"
+    assert resize.source_key in refused.message
+
+
+def test_a_progressive_jpeg_of_thousands_of_scans_is_image_too_costly_before_it_is_decoded(
+    resize: Resize,
+) -> None:
+    # The issue's shape: 6320 x 6320 pixels, under the pixel limit, in about 740 KB; decoded, 40 s of CPU.
+    resize.upload(scan_bomb(6320, 10_000))
+
+    refused = resize.refusal()
+
+    assert refused.code == "IMAGE_TOO_COSTLY"
+    assert f"more than {image_resize.MAX_JPEG_SCANS} scans" in refused.message
+    assert [percent for percent, _ in resize.reports] == [0, 20]  # never as far as "resizing"
+
+
+def test_a_jpeg_of_as_many_scans_as_allowed_is_resized(resize: Resize) -> None:
+    resize.upload(scan_bomb(64, image_resize.MAX_JPEG_SCANS))
+
+    assert resize.run((32, 32))["dimensions"] == [32, 32]
+
+
+def test_a_jpeg_of_one_scan_more_than_allowed_is_image_too_costly(resize: Resize) -> None:
+    resize.upload(scan_bomb(64, image_resize.MAX_JPEG_SCANS + 1))
+
+    assert resize.refusal().code == "IMAGE_TOO_COSTLY"
+
+
+def test_a_progressive_jpeg_as_encoders_write_it_is_resized(resize: Resize) -> None:
+    buffer = io.BytesIO()
+    Image.effect_noise((300, 200), 64).convert("RGB").save(buffer, "JPEG", progressive=True)
+    resize.upload(buffer.getvalue())
+
+    assert resize.run((150, 100))["dimensions"] == [150, 100]
+
+
+def test_a_jpeg_of_thousands_of_empty_segments_is_image_too_costly(resize: Resize) -> None:
+    jpeg = image_file("JPEG", (40, 30))
+    comment = b"\xff\xfe" + struct.pack(">H", 2)
+    resize.upload(jpeg[:2] + comment * image_resize.MAX_JPEG_SEGMENTS + jpeg[2:])
+
+    refused = resize.refusal()
+
+    assert refused.code == "IMAGE_TOO_COSTLY"
+    assert f"more than {image_resize.MAX_JPEG_SEGMENTS} marker segments" in refused.message
+
+
+def noisy_png() -> bytes:
+    """1000 x 1000 pixels of noise: made a 4000 x 4000 PNG it costs about 5 s of CPU, mostly zlib's."""
+    return saved(Image.effect_noise((1000, 1000), 100).convert("RGB"), "PNG")
+
+
+def test_an_image_that_spends_its_cpu_budget_is_image_too_costly(resize: Resize) -> None:
+    resize.upload(noisy_png())
+
+    refused = resize.refusal((4000, 4000), Budget(cpu_seconds=1, wall_seconds=60), fit="fill", format="png")
+
+    assert refused.code == "IMAGE_TOO_COSTLY"
+    assert "more than 1 s of CPU time" in refused.message
+
+
+def test_an_image_still_in_work_at_its_wall_clock_budget_is_image_too_costly(resize: Resize) -> None:
+    resize.upload(noisy_png())
+
+    refused = resize.refusal((4000, 4000), Budget(cpu_seconds=10, wall_seconds=0.5), fit="fill", format="png")
+
+    assert refused.code == "IMAGE_TOO_COSTLY"
+    assert "more than 0.5 s of wall-clock time" in refused.message
+
+
+def test_a_decoder_that_crashes_on_a_file_makes_it_corrupt(
+    resize: Resize, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crashing_open(*args: Any, **kwargs: Any) -> NoReturn:
+        faulthandler.disable()  # pytest's, inherited by the child: it would print the child's stack first
+        os.kill(os.getpid(), signal.SIGSEGV)
+        raise AssertionError("the child outlived its SIGSEGV")
+
+    monkeypatch.setattr(Image, "open", crashing_open)
+    resize.upload(image_file("PNG", (40, 30)))
+
+    refused = resize.refusal()
+
+    assert refused.code == "CORRUPT_IMAGE"
+    assert "SIGSEGV" in refused.message
+
+
+@pytest.mark.parametrize("image_format", ["GIF", "WEBP", "PNG"])
+def test_an_animation_of_thousands_of_frames_is_resized_from_its_first(
+    resize: Resize, image_format: str
+) -> None:
+    # Only the first frame is decoded: 3000 frames cost what one does.
+    frames = [Image.new("RGB", (16, 16), "red")] + [Image.new("RGB", (16, 16), "blue")] * 2999
+    buffer = io.BytesIO()
+    frames[0].save(buffer, image_format, save_all=True, append_images=frames[1:], lossless=True)
+    resize.upload(buffer.getvalue())
+
+    output = resize.output(resize.run((8, 8), format="png"))
+
+    assert output.convert("RGB").getpixel((4, 4)) == (255, 0, 0)
+
+
+IMPORTS_OF_A_JOB = """
+import sys
+from pathlib import Path
+
+from conveyor_worker.job_types import image_resize
+from conveyor_worker.job_types.context import JobContext
+
+class Files:
+    def read(self, key, *, max_bytes):
+        return Path(key).read_bytes()
+
+    def write(self, key, body, *, content_type):
+        pass
+
+# The child's work, run in this process so that what it imports shows in sys.modules.
+image_resize.run_within_budget = lambda work, budget, report: work(report)
+loaded = set(sys.modules)
+for source in sys.argv[1:]:
+    for output_format in ("png", "jpeg", "webp"):
+        payload = {"source_key": source, "dimensions": [20, 20], "format": output_format}
+        image_resize.run(payload, JobContext("job", Files()))
+print(sorted(set(sys.modules) - loaded))
+"""
+
+
+def test_no_job_imports_a_module_since_its_child_would_import_it_again_each_time(tmp_path: Path) -> None:
+    # A new interpreter: this one has every Pillow plugin loaded already, by the tests that made images.
+    sources = []
+    for image_format in ("PNG", "JPEG", "WEBP", "GIF"):
+        source = tmp_path / image_format
+        source.write_bytes(image_file(image_format, (40, 30), mode="P" if image_format == "GIF" else "RGB"))
+        sources.append(str(source))
+
+    run = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF_A_JOB, *sources], capture_output=True, text=True, check=True
+    )
+
+    assert run.stdout.strip() == "[]"

@@ -18,3 +18,8 @@ class PermanentJobError(Exception):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+
+    def __reduce__(self) -> tuple[type["PermanentJobError"], tuple[str, str]]:
+        # A job may raise it in a child process (image_resize does): it crosses back pickled, and the default
+        # pickling would call __init__ with the one formatted argument of Exception.args.
+        return (PermanentJobError, (self.code, self.message))
