@@ -151,7 +151,7 @@ def test_a_queue_that_refuses_the_resend_fails_the_run_and_the_job_waits_for_the
     assert len(jobs_queue.bodies()) == 1
 
 
-def test_a_pending_jobs_message_in_the_dlq_goes_back_to_the_jobs_queue_and_others_stay(
+def test_a_read_jobs_message_in_the_dlq_goes_back_to_the_jobs_queue_and_others_stay(
     sweeper_settings: SweeperSettings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
 ) -> None:
     waiting = queued_item("text_transform", {"text": "its batches kept dying"})

@@ -31,7 +31,7 @@ from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundE
 from conveyor_worker.processing.ports import JobStore
 from conveyor_worker.store.dynamo import DynamoJobStore, DynamoSweepStore
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import OverdueJob, PendingJob, SweepStore
+from conveyor_worker.sweeping.ports import JobAsRead, OverdueJob, SweepStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -438,7 +438,7 @@ def overdue_ids(subject: StoreUnderTest, clock: FakeClock, *, limit: int = 100) 
     return [job.job_id for job in subject.sweep_store.overdue_jobs(SHARD, before=clock(), limit=limit).jobs]
 
 
-def test_overdue_jobs_are_the_shards_pending_jobs_with_sweep_at_before_the_cutoff_oldest_first(
+def test_overdue_jobs_are_the_shards_read_jobs_with_sweep_at_before_the_cutoff_oldest_first(
     subject: StoreUnderTest, clock: FakeClock
 ) -> None:
     cutoff = to_epoch_ms(clock())
@@ -1119,17 +1119,17 @@ def test_the_expiry_scans_segments_cover_every_job_once(jobs_table: JobsTable, c
 # The DLQ rescue: a pending job read by id, and the fenced write before its message goes out again.
 
 
-def test_a_pending_job_is_read_with_what_the_rescue_decides_on(
+def test_a_read_job_is_read_with_what_the_rescue_decides_on(
     subject: StoreUnderTest, clock: FakeClock
 ) -> None:
     queued = queued_item("text_transform", {"text": "hi"})
     subject.put(queued)
     held = claimed(subject, clock, watch=True)
 
-    assert subject.sweep_store.pending_job(queued["job_id"]) == PendingJob(
+    assert subject.sweep_store.read_job(queued["job_id"]) == JobAsRead(
         queued["job_id"], "text_transform", JobStatus.QUEUED, CREATED_AT, CREATED_AT, None, watched=False
     )
-    found = subject.sweep_store.pending_job(held)
+    found = subject.sweep_store.read_job(held)
     assert found is not None
     assert (found.status, found.lease_expires_at, found.watched) == (
         JobStatus.IN_PROGRESS,
@@ -1138,7 +1138,9 @@ def test_a_pending_job_is_read_with_what_the_rescue_decides_on(
     )
 
 
-def test_an_ended_or_missing_job_is_not_pending(subject: StoreUnderTest, clock: FakeClock) -> None:
+def test_an_ended_job_reads_with_its_status_and_a_missing_one_as_none(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
     job_id = claimed(subject, clock)
     subject.store.complete(
         job_id,
@@ -1149,8 +1151,10 @@ def test_an_ended_or_missing_job_is_not_pending(subject: StoreUnderTest, clock: 
         listing=None,
     )
 
-    assert subject.sweep_store.pending_job(job_id) is None
-    assert subject.sweep_store.pending_job("0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5") is None
+    ended = subject.sweep_store.read_job(job_id)
+    assert ended is not None
+    assert (ended.status, ended.watched) == (JobStatus.SUCCEEDED, False)
+    assert subject.sweep_store.read_job("0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5") is None
 
 
 def test_a_rescue_counts_a_resend_and_dates_the_job_while_it_is_as_it_was_read(
@@ -1158,7 +1162,7 @@ def test_a_rescue_counts_a_resend_and_dates_the_job_while_it_is_as_it_was_read(
 ) -> None:
     queued = {**queued_item("text_transform", {"text": "hi"}), "sweeps": 1}
     subject.put(queued)
-    seen = subject.sweep_store.pending_job(queued["job_id"])
+    seen = subject.sweep_store.read_job(queued["job_id"])
     assert seen is not None
     clock.advance(days=2)
 

@@ -20,7 +20,7 @@ from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.models.sweep_index import sweep_shard
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, PendingJob, StrandedJob
+from conveyor_worker.sweeping.ports import JobAsRead, OverdueJob, OverdueJobs, StrandedJob
 from testkit.items import PENDING_ONLY
 
 
@@ -59,6 +59,9 @@ class FakeJobStore:
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         return copy.deepcopy(self._items.get(job_id))
+
+    def all_items(self) -> dict[str, dict[str, Any]]:
+        return copy.deepcopy(self._items)
 
     @_checked
     def claim(
@@ -165,11 +168,11 @@ class FakeJobStore:
         item.pop("sweep_shard")
         item.pop("sweep_at")
 
-    def pending_job(self, job_id: str) -> PendingJob | None:
+    def read_job(self, job_id: str) -> JobAsRead | None:
         item = self._items.get(job_id)
-        if item is None or item["status"] not in ("QUEUED", "IN_PROGRESS"):
+        if item is None:
             return None
-        return PendingJob(
+        return JobAsRead(
             job_id=job_id,
             job_type=item["job_type"],
             status=JobStatus(item["status"]),
@@ -180,7 +183,7 @@ class FakeJobStore:
         )
 
     @_checked
-    def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+    def mark_rescued(self, job: JobAsRead, *, now: datetime) -> None:
         item = self._items.get(job.job_id)
         if item is None or item["status"] != job.status or item["updated_at"] != job.updated_at:
             raise OverdueJobChangedError(job.job_id)

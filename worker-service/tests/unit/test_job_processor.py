@@ -37,12 +37,8 @@ from conveyor_worker.processing.errors import (
     JobHeldElsewhereError,
     JobNotStoredYetError,
 )
-from conveyor_worker.processing.job_processor import (
-    NOT_STORED_PAUSES_SECONDS,
-    NOT_STORED_RETRY_SECONDS,
-    ORPHAN_MESSAGE_AGE,
-)
-from conveyor_worker.processing.messages import parse_job_message
+from conveyor_worker.processing.job_processor import NOT_STORED_PAUSES_SECONDS
+from conveyor_worker.processing.messages import ORPHAN_MESSAGE_AGE, parse_job_message
 
 
 @pytest.fixture
@@ -306,19 +302,29 @@ def test_a_message_that_arrives_before_its_job_is_stored_waits_for_it_and_runs_i
     assert harness.queue.postponed == []
 
 
-def test_a_message_whose_job_stays_unstored_comes_back_a_few_seconds_later(
+def test_a_message_whose_job_stays_unstored_comes_back_so_its_last_receive_is_old_enough_to_judge(
     clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
     harness = harness_with(clock, captured_logs, CountingJob())
     missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
+    sent = clock()  # the harness's messages are as old as the clock's start allows: a third of a second
 
     with pytest.raises(JobNotStoredYetError):
-        harness.deliver(missing)
+        harness.deliver(missing, receive_count=1, receipt_handle="r1")
+    ((_, first_delay),) = harness.queue.postponed
+    clock.advance(seconds=first_delay)
+    with pytest.raises(JobNotStoredYetError):
+        harness.deliver(missing, receive_count=2, receipt_handle="r2")
+    (_, (_, second_delay)) = harness.queue.postponed
+    clock.advance(seconds=second_delay)
+    harness.deliver(missing, receive_count=MAX_RECEIVE_COUNT, receipt_handle="r3")
 
-    assert clock.slept == list(NOT_STORED_PAUSES_SECONDS)
-    assert harness.queue.postponed == [("receipt-1", NOT_STORED_RETRY_SECONDS)]
+    assert clock.slept[: len(NOT_STORED_PAUSES_SECONDS)] == list(NOT_STORED_PAUSES_SECONDS)
+    # The last receive came once its API could no longer store the job: acknowledged, not sent to the DLQ.
+    assert clock() - sent >= ORPHAN_MESSAGE_AGE
+    assert clock() - sent < ORPHAN_MESSAGE_AGE + timedelta(seconds=10)
     assert harness.store.get(missing) is None
-    assert harness.metrics.names() == []
+    assert harness.metrics.names() == ["orphan"]
 
 
 def test_a_message_whose_job_was_never_stored_is_acknowledged_as_an_orphan_once_its_api_gave_up(

@@ -27,7 +27,8 @@ from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.models.job_item import JobError
 from conveyor_worker.models.job_message import JobMessage
 from conveyor_worker.models.job_outcome import JobFailed
-from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, PendingJob, StrandedJob, SweepStore
+from conveyor_worker.processing.messages import ORPHAN_MESSAGE_AGE
+from conveyor_worker.sweeping.ports import JobAsRead, OverdueJob, OverdueJobs, StrandedJob, SweepStore
 from conveyor_worker.sweeping.sweeper import MESSAGE_EXPIRY_MARGIN, Sweeper, SweepSummary
 
 GRACE = timedelta(minutes=5)
@@ -368,10 +369,10 @@ class InterleavedStore:
     ) -> None:
         self._store.fail_stranded(job, error=error, now=now, expires_at=expires_at)
 
-    def pending_job(self, job_id: str) -> PendingJob | None:
-        return self._store.pending_job(job_id)
+    def read_job(self, job_id: str) -> JobAsRead | None:
+        return self._store.read_job(job_id)
 
-    def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+    def mark_rescued(self, job: JobAsRead, *, now: datetime) -> None:
         self._store.mark_rescued(job, now=now)
 
 
@@ -603,12 +604,12 @@ def test_a_dead_message_whose_job_changed_since_the_read_stays_for_the_next_swee
     dead_letters = FakeDeadLetterQueue(dead_message(job_id))
 
     class ClaimedMeanwhile(FakeJobStore):
-        def pending_job(self, job_id: str) -> PendingJob | None:
-            found = store.pending_job(job_id)
+        def read_job(self, job_id: str) -> JobAsRead | None:
+            found = store.read_job(job_id)
             store.claim(job_id, claim_token="w", now=clock(), lease_expires_at=clock() + LEASE, watch=False)
             return found
 
-        def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+        def mark_rescued(self, job: JobAsRead, *, now: datetime) -> None:
             store.mark_rescued(job, now=now)
 
     summary = sweeper_on(ClaimedMeanwhile(), queue, clock, captured_logs, dead_letters=dead_letters).sweep()
@@ -626,3 +627,21 @@ def test_a_sweep_reads_at_most_a_hundred_dead_messages(
     assert sweeper.sweep().rescued == 100
     assert sweeper.sweep().rescued == 5
     assert sorted(message.job_id for message in queue.sent) == sorted(job_ids)
+
+
+def test_an_orphan_in_the_dlq_is_dropped_once_its_api_can_no_longer_store_its_job(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    # Its receives ran out while its API might still have been writing the job: it went to the DLQ.
+    orphan = dead_message(new_job_id())
+    dead_letters = FakeDeadLetterQueue(orphan)
+    metrics = FakeMetrics()
+    sweeper = sweeper_on(store, queue, clock, captured_logs, dead_letters=dead_letters, metrics=metrics)
+    clock.now = at(CREATED_AT_MS) + ORPHAN_MESSAGE_AGE - timedelta(milliseconds=1)
+
+    sweeper.sweep()
+    assert dead_letters.bodies == [orphan]
+    clock.advance(milliseconds=1)
+    sweeper.sweep()
+
+    assert (dead_letters.bodies, queue.sent, metrics.names()) == ([], [], ["orphan"])

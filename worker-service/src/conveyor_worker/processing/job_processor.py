@@ -29,6 +29,7 @@ from conveyor_worker.processing.errors import (
     LeaseLostError,
     UnknownJobTypeError,
 )
+from conveyor_worker.processing.messages import is_orphan_age, until_orphan_age
 from conveyor_worker.processing.ports import JobMetrics, JobStore, MessageVisibility
 from conveyor_worker.processing.progress import ProgressReporter
 
@@ -38,10 +39,7 @@ NOT_STORED_PAUSES_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.8)
 """Pauses between claims of a job that is not stored yet: the API stores it right after sending its message,
 so it almost always exists within the first pause; 1.55 s in all."""
 NOT_STORED_RETRY_SECONDS = 5
-"""When a message whose job is still not stored comes back: its API invocation may be retrying the write."""
-ORPHAN_MESSAGE_AGE = timedelta(seconds=60)
-"""A message this old whose job is still not stored names a job that never will be: the API function that sent
-it has timed out (after 10 s; API Gateway gives up on it after 30 s), so its write can no longer happen."""
+"""The shortest wait before a message whose job is still not stored comes back (see `_not_stored`)."""
 _MAX_VISIBILITY_SECONDS = 43_200
 """SQS refuses a longer visibility timeout."""
 
@@ -115,7 +113,7 @@ class JobProcessor:
         try:
             claim = self._claim_when_stored(message.job_id, watch=last_receive)
         except JobNotFoundError:
-            self._not_stored(message, receipt_handle)
+            self._not_stored(message, receive_count, receipt_handle)
             return None
         except JobNotClaimableError as taken:
             self._not_claimable(taken, last_receive=last_receive, receipt_handle=receipt_handle)
@@ -146,16 +144,24 @@ class JobProcessor:
         )
         return _Claim(item, token, now)
 
-    def _not_stored(self, message: JobMessage, receipt_handle: str) -> None:
+    def _not_stored(self, message: JobMessage, receive_count: int, receipt_handle: str) -> None:
         """Raises JobNotStoredYetError while the API that sent the message may still store its job; returns,
         so that the message is acknowledged, once it no longer can."""
         job_id = message.job_id
-        if self._clock() - datetime.fromisoformat(message.submitted_at) < ORPHAN_MESSAGE_AGE:
+        now = self._clock()
+        if not is_orphan_age(message, now):
+            # Its receives are spread so that the last one comes once the message is old enough to judge: an
+            # orphan is then acknowledged rather than moved to the DLQ, and a job whose write was only slow
+            # runs on an earlier one. (Given back on its last receive, it goes to the DLQ, where the sweeper
+            # finds it: it sends a stored job's message back, and drops an orphan.)
+            receives_left = max(1, self._max_receive_count - receive_count)
+            spread = math.ceil(until_orphan_age(message, now).total_seconds() / receives_left) + 1
+            delay_seconds = min(_MAX_VISIBILITY_SECONDS, max(NOT_STORED_RETRY_SECONDS, spread))
             self._logger.info(
-                "job not stored yet; its message comes back shortly",
-                extra={"job_id": job_id, "retry_in_seconds": NOT_STORED_RETRY_SECONDS},
+                "job not stored yet; its message comes back later",
+                extra={"job_id": job_id, "retry_in_seconds": delay_seconds},
             )
-            self._postpone(receipt_handle, NOT_STORED_RETRY_SECONDS, job_id=job_id)
+            self._postpone(receipt_handle, delay_seconds, job_id=job_id)
             raise JobNotStoredYetError(job_id)
         # The API answered 5xx for it: a client never learnt of this job, and nothing waits for it.
         self._logger.warning(

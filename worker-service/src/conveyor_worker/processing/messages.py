@@ -1,6 +1,7 @@
-"""Reading a job message from an SQS body."""
+"""Reading a job message from an SQS body, and what its age says."""
 
 import json
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -19,3 +20,17 @@ def parse_job_message(body: str) -> JobMessage:
         return JobMessage.model_validate(document)
     except (ContractViolationError, ValidationError) as off_contract:
         raise MalformedMessageError(str(off_contract)) from off_contract
+
+
+ORPHAN_MESSAGE_AGE = timedelta(seconds=60)
+"""A message this old whose job is still not stored names a job that never will be: the API function that sent
+it has timed out (after 10 s; API Gateway gives up on it after 30 s), so its write can no longer happen."""
+
+
+def is_orphan_age(message: JobMessage, now: datetime) -> bool:
+    """True once the API that sent `message` can no longer store its job (the API sends, then stores)."""
+    return now - datetime.fromisoformat(message.submitted_at) >= ORPHAN_MESSAGE_AGE
+
+
+def until_orphan_age(message: JobMessage, now: datetime) -> timedelta:
+    return datetime.fromisoformat(message.submitted_at) + ORPHAN_MESSAGE_AGE - now

@@ -18,7 +18,7 @@ from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.models.sweep_index import sweep_shard
 from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import OverdueJob, OverdueJobs, PendingJob, StrandedJob
+from conveyor_worker.sweeping.ports import JobAsRead, OverdueJob, OverdueJobs, StrandedJob
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -286,7 +286,7 @@ class DynamoSweepStore:
             job, _RESEND_UPDATE, {":now": {"S": to_timestamp(now)}, ":zero": {"N": "0"}, ":one": {"N": "1"}}
         )
 
-    def pending_job(self, job_id: str) -> PendingJob | None:
+    def read_job(self, job_id: str) -> JobAsRead | None:
         response = self._client.get_item(
             TableName=self._table_name,
             Key={"job_id": {"S": job_id}},
@@ -298,21 +298,18 @@ class DynamoSweepStore:
         if found is None:
             return None
         plain = {name: _deserializer.deserialize(value) for name, value in found.items()}
-        status = JobStatus(plain["status"])
-        if status not in (JobStatus.QUEUED, JobStatus.IN_PROGRESS):
-            return None
         lease = plain.get("lease_expires_at")
-        return PendingJob(
+        return JobAsRead(
             job_id=plain["job_id"],
             job_type=plain["job_type"],
-            status=status,
+            status=JobStatus(plain["status"]),
             created_at=plain["created_at"],
             updated_at=plain["updated_at"],
             lease_expires_at=None if lease is None else int(lease),
             watched="sweep_at" in plain,
         )
 
-    def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+    def mark_rescued(self, job: JobAsRead, *, now: datetime) -> None:
         try:
             self._client.update_item(
                 TableName=self._table_name,

@@ -39,7 +39,7 @@ class StrandedJob:
 
 
 @dataclass(frozen=True)
-class PendingJob:
+class JobAsRead:
     """A job whose message was found in the DLQ, as the sweeper read it before deciding what to do."""
 
     job_id: str
@@ -86,11 +86,11 @@ class SweepStore(Protocol):
         raises OverdueJobChangedError if it changed."""
         ...
 
-    def pending_job(self, job_id: str) -> PendingJob | None:
-        """The job, when it is QUEUED or IN_PROGRESS; None when it ended or does not exist."""
+    def read_job(self, job_id: str) -> JobAsRead | None:
+        """The job as it is now (a strongly consistent read), or None when there is no such job."""
         ...
 
-    def mark_rescued(self, job: PendingJob, *, now: datetime) -> None:
+    def mark_rescued(self, job: JobAsRead, *, now: datetime) -> None:
         """Counts one more re-send and dates the job's last message at `now`; raises OverdueJobChangedError if
         it changed since `pending_job` read it."""
         ...
@@ -135,6 +135,10 @@ class SweepMetrics(Protocol):
 
     def overdue_job_failed(self) -> None:
         """An overdue job was ended FAILED RETRIES_EXHAUSTED: its worker died on the last receive."""
+        ...
+
+    def orphan_message_dropped(self) -> None:
+        """A dead message named a job that was never stored (its API answered 5xx), and was deleted."""
         ...
 
     def dead_letter_rescued(self) -> None:

@@ -17,14 +17,14 @@ from conveyor_worker.models.job_item import JobError, JobStatus
 from conveyor_worker.models.job_message import JobMessage
 from conveyor_worker.models.sweep_index import SWEEP_SHARDS
 from conveyor_worker.processing.errors import MalformedMessageError
-from conveyor_worker.processing.messages import parse_job_message
+from conveyor_worker.processing.messages import is_orphan_age, parse_job_message
 from conveyor_worker.sweeping.errors import OverdueJobChangedError
 from conveyor_worker.sweeping.ports import (
     DeadLetter,
     DeadLetterQueue,
+    JobAsRead,
     JobQueue,
     OverdueJob,
-    PendingJob,
     StrandedJob,
     SweepMetrics,
     SweepStore,
@@ -180,8 +180,10 @@ class Sweeper:
         that died on another record of the batch, a claim DynamoDB refused, receives that met another claim's
         live lease. Its job, still QUEUED (or IN_PROGRESS under a lease long expired, and not watched), has no
         message left in the jobs queue and no worker: that is evidence enough, and the job gets a new message.
-        Every other dead message stays, as evidence for whoever reads the DLQ: one of an ended job (it ran out
-        of retries, or is a spare copy), one the sweep index already watches, and one naming no job.
+        A dead message whose job was never stored, and can no longer be, is an orphan (its API answered 5xx):
+        dropped, as the worker drops one. Every other dead message stays, as evidence for whoever reads the
+        DLQ: one of an ended job (it ran out of retries, or is a spare copy), one the sweep index already
+        watches, and one that is not a job message.
         """
         for _ in range(DEAD_LETTER_RECEIVES):
             letters = self._dead_letters.receive(10)
@@ -197,10 +199,18 @@ class Sweeper:
             message = parse_job_message(letter.body)
         except MalformedMessageError:
             return False
-        job = self._store.pending_job(message.job_id)
-        if job is None or job.watched:
-            return False
+        job = self._store.read_job(message.job_id)
         now = self._clock()
+        if job is None:
+            if is_orphan_age(message, now):
+                self._dead_letters.delete(letter.receipt_handle)
+                self._metrics.orphan_message_dropped()
+                self._logger.info(
+                    "orphan message dropped from the DLQ: its job was never stored", extra=_ids(message)
+                )
+            return False
+        if job.status not in (JobStatus.QUEUED, JobStatus.IN_PROGRESS) or job.watched:
+            return False
         if job.status is JobStatus.IN_PROGRESS and (job.lease_expires_at or 0) >= to_epoch_ms(now):
             return False  # its holder runs it, under a message of its own
         with _correlated_to(self._logger, job.job_id):
@@ -272,5 +282,9 @@ def _correlated_to(logger: Logger, job_id: str) -> Iterator[None]:
         logger.set_correlation_id(None)
 
 
-def _about(job: OverdueJob | StrandedJob | PendingJob) -> dict[str, str]:
+def _ids(message: JobMessage) -> dict[str, str]:
+    return {"job_id": message.job_id, "job_type": message.job_type}
+
+
+def _about(job: OverdueJob | StrandedJob | JobAsRead) -> dict[str, str]:
     return {"job_id": job.job_id, "job_type": job.job_type}

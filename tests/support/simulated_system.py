@@ -1,0 +1,286 @@
+"""Both services' domains on one simulated clock, over an in-memory jobs table and simulated queues, with the
+deployed templates' defaults: hours and days of a deployment in a test's seconds.
+
+What runs is the real code from the contract inward: the API's submit (send, then store), the worker's
+JobProcessor (claim, run, complete), the sweeper. What is simulated is only AWS: the jobs table is the worker
+test kit's FakeJobStore, which worker-service/tests/store runs side by side with DynamoDB (and which checks
+every item it holds against the contract); the queues are tests.support.simulated_sqs, checked against moto's
+SQS in tests/faults/test_simulated_sqs.py. The event source is as Lambda's: batches of up to 10, the failures
+of a batch left on the queue, and a worker that dies takes its whole batch with it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from conveyor_api.jobs.errors import JobAlreadyExistsError
+from conveyor_api.jobs.submit import submit_job
+from conveyor_api.models import JobItem as ApiJobItem
+from conveyor_api.models import JobMessage as ApiJobMessage
+from conveyor_api.models import JobRecord, JobRequest
+from conveyor_worker import job_types as job_types_package
+from conveyor_worker.contract import load_contract
+from conveyor_worker.handlers.sweeper import JOBS_PER_SHARD_PER_RUN, SCAN_SEGMENTS
+from conveyor_worker.job_types import build_registry, discover_job_functions
+from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.models.job_message import JobMessage
+from conveyor_worker.processing.backoff import Backoff
+from conveyor_worker.processing.job_processor import JobProcessor
+from conveyor_worker.processing.messages import parse_job_message
+from conveyor_worker.sweeping.ports import DeadLetter
+from conveyor_worker.sweeping.sweeper import Sweeper, SweepSummary
+from testkit.fake_files import FakeFileStore
+from testkit.fake_metrics import FakeMetrics
+from testkit.fake_store import FakeJobStore
+
+from tests.infra.templates import default, load_template
+from tests.support.faults import ProcessDied
+from tests.support.simulated_sqs import SimulatedQueue
+
+START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DeployedDefaults:
+    """The numbers a deployment runs with when nobody overrides a parameter, read from the templates."""
+
+    lease: timedelta
+    visibility_timeout: timedelta
+    max_receive_count: int
+    message_retention: timedelta
+    job_retention: timedelta
+    retry_base_seconds: int
+    retry_max_seconds: int
+    sweep_grace: timedelta
+    sweep_every: timedelta
+
+    @classmethod
+    def of_the_templates(cls) -> DeployedDefaults:
+        core, worker = load_template("core"), load_template("worker")
+        schedule = worker["Resources"]["SweeperFunction"]["Properties"]["Events"]["EveryMinute"]
+        assert schedule["Properties"]["Schedule"] == "rate(1 minute)"
+        return cls(
+            lease=timedelta(seconds=default(core, "WorkerTimeoutSeconds")),
+            visibility_timeout=timedelta(seconds=default(core, "QueueVisibilityTimeoutSeconds")),
+            max_receive_count=default(core, "MaxReceiveCount"),
+            message_retention=timedelta(seconds=default(core, "MessageRetentionSeconds")),
+            job_retention=timedelta(days=default(core, "JobRetentionDays")),
+            retry_base_seconds=default(worker, "RetryBaseDelaySeconds"),
+            retry_max_seconds=default(worker, "RetryMaxDelaySeconds"),
+            sweep_grace=timedelta(seconds=default(worker, "SweepGraceSeconds")),
+            sweep_every=timedelta(minutes=1),
+        )
+
+
+class SimulatedClock:
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+    def sleep(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class _ApiTable:
+    """The jobs table as the API's store sees it: JobItem documents in the same in-memory table."""
+
+    def __init__(self, table: FakeJobStore) -> None:
+        self._table = table
+        self.dies_before_the_next_write = False
+
+    def put_new(self, item: ApiJobItem) -> None:
+        if self.dies_before_the_next_write:
+            self.dies_before_the_next_write = False
+            raise ProcessDied("the API's sandbox vanished between its send and its write")
+        if self._table.get(item.job_id) is not None:
+            raise JobAlreadyExistsError(item.job_id)
+        self._table.put(item.to_document())
+
+    def get(self, job_id: str) -> ApiJobItem | None:
+        document = self._table.get(job_id)
+        return None if document is None else ApiJobItem.from_document(document)
+
+
+class _ApiQueue:
+    def __init__(self, queue: SimulatedQueue) -> None:
+        self._queue = queue
+
+    def publish(self, message: ApiJobMessage) -> None:
+        self._queue.send(message.to_json())
+
+
+class _NoFiles:
+    """Text jobs have no files, so the API never presigns anything here."""
+
+    def upload_form(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("no uploads in a simulation")
+
+    def download_url(self, *args: Any, **kwargs: Any) -> str:
+        raise AssertionError("no downloads in a simulation")
+
+
+class _Counted:
+    def job_submitted(self) -> None:
+        pass
+
+
+class _Visibility:
+    def __init__(self, queue: SimulatedQueue) -> None:
+        self._queue = queue
+
+    def postpone(self, receipt_handle: str, delay_seconds: int) -> None:
+        self._queue.change_visibility(receipt_handle, delay_seconds)
+
+
+class _SweeperQueue:
+    def __init__(self, queue: SimulatedQueue) -> None:
+        self._queue = queue
+
+    def send(self, message: JobMessage) -> None:
+        self._queue.send(message.model_dump_json())
+
+
+class _DeadLetters:
+    def __init__(self, queue: SimulatedQueue) -> None:
+        self._queue = queue
+
+    def receive(self, max_messages: int) -> list[DeadLetter]:
+        return [DeadLetter(m.body, m.receipt_handle) for m in self._queue.receive(max_messages)]
+
+    def delete(self, receipt_handle: str) -> None:
+        self._queue.delete(receipt_handle)
+
+
+class SimulatedSystem:
+    def __init__(self, defaults: DeployedDefaults | None = None) -> None:
+        self.defaults = defaults = defaults or DeployedDefaults.of_the_templates()
+        self.clock = SimulatedClock()
+        self.table = FakeJobStore()
+        # Segments as DynamoDB spreads items: by a hash of the key, so each job is scanned once a pass.
+        self.table.segment_of = lambda job_id, segments: uuid.UUID(job_id).int % segments
+        self.dlq = SimulatedQueue(
+            self.clock, visibility_timeout=timedelta(seconds=30), retention=defaults.message_retention
+        )
+        self.queue = SimulatedQueue(
+            self.clock,
+            visibility_timeout=defaults.visibility_timeout,
+            retention=defaults.message_retention,
+            max_receive_count=defaults.max_receive_count,
+            dead_letters=self.dlq,
+        )
+        self.api_table = _ApiTable(self.table)
+        self.runs: Counter[str] = Counter()
+        self.dies: set[str] = set()
+        """Texts whose job kills the worker running it, every time (a sandbox out of memory, say)."""
+        self.sweeper_metrics = FakeMetrics()
+        logger = Logger(service="simulation", level="WARNING")
+        registry = build_registry(
+            load_contract(), discover_job_functions(job_types_package), {"text_transform": self._text_job}
+        )
+        self.processor = JobProcessor(
+            store=self.table,
+            visibility=_Visibility(self.queue),
+            files=FakeFileStore(),
+            job_types=registry,
+            clock=self.clock,
+            lease=defaults.lease,
+            max_receive_count=defaults.max_receive_count,
+            backoff=Backoff(defaults.retry_base_seconds, defaults.retry_max_seconds, lambda low, high: high),
+            retention=defaults.job_retention,
+            logger=logger,
+            metrics=FakeMetrics(),
+            sleep=self.clock.sleep,
+        )
+        self.sweeper = Sweeper(
+            store=self.table,
+            queue=_SweeperQueue(self.queue),
+            dead_letters=_DeadLetters(self.dlq),
+            clock=self.clock,
+            grace=defaults.sweep_grace,
+            max_attempts=defaults.max_receive_count,
+            jobs_per_shard=JOBS_PER_SHARD_PER_RUN,
+            message_retention=defaults.message_retention,
+            scan_segments=SCAN_SEGMENTS,
+            retention=defaults.job_retention,
+            logger=logger,
+            metrics=self.sweeper_metrics,
+        )
+        self._next_sweep = self.clock() + defaults.sweep_every
+        self.sweeps: list[SweepSummary] = []
+
+    def _text_job(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
+        text = str(payload["text"])
+        self.runs[text] += 1
+        if text in self.dies:
+            raise ProcessDied(f"the worker running {text!r} ran out of memory")
+        return {"length": len(text), "uppercase": text.upper(), "word_count": len(text.split())}
+
+    def submit(self, text: str) -> JobRecord:
+        return submit_job(
+            JobRequest(job_type="text_transform", payload={"text": text}),
+            owner=None,
+            writer=self.api_table,
+            publisher=_ApiQueue(self.queue),
+            links=_NoFiles(),
+            metrics=_Counted(),
+            clock=self.clock,
+        )
+
+    def poll(self) -> int:
+        """One receive of the event source and one worker invocation on its batch; the messages received."""
+        batch = self.queue.receive(10)
+        done: list[str] = []
+        try:
+            for record in batch:
+                try:
+                    self.processor.process(
+                        parse_job_message(record.body),
+                        receive_count=record.receive_count,
+                        receipt_handle=record.receipt_handle,
+                    )
+                except Exception:  # a batch item failure: the message stays
+                    continue
+                done.append(record.receipt_handle)
+        except ProcessDied:
+            return len(batch)  # the sandbox is gone: it deletes nothing, its batch comes back
+        for receipt_handle in done:
+            self.queue.delete(receipt_handle)
+        return len(batch)
+
+    def run(
+        self, duration: timedelta, *, workers: bool, batch_time: timedelta = timedelta(milliseconds=100)
+    ) -> None:
+        """`duration` passes; the sweeper runs on its schedule; with `workers`, the event source polls, each
+        batch taking `batch_time`, and an empty receive waiting a second before the next."""
+        end = self.clock() + duration
+        while self.clock() < end:
+            if self.clock() >= self._next_sweep:
+                self.sweeps.append(self.sweeper.sweep())
+                self._next_sweep += self.defaults.sweep_every
+            if not workers:
+                self.clock.advance(min(self._next_sweep, end) - self.clock())
+            elif self.poll():
+                self.clock.advance(batch_time)
+            else:
+                self.clock.advance(min(timedelta(seconds=1), end - self.clock()))
+
+    def items(self) -> dict[str, dict[str, Any]]:
+        return self.table.all_items()
+
+    def statuses(self) -> Counter[str]:
+        return Counter(item["status"] for item in self.items().values())
+
+    def resends(self) -> int:
+        """Messages sent again by the sweeper (index re-sends and DLQ rescues): counted on the jobs."""
+        return sum(item.get("sweeps", 0) for item in self.items().values())
