@@ -9,13 +9,14 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conveyor_local.aws import cloudformation_client, dynamodb_client, lambda_client
-from conveyor_local.config import SQS_WAIT_TIME_SECONDS
+from conveyor_local.aws import cloudformation_client, dynamodb_client, lambda_client, sqs_client
+from conveyor_local.config import SQS_WAIT_TIME_SECONDS, SWEEP_GRACE_SECONDS, SWEEP_INTERVAL_SECONDS
 from conveyor_local.stacks import physical_ids
 
-from tests.support import contract, http
+from tests.support import contract, http, report
 from tests.support.local_stack import LocalStack, running_local_stack
 from tests.support.waiting import wait_for
 
@@ -209,6 +210,74 @@ def test_a_killed_worker_is_started_again_and_the_stack_and_its_jobs_stay_up(dev
     assert new_worker != worker
     # moto runs in make dev's own process: the job finished before the kill is still there, unchanged.
     assert http.request("GET", f"{dev_stack.api_url}/jobs/{before['job_id']}").json() == before
+
+
+BACKLOG = 50
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker's process in /proc")
+def test_a_backlog_that_waits_out_a_paused_worker_runs_once_each_with_one_message_per_job(
+    dev_stack: LocalStack,
+) -> None:
+    aws = f"http://127.0.0.1:{dev_stack.ports['CONVEYOR_AWS_PORT']}"
+    outputs = cloudformation_client(aws).describe_stacks(StackName="conveyor-core")["Stacks"][0]["Outputs"]
+    core = {output["OutputKey"]: output["OutputValue"] for output in outputs}
+    sqs = sqs_client(aws)
+    [worker] = _function_pids(dev_stack, "conveyor_local.worker_process")
+    resends_before = dev_stack.output.count("re-sent") + dev_stack.output.count("JobsResent")
+
+    # As a fleet stalls (outrun by a burst, throttled, rolled back); its last long poll ends before any send.
+    os.kill(worker, signal.SIGSTOP)
+    try:
+        time.sleep(SQS_WAIT_TIME_SECONDS + 0.5)
+        job_ids = [_submitted(dev_stack, f"waits {n}") for n in range(BACKLOG)]
+        time.sleep(5 * SWEEP_GRACE_SECONDS + 2 * SWEEP_INTERVAL_SECONDS)
+        waited = _queue_depth(sqs, core["JobsQueueUrl"])
+        records = [http.request("GET", f"{dev_stack.api_url}/jobs/{job_id}").json() for job_id in job_ids]
+    finally:
+        os.kill(worker, signal.SIGCONT)
+
+    # Five grace periods and more of sweeps: nothing failed, nothing was sent again.
+    assert {record["status"] for record in records} == {"QUEUED"}
+    assert waited == BACKLOG
+    finished = [_finished(dev_stack, job_id) for job_id in job_ids]
+    assert {(record["status"], record["attempts"]) for record in finished} == {("SUCCEEDED", 1)}
+    assert _queue_depth(sqs, core["JobsQueueUrl"]) == _queue_depth(sqs, core["JobsDeadLetterQueueUrl"]) == 0
+    assert dev_stack.output.count("re-sent") + dev_stack.output.count("JobsResent") == resends_before
+    report.line(
+        f"make dev backlog: {BACKLOG} jobs waited {5 * SWEEP_GRACE_SECONDS + 2 * SWEEP_INTERVAL_SECONDS} s "
+        f"(5 sweep grace periods and more) for a paused worker; messages per job at SQS "
+        f"{waited / BACKLOG:.2f}; all SUCCEEDED on attempt 1"
+    )
+
+
+def _submitted(dev_stack: LocalStack, text: str) -> str:
+    accepted = http.request(
+        "POST",
+        f"{dev_stack.api_url}/jobs",
+        json_body={"job_type": "text_transform", "payload": {"text": text}},
+    )
+    assert accepted.status == 202
+    return str(accepted.json()["job_id"])
+
+
+def _finished(dev_stack: LocalStack, job_id: str) -> dict[str, object]:
+    def finished() -> dict[str, object] | None:
+        record: dict[str, object] = http.request("GET", f"{dev_stack.api_url}/jobs/{job_id}").json()
+        return record if record["status"] in ("SUCCEEDED", "FAILED") else None
+
+    return wait_for(finished, timeout=120, what=f"job {job_id} to finish", interval=0.2)
+
+
+def _queue_depth(sqs: Any, queue_url: str) -> int:
+    """Every message the queue holds, visible, in flight or delayed."""
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+    return sum(int(attributes[name]) for name in names)
 
 
 def test_ctrl_c_stops_everything_and_frees_the_ports(dev_stack: LocalStack) -> None:
