@@ -113,9 +113,10 @@ test: browser graphviz lint typecheck test-services test-system
 
 # Measurements, not proofs: outside `make test` so that timings never decide whether a change lands. The zips
 # come first: the package-size figures read them. The services' loggers exist from import on: their level must be
-# in the environment before the process starts (the benchmarks that count log bytes raise it to Lambda's INFO).
+# in the environment before the process starts (the benchmarks that count log bytes raise it to Lambda's INFO),
+# and so must the API's service name; the worker's and the sweeper's are set as their handlers are built.
 bench: install package
-	POWERTOOLS_LOG_LEVEL=WARNING $(VENV)/bin/python -m bench
+	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_SERVICE_NAME=conveyor-api $(VENV)/bin/python -m bench
 
 # One zip per service, from wheels for Lambda's platform: what the templates' CodeUri names. A BUILD_DIR given
 # on the command line (absolute) reaches the services' Makefiles too.

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from conveyor_local.moto_server import start_moto_server
+from conveyor_local.templates import load_template
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUILD_DIR = REPO_ROOT / "build"
@@ -107,3 +108,25 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
+
+
+POWERTOOLS_VARIABLES = ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE")
+
+
+@contextmanager
+def deployed_powertools(stack: str, logical_id: str) -> Iterator[None]:
+    """While open, the Powertools settings of infra/<stack>'s function `logical_id` are the environment's: a
+    handler built meanwhile names its log lines and publishes its metrics as that function does on Lambda.
+    (Here one process builds every function; Powertools reads these variables when a Logger or Metrics is
+    made.)"""
+    variables = load_template(stack)["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
+    saved = {name: os.environ.get(name) for name in POWERTOOLS_VARIABLES}
+    os.environ.update({name: str(variables[name]) for name in POWERTOOLS_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -27,7 +27,7 @@ from conveyor_local.lambda_runtime import LambdaContext
 from conveyor_local.sqs_event_source import SqsEventSource
 from conveyor_local.templates import load_template
 
-from bench.common import Section, median, table
+from bench.common import Section, deployed_powertools, median, table
 from bench.dynamodb_units import item_size
 from bench.instruments import AwsMeter, Invocation, LogCapture, captured_logs, timed
 from tests.support.stack import Stack, post_jobs_event, running_stack
@@ -156,13 +156,9 @@ def _job_type_run(stack: Stack, endpoint: str, job_type: str, jobs: int) -> JobT
         run.invocations,
         lock,
     )
-    worker = timed(
-        stack.worker_handler(dynamodb_client=meter.watch(dynamodb_client(endpoint), "worker")),
-        meter,
-        "worker",
-        run.invocations,
-        lock,
-    )
+    with deployed_powertools("worker", "WorkerFunction"):
+        worker_handler = stack.worker_handler(dynamodb_client=meter.watch(dynamodb_client(endpoint), "worker"))
+    worker = timed(worker_handler, meter, "worker", run.invocations, lock)
     source = SqsEventSource(
         meter.watch(sqs_client(endpoint), "event source mapping"),
         worker,
@@ -354,7 +350,9 @@ def _idle_sweep(stack: Stack) -> SideRun:
             run.scanned.append(int(parsed.get("ScannedCount", 0)))
 
     meter.observers.append(observe)
-    sweeper = timed(stack.sweeper_handler(), meter, "sweeper", run.invocations, threading.Lock())
+    with deployed_powertools("worker", "SweeperFunction"):
+        sweeper_handler = stack.sweeper_handler()
+    sweeper = timed(sweeper_handler, meter, "sweeper", run.invocations, threading.Lock())
     sweeper({}, LambdaContext("conveyor-sweeper", 256, 60))
     run.requests = {"sweeper": meter.by_role("sweeper")}
     meter.close()

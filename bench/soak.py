@@ -1,9 +1,10 @@
 """Soak: a few thousand jobs through the real handlers on a moto server, with faults at a steady rate.
 
-Prints accepted, succeeded, failed, lost (must be 0) and duplicate completions (must be 0), and exits 1
-if either invariant broke. Faults: the API's SendMessage fails (503, the job is stored and the sweeper
-must send it), the worker's claim and completion writes are throttled or time out, and job runs die
-with their process. Run by `make bench`; not part of `make test`, because it measures, not proves.
+Prints accepted, succeeded, failed, lost (must be 0), duplicate completions (must be 0) and jobs stored
+although the API answered 503 (must be 0), and exits 1 if an invariant broke. Faults: the API's SendMessage
+fails (503: nothing is stored) and its PutItem fails after the message left (503: the message is an orphan the
+workers drop), the worker's claim and completion writes are throttled or time out, and job runs die with their
+process (and with them their whole batch). Run by `make bench`; not part of `make test`: it measures.
 """
 
 from __future__ import annotations
@@ -49,7 +50,15 @@ class Soak:
         self.lock = threading.Lock()
         api_sqs = sqs_client(endpoint)
         FaultInjector(api_sqs).fail("SendMessage", "server-error", times=10**9, when=self._chance)
-        self.api = stack.api_handler(sqs_client=api_sqs)
+        api_dynamodb = dynamodb_client(endpoint)
+        jobs_table = stack.resources.table_name
+        FaultInjector(api_dynamodb).fail(
+            "PutItem",
+            "server-error",
+            times=10**9,
+            when=lambda p: p["TableName"] == jobs_table and self._chance(p),
+        )
+        self.api = stack.api_handler(sqs_client=api_sqs, dynamodb_client=api_dynamodb)
         self.stack.replace_job("text_transform", self._job)
 
     def _chance(self, _params: Mapping[str, Any]) -> bool:
@@ -82,12 +91,14 @@ class Soak:
             with self.lock:
                 self.completions[params["Key"]["job_id"]["S"]] += 1
 
-    def submit(self, n: int) -> int:
+    def submit(self, n: int) -> tuple[int, str | None]:
+        """The status the client saw, and the job id of a 202."""
         try:
             response = self.api(post_jobs_event("text_transform", {"text": f"soak {n}"}), None)
         except ProcessDied:
-            return 0
-        return int(response["statusCode"])
+            return 0, None
+        status = int(response["statusCode"])
+        return status, json.loads(response["body"])["job_id"] if status == 202 else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +114,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def invariants_hold(summary: Mapping[str, Any]) -> bool:
-    return bool(summary["lost"] == 0 and summary["duplicate_completions"] == 0)
+    return bool(
+        summary["lost"] == 0
+        and summary["duplicate_completions"] == 0
+        and summary["stored_although_answered_503"] == 0
+    )
 
 
 def run(jobs: int, *, fault_rate: float, seed: int, timeout_seconds: float) -> dict[str, Any]:
@@ -126,7 +141,9 @@ def run(jobs: int, *, fault_rate: float, seed: int, timeout_seconds: float) -> d
         for thread in threads:
             thread.start()
         with ThreadPoolExecutor(max_workers=SUBMITTERS) as pool:
-            statuses = Counter(pool.map(soak.submit, range(jobs)))
+            answers = list(pool.map(soak.submit, range(jobs)))
+        statuses = Counter(status for status, _ in answers)
+        accepted = {job_id for _, job_id in answers if job_id is not None}
         deadline = started + timeout_seconds
         while time.monotonic() < deadline and not _all_ended(stack):
             time.sleep(1)
@@ -136,14 +153,17 @@ def run(jobs: int, *, fault_rate: float, seed: int, timeout_seconds: float) -> d
         items = _items(stack)
     server.stop()
     ended = Counter(item["status"] for item in items)
-    lost = len(items) - ended["SUCCEEDED"] - ended["FAILED"]
+    stored = {item["job_id"] for item in items}
+    # An accepted job that never ended, or that was never stored, is lost.
+    lost = len(items) - ended["SUCCEEDED"] - ended["FAILED"] + len(accepted - stored)
     duplicates = sum(count - 1 for count in soak.completions.values() if count > 1)
     elapsed = time.monotonic() - started
     return {
         "jobs_submitted": jobs,
         "fault_rate": fault_rate,
         "accepted_202": statuses[202],
-        "answered_503_but_stored": statuses[503],
+        "answered_503": statuses[503],
+        "stored_although_answered_503": len(stored - accepted),
         "stored": len(items),
         "succeeded": ended["SUCCEEDED"],
         "failed": ended["FAILED"],

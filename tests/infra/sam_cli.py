@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,12 @@ def moto_client(endpoint_url: str, region: str, service: str) -> Any:
         region_name=region,
     )
     return session.client(service, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+
+
+def forget_everything(endpoint_url: str) -> None:
+    """Empties moto: every moto server in this process shares one state, so stacks deployed here under the
+    names `make dev` uses would otherwise be found by the suites that run after (tests/local provisions its
+    own stacks by those names)."""
+    request = urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):
+        pass

@@ -44,6 +44,7 @@ from tests.infra.sam_cli import (
     FAKE_CREDENTIALS,
     REPO_ROOT,
     SAM,
+    forget_everything,
     moto_client,
     require_sam,
     shell_environment,
@@ -147,6 +148,7 @@ def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
     try:
         yield Account(f"http://localhost:{port}", _readme_region(), environment)
     finally:
+        forget_everything(server.endpoint_url)
         server.stop()
 
 

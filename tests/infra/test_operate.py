@@ -24,7 +24,14 @@ from conveyor_local.config import REGION
 from conveyor_local.moto_server import start_moto_server
 from conveyor_local.provision import LocalSystem, provision_system
 
-from tests.infra.sam_cli import FAKE_CREDENTIALS, REPO_ROOT, moto_client, require_sam, shell_environment
+from tests.infra.sam_cli import (
+    FAKE_CREDENTIALS,
+    REPO_ROOT,
+    forget_everything,
+    moto_client,
+    require_sam,
+    shell_environment,
+)
 
 NOT_DEPLOYED = "conveyor-frontend"
 
@@ -65,6 +72,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     try:
         yield Deployed(provision_system(server.endpoint_url, {}), server.endpoint_url, environment)
     finally:
+        forget_everything(server.endpoint_url)
         server.stop()
 
 

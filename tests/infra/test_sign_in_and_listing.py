@@ -30,12 +30,7 @@ pytestmark = pytest.mark.filterwarnings(
 POOL = "eu-west-1_AbC123xyz"
 CLIENT = "1example23456789abcdefghij"
 SIGN_IN = {"UserPoolId": POOL, "UserPoolClientId": CLIENT}
-LISTING_INDEXES = {
-    "by_owner": "owner",
-    "by_owner_type": "owner_type",
-    "by_owner_status": "owner_status",
-    "by_owner_type_status": "owner_type_status",
-}
+LISTING_INDEXES = {"by_owner": "owner", "by_owner_type_status": "owner_type_status"}
 
 
 def _jobs_table() -> dict[str, Any]:

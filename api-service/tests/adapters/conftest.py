@@ -11,12 +11,11 @@ from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 from mypy_boto3_s3 import S3Client
 from mypy_boto3_sqs import SQSClient
 
-from conveyor_api.jobs.listing_indexes import CREATED_AT, ListingIndex, listing_index
+from conveyor_api.jobs.listing_indexes import CREATED_AT, ListingIndex
 
-LISTING_INDEXES: tuple[ListingIndex, ...] = tuple(
-    listing_index("any", status=status, job_type=job_type)
-    for status in (None, "QUEUED")
-    for job_type in (None, "text_transform")
+LISTING_INDEXES = (
+    ListingIndex("by_owner", "owner", "any"),
+    ListingIndex("by_owner_type_status", "owner_type_status", "any"),
 )
 """One partition of each listing index, for its name and key attribute."""
 

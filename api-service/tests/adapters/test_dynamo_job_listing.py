@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from conveyor_api.handlers.http import Handler, build_handler
 from conveyor_api.jobs.cursors import PagePosition
 from conveyor_api.jobs.errors import BackendUnavailableError
-from conveyor_api.jobs.listing_indexes import listing_index
+from conveyor_api.jobs.listing_indexes import ListingIndex
 from conveyor_api.settings import Settings
 from conveyor_api.store.dynamo import BATCH_GET_ATTEMPTS, BATCH_GET_BACKOFF_SECONDS, DynamoJobStore
 from tests.adapters.conftest import Aws
@@ -64,21 +64,33 @@ def _list(handler: Handler, query: str = "", sub: str = ALICE) -> dict[str, Any]
     return page
 
 
+STATUSES = ("QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED")
+JOB_TYPES = ("data_analysis", "image_resize", "text_transform")
+
+
 @pytest.mark.parametrize(
-    ("query", "index", "key"),
+    ("query", "index", "keys"),
     [
-        ("", "by_owner", ("owner", ALICE)),
-        ("job_type=text_transform", "by_owner_type", ("owner_type", f"{ALICE}#text_transform")),
-        ("status=QUEUED", "by_owner_status", ("owner_status", f"{ALICE}#QUEUED")),
+        ("", "by_owner", [("owner", ALICE)]),
+        (
+            "job_type=text_transform",
+            "by_owner_type_status",
+            [("owner_type_status", f"{ALICE}#text_transform#{status}") for status in STATUSES],
+        ),
+        (
+            "status=QUEUED",
+            "by_owner_type_status",
+            [("owner_type_status", f"{ALICE}#{job_type}#QUEUED") for job_type in JOB_TYPES],
+        ),
         (
             "status=QUEUED&job_type=text_transform&limit=7",
             "by_owner_type_status",
-            ("owner_type_status", f"{ALICE}#text_transform#QUEUED"),
+            [("owner_type_status", f"{ALICE}#text_transform#QUEUED")],
         ),
     ],
 )
-def test_a_page_is_one_newest_first_query_of_the_filters_index_and_one_batch_read_never_a_scan(
-    aws: Aws, handler: Handler, query: str, index: str, key: tuple[str, str]
+def test_a_page_is_a_newest_first_query_of_each_partition_its_filters_name_and_one_batch_read_never_a_scan(
+    aws: Aws, handler: Handler, query: str, index: str, keys: list[tuple[str, str]]
 ) -> None:
     item = owned_item(ALICE, 1)
     _store(aws).put_new(item)
@@ -87,16 +99,44 @@ def test_a_page_is_one_newest_first_query_of_the_filters_index_and_one_batch_rea
     page = _list(handler, query)
 
     assert [job["job_id"] for job in page["jobs"]] == [item.job_id]
-    assert calls.names == ["Query", "BatchGetItem"]
-    (_, query_params), (_, batch_params) = calls.made
-    assert query_params["IndexName"] == index
-    assert query_params["ExpressionAttributeNames"] == {"#key": key[0]}
-    assert query_params["ExpressionAttributeValues"] == {":key": {"S": key[1]}}
-    assert query_params["ScanIndexForward"] is False
-    assert query_params["Limit"] == (7 if "limit=7" in query else 20)
+    assert calls.names == ["Query"] * len(keys) + ["BatchGetItem"]
+    *queries, (_, batch_params) = calls.made
+    assert [
+        (params["IndexName"], params["ExpressionAttributeNames"]["#key"], params["ExpressionAttributeValues"])
+        for _, params in queries
+    ] == [(index, attribute, {":key": {"S": value}}) for attribute, value in keys]
+    assert {(params["ScanIndexForward"], params["Limit"]) for _, params in queries} == {
+        (False, 7 if "limit=7" in query else 20)
+    }
     assert batch_params["RequestItems"] == {
         aws.table_name: {"Keys": [{"job_id": {"S": item.job_id}}], "ConsistentRead": True}
     }
+
+
+def test_a_merged_page_is_the_newest_of_every_partition_and_its_cursor_continues_each(
+    aws: Aws, handler: Handler
+) -> None:
+    store = _store(aws)
+    items = [
+        owned_item(ALICE, minute, job_type=job_type, status=status)
+        for minute, (job_type, status) in enumerate(
+            [("text_transform", "QUEUED"), ("data_analysis", "SUCCEEDED"), ("text_transform", "FAILED")] * 3
+        )
+    ]
+    for item in items:
+        store.put_new(item)
+    newest_first = [item.job_id for item in reversed(items)]
+
+    pages = [_list(handler, "limit=4")]
+    while pages[-1]["next_cursor"] is not None:
+        pages.append(_list(handler, f"limit=4&cursor={pages[-1]['next_cursor']}"))
+    typed = [_list(handler, "job_type=text_transform&limit=4")]
+    typed.append(_list(handler, f"job_type=text_transform&limit=4&cursor={typed[0]['next_cursor']}"))
+
+    assert [job["job_id"] for page in pages for job in page["jobs"]] == newest_first
+    text_jobs = [item.job_id for item in reversed(items) if item.job_type == "text_transform"]
+    assert [job["job_id"] for page in typed for job in page["jobs"]] == text_jobs
+    assert typed[1]["next_cursor"] is None
 
 
 def test_a_job_submitted_by_a_signed_in_caller_is_listed_as_get_reads_it(handler: Handler) -> None:
@@ -218,7 +258,7 @@ def test_keys_still_unprocessed_after_every_retry_are_backend_unavailable() -> N
 def test_a_cursor_position_continues_in_the_callers_partition_only() -> None:
     client = boto3.client("dynamodb")
     store = DynamoJobStore(client, "jobs")
-    index = listing_index(BOB, status=None, job_type=None)
+    index = ListingIndex("by_owner", "owner", BOB)
     position = PagePosition("2026-11-24T17:05:09.123Z", "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d")
     with Stubber(client) as stubber:
         stubber.add_response(
@@ -240,7 +280,7 @@ def test_a_cursor_position_continues_in_the_callers_partition_only() -> None:
             },
         )
 
-        assert store.index_page(index, limit=5, after=position).job_ids == []
+        assert store.index_page(index, limit=5, after=position).positions == []
 
 
 @pytest.mark.parametrize("operation", ["query", "batch_get_item"])
@@ -248,9 +288,7 @@ def test_aws_errors_while_listing_are_backend_unavailable(operation: str) -> Non
     client = boto3.client("dynamodb")
     store = DynamoJobStore(client, "jobs")
     calls: dict[str, Callable[[], object]] = {
-        "query": lambda: store.index_page(
-            listing_index(ALICE, status=None, job_type=None), limit=1, after=None
-        ),
+        "query": lambda: store.index_page(ListingIndex("by_owner", "owner", ALICE), limit=1, after=None),
         "batch_get_item": lambda: store.get_many(["3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"]),
     }
     with Stubber(client) as stubber:

@@ -10,7 +10,7 @@ import pytest
 from conveyor_api.handlers.http import JobStore
 from conveyor_api.jobs.cursors import PagePosition
 from conveyor_api.jobs.errors import JobAlreadyExistsError
-from conveyor_api.jobs.listing_indexes import listing_index
+from conveyor_api.jobs.listing_indexes import ListingIndex, owner_type_status_key
 from conveyor_api.models import JobItem
 from conveyor_api.store.dynamo import DynamoJobStore
 from tests.adapters.conftest import Aws
@@ -82,23 +82,25 @@ def test_an_index_page_lists_the_partitions_jobs_newest_first_and_continues_afte
     items = [owned_item(OWNER, minute) for minute in range(5)]
     for item in [*items, owned_item("someone-else", 9), owned_item(OWNER, 8, status="SUCCEEDED")]:
         store.put_new(item)
-    queued = listing_index(OWNER, status="QUEUED", job_type=None)
+    queued = ListingIndex(
+        "by_owner_type_status", "owner_type_status", owner_type_status_key(OWNER, "text_transform", "QUEUED")
+    )
     newest_first = [item.job_id for item in reversed(items)]
 
     first = store.index_page(queued, limit=3, after=None)
     rest = store.index_page(queued, limit=3, after=first.last)
 
-    assert first.job_ids == newest_first[:3]
+    assert [position.job_id for position in first.positions] == newest_first[:3]
     assert first.last == PagePosition(items[2].created_at, items[2].job_id)
-    assert (rest.job_ids, rest.last) == (newest_first[3:], None)
+    assert ([position.job_id for position in rest.positions], rest.last) == (newest_first[3:], None)
 
 
 def test_an_index_holds_only_owned_jobs(store: JobStore) -> None:
     store.put_new(QUEUED_ITEM)
 
-    page = store.index_page(listing_index(OWNER, status=None, job_type=None), limit=10, after=None)
+    page = store.index_page(ListingIndex("by_owner", "owner", OWNER), limit=10, after=None)
 
-    assert (page.job_ids, page.last) == ([], None)
+    assert (page.positions, page.last) == ([], None)
 
 
 def test_get_many_reads_the_jobs_that_exist_and_leaves_out_the_others(store: JobStore) -> None:

@@ -75,7 +75,7 @@ class InMemoryJobStore:
         # As moto: a page says where it stopped only when more follow. DynamoDB may say so at the very end
         # too, and the next page is then empty with no cursor, which the job-list contract allows.
         last = PagePosition(*page[-1]) if len(entries) > limit else None
-        return IndexPage(job_ids=[job_id for _, job_id in page], last=last)
+        return IndexPage(positions=[PagePosition(*entry) for entry in page], last=last)
 
     def get_many(self, job_ids: Sequence[str]) -> Mapping[str, JobItem]:
         self._maybe_fail()

@@ -1171,3 +1171,27 @@ def test_a_rescue_counts_a_resend_and_dates_the_job_while_it_is_as_it_was_read(
     assert subject.read(queued["job_id"]) == {**queued, "sweeps": 2, "updated_at": to_timestamp(clock())}
     with pytest.raises(OverdueJobChangedError):
         subject.sweep_store.mark_rescued(seen, now=clock())
+
+
+def test_a_claim_botocore_sends_again_after_its_answer_was_lost_is_that_claim(
+    jobs_table: JobsTable, clock: FakeClock
+) -> None:
+    store = DynamoJobStore(jobs_table.client, jobs_table.name)
+    queued = queued_item("text_transform", {"text": "hi"})
+    jobs_table.put(queued)
+
+    def claim() -> JobItem:
+        return store.claim(
+            queued["job_id"],
+            claim_token="token-1",
+            now=clock(),
+            lease_expires_at=clock() + LEASE,
+            watch=False,
+        )
+
+    first = claim()
+    # The same request again, as botocore retries it: the condition refuses it, on the item the first made.
+    again = claim()
+
+    assert again == first
+    assert jobs_table.get(queued["job_id"])["attempts"] == 1  # type: ignore[index]

@@ -1,6 +1,7 @@
-"""Listing the caller's jobs (GET /jobs): one query of one listing index, then the page's items by key.
+"""Listing the caller's jobs (GET /jobs): a page's worth of keys from each listing index partition the
+filters name, merged newest first, then the page's items by key.
 
-The index holds keys only and is eventually consistent, so each listed job is read from the table, and a
+The indexes hold keys only and are eventually consistent, so each listed job is read from the table, and a
 job whose item is gone or no longer matches the filters is left out: a page may hold fewer jobs than its
 limit, and only a null next_cursor means the end (contract `job-list`). A page also stops before the record
 that would take it past PAGE_BYTE_BUDGET, and its cursor continues from the last record it holds.
@@ -20,7 +21,7 @@ from conveyor_api.clock import utc_now
 from conveyor_api.jobs.cursors import InvalidCursorError, PagePosition, decode_cursor, encode_cursor
 from conveyor_api.jobs.errors import InvalidJobListQueryError
 from conveyor_api.jobs.file_links import FileLinks
-from conveyor_api.jobs.listing_indexes import ListingIndex, listing_index
+from conveyor_api.jobs.listing_indexes import ListingIndex, listing_partitions
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.jobs.request_validation import MAX_LISTED_VIOLATIONS, violations_of
 from conveyor_api.json_pointer import json_pointer
@@ -46,9 +47,9 @@ _MESSAGES = {"/limit": LIMIT_MESSAGE, "/cursor": CURSOR_MESSAGE}
 
 @dataclass(frozen=True, slots=True)
 class IndexPage:
-    """One page of an index partition: its jobs' ids in the index's order, newest first."""
+    """One page of an index partition: its jobs' positions in the index's order, newest first."""
 
-    job_ids: list[str]
+    positions: list[PagePosition]
     last: PagePosition | None
     """Where the page stopped; None when the index said nothing follows."""
 
@@ -110,20 +111,44 @@ def list_jobs(
             after = decode_cursor(query.cursor)
         except InvalidCursorError as error:
             raise InvalidJobListQueryError([Violation(pointer="/cursor", message=CURSOR_MESSAGE)]) from error
-    index = listing_index(owner, status=query.status, job_type=query.job_type)
     limit = DEFAULT_PAGE_SIZE if query.limit is None else int(query.limit)
-    page = lister.index_page(index, limit=limit, after=after)
-    items = lister.get_many(page.job_ids)
+    partitions = listing_partitions(
+        owner,
+        status=query.status,
+        job_type=query.job_type,
+        statuses=tuple(contract.schema("job-status")["enum"]),
+        job_types=tuple(contract.schema("job-type")["enum"]),
+    )
+    page, more = _merged_page(
+        [lister.index_page(each, limit=limit, after=after) for each in partitions], limit
+    )
+    items = lister.get_many([position.job_id for position in page])
     listed = [
-        items[job_id] for job_id in page.job_ids if job_id in items and _matches(items[job_id], owner, query)
+        items[position.job_id]
+        for position in page
+        if position.job_id in items and _matches(items[position.job_id], owner, query)
     ]
     records = _within_budget([record_from_item(item, links=links, clock=clock) for item in listed])
-    last = page.last
+    last = page[-1] if more else None
     if len(records) < len(listed):
         # Cut short by size: the next page starts after the last record this one holds.
         kept = listed[len(records) - 1]
         last = PagePosition(kept.created_at, kept.job_id)
     return JobList(jobs=records, next_cursor=None if last is None else encode_cursor(last))
+
+
+def _merged_page(pages: list[IndexPage], limit: int) -> tuple[list[PagePosition], bool]:
+    """The newest `limit` positions of the partitions' pages, and whether any job may follow them.
+
+    Each page holds its partition's newest `limit` after the cursor, so the newest `limit` of all are among
+    them; the rest of them, and whatever a page says follows it, come on the next page.
+    """
+    merged = sorted(
+        (position for page in pages for position in page.positions),
+        key=lambda position: (position.created_at, position.job_id),
+        reverse=True,
+    )
+    return merged[:limit], len(merged) > limit or any(page.last is not None for page in pages)
 
 
 def _within_budget(records: list[JobRecord]) -> list[JobRecord]:

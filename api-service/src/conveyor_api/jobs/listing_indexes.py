@@ -1,7 +1,12 @@
-"""The jobs table's four listing indexes: their names, their partition keys' formats, and which one serves
-which filter of GET /jobs (contracts/README.md, Owners and listing). The only place that knows them.
+"""The jobs table's two listing indexes: their names, their partition keys' formats, and which partitions
+serve which filter of GET /jobs (contracts/README.md, Owners and listing). The only place that knows them.
 
-Every index is sparse (only owned items carry its key), KEYS_ONLY, and sorted by `created_at`.
+Every index is sparse (only owned items carry its key), KEYS_ONLY, and sorted by `created_at`. `by_owner` is
+written once per job and never moves; `by_owner_type_status` moves at each status change (a delete and a put
+of its entry). A filter on one of type and status reads the partitions of every value of the other and merges
+them: four (statuses) or one per job type, each of a page's worth of keys at most. The item's `owner_type` and
+`owner_status` keys are kept for the contract but indexed no more: an index on each cost two writes a status
+change (docs/design.md, Sign-in and listing).
 """
 
 from dataclasses import dataclass
@@ -44,19 +49,26 @@ def listing_keys(owner: str, job_type: str, status: str) -> dict[str, str]:
     }
 
 
-def listing_index(owner: str, *, status: str | None, job_type: str | None) -> ListingIndex:
-    """The index partition that holds exactly `owner`'s jobs of `status` and `job_type` (None: any)."""
+def listing_partitions(
+    owner: str,
+    *,
+    status: str | None,
+    job_type: str | None,
+    statuses: tuple[str, ...],
+    job_types: tuple[str, ...],
+) -> list[ListingIndex]:
+    """The index partitions that together hold exactly `owner`'s jobs of `status` and `job_type` (None: any),
+    with every status and every job type there is."""
     if status is None and job_type is None:
-        return ListingIndex("by_owner", "owner", owner)
-    if status is None:
-        assert job_type is not None
-        return ListingIndex("by_owner_type", "owner_type", owner_type_key(owner, job_type))
-    if job_type is None:
-        return ListingIndex("by_owner_status", "owner_status", owner_status_key(owner, status))
-    return ListingIndex(
-        "by_owner_type_status", "owner_type_status", owner_type_status_key(owner, job_type, status)
-    )
+        return [ListingIndex("by_owner", "owner", owner)]
+    return [
+        ListingIndex(
+            "by_owner_type_status", "owner_type_status", owner_type_status_key(owner, each_type, each)
+        )
+        for each_type in ((job_type,) if job_type is not None else job_types)
+        for each in ((status,) if status is not None else statuses)
+    ]
 
 
-INDEX_NAMES = ("by_owner", "by_owner_type", "by_owner_status", "by_owner_type_status")
+INDEX_NAMES = ("by_owner", "by_owner_type_status")
 """Every listing index, for the IAM grants and the tests' tables."""

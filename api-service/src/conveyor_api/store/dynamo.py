@@ -97,7 +97,10 @@ class DynamoJobStore:
             raise BackendUnavailableError("the jobs table's listing index did not answer") from error
         last = response.get("LastEvaluatedKey")
         return IndexPage(
-            job_ids=[str(keys["job_id"]["S"]) for keys in response.get("Items", [])],
+            positions=[
+                PagePosition(str(keys[CREATED_AT]["S"]), str(keys["job_id"]["S"]))
+                for keys in response.get("Items", [])
+            ],
             last=None if last is None else PagePosition(str(last[CREATED_AT]["S"]), str(last["job_id"]["S"])),
         )
 

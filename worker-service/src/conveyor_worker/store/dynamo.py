@@ -129,6 +129,10 @@ class DynamoJobStore:
             if not isinstance(current, dict):
                 raise JobNotFoundError(job_id) from refused
             held = {name: _deserializer.deserialize(value) for name, value in current.items()}
+            if held["status"] == JobStatus.IN_PROGRESS and held.get("claim_token") == claim_token:
+                # botocore sent this claim again after its answer was lost: the first one landed, and the
+                # item that refuses the retry is that claim's.
+                return JobItem.model_validate(held)
             lease = held.get("lease_expires_at")
             raise JobNotClaimableError(
                 job_id,
