@@ -348,15 +348,18 @@ def _flows(picture: Picture, wired: Wiring) -> None:
     picture.link("browser", http_api, "POST /jobs\nGET /jobs/{id}")
     picture.link("cli", http_api, "POST /jobs")
     picture.link(http_api, api)
-    picture.link(api, jobs_table, "PutItem (QUEUED)")
+    picture.link(api, queue, "1. SendMessage")
+    picture.link(api, jobs_table, "2. PutItem (QUEUED)")
     picture.link(api, core[wired.idempotency_table], "Idempotency-Key")
-    picture.link(api, queue, "SendMessage")
     picture.link(queue, worker, f"batches of {wired.batch_size}")
     picture.link(worker, jobs_table, "claim (conditional write)", backwards=True)
     picture.link(queue, core[wired.dlq], f"after {wired.max_receive_count} receives")
     picture.link(schedule, sweeper, _schedule_words(wired.schedule_expression), backwards=True)
-    picture.link(sweeper, jobs_table, "pending jobs\n(sparse index)", backwards=True)
+    picture.link(
+        sweeper, jobs_table, "watched jobs (sparse index),\nexpired messages (a scan segment)", backwards=True
+    )
     picture.link(sweeper, queue, "re-send lost messages", backwards=True)
+    picture.link(sweeper, core[wired.dlq], "pending jobs' dead messages", backwards=True)
     for function, stack in ((wired.api, "api"), (wired.worker, "worker"), (wired.sweeper, "worker")):
         for resource in wired.uses[function]:
             if function == wired.worker and resource == wired.queue:
