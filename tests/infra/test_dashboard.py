@@ -162,12 +162,17 @@ CUSTOM_METRICS = {
     ("conveyor-worker", "JobsFailed", "Sum"),
     ("conveyor-worker", "JobsRetried", "Sum"),
     ("conveyor-worker", "DuplicateDeliveriesSkipped", "Sum"),
+    ("conveyor-worker", "DuplicateDeliveriesDeferred", "Sum"),
+    ("conveyor-worker", "OrphanMessagesDropped", "Sum"),
     ("conveyor-worker", "QueueWait", "p95"),
     ("conveyor-worker", "QueueWait", "Maximum"),
     ("conveyor-worker", "RunTime", "p95"),
     ("conveyor-worker", "RunTime", "Maximum"),
     ("conveyor-sweeper", "JobsResent", "Sum"),
     ("conveyor-sweeper", "OverdueJobsFailed", "Sum"),
+    ("conveyor-sweeper", "DeadLettersRescued", "Sum"),
+    ("conveyor-sweeper", "StrandedJobsFailed", "Sum"),
+    ("conveyor-sweeper", "OrphanMessagesDropped", "Sum"),
 }
 
 

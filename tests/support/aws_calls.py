@@ -42,6 +42,7 @@ RESOURCE_BY_SETTING = {
     "JOBS_TABLE_NAME": JOBS_TABLE,
     "IDEMPOTENCY_TABLE_NAME": IDEMPOTENCY_TABLE,
     "JOBS_QUEUE_URL": JOBS_QUEUE,
+    "JOBS_DEAD_LETTER_QUEUE_URL": DEAD_LETTER_QUEUE,
     "FILES_BUCKET_NAME": FILES_BUCKET,
 }
 # IAM authorizes SQS's batch operations through the single ones ("Amazon SQS batch actions", SQS Developer
