@@ -8,13 +8,16 @@ the job.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from conveyor_local.templates import load_template
+from conveyor_worker.handlers.sweeper import SCAN_SEGMENTS
+
 from bench.common import Section, median, table
-from bench.dynamodb_units import Index, read_units, table_write_units, write_units
-from bench.requests_per_job import SWEEP_INDEX, JobTypeRun, PipelineRun, SideRun
+from bench.dynamodb_units import READ_UNIT_BYTES, Index, item_size, read_units, table_write_units, write_units
+from bench.requests_per_job import JobTypeRun, PipelineRun, SideRun
 
 # List prices for US East (N. Virginia), us-east-1, the first pricing tier of each, as published on the AWS
 # pricing pages of each service. PRICE_DATE is when the newest of them took effect (DynamoDB on-demand's 50%
@@ -52,6 +55,10 @@ SQS_CHUNK_BYTES = 64 * 1024
 LOG_EVENT_OVERHEAD_BYTES = 26
 """PutLogEvents counts each event's message plus 26 bytes: counted here as ingested (errs high)."""
 MINUTES_PER_MONTH = 60 * 24 * 30
+TARGET_DOLLARS_PER_MILLION = 5.00
+"""text_transform's cost per million jobs at these prices, at most (issue 14)."""
+TARGET_SIGNED_IN_WRU = 10
+"""A signed-in caller's text_transform job's write units, at most (issue 14)."""
 
 
 @dataclass(frozen=True)
@@ -101,23 +108,43 @@ class JobUsage:
     notes: dict[str, str]
 
 
-def job_usage(run: JobTypeRun, index: Index, api_memory_mb: int, worker_memory_mb: int) -> JobUsage:
+@dataclass(frozen=True)
+class ExpiryScan:
+    """The sweeper's expiry scan, as deployed: the whole table read once every `pass_days`, each item for as
+    long as it is kept."""
+
+    pass_days: float
+    retention_days: int
+
+    def read_units_per_job(self, item_bytes: float) -> float:
+        """Eventually consistent Scan reads, summed over items before rounding: 0.5 RRU per 4 KB read."""
+        return self.retention_days / self.pass_days * item_bytes / READ_UNIT_BYTES * 0.5
+
+
+def write_units_by_write(run: JobTypeRun, indexes: Sequence[Index]) -> dict[str, dict[str, float]]:
+    """Per job, for each kind of write: how many, their table WRU, and each index's WRU."""
+    kinds: dict[str, dict[str, float]] = {}
+    for write in run.writes:
+        kind = kinds.setdefault(write.label, {"writes": 0.0, "table": 0.0} | {i.name: 0.0 for i in indexes})
+        kind["writes"] += 1 / run.jobs
+        kind["table"] += table_write_units(write.before, write.after) / run.jobs
+        for index in indexes:
+            kind[index.name] += index.write_units(write.before, write.after) / run.jobs
+    return kinds
+
+
+def job_usage(
+    run: JobTypeRun, indexes: Sequence[Index], api_memory_mb: int, worker_memory_mb: int, scan: ExpiryScan
+) -> JobUsage:
     jobs = run.jobs
     api_calls = [invocation for invocation in run.invocations if invocation.role == "api"]
     worker_calls = [invocation for invocation in run.invocations if invocation.role == "worker"]
-    table_wru = index_wru = 0
-    for job_id, queued in run.queued_items.items():
-        claimed, finished = run.claimed_items[job_id], run.finished_items[job_id]
-        table_wru += (
-            table_write_units(None, queued)
-            + table_write_units(queued, claimed)
-            + table_write_units(claimed, finished)
-        )
-        index_wru += (
-            index.write_units(None, queued)
-            + index.write_units(queued, claimed)
-            + index.write_units(claimed, finished)
-        )
+    kinds = write_units_by_write(run, indexes)
+    table_wru = sum(kind["table"] for kind in kinds.values()) * jobs
+    index_wru = {index.name: sum(kind[index.name] for kind in kinds.values()) * jobs for index in indexes}
+    finished = {write.after["job_id"]["S"]: write.after for write in run.writes}
+    finished_bytes = sum(item_size(item) for item in finished.values()) / max(1, len(finished))
+    scan_rru = scan.read_units_per_job(finished_bytes)
     reads = sum(
         count
         for role in ("api", "worker")
@@ -147,8 +174,8 @@ def job_usage(run: JobTypeRun, index: Index, api_memory_mb: int, worker_memory_m
         "http_api": len(api_calls) / jobs,
         "lambda_requests": (len(api_calls) + len(worker_calls)) / jobs,
         "lambda_gb_seconds": gb_seconds / jobs,
-        "dynamodb_wru": (table_wru + index_wru) / jobs,
-        "dynamodb_rru": reads / jobs,
+        "dynamodb_wru": (table_wru + sum(index_wru.values())) / jobs,
+        "dynamodb_rru": reads / jobs + scan_rru,
         "sqs_requests": sqs / jobs,
         "log_gib": (function_log_bytes + platform_bytes) / jobs / 2**30,
     }
@@ -161,8 +188,13 @@ def job_usage(run: JobTypeRun, index: Index, api_memory_mb: int, worker_memory_m
             f"{api_memory_mb}/{worker_memory_mb} MB, billed per ms; {moto_share:.0%} of it waits on moto, "
             "where AWS's latency would be"
         ),
-        "dynamodb_wru": f"table {table_wru / jobs:.2f} + `{index.name}` index {index_wru / jobs:.2f}",
-        "dynamodb_rru": "no read on the path" if reads == 0 else f"{reads / jobs:.2f} reads per job",
+        "dynamodb_wru": f"table {table_wru / jobs:.2f}"
+        + "".join(f" + `{name}` {units / jobs:.2f}" for name, units in index_wru.items()),
+        "dynamodb_rru": (
+            f"{'no read on the path' if reads == 0 else f'{reads / jobs:.2f} reads per job'}; the sweeper's "
+            f"expiry scan reads each item once a {scan.pass_days:g}-day pass for the {scan.retention_days} "
+            f"days it is kept: {scan_rru:.2f} RRU for a {finished_bytes:.0f}-byte finished job"
+        ),
         "sqs_requests": (
             "send, and per batch one receive and one delete (empty receives: the poller's fixed cost, not "
             "counted)"
@@ -207,45 +239,86 @@ def side_usage(side: SideRun, memory_mb: int, *, consistent_reads: bool) -> dict
 
 def sweep_monthly(sweep: SideRun, memory_mb: int) -> dict[str, float]:
     """The schedule's fixed cost: one idle sweep a minute for a 30-day month (per month, not per million)."""
-    queries = sum(
+    reads = sum(
         n
         for counts in sweep.requests.values()
         for (_, operation), n in counts.items()
-        if operation == "Query"
+        if operation in ("Query", "Scan")
+    )
+    receives = sum(
+        n for counts in sweep.requests.values() for (service, _), n in counts.items() if service == "sqs"
     )
     seconds = median([invocation.seconds for invocation in sweep.invocations])
     per_run = {
         "lambda_requests": 1.0,
         "lambda_gb_seconds": billed_gb_seconds([seconds], memory_mb),
-        # An index Query is eventually consistent and reads at least one 4 KB unit, even finding nothing.
-        "dynamodb_rru": queries * read_units(0, consistent=False),
+        # An index Query or a Scan segment is eventually consistent and reads at least one 4 KB unit, even
+        # finding nothing; the expiry scan's reads of the table's items are priced per job instead.
+        "dynamodb_rru": reads * read_units(0, consistent=False),
+        "sqs_requests": float(receives),
         "log_gib": platform_log_bytes(seconds * 1000, memory_mb) / 2**30,
     }
     return {key: value * MINUTES_PER_MONTH for key, value in per_run.items()}
 
 
 def section(pipeline: PipelineRun) -> Section:
-    index = Index.from_description(pipeline.table_description, SWEEP_INDEX)
+    indexes = [
+        Index.from_description(pipeline.table_description, index["IndexName"])
+        for index in pipeline.table_description["GlobalSecondaryIndexes"]
+    ]
+    scan = ExpiryScan(
+        pass_days=SCAN_SEGMENTS / (24 * 60), retention_days=int(_core_default("JobRetentionDays"))
+    )
     body = [
         f"AWS list prices, {PRICE_REGION}, first tier, in effect since {PRICE_DATE} (the newest change "
         "among them: DynamoDB on-demand); not re-checked on the run's date. Free tiers, data transfer and "
         "storage left out. Every quantity is measured in the run above; DynamoDB units come from the "
-        "items' sizes (moto's ConsumedCapacity is a constant), with the sparse `sweep` index's writes "
-        "counted as DynamoDB bills them.",
+        "items' sizes (moto's ConsumedCapacity is a constant), each write's units in the table and in each "
+        "index counted from the item before and after it, as DynamoDB bills them.",
         "",
     ]
     figures: dict[str, Any] = {"price_region": PRICE_REGION, "price_date": PRICE_DATE}
     for run in pipeline.job_types:
-        job = job_usage(run, index, pipeline.api_memory_mb, pipeline.worker_memory_mb)
+        job = job_usage(run, indexes, pipeline.api_memory_mb, pipeline.worker_memory_mb, scan)
         terms = cost_per_million(job.usage)
-        body += [f"**{run.job_type}** (per million jobs)", ""]
+        body += [f"**{run.name}** (per million jobs)", ""]
         body += _terms_table(terms, job.notes)
         body += ["", f"Total: **${total(terms):.2f} per million jobs**.", ""]
-        figures[run.job_type] = {
+        figures[run.name] = {
             "usage_per_job": job.usage,
             "dollars_per_million": {term.key: round(term.dollars_per_million, 4) for term in terms},
             "total": round(total(terms), 2),
+            "write_units_by_write": write_units_by_write(run, indexes),
         }
+    body += ["Write units per job, by write and by where DynamoDB bills them (table, each index):", ""]
+    names = [index.name for index in indexes]
+    rows = [
+        [run.name, label, f"{kind['writes']:.2f}", f"{kind['table']:.2f}", *(f"{kind[n]:.2f}" for n in names)]
+        for run in pipeline.job_types
+        for label, kind in figures[run.name]["write_units_by_write"].items()
+    ]
+    rows += [
+        [
+            f"**{run.name}**",
+            "all",
+            "",
+            *(
+                f"**{sum(kind[column] for kind in figures[run.name]['write_units_by_write'].values()):.2f}**"
+                for column in ("table", *names)
+            ),
+        ]
+        for run in pipeline.job_types
+    ]
+    body += table(["jobs", "write", "per job", "table WRU", *(f"`{n}` WRU" for n in names)], rows)
+    body += [
+        "",
+        "The `sweep` index is written only where a job's message may be gone (a claim on its message's last "
+        "receive): never on this happy path. A signed-in job's listing keys put it in `by_owner` once and "
+        "move it in `by_owner_type_status` at each status change (a delete and a put).",
+        "",
+        _targets(pipeline, figures),
+        "",
+    ]
     samples = pipeline.job_types[0].log_samples
     body += ["What the functions log per job, at INFO (Lambda's default level; one line of each):", ""]
     body += [f"- {role}: `{line[:400]}`" for role, line in samples.items()]
@@ -279,18 +352,42 @@ def section(pipeline: PipelineRun) -> Section:
     body += [
         "",
         f"Fixed, whatever the traffic: the sweeper every minute costs ${monthly_dollars:.2f} a month "
-        f"({MINUTES_PER_MONTH} invocations, {monthly['dynamodb_rru']:.0f} RRU for its 16 empty index "
-        "Queries each run, and their log lines); the SQS event source's idle long polls are Lambda's and "
-        "not modelled here.",
+        f"({MINUTES_PER_MONTH} invocations; {monthly['dynamodb_rru']:.0f} RRU for the least its 16 index "
+        f"Queries and its scan segment read, each run; {monthly['sqs_requests']:.0f} receives from the DLQ; "
+        "their log lines); the SQS event source's idle long polls are Lambda's and not modelled here.",
     ]
     headline = "; ".join(
-        f"{run.job_type} ${figures[run.job_type]['total']:.2f} per million jobs, DynamoDB writes "
-        f"${figures[run.job_type]['dollars_per_million']['dynamodb_wru']:.2f} of it"
+        f"{run.name} ${figures[run.name]['total']:.2f} per million jobs, "
+        f"{figures[run.name]['usage_per_job']['dynamodb_wru']:.0f} WRU"
         for run in pipeline.job_types
     )
     headline += f"; the sweeper's schedule ${monthly_dollars:.2f} a month "
-    headline += f"({PRICE_REGION} list prices of {PRICE_DATE})."
-    return Section("Cost per million jobs", body, figures, headline=headline)
+    headline += f"({PRICE_REGION} list prices of {PRICE_DATE}). {_targets(pipeline, figures)}"
+    return Section(
+        "Cost per million jobs", body, figures, headline=headline, failed=not _targets_hold(figures)
+    )
+
+
+def _targets(pipeline: PipelineRun, figures: Mapping[str, Any]) -> str:
+    dollars = figures["text_transform"]["total"]
+    signed_in = figures["text_transform, signed in"]["usage_per_job"]["dynamodb_wru"]
+    ok = _targets_hold(figures)
+    return (
+        f"Targets: text_transform ${dollars:.2f} per million jobs (≤ ${TARGET_DOLLARS_PER_MILLION:.2f}), "
+        f"signed in {signed_in:.1f} WRU per job (≤ {TARGET_SIGNED_IN_WRU}) — "
+        f"{'both hold' if ok else 'TARGET MISSED'}."
+    )
+
+
+def _targets_hold(figures: Mapping[str, Any]) -> bool:
+    return bool(
+        figures["text_transform"]["total"] <= TARGET_DOLLARS_PER_MILLION
+        and figures["text_transform, signed in"]["usage_per_job"]["dynamodb_wru"] <= TARGET_SIGNED_IN_WRU
+    )
+
+
+def _core_default(parameter: str) -> str:
+    return str(load_template("core")["Parameters"][parameter]["Default"])
 
 
 def _terms_table(terms: list[Term], notes: Mapping[str, str]) -> list[str]:

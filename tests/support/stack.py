@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conveyor_api.handlers.http import build_handler as build_api_handler
+from conveyor_api.settings import AuthMode
 from conveyor_api.settings import Settings as ApiSettings
 from conveyor_local.aws import cloudformation_client, dynamodb_client, s3_client, sqs_client
 from conveyor_local.http_gateway import build_event, start_http_gateway
@@ -71,8 +72,11 @@ class Stack:
     _job_functions: dict[str, JobFunction] = field(default_factory=lambda: dict(REAL_JOB_FUNCTIONS))
     _gateways: list[BackgroundHttpServer] = field(default_factory=list)
 
-    def api_handler(self, *, dynamodb_client: Any = None, sqs_client: Any = None) -> LambdaHandler:
-        """An API function instance; the given clients replace the ones it would make itself."""
+    def api_handler(
+        self, *, dynamodb_client: Any = None, sqs_client: Any = None, auth_mode: AuthMode = "none"
+    ) -> LambdaHandler:
+        """An API function instance; the given clients replace the ones it would make itself. With
+        `auth_mode` "jwt" it serves a deployment with sign-in, its events carrying claims (`signed_in`)."""
         return build_api_handler(
             ApiSettings(
                 jobs_table_name=self.resources.table_name,
@@ -80,9 +84,9 @@ class Stack:
                 idempotency_table_name=self.resources.idempotency_table_name,
                 cors_allow_origin=DEMO_ORIGIN,
                 files_bucket_name=self.resources.files_bucket_name,
-                # Without sign-in, as the api template deploys by default; tests/integration/
+                # Without sign-in by default, as the api template deploys; tests/integration/
                 # test_sign_in_and_listing.py runs the local stack with it.
-                auth_mode="none",
+                auth_mode=auth_mode,
                 powertools_service_name="conveyor-api",
                 powertools_metrics_namespace="Conveyor",
             ),
@@ -285,3 +289,10 @@ def running_stack(
         yield stack
     finally:
         stack.stop()
+
+
+def signed_in(event: dict[str, Any], sub: str) -> dict[str, Any]:
+    """`event` as API Gateway's JWT authorizer passes it on for a caller whose token has `sub`."""
+    context = event.setdefault("requestContext", {})
+    context["authorizer"] = {"jwt": {"claims": {"sub": sub}, "scopes": None}}
+    return event
