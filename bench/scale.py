@@ -303,9 +303,9 @@ def _section(rows: list[dict[str, Any]], finished_size: int) -> Section:
         f"({'flat' if flat_listing else 'NOT FLAT'}). The sweep's index Queries read only the watched "
         f"jobs ({'flat' if flat_sweep else 'NOT FLAT'}: {rows[0]['sweep_scanned']} at every size); its "
         "expiry scan reads a 1440th of the table a minute, so each item once a day (its cost per job is in "
-        "Cost). The sweep's other requests are its re-sends of the watched jobs and its DLQ receive. moto's time "
-        "per call grows with the table because it scans its item store in Python for index Queries; "
-        "DynamoDB reads only the index partition.",
+        "Cost). The sweep's other requests are its re-sends of the watched jobs and its DLQ receive. "
+        "moto's time per call grows with the table because it scans its item store in Python for index "
+        "Queries; DynamoDB reads only the index partition.",
     ]
     sizes = ", ".join(f"{row['size']:,}" for row in rows)
     read = ", ".join(str(round(row["status_items_per_read"])) for row in rows)
