@@ -1,8 +1,8 @@
 """`python -m bench` (`make bench`): every measurement, then docs/benchmarks.md and build/bench/results.json.
 
-Runs package size, cold start, AWS requests per job and cost, scale, throughput, then the fault soak. A
-measurement that fails is reported as failed in the document and makes the exit status 1, as does a soak that
-loses or duplicates a job.
+Runs package size, cold start, AWS requests per job and cost, a backlog, scale, throughput, then the fault
+soak. A measurement that fails is reported as failed in the document and makes the exit status 1, as does a
+soak that loses or duplicates a job, or a backlog that fails, re-sends or re-runs one.
 """
 
 from __future__ import annotations
@@ -18,17 +18,29 @@ from pathlib import Path
 from conveyor_api.handlers.http import logger as api_logger
 from conveyor_local.stacks import hide_known_gap_warnings
 
-from bench import cold_start, cost, package_size, report, requests_per_job, scale, soak, throughput
+from bench import (
+    backlog,
+    cold_start,
+    cost,
+    package_size,
+    partitions,
+    report,
+    requests_per_job,
+    scale,
+    soak,
+    throughput,
+)
 from bench.common import BENCH_BUILD_DIR, REPO_ROOT, Section, machine, moto_endpoint, table
 from tests.support import aws_calls
 
-MEASUREMENTS = ("package", "cold-start", "requests", "scale", "throughput", "soak")
+MEASUREMENTS = ("package", "cold-start", "requests", "backlog", "scale", "throughput", "soak")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", action="append", choices=MEASUREMENTS, help="run only these (repeatable)")
     parser.add_argument("--jobs-per-type", type=int, default=100, help="happy-path jobs per job type")
+    parser.add_argument("--backlog-jobs", type=int, default=500)
     parser.add_argument("--throughput-jobs", type=int, default=300)
     parser.add_argument("--scale-sizes", default="1000,10000,100000")
     parser.add_argument("--cold-start-rounds", type=int, default=7)
@@ -92,6 +104,7 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], list[Se
             lambda: [cold_start.run(rounds=rounds, source_rounds=max(3, rounds - 2))],
         ),
         ("requests", "AWS requests per job", lambda: _requests_and_cost(args.jobs_per_type)),
+        ("backlog", "Backlog", lambda: [_backlog(args.backlog_jobs)]),
         ("scale", "Scale", lambda: _scale(sizes)),
         ("throughput", "Throughput and latency", lambda: [throughput.run(args.throughput_jobs)]),
         ("soak", "Soak under faults", lambda: [_soak(args.soak_jobs)]),
@@ -101,7 +114,12 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], list[Se
 def _requests_and_cost(jobs_per_type: int) -> list[Section]:
     with moto_endpoint() as endpoint:
         pipeline = requests_per_job.measure(endpoint, jobs_per_type)
-    return [requests_per_job.section(pipeline), cost.section(pipeline)]
+    return [requests_per_job.section(pipeline), cost.section(pipeline), partitions.run(pipeline)]
+
+
+def _backlog(jobs: int) -> Section:
+    with moto_endpoint() as endpoint:
+        return backlog.run(endpoint, jobs)
 
 
 def _scale(sizes: tuple[int, ...]) -> list[Section]:

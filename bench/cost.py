@@ -8,6 +8,7 @@ the job.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -123,13 +124,24 @@ class ExpiryScan:
 
 def write_units_by_write(run: JobTypeRun, indexes: Sequence[Index]) -> dict[str, dict[str, float]]:
     """Per job, for each kind of write: how many, their table WRU, and each index's WRU."""
-    kinds: dict[str, dict[str, float]] = {}
+    return {
+        label: {name: total / run.jobs for name, total in totals.items()}
+        for label, totals in _write_totals(run, indexes).items()
+    }
+
+
+def _write_totals(run: JobTypeRun, indexes: Sequence[Index]) -> dict[str, Counter[str]]:
+    """For each kind of write, over all the run's jobs: how many, their table WRU, and each index's WRU (whole
+    numbers, divided by the jobs only once, so that a target compares units and not rounding errors)."""
+    kinds: dict[str, Counter[str]] = {}
     for write in run.writes:
-        kind = kinds.setdefault(write.label, {"writes": 0.0, "table": 0.0} | {i.name: 0.0 for i in indexes})
-        kind["writes"] += 1 / run.jobs
-        kind["table"] += table_write_units(write.before, write.after) / run.jobs
+        kind = kinds.setdefault(
+            write.label, Counter({"writes": 0, "table": 0} | {i.name: 0 for i in indexes})
+        )
+        kind["writes"] += 1
+        kind["table"] += table_write_units(write.before, write.after)
         for index in indexes:
-            kind[index.name] += index.write_units(write.before, write.after) / run.jobs
+            kind[index.name] += index.write_units(write.before, write.after)
     return kinds
 
 
@@ -139,9 +151,9 @@ def job_usage(
     jobs = run.jobs
     api_calls = [invocation for invocation in run.invocations if invocation.role == "api"]
     worker_calls = [invocation for invocation in run.invocations if invocation.role == "worker"]
-    kinds = write_units_by_write(run, indexes)
-    table_wru = sum(kind["table"] for kind in kinds.values()) * jobs
-    index_wru = {index.name: sum(kind[index.name] for kind in kinds.values()) * jobs for index in indexes}
+    kinds = _write_totals(run, indexes).values()
+    table_wru = sum(kind["table"] for kind in kinds)
+    index_wru = {index.name: sum(kind[index.name] for kind in kinds) for index in indexes}
     finished = {write.after["job_id"]["S"]: write.after for write in run.writes}
     finished_bytes = sum(item_size(item) for item in finished.values()) / max(1, len(finished))
     scan_rru = scan.read_units_per_job(finished_bytes)

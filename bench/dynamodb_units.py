@@ -107,14 +107,18 @@ class Index:
 
     def write_units(self, before: Item | None, after: Item | None) -> int:
         """The index's write units for one table write that turns `before` into `after` (None: no item)."""
+        return sum(units for _, units in self.partition_writes(before, after))
+
+    def partition_writes(self, before: Item | None, after: Item | None) -> list[tuple[AttributeValue, int]]:
+        """The same units, each with the partition key value of the index entry it writes: an update that
+        moves an item's keys deletes the old entry and puts a new one, and DynamoDB bills both."""
         old, new = self.image(before), self.image(after)
-        if old is None and new is None:
-            return 0
-        if old is None or new is None:
-            return write_units(item_size(old or new or {}))
-        if any(old.get(key) != new.get(key) for key in self.keys):
-            return write_units(item_size(old)) + write_units(item_size(new))
-        return write_units(item_size(new)) if old != new else 0
+        partition = self.keys[0]
+        if old is not None and new is not None and all(old.get(key) == new.get(key) for key in self.keys):
+            return [(new[partition], write_units(item_size(new)))] if old != new else []
+        return [
+            (image[partition], write_units(item_size(image))) for image in (old, new) if image is not None
+        ]
 
 
 def table_write_units(before: Item | None, after: Item | None) -> int:

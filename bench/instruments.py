@@ -36,6 +36,8 @@ class ThreadTotals:
     """From botocore's before-call to after-call: parameter checks, serialisation, signing, HTTP, parsing."""
     http_seconds: float = 0.0
     """From before-send to before-parse: the request on the wire and the emulator's work."""
+    observer_seconds: float = 0.0
+    """In the meter's observers, which run inside a call but are the bench's work, not the function's."""
 
 
 @dataclass
@@ -132,8 +134,10 @@ class AwsMeter:
         if not self.active:
             return
         key = self._finish(model, context, role)
+        started = time.perf_counter()
         for observer in self.observers:
             observer(key[0], key[1], key[2], context.get("bench_params", {}), parsed)
+        self.totals().observer_seconds += time.perf_counter() - started
 
     def _after_error(self, model: Any, context: dict[str, Any], role: str | None, **_: Any) -> None:
         if not self.active:
@@ -169,12 +173,14 @@ def timed(
     def invoke(event: dict[str, Any], context: Any) -> Any:
         before = meter.totals()
         calls, call_seconds, http_seconds = before.calls, before.call_seconds, before.http_seconds
+        observer_seconds = before.observer_seconds
         started = time.perf_counter()
         try:
             return handler(event, context)
         finally:
-            seconds = time.perf_counter() - started
             after = meter.totals()
+            # An observer reading an item back is the bench's time, not the function's: it is left out.
+            seconds = time.perf_counter() - started - (after.observer_seconds - observer_seconds)
             invocation = Invocation(
                 role=role,
                 seconds=seconds,

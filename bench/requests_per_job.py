@@ -30,7 +30,7 @@ from conveyor_local.templates import load_template
 from bench.common import Section, deployed_powertools, median, table
 from bench.dynamodb_units import item_size
 from bench.instruments import AwsMeter, Invocation, LogCapture, captured_logs, timed
-from tests.support.stack import Stack, post_jobs_event, running_stack, signed_in
+from tests.support.stack import MAX_RECEIVE_COUNT, Stack, post_jobs_event, running_stack, signed_in
 
 VISIBILITY_TIMEOUT_SECONDS = 30
 """Long enough that no batch is seen twice while the machine is busy: a redelivery would add requests."""
@@ -70,10 +70,13 @@ class JobTypeRun:
     """The signed-in caller who submitted the jobs; None in a deployment without sign-in."""
     writes: list[TableWrite] = field(default_factory=list)
     """Every write of the jobs table the functions made for these jobs, in order."""
+    on_last_receive: bool = False
+    """Whether the worker met each message on its last receive, when the claim enters the job in `sweep`."""
 
     @property
     def name(self) -> str:
-        return self.job_type if self.owner is None else f"{self.job_type}, signed in"
+        name = self.job_type if self.owner is None else f"{self.job_type}, signed in"
+        return f"{name}, on the last receive" if self.on_last_receive else name
 
     message_bytes: list[int] = field(default_factory=list)
     receive_batches: list[list[int]] = field(default_factory=list)
@@ -109,6 +112,9 @@ class PipelineRun:
     keyed: SideRun
     replays: SideRun
     sweep: SideRun
+    last_receive: JobTypeRun
+    """text_transform jobs whose messages the worker first meets on their last receive (not priced: a job that
+    gets there has failed or been delayed before; here for the `sweep` index's writes)."""
     table_description: dict[str, Any]
     api_memory_mb: int = 256
     worker_memory_mb: int = 256
@@ -119,6 +125,8 @@ def measure(endpoint: str, jobs_per_type: int = 100) -> PipelineRun:
         table_description = stack.dynamodb.describe_table(TableName=stack.resources.table_name)["Table"]
         runs = [_job_type_run(stack, endpoint, job_type, jobs_per_type) for job_type in JOB_PAYLOADS]
         runs.append(_job_type_run(stack, endpoint, "text_transform", jobs_per_type, owner=SIGNED_IN_OWNER))
+        # While the queue holds no other message: the side runs below leave theirs unreceived.
+        last_receive = _job_type_run(stack, endpoint, "text_transform", jobs_per_type, on_last_receive=True)
         status_reads = _status_reads(stack, endpoint, STATUS_READS)
         keyed, replays = _keyed_submissions(stack, endpoint)
         sweep = _idle_sweep(stack)
@@ -128,6 +136,7 @@ def measure(endpoint: str, jobs_per_type: int = 100) -> PipelineRun:
         keyed,
         replays,
         sweep,
+        last_receive,
         table_description,
         api_memory_mb=function_memory_mb("api", "ApiFunction"),
         worker_memory_mb=function_memory_mb("worker", "WorkerFunction"),
@@ -155,12 +164,18 @@ def api_context() -> LambdaContext:
 
 
 def _job_type_run(
-    stack: Stack, endpoint: str, job_type: str, jobs: int, *, owner: str | None = None
+    stack: Stack,
+    endpoint: str,
+    job_type: str,
+    jobs: int,
+    *,
+    owner: str | None = None,
+    on_last_receive: bool = False,
 ) -> JobTypeRun:
     started = time.monotonic()
     meter = AwsMeter()
     meter.watch_default_session()
-    run = JobTypeRun(job_type, jobs, {}, [], owner=owner)
+    run = JobTypeRun(job_type, jobs, {}, [], owner=owner, on_last_receive=on_last_receive)
     lock = threading.Lock()
     table_name = stack.resources.table_name
     meter.observers.append(_image_observer(run, table_name, dynamodb_client(endpoint)))
@@ -198,6 +213,8 @@ def _job_type_run(
         # One process holds both functions here, and their loggers are one: the worker's lines must not carry
         # the API's Lambda context, as they would not on Lambda.
         api_logger.clear_state()
+        if on_last_receive:
+            _spend_receives(stack, endpoint, jobs, MAX_RECEIVE_COUNT - 1)
         logs.phase = meter.phase = "worker"
         _drain(source, run, jobs)
     assert {item["status"]["S"] for item in stack.items()} == {"SUCCEEDED"}
@@ -261,6 +278,33 @@ def _drain(source: SqsEventSource, run: JobTypeRun, jobs: int) -> None:
         if result.received == 0 and handled >= jobs:
             return
     raise TimeoutError(f"the worker handled {handled} of {jobs} jobs in 300 s")
+
+
+def _spend_receives(stack: Stack, endpoint: str, messages: int, receives: int) -> None:
+    """Receives each of the queue's `messages` messages `receives` times, each time holding all of them
+    before letting them go, with a client no role's count sees: the next receive of each is its
+    `receives` + 1st."""
+    sqs = sqs_client(endpoint)
+    queue_url = stack.resources.queue_url
+    for _ in range(receives):
+        held: dict[str, str] = {}
+        deadline = time.monotonic() + 60
+        while len(held) < messages:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"received {len(held)} of {messages} messages in 60 s")
+            answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300)
+            held.update(
+                {message["MessageId"]: message["ReceiptHandle"] for message in answer.get("Messages", [])}
+            )
+        handles = list(held.values())
+        for start in range(0, len(handles), 10):
+            sqs.change_message_visibility_batch(
+                QueueUrl=queue_url,
+                Entries=[
+                    {"Id": str(number), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                    for number, handle in enumerate(handles[start : start + 10])
+                ],
+            )
 
 
 def _keep_logs(run: JobTypeRun, logs: LogCapture) -> None:

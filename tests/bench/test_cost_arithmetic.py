@@ -85,3 +85,11 @@ def test_sparse_index_writes_follow_dynamodbs_rules(
     before: dict[str, dict[str, str]] | None, after: dict[str, dict[str, str]], units: int
 ) -> None:
     assert SWEEP.write_units(before, after) == units
+
+
+def test_an_index_write_is_billed_to_the_partition_of_each_entry_it_deletes_or_puts() -> None:
+    moved = {**CLAIMED, "sweep_shard": {"N": "5"}}
+    assert SWEEP.partition_writes(QUEUED, moved) == [({"N": "3"}, 1), ({"N": "5"}, 1)]
+    assert SWEEP.partition_writes(QUEUED, CLAIMED) == [({"N": "3"}, 1), ({"N": "3"}, 1)]
+    assert SWEEP.partition_writes(CLAIMED, FINISHED) == [({"N": "3"}, 1)]
+    assert SWEEP.partition_writes(FINISHED, FINISHED) == []
