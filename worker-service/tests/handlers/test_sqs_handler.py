@@ -16,6 +16,7 @@ from testkit.events import failures, load_event, sqs_event, sqs_record
 from testkit.faults import failing_calls
 from testkit.images import blank_png, image_file, opened, saved, upload_key
 from testkit.items import job_message_body, queued_item, without_pending
+from testkit.lambda_context import FakeLambdaContext
 from testkit.s3 import FilesBucket
 from testkit.spy import recorded_calls
 from testkit.sqs import JobsQueue
@@ -489,3 +490,41 @@ def test_a_result_over_64_kib_goes_to_the_files_bucket_and_the_item_names_it(
     assert stored is not None
     assert stored.content_type == "application/json"
     assert json.loads(stored.body) == {"length": 70_000, "uppercase": text.upper(), "word_count": 10_000}
+
+
+def test_a_record_whose_job_cannot_finish_in_what_is_left_of_the_invocation_goes_back_at_once_unclaimed(
+    settings: Settings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    # 10 s left: a text job needs 3 s (a second and its calls), an image job 32 s (image_resize.LONGEST_RUN).
+    first = submitted(jobs_table, "text_transform", {"text": "first"})
+    image = submitted(jobs_table, "image_resize", {"source_key": upload_key(), "dimensions": [20, 20]})
+    last = submitted(jobs_table, "text_transform", {"text": "last"})
+    records = [
+        jobs_queue.receive_as_record(job_message_body(job_id, job_type))
+        for job_id, job_type in ((first, "text_transform"), (image, "image_resize"), (last, "text_transform"))
+    ]
+    handler = handler_for(settings, jobs_table, clock, queue=jobs_queue)
+    unclaimed = read(jobs_table, image)
+
+    response = handler(sqs_event(*records), FakeLambdaContext("conveyor-worker", remaining_millis=10_000))
+
+    assert response == failures(records[1]["messageId"])
+    assert [read(jobs_table, job_id)["status"] for job_id in (first, last)] == ["SUCCEEDED", "SUCCEEDED"]
+    assert read(jobs_table, image) == unclaimed  # still QUEUED, attempts 0: not one of its attempts
+    # Visible again at once, where a failure would have come back only after the queue's visibility timeout.
+    assert jobs_queue.bodies() == [job_message_body(image, "image_resize")]
+
+
+def test_the_first_record_of_an_invocation_starts_whatever_its_jobs_longest_run(
+    settings: Settings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    # No invocation could give it more time: a function whose timeout is below a job's longest run runs it.
+    image = submitted(jobs_table, "image_resize", {"source_key": upload_key(), "dimensions": [20, 20]})
+    record = jobs_queue.receive_as_record(job_message_body(image, "image_resize"))
+    handler = handler_for(settings, jobs_table, clock, queue=jobs_queue)
+
+    response = handler(sqs_event(record), FakeLambdaContext("conveyor-worker", remaining_millis=10_000))
+
+    assert response == NO_FAILURES
+    item = read(jobs_table, image)
+    assert (item["status"], item["attempts"], item["error"]["code"]) == ("FAILED", 1, "SOURCE_NOT_FOUND")

@@ -6,7 +6,12 @@ from typing import Any
 
 from conveyor_worker import job_types as job_types_package
 from conveyor_worker.contract import load_contract
-from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
+from conveyor_worker.job_types import (
+    JobFunction,
+    build_registry,
+    discover_job_functions,
+    discover_longest_runs,
+)
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.processing.backoff import Backoff
@@ -48,7 +53,12 @@ class Harness:
             store=self.store,
             visibility=self.queue,
             files=self.files,
-            job_types=build_registry(load_contract(), discover_job_functions(job_types_package), overrides),
+            job_types=build_registry(
+                load_contract(),
+                discover_job_functions(job_types_package),
+                overrides,
+                discover_longest_runs(job_types_package),
+            ),
             clock=clock,
             lease=LEASE,
             max_receive_count=MAX_RECEIVE_COUNT,
@@ -70,11 +80,22 @@ class Harness:
         self.files.put(key, body)
         return self.submit("image_resize", {"source_key": key, "dimensions": list(dimensions), **options})
 
-    def deliver(self, job_id: str, *, receive_count: int = 1, receipt_handle: str = "receipt-1") -> None:
+    def deliver(
+        self,
+        job_id: str,
+        *,
+        job_type: str = "text_transform",
+        receive_count: int = 1,
+        receipt_handle: str = "receipt-1",
+        time_left: timedelta | None = None,
+    ) -> None:
+        """The job's message, naming `job_type`, as a record of a batch that has `time_left` of its invocation
+        (None: the first record, which starts however little is left)."""
         self.processor.process(
-            parse_job_message(job_message_body(job_id)),
+            parse_job_message(job_message_body(job_id, job_type)),
             receive_count=receive_count,
             receipt_handle=receipt_handle,
+            time_left=time_left,
         )
 
     def item(self, job_id: str) -> dict[str, Any]:

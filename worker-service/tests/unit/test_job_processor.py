@@ -11,6 +11,7 @@ from testkit.clock import FakeClock
 from testkit.fake_files import FakeFileStore
 from testkit.fake_queue import FakeJobsQueue
 from testkit.fake_store import FakeJobStore
+from testkit.images import blank_png
 from testkit.items import job_message_body, queued_item, without_pending
 from testkit.logs import CapturedLogs
 from testkit.processor import (
@@ -27,7 +28,7 @@ from testkit.processor import (
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
-from conveyor_worker.job_types import JobFunction
+from conveyor_worker.job_types import DEFAULT_LONGEST_RUN, JobFunction, image_resize
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.models.job_outcome import JobOutcome
@@ -35,9 +36,10 @@ from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.processing.errors import (
     JobAttemptFailedError,
     JobHeldElsewhereError,
+    JobNotStartedError,
     JobNotStoredYetError,
 )
-from conveyor_worker.processing.job_processor import NOT_STORED_PAUSES_SECONDS
+from conveyor_worker.processing.job_processor import NOT_STORED_PAUSES_SECONDS, RECORD_CALLS
 from conveyor_worker.processing.messages import ORPHAN_MESSAGE_AGE, parse_job_message
 
 
@@ -782,3 +784,36 @@ def test_a_stale_workers_large_result_is_written_but_never_named_by_the_job(
     assert (item["status"], item["claim_token"], "result_ref" in item) == ("IN_PROGRESS", "newer", False)
     # Left for the bucket's lifecycle rule; the newer claim's completion writes the same key again.
     assert harness.files.stored_keys() == [f"results/{job_id}/result.json"]
+
+
+def test_a_job_starts_only_when_its_longest_run_and_the_records_calls_fit_in_the_time_left(
+    harness: Harness,
+) -> None:
+    job_id = harness.submit("text_transform", {"text": "hi"})
+    unclaimed = harness.item(job_id)
+    needed = DEFAULT_LONGEST_RUN + RECORD_CALLS
+
+    with pytest.raises(JobNotStartedError):
+        harness.deliver(job_id, time_left=needed - timedelta(milliseconds=1))
+
+    # Given back at once and unclaimed: still QUEUED, no attempt spent, for an invocation with time for it.
+    assert harness.item(job_id) == unclaimed
+    assert harness.queue.postponed == [("receipt-1", 0)]
+
+    harness.deliver(job_id, receipt_handle="receipt-2", time_left=needed)
+    assert (harness.item(job_id)["status"], harness.item(job_id)["attempts"]) == ("SUCCEEDED", 1)
+
+
+def test_an_image_job_needs_the_time_its_job_type_declares(harness: Harness) -> None:
+    job_id = harness.submit_image(blank_png(20, 20))
+
+    with pytest.raises(JobNotStartedError):
+        harness.deliver(
+            job_id,
+            job_type="image_resize",
+            time_left=image_resize.LONGEST_RUN + RECORD_CALLS - timedelta(milliseconds=1),
+        )
+    assert harness.item(job_id)["status"] == "QUEUED"
+
+    harness.deliver(job_id, job_type="image_resize", time_left=image_resize.LONGEST_RUN + RECORD_CALLS)
+    assert harness.item(job_id)["status"] == "SUCCEEDED"

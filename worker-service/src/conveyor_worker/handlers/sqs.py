@@ -4,6 +4,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -15,12 +16,18 @@ from conveyor_worker import job_types as job_types_package
 from conveyor_worker.clock import Clock, system_clock
 from conveyor_worker.contract import load_contract
 from conveyor_worker.files.s3 import S3FileStore
-from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
+from conveyor_worker.job_types import (
+    JobFunction,
+    build_registry,
+    discover_job_functions,
+    discover_longest_runs,
+)
 from conveyor_worker.metrics.emf import EmfMetrics
 from conveyor_worker.processing.backoff import Backoff, RandomInteger
 from conveyor_worker.processing.errors import (
     JobAttemptFailedError,
     JobHeldElsewhereError,
+    JobNotStartedError,
     JobNotStoredYetError,
     MalformedMessageError,
 )
@@ -63,7 +70,12 @@ def build_handler(
         store=DynamoJobStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name),
         visibility=SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
         files=S3FileStore(s3_client or boto3.client("s3"), settings.files_bucket_name),
-        job_types=build_registry(load_contract(), discover_job_functions(job_types_package), job_types),
+        job_types=build_registry(
+            load_contract(),
+            discover_job_functions(job_types_package),
+            job_types,
+            discover_longest_runs(job_types_package),
+        ),
         clock=clock or system_clock,
         lease=timedelta(seconds=settings.job_lease_seconds),
         max_receive_count=settings.max_receive_count,
@@ -74,7 +86,7 @@ def build_handler(
         sleep=sleep,
     )
 
-    def handle_record(record: SQSRecord) -> None:
+    def handle_record(record: SQSRecord, *, invocation: _Invocation) -> None:
         # Every line logged about the record's job carries its id as the correlation id, and no other line.
         logger.set_correlation_id(None)
         try:
@@ -84,8 +96,9 @@ def build_handler(
                 message,
                 receive_count=int(record.attributes.approximate_receive_count),
                 receipt_handle=record.receipt_handle,
+                time_left=invocation.time_left(),
             )
-        except (JobNotStoredYetError, JobHeldElsewhereError) as deferred:
+        except (JobNotStoredYetError, JobHeldElsewhereError, JobNotStartedError) as deferred:
             # The job is fine and the message comes back as planned: worth a line, not a warning.
             logger.info(
                 "message returned to the queue",
@@ -109,9 +122,27 @@ def build_handler(
         # Returning the failures even when every record failed keeps one response shape for the event
         # source mapping (ReportBatchItemFailures) instead of failing the whole invocation.
         batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        record_handler = partial(handle_record, invocation=_Invocation(context))
         try:
-            return dict(process_partial_response(event, handle_record, batch, context))
+            return dict(process_partial_response(event, record_handler, batch, context))
         finally:
             metrics.flush()  # once per invocation, as Powertools' log_metrics would
 
     return handler
+
+
+class _Invocation:
+    """What remains of one invocation as each of its records starts. The first record starts whatever its
+    job's longest run: no invocation could give it more time (a function whose timeout is shorter than a
+    job's longest run still runs it, one a batch); each later one starts only if its job can finish in what
+    is left."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self._first = True
+
+    def time_left(self) -> timedelta | None:
+        if self._first or self._context is None:
+            self._first = False
+            return None
+        return timedelta(milliseconds=self._context.get_remaining_time_in_millis())

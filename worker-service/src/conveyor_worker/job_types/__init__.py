@@ -14,14 +14,18 @@ job id, the files bucket, in which a job writes only under `job.result_key(name)
 It returns the result object, which is checked against the result schema; a result too large for the job
 item goes to the bucket by the worker's hand, not the job's (the claim-check rule, contracts/README.md).
 It raises PermanentJobError for a failure that retrying cannot fix; any other exception is transient, and
-the job may run again, so a run must be safe to repeat. Modules are found by scanning this package, and
-the worker refuses to start unless the modules and the contract's job types match one to one.
+the job may run again, so a run must be safe to repeat. A job type whose run may take longer than
+DEFAULT_LONGEST_RUN declares how long at most, `LONGEST_RUN = timedelta(...)`: a worker starts a record only
+when its invocation has that long left (and the record's own AWS calls), and otherwise gives the message back.
+Modules are found by scanning this package, and the worker refuses to start unless the modules and the
+contract's job types match one to one.
 """
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
@@ -35,6 +39,10 @@ JobFunction = Callable[[Mapping[str, Any], JobContext], dict[str, Any]]
 
 _SUPPORT_MODULES = frozenset({"context", "errors"})
 
+DEFAULT_LONGEST_RUN = timedelta(seconds=1)
+"""How long a run of a job type that declares no LONGEST_RUN may take at most: the text and data jobs take
+milliseconds."""
+
 
 class JobTypeRegistryError(Exception):
     """The job type modules and the contract disagree; the worker must not start."""
@@ -46,25 +54,36 @@ class JobType:
     run: JobFunction
     input_schema: Validator
     result_schema: Validator
+    longest_run: timedelta = DEFAULT_LONGEST_RUN
 
 
 def discover_job_functions(package: ModuleType) -> dict[str, JobFunction]:
     """The `run` function of every job type module in `package`, by job type name."""
-    functions: dict[str, JobFunction] = {}
+    return {name: _job_function_of(module, name) for name, module in _job_modules(package)}
+
+
+def discover_longest_runs(package: ModuleType) -> dict[str, timedelta]:
+    """The LONGEST_RUN each job type module in `package` declares, by job type name; the others have none."""
+    return {
+        name: module.LONGEST_RUN for name, module in _job_modules(package) if hasattr(module, "LONGEST_RUN")
+    }
+
+
+def _job_modules(package: ModuleType) -> Iterator[tuple[str, ModuleType]]:
     for module_info in pkgutil.iter_modules(package.__path__):
         if module_info.name.startswith("_") or module_info.name in _SUPPORT_MODULES:
             continue
-        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
-        functions[module_info.name] = _job_function_of(module, module_info.name)
-    return functions
+        yield module_info.name, importlib.import_module(f"{package.__name__}.{module_info.name}")
 
 
 def build_registry(
     contract: Contract,
     discovered: Mapping[str, JobFunction],
     overrides: Mapping[str, JobFunction] | None = None,
+    longest_runs: Mapping[str, timedelta] | None = None,
 ) -> dict[str, JobType]:
-    """Pairs each job function with its contract schemas; `overrides` replace discovered functions by name."""
+    """Pairs each job function with its contract schemas and its longest run (`longest_runs`, by name; else
+    DEFAULT_LONGEST_RUN); `overrides` replace discovered functions by name."""
     problems = [
         f"module job_types/{name}.py has no schema pair contracts/v1/job-types/{name}/ in the contract"
         for name in sorted(discovered.keys() - contract.job_types.keys())
@@ -81,7 +100,13 @@ def build_registry(
         raise JobTypeRegistryError("; ".join(problems))
     functions = {**discovered, **(overrides or {})}
     return {
-        name: JobType(name, run, contract.job_types[name].input, contract.job_types[name].result)
+        name: JobType(
+            name,
+            run,
+            contract.job_types[name].input,
+            contract.job_types[name].result,
+            (longest_runs or {}).get(name, DEFAULT_LONGEST_RUN),
+        )
         for name, run in functions.items()
     }
 

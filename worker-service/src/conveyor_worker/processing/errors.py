@@ -1,5 +1,7 @@
 """Why a message could not be processed; each one makes the message a batch item failure unless noted."""
 
+from datetime import timedelta
+
 
 class MalformedMessageError(Exception):
     """The message body is not JSON or not a `job-message`."""
@@ -47,6 +49,18 @@ class JobHeldElsewhereError(Exception):
         )
         self.job_id = job_id
         self.retry_in_seconds = retry_in_seconds
+
+
+class JobNotStartedError(Exception):
+    """What is left of the invocation could not hold the job's longest run: the message is given back at once,
+    unclaimed, for an invocation with time to run it, rather than be taken by the timeout with its batch."""
+
+    def __init__(self, job_id: str, time_left: timedelta, time_needed: timedelta) -> None:
+        super().__init__(
+            f"job {job_id} not started: {time_left.total_seconds():.1f} s left of the invocation, "
+            f"{time_needed.total_seconds():.1f} s needed"
+        )
+        self.job_id = job_id
 
 
 class LeaseLostError(Exception):

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 
 from conveyor_worker.clock import Clock, from_epoch_ms
 from conveyor_worker.contract import ContractViolationError, check
-from conveyor_worker.job_types import JobType
+from conveyor_worker.job_types import DEFAULT_LONGEST_RUN, JobType
 from conveyor_worker.job_types.context import FileStore, JobContext, result_key
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
@@ -25,6 +25,7 @@ from conveyor_worker.processing.errors import (
     JobHeldElsewhereError,
     JobNotClaimableError,
     JobNotFoundError,
+    JobNotStartedError,
     JobNotStoredYetError,
     LeaseLostError,
     UnknownJobTypeError,
@@ -42,6 +43,10 @@ NOT_STORED_RETRY_SECONDS = 5
 """The shortest wait before a message whose job is still not stored comes back (see `_not_stored`)."""
 _MAX_VISIBILITY_SECONDS = 43_200
 """SQS refuses a longer visibility timeout."""
+
+RECORD_CALLS = timedelta(seconds=2)
+"""Beyond its job's run, what a record takes: its claim and its completion (tens of milliseconds each when the
+backends answer), and a large result's upload."""
 
 INLINE_RESULT_MAX_BYTES = 65_536
 """A result whose JSON text is longer, in UTF-8 bytes, is stored in the files bucket and the job item keeps
@@ -91,9 +96,19 @@ class JobProcessor:
         self._metrics = metrics
         self._sleep = sleep
 
-    def process(self, message: JobMessage, *, receive_count: int, receipt_handle: str) -> None:
+    def process(
+        self,
+        message: JobMessage,
+        *,
+        receive_count: int,
+        receipt_handle: str,
+        time_left: timedelta | None = None,
+    ) -> None:
         """`receive_count` is the message's ApproximateReceiveCount and `receipt_handle` the handle of this
-        receive, with which a retry is postponed."""
+        receive, with which a retry is postponed; `time_left` is what remains of the invocation (None: no
+        bound), in which the job must be able to finish before it is claimed."""
+        if time_left is not None:
+            self._start_only_in_time(message, time_left, receipt_handle)
         claim = self._claim(message, receive_count=receive_count, receipt_handle=receipt_handle)
         if claim is None:
             return
@@ -103,6 +118,19 @@ class JobProcessor:
             self._after_transient_failure(claim, transient, receive_count, receipt_handle)
             raise JobAttemptFailedError(claim.item.job_id, claim.item.attempts) from transient
         self._complete(claim, outcome)
+
+    def _start_only_in_time(self, message: JobMessage, time_left: timedelta, receipt_handle: str) -> None:
+        """Raises JobNotStartedError, the message given back at once, when the job's longest run and the
+        record's own calls do not fit in `time_left`: the timeout would otherwise end the run midway and
+        take the rest of the batch with it, every message back only after the visibility timeout."""
+        job_type = self._job_types.get(message.job_type)
+        time_needed = (job_type.longest_run if job_type else DEFAULT_LONGEST_RUN) + RECORD_CALLS
+        if time_left >= time_needed:
+            return
+        # Unclaimed, the job stays QUEUED and its attempts untouched. Given back on its last receive, the
+        # message goes to the DLQ at the next, where the sweeper finds a pending job's and sends it again.
+        self._postpone(receipt_handle, 0, job_id=message.job_id)
+        raise JobNotStartedError(message.job_id, time_left, time_needed)
 
     def _claim(self, message: JobMessage, *, receive_count: int, receipt_handle: str) -> _Claim | None:
         """The claim this message won, or None when the message may be acknowledged without running the job;
