@@ -137,6 +137,28 @@ def test_a_worker_dying_on_its_messages_last_receive_leaves_a_job_the_sweeper_fa
     )
 
 
+def test_a_pending_jobs_message_that_reached_the_dlq_unrun_is_sent_back_and_the_job_runs_once(
+    stack: Stack,
+) -> None:
+    # The batch-mates of a record that kills its worker spend their receives without running.
+    job_id = stack.submit("text_transform", {"text": "batch-mate"}).json()["job_id"]
+    for _ in range(MAX_RECEIVE_COUNT):
+        received = stack.sqs.receive_message(QueueUrl=stack.resources.queue_url, VisibilityTimeout=0)
+        assert len(received.get("Messages", [])) == 1
+    # The next receive moves the message to the DLQ, as it would the worker's.
+    assert "Messages" not in stack.sqs.receive_message(QueueUrl=stack.resources.queue_url)
+    assert (stack.queued_messages(), stack.queued_messages(stack.resources.dlq_url)) == (0, 1)
+    assert stack.status(job_id).json()["status"] == "QUEUED"
+
+    summary = stack.sweeper_handler()({}, None)
+
+    assert (summary["rescued"], summary["failed"], summary["resent"]) == (1, 0, 0)
+    assert stack.queued_messages(stack.resources.dlq_url) == 0
+    record = _finish(stack, job_id)
+    assert (record["status"], record["attempts"]) == ("SUCCEEDED", 1)
+    assert stack.job_runs["text_transform"] == 1
+
+
 def _died(worker: SqsEventSource) -> bool:
     try:
         return worker.poll_once().received > 0
