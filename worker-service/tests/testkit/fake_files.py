@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from conveyor_worker.job_types.context import FileTooLargeError, NoSuchFileError
+from conveyor_worker.job_types.context import FileTooLargeError, NoSuchFileError, readable_by
 
 
 @dataclass(frozen=True)
@@ -10,6 +10,8 @@ class StoredFile:
     body: bytes
     content_type: str
     size_bytes: int
+    owner: str | None = None
+    """The owner recorded with the object (an upload by a signed-in caller), or None."""
 
 
 class FakeFileStore:
@@ -25,9 +27,12 @@ class FakeFileStore:
         *,
         content_type: str = "binary/octet-stream",
         size_bytes: int | None = None,
+        owner: str | None = None,
     ) -> None:
-        """`size_bytes` stands in for a body too large to hold in a test: the object says it has that many."""
-        self._files[key] = StoredFile(body, content_type, len(body) if size_bytes is None else size_bytes)
+        """`size_bytes` stands in for a body too large to hold in a test: the object says it has that many.
+        `owner` is recorded with it, as an upload of a signed-in caller records its caller."""
+        size = len(body) if size_bytes is None else size_bytes
+        self._files[key] = StoredFile(body, content_type, size, owner)
 
     def get(self, key: str) -> StoredFile | None:
         return self._files.get(key)
@@ -35,10 +40,10 @@ class FakeFileStore:
     def stored_keys(self) -> list[str]:
         return sorted(self._files)
 
-    def read(self, key: str, *, max_bytes: int) -> bytes:
+    def read(self, key: str, *, max_bytes: int, job_owner: str | None) -> bytes:
         self.reads.append(key)
         stored = self._files.get(key)
-        if stored is None:
+        if stored is None or not readable_by(stored.owner, job_owner):
             raise NoSuchFileError(key)
         if stored.size_bytes > max_bytes:
             raise FileTooLargeError(key, stored.size_bytes, max_bytes)

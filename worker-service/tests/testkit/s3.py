@@ -15,8 +15,14 @@ class FilesBucket:
         self.name = f"files-{uuid.uuid4().hex[:8]}"
         client.create_bucket(Bucket=self.name)
 
-    def put(self, key: str, body: bytes, *, content_type: str = "binary/octet-stream") -> None:
-        self.client.put_object(Bucket=self.name, Key=key, Body=body, ContentType=content_type)
+    def put(
+        self, key: str, body: bytes, *, content_type: str = "binary/octet-stream", owner: str | None = None
+    ) -> None:
+        """`owner` is recorded as the API's upload form records it: user metadata `owner`."""
+        metadata = {} if owner is None else {"owner": owner}
+        self.client.put_object(
+            Bucket=self.name, Key=key, Body=body, ContentType=content_type, Metadata=metadata
+        )
 
     def get(self, key: str) -> StoredFile | None:
         try:
@@ -24,7 +30,8 @@ class FilesBucket:
         except self.client.exceptions.NoSuchKey:
             return None
         body = response["Body"].read()
-        return StoredFile(body, response["ContentType"], response["ContentLength"])
+        owner = response.get("Metadata", {}).get("owner")
+        return StoredFile(body, response["ContentType"], response["ContentLength"], owner)
 
     def stored_keys(self) -> list[str]:
         listed = self.client.list_objects_v2(Bucket=self.name)

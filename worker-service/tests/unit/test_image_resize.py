@@ -34,19 +34,24 @@ from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 
 JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
+ALICE = "7d9f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"
+BOB = "0c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f"
 SCHEMAS = load_contract().job_types["image_resize"]
 
 
 class Resize:
     """One job's files, and its run with a payload built from the source's key."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, job_owner: str | None = None) -> None:
+        """`job_owner`: the job's owner, in a deployment with sign-in."""
         self.files = FakeFileStore()
         self.source_key = upload_key()
+        self.job_owner = job_owner
         self.reports: list[tuple[int, str]] = []
 
-    def upload(self, body: bytes, *, size_bytes: int | None = None) -> None:
-        self.files.put(self.source_key, body, size_bytes=size_bytes)
+    def upload(self, body: bytes, *, size_bytes: int | None = None, owner: str | None = None) -> None:
+        """The client's upload; `owner` is the caller it records, where callers sign in."""
+        self.files.put(self.source_key, body, size_bytes=size_bytes, owner=owner)
 
     def run(
         self, dimensions: tuple[int, int], budget: Budget | None = None, **options: str
@@ -54,7 +59,12 @@ class Resize:
         """The job as the worker runs it, or with `budget` in place of image_resize.BUDGET."""
         payload = {"source_key": self.source_key, "dimensions": list(dimensions), **options}
         check(SCHEMAS.input, "the payload", payload)
-        job = JobContext(JOB_ID, self.files, lambda percent, message: self.reports.append((percent, message)))
+        job = JobContext(
+            JOB_ID,
+            self.files,
+            lambda percent, message: self.reports.append((percent, message)),
+            owner=self.job_owner,
+        )
         if budget is None:
             result = image_resize.run(payload, job)
         else:
@@ -232,6 +242,33 @@ def test_a_missing_source_is_source_not_found(resize: Resize) -> None:
 
     assert refused.code == "SOURCE_NOT_FOUND"
     assert resize.source_key in refused.message
+
+
+def test_a_source_uploaded_by_another_caller_fails_exactly_as_a_missing_one() -> None:
+    """Bob names alice's upload: his job learns nothing of it, neither that it exists nor its size."""
+    nothing_there, alices_upload = Resize(job_owner=BOB), Resize(job_owner=BOB)
+    alices_upload.source_key = nothing_there.source_key
+    alices_upload.upload(image_file("PNG", (40, 30)), size_bytes=10 * 1024 * 1024 + 1, owner=ALICE)
+
+    missing, refused = nothing_there.refusal(), alices_upload.refusal()
+
+    assert (refused.code, refused.message) == (missing.code, missing.message)
+    assert refused.code == "SOURCE_NOT_FOUND"
+
+
+def test_a_source_uploaded_by_the_jobs_owner_is_resized() -> None:
+    alices = Resize(job_owner=ALICE)
+    alices.upload(image_file("PNG", (40, 30)), owner=ALICE)
+
+    assert alices.run((20, 20))["dimensions"] == [20, 15]
+
+
+def test_a_source_that_records_no_owner_is_resized_for_a_signed_in_callers_job() -> None:
+    """An upload that an API from before owners were recorded issued, named by a job it accepted."""
+    alices = Resize(job_owner=ALICE)
+    alices.upload(image_file("PNG", (40, 30)))
+
+    assert alices.run((20, 20))["dimensions"] == [20, 15]
 
 
 def test_a_source_over_10_mib_is_source_too_large_without_being_decoded(resize: Resize) -> None:
@@ -468,7 +505,7 @@ from conveyor_worker.job_types import image_resize
 from conveyor_worker.job_types.context import JobContext
 
 class Files:
-    def read(self, key, *, max_bytes):
+    def read(self, key, *, max_bytes, job_owner):
         return Path(key).read_bytes()
 
     def write(self, key, body, *, content_type):

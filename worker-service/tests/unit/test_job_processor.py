@@ -11,8 +11,8 @@ from testkit.clock import FakeClock
 from testkit.fake_files import FakeFileStore
 from testkit.fake_queue import FakeJobsQueue
 from testkit.fake_store import FakeJobStore
-from testkit.images import blank_png
-from testkit.items import job_message_body, queued_item, without_pending
+from testkit.images import blank_png, upload_key
+from testkit.items import OWNER, job_message_body, owned, queued_item, without_pending
 from testkit.logs import CapturedLogs
 from testkit.processor import (
     LEASE,
@@ -817,3 +817,33 @@ def test_an_image_job_needs_the_time_its_job_type_declares(harness: Harness) -> 
 
     harness.deliver(job_id, job_type="image_resize", time_left=image_resize.LONGEST_RUN + RECORD_CALLS)
     assert harness.item(job_id)["status"] == "SUCCEEDED"
+
+
+ANOTHER_OWNER = "0c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f"
+
+
+@pytest.mark.parametrize(
+    ("uploaded_by", "job_owner", "status"),
+    [
+        pytest.param(OWNER, OWNER, "SUCCEEDED", id="the-callers-own-upload"),
+        pytest.param(OWNER, ANOTHER_OWNER, "FAILED", id="another-callers-upload"),
+        pytest.param(OWNER, None, "FAILED", id="a-callers-upload-named-by-a-job-without-an-owner"),
+        pytest.param(None, OWNER, "SUCCEEDED", id="an-upload-from-an-older-api-that-records-no-owner"),
+        pytest.param(None, None, "SUCCEEDED", id="without-sign-in"),
+    ],
+)
+def test_an_image_job_reads_only_its_owners_uploads_and_those_that_record_no_owner(
+    harness: Harness, uploaded_by: str | None, job_owner: str | None, status: str
+) -> None:
+    key = upload_key()
+    harness.files.put(key, blank_png(20, 20), owner=uploaded_by)
+    item = queued_item("image_resize", {"source_key": key, "dimensions": [10, 10]})
+    harness.store.put(item if job_owner is None else owned(item, job_owner))
+
+    harness.deliver(item["job_id"], job_type="image_resize")
+
+    finished = harness.item(item["job_id"])
+    assert finished["status"] == status
+    if status == "FAILED":
+        assert finished["error"]["code"] == "SOURCE_NOT_FOUND"
+        assert [key for key in harness.files.stored_keys() if key.startswith("results/")] == []

@@ -4,10 +4,15 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from conveyor_worker.job_types.context import FileTooLargeError, NoSuchFileError
+from conveyor_worker.job_types.context import FileTooLargeError, NoSuchFileError, readable_by
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
+
+OWNER_METADATA = "owner"
+"""The user metadata (`x-amz-meta-owner`) in which an upload records who made it: the `sub` of the signed-in
+caller the API's presigned POST was issued to, which S3 refuses any other value of (contracts/README.md,
+Files). S3 hands user metadata back under lower-case names without the prefix."""
 
 
 class S3FileStore:
@@ -15,7 +20,7 @@ class S3FileStore:
         self._client = client
         self._bucket_name = bucket_name
 
-    def read(self, key: str, *, max_bytes: int) -> bytes:
+    def read(self, key: str, *, max_bytes: int, job_owner: str | None) -> bytes:
         try:
             response = self._client.get_object(Bucket=self._bucket_name, Key=key)
         except self._client.exceptions.NoSuchKey as missing:
@@ -27,8 +32,11 @@ class S3FileStore:
             if error.response.get("Error", {}).get("Code") == "AccessDenied":
                 raise NoSuchFileError(key) from error
             raise
-        # One request, and the size is known from its headers before any of the body is read.
+        # One request: the owner and the size are known from its headers before any of the body is read.
         with response["Body"] as body:
+            # The owner first: another caller's upload must not tell its size by a different refusal.
+            if not readable_by(response.get("Metadata", {}).get(OWNER_METADATA), job_owner):
+                raise NoSuchFileError(key)
             if response["ContentLength"] > max_bytes:
                 raise FileTooLargeError(key, response["ContentLength"], max_bytes)
             return body.read()

@@ -30,12 +30,25 @@ class FileTooLargeError(Exception):
         self.max_bytes = max_bytes
 
 
+def readable_by(recorded_owner: str | None, job_owner: str | None) -> bool:
+    """Whether a job of `job_owner` (None: a job without one) may read a file recorded as `recorded_owner`'s.
+
+    An upload made by a signed-in caller records its caller (contracts/README.md, Files) and is that caller's
+    jobs' alone. One that records nobody is any job's to read, as every file was before owners were recorded:
+    uploads of a deployment without sign-in, and those an API from before issued, whose jobs an older API
+    may still be submitting (docs/design.md, Uploads and their owners).
+    """
+    return recorded_owner is None or recorded_owner == job_owner
+
+
 class FileStore(Protocol):
     """The deployment's files bucket: clients' uploads under uploads/, the jobs' files under results/."""
 
-    def read(self, key: str, *, max_bytes: int) -> bytes:
-        """The object's whole body. Raises NoSuchFileError when there is none, and FileTooLargeError, before
-        reading the body, when it has more than `max_bytes` bytes."""
+    def read(self, key: str, *, max_bytes: int, job_owner: str | None) -> bytes:
+        """The object's whole body, read for a job of `job_owner`. Raises NoSuchFileError when there is none
+        or when it is not `readable_by` that job (another caller's upload reads exactly as a missing one, its
+        size included), and FileTooLargeError, before reading the body, when it has more than `max_bytes`
+        bytes."""
         ...
 
     def write(self, key: str, body: bytes, *, content_type: str) -> None:
@@ -57,6 +70,13 @@ class JobContext:
     job_id: str
     files: FileStore
     progress_sink: ProgressSink = field(default=_ignore_progress, repr=False)
+    owner: str | None = field(default=None, kw_only=True)
+    """The job's owner in a deployment with sign-in (job-item's `owner`); None for a job without one."""
+
+    def read_upload(self, key: str, *, max_bytes: int) -> bytes:
+        """The file a client uploaded at `key`, as `files.read` reads it for this job's owner: an upload
+        recorded as another caller's raises NoSuchFileError, as a missing one does."""
+        return self.files.read(key, max_bytes=max_bytes, job_owner=self.owner)
 
     def result_key(self, name: str) -> str:
         """The key of this job's file `name`: results/{job_id}/{name}."""

@@ -1,10 +1,10 @@
 """image_resize: an uploaded image, resized with Pillow, written under results/{job_id}/.
 
 Every input that cannot succeed ends the job FAILED with a code of its own (the input schema lists them) and
-never reaches a retry: a missing or oversized source, a file that is not an image or does not decode, and
-images whose pixels would not fit in the worker's memory, whether the source's (a decompression bomb: a few
-KB of PNG can declare billions of pixels) or the requested output's. Both pixel counts are checked before
-anything is decoded, from the file's header and from the payload.
+never reaches a retry: a missing or oversized source (another caller's upload reads as missing), a file that
+is not an image or does not decode, and images whose pixels would not fit in the worker's memory, whether the
+source's (a decompression bomb: a few KB of PNG can declare billions of pixels) or the requested output's.
+Both pixel counts are checked before anything is decoded, from the file's header and from the payload.
 
 Decoding, resizing and encoding run in a child process under a budget of CPU time (cpu_budget.py): what a
 decoder costs, the file decides, and a small file can hold a worker for minutes. A JPEG whose scans would make
@@ -115,12 +115,13 @@ def resize(payload: Mapping[str, Any], job: JobContext, *, budget: Budget) -> di
 
 def _source(job: JobContext, key: str) -> bytes:
     try:
-        return job.files.read(key, max_bytes=MAX_SOURCE_BYTES)
+        return job.read_upload(key, max_bytes=MAX_SOURCE_BYTES)
     except NoSuchFileError as missing:
+        # One message whether there is no file or it is another caller's: a job must not tell which.
         raise PermanentJobError(
             "SOURCE_NOT_FOUND",
-            f"no file at {key}: upload the image with the form POST /uploads returned before submitting "
-            "the job (uploads expire after the retention period)",
+            f"no file of yours at {key}: upload the image with the form POST /uploads returned (to you, "
+            "where callers sign in) before submitting the job (uploads expire after the retention period)",
         ) from missing
     except FileTooLargeError as too_large:
         raise PermanentJobError(

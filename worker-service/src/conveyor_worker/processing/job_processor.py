@@ -275,8 +275,10 @@ class JobProcessor:
             clock=self._clock,
             logger=self._logger,
         )
+        # The job's owner scopes what it may read: another caller's upload reads as a missing one.
+        context = JobContext(item.job_id, self._files, progress.report, owner=item.owner)
         try:
-            result = job_type.run(payload, JobContext(item.job_id, self._files, progress.report))
+            result = job_type.run(payload, context)
         except PermanentJobError as permanent:
             return _failed(permanent.code, permanent.message)
         try:
