@@ -28,7 +28,8 @@ class Settings:
     cors_allow_origin: str
     """The demo page's origin, or `*`."""
     files_bucket_name: str
-    """The S3 bucket of uploads and results, which the API only presigns requests for and never calls."""
+    """The S3 bucket of uploads and results: the API presigns requests for it, and with sign-in reads an
+    upload's metadata (HeadObject) to find whose it is."""
     auth_mode: AuthMode
     """Whether callers sign in (`jwt`) or not (`none`): exactly one of AUTH_MODES."""
     powertools_service_name: str

@@ -13,7 +13,7 @@ from conveyor_api.models import JobItem
 from conveyor_api.settings import Settings
 from conveyor_api.store.dynamo import DynamoJobStore
 from tests.adapters.conftest import Aws, idempotency_items, queued_messages, stored_items
-from tests.support.events import DEMO_ORIGIN, get_job, post_job_request, post_uploads
+from tests.support.events import DEMO_ORIGIN, get_job, post_job_request, post_uploads, signed_in
 from tests.support.lambda_context import LambdaContext
 from tests.support.problems import assert_problem
 
@@ -252,3 +252,33 @@ def test_succeeded_image_job_reads_with_a_link_that_downloads_its_image(aws: Aws
     assert {name: record["result"][name] for name in result} == result
     download = requests.get(record["result"]["url"], timeout=10)
     assert (download.status_code, download.content) == (200, b"\x89PNG...")
+
+
+def test_with_sign_in_an_image_job_costs_one_head_object_of_its_upload_before_the_send_and_the_write(
+    aws: Aws, calls: AwsCalls
+) -> None:
+    """Alice's form records her; her job names its upload and is accepted, bob's naming it is refused."""
+    handler = build_handler(
+        _settings(aws, auth_mode="jwt"), dynamodb_client=aws.dynamodb, sqs_client=aws.sqs, s3_client=aws.s3
+    )
+    ticket = json.loads(
+        handler(signed_in(post_uploads('{"content_type": "image/png"}'), "alice"), None)["body"]
+    )
+    sent = requests.post(
+        ticket["url"], data=ticket["fields"], files={"file": ("a.png", b"\x89PNG")}, timeout=10
+    )
+    assert sent.status_code == 204
+    request = {
+        "job_type": "image_resize",
+        "payload": {"source_key": ticket["source_key"], "dimensions": [4, 3]},
+    }
+
+    bobs = handler(signed_in(post_job_request(request), "bob"), None)
+    assert calls.names == ["HeadObject"]
+    alices = handler(signed_in(post_job_request(request), "alice"), None)
+
+    assert_problem(bobs, 422, "upload-not-found")
+    assert alices["statusCode"] == 202
+    assert calls.names == ["HeadObject", "HeadObject", "SendMessage", "PutItem"]
+    [item] = stored_items(aws)
+    assert item["owner"] == {"S": "alice"}

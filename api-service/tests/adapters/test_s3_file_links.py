@@ -1,4 +1,5 @@
-"""S3FileLinks against moto: its presigned POST stores the file, its presigned GET reads it back.
+"""S3FileLinks against moto: its presigned POST stores the file (with its owner, where callers sign in), its
+presigned GET reads it back.
 
 moto neither checks the signature nor enforces a presigned POST's policy conditions (a larger file or
 another Content-Type is stored all the same), so what S3 would refuse is proven from the signed policy
@@ -17,6 +18,8 @@ from conveyor_api.files.s3 import S3FileLinks
 from tests.adapters.conftest import Aws
 
 KEY = "uploads/0de39fb2-7220-4bd5-9a1f-859795e0763a"
+OWNER = "7d9f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"
+"""A signed-in caller's `sub`."""
 PNG_BYTES = b"\x89PNG\r\n\x1a\n not really an image"
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -40,7 +43,7 @@ def test_presigned_post_stores_the_file_at_its_key_with_its_content_type(
     aws: Aws, links: S3FileLinks
 ) -> None:
     form = links.upload_form(
-        KEY, content_type="image/png", max_bytes=MAX_BYTES, lifetime=timedelta(minutes=10)
+        KEY, content_type="image/png", max_bytes=MAX_BYTES, lifetime=timedelta(minutes=10), owner=None
     )
 
     response = _send_form(form.url, form.fields, PNG_BYTES)
@@ -49,6 +52,36 @@ def test_presigned_post_stores_the_file_at_its_key_with_its_content_type(
     stored = aws.s3.get_object(Bucket=aws.files_bucket_name, Key=KEY)
     assert stored["Body"].read() == PNG_BYTES
     assert stored["ContentType"] == "image/png"
+    assert stored["Metadata"] == {}  # without sign-in nobody owns an upload
+
+
+def test_presigned_post_of_a_signed_in_caller_records_the_caller_as_the_objects_owner(
+    aws: Aws, links: S3FileLinks
+) -> None:
+    form = links.upload_form(
+        KEY, content_type="image/png", max_bytes=MAX_BYTES, lifetime=timedelta(minutes=10), owner=OWNER
+    )
+
+    response = _send_form(form.url, form.fields, PNG_BYTES)
+
+    assert response.status_code == 204
+    # The user metadata the worker reads an upload's owner from (contracts/README.md, Files).
+    assert aws.s3.head_object(Bucket=aws.files_bucket_name, Key=KEY)["Metadata"] == {"owner": OWNER}
+
+
+def test_presigned_post_policy_of_a_signed_in_caller_admits_only_that_caller_as_the_owner(
+    aws: Aws, links: S3FileLinks
+) -> None:
+    """S3 refuses a form whose field differs from its policy's condition, or that has a field the policy does
+    not name, so the holder can neither change the owner nor leave it out."""
+    form = links.upload_form(
+        KEY, content_type="image/png", max_bytes=MAX_BYTES, lifetime=timedelta(minutes=10), owner=OWNER
+    )
+
+    conditions = _policy(form.fields)["conditions"]
+    assert {"x-amz-meta-owner": OWNER} in conditions
+    assert form.fields["x-amz-meta-owner"] == OWNER
+    assert len(conditions) == 8  # the seven of a form without an owner, and this one
 
 
 def test_presigned_post_policy_admits_only_its_bucket_key_type_and_size_until_it_expires(
@@ -57,7 +90,7 @@ def test_presigned_post_policy_admits_only_its_bucket_key_type_and_size_until_it
     signed_at = datetime.now(UTC)
 
     form = links.upload_form(
-        KEY, content_type="image/jpeg", max_bytes=MAX_BYTES, lifetime=timedelta(minutes=10)
+        KEY, content_type="image/jpeg", max_bytes=MAX_BYTES, lifetime=timedelta(minutes=10), owner=None
     )
 
     policy = _policy(form.fields)
@@ -78,6 +111,7 @@ def test_presigned_post_policy_admits_only_its_bucket_key_type_and_size_until_it
     assert form.fields["key"] == KEY
     assert form.fields["Content-Type"] == "image/jpeg"
     assert form.fields["x-amz-algorithm"] == "AWS4-HMAC-SHA256"
+    assert not [name for name in form.fields if name.startswith("x-amz-meta-")]
 
 
 def test_presigned_get_reads_the_object_served_as_the_given_content_type(

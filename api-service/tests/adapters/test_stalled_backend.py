@@ -3,13 +3,14 @@ budget, and the API answers its documented 503 problem well before the function'
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from conveyor_api.aws_call_budget import FUNCTION_TIMEOUT_SECONDS, call_budget
 from conveyor_api.handlers.http import Handler, build_handler
 from conveyor_api.settings import Settings
-from tests.support.events import get_job, post_job_request
+from tests.support.events import get_job, post_job_request, signed_in
 from tests.support.lambda_context import LambdaContext
 from tests.support.problems import assert_problem
 from tests.support.stalled_endpoint import StalledEndpoint, stalled_endpoint
@@ -29,8 +30,8 @@ def stalled(monkeypatch: pytest.MonkeyPatch) -> Iterator[StalledEndpoint]:
 
 
 @pytest.fixture
-def handler(stalled: StalledEndpoint) -> Handler:
-    settings = Settings(
+def settings(stalled: StalledEndpoint) -> Settings:
+    return Settings(
         jobs_table_name="jobs",
         jobs_queue_url=f"{stalled.url}/123456789012/jobs",
         idempotency_table_name="idempotency",
@@ -40,6 +41,10 @@ def handler(stalled: StalledEndpoint) -> Handler:
         powertools_service_name="conveyor-api-stalled",
         powertools_metrics_namespace="ConveyorStalled",
     )
+
+
+@pytest.fixture
+def handler(settings: Settings) -> Handler:
     return build_handler(settings, client_config=call_budget().config())
 
 
@@ -61,5 +66,23 @@ def test_a_stalled_backend_is_a_503_problem_within_one_calls_budget(
 
     assert_problem(response, 503, "service-unavailable")
     # Both attempts reached the endpoint, each on a connection of its own, and each gave up on its read.
+    assert len(stalled.connections) == call_budget().attempts
+    assert elapsed < call_budget().longest_call_seconds + SCHEDULING_SLACK_SECONDS < FUNCTION_TIMEOUT_SECONDS
+
+
+def test_a_stalled_files_bucket_is_a_503_problem_within_one_calls_budget_before_anything_else(
+    settings: Settings, stalled: StalledEndpoint
+) -> None:
+    """With sign-in, an image job's upload is looked up (HeadObject) before the queue and the table are."""
+    handler = build_handler(replace(settings, auth_mode="jwt"), client_config=call_budget().config())
+    request = {
+        "job_type": "image_resize",
+        "payload": {"source_key": "uploads/0de39fb2-7220-4bd5-9a1f-859795e0763a", "dimensions": [60, 40]},
+    }
+    started = time.monotonic()
+    response = handler(signed_in(post_job_request(request), "alice"), LambdaContext())
+    elapsed = time.monotonic() - started
+
+    assert_problem(response, 503, "service-unavailable")
     assert len(stalled.connections) == call_budget().attempts
     assert elapsed < call_budget().longest_call_seconds + SCHEDULING_SLACK_SECONDS < FUNCTION_TIMEOUT_SECONDS

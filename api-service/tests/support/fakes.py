@@ -16,6 +16,7 @@ from conveyor_api.jobs.errors import (
 from conveyor_api.jobs.file_links import UploadForm
 from conveyor_api.jobs.listing import IndexPage
 from conveyor_api.jobs.listing_indexes import CREATED_AT, ListingIndex
+from conveyor_api.jobs.sources import Upload
 from conveyor_api.json_types import JsonObject
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 
@@ -160,15 +161,38 @@ FAKE_FILES_URL = "https://files.example"
 class FakeFileLinks:
     """Links that spell out what they were signed for, so a test can read back what a presigned one allows."""
 
-    def upload_form(self, key: str, *, content_type: str, max_bytes: int, lifetime: timedelta) -> UploadForm:
+    def upload_form(
+        self, key: str, *, content_type: str, max_bytes: int, lifetime: timedelta, owner: str | None
+    ) -> UploadForm:
         policy = {"max_bytes": max_bytes, "seconds": int(lifetime.total_seconds())}
-        return UploadForm(
-            url=f"{FAKE_FILES_URL}/",
-            fields={"key": key, "Content-Type": content_type, "policy": json.dumps(policy)},
-        )
+        fields = {"key": key, "Content-Type": content_type, "policy": json.dumps(policy)}
+        if owner is not None:
+            fields["x-amz-meta-owner"] = owner  # the field S3FileLinks' form records its owner with
+        return UploadForm(url=f"{FAKE_FILES_URL}/", fields=fields)
 
     def download_url(self, key: str, *, lifetime: timedelta, content_type: str | None = None) -> str:
         query = {"seconds": int(lifetime.total_seconds())} | (
             {} if content_type is None else {"content_type": content_type}
         )
         return f"{FAKE_FILES_URL}/{key}?{urlencode(query)}"
+
+
+class FakeUploads:
+    """The files bucket's uploads/, each with the owner it records; tests/adapters/test_s3_uploads.py shows
+    S3Uploads finds the same."""
+
+    def __init__(self, *, fail_with: Exception | None = None) -> None:
+        self.uploads: dict[str, Upload] = {}
+        self.fail_with = fail_with
+        self.found: list[str] = []
+        """Every key looked up, in order."""
+
+    def put(self, key: str, *, owner: str | None) -> None:
+        """As a client's upload with the form of a ticket issued to `owner` (None: without sign-in)."""
+        self.uploads[key] = Upload(owner=owner)
+
+    def find(self, key: str) -> Upload | None:
+        self.found.append(key)
+        if self.fail_with is not None:
+            raise self.fail_with
+        return self.uploads.get(key)

@@ -7,6 +7,7 @@ from conveyor_api.settings import Settings
 from tests.support.events import DEMO_ORIGIN
 from tests.support.fakes import (
     FakeFileLinks,
+    FakeUploads,
     InMemoryJobStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
@@ -53,14 +54,22 @@ def links() -> FakeFileLinks:
 
 
 @pytest.fixture
+def uploads() -> FakeUploads:
+    return FakeUploads()
+
+
+@pytest.fixture
 def handler(
     settings: Settings,
     store: InMemoryJobStore,
     publisher: RecordingJobPublisher,
     ledger: InMemorySubmissionLedger,
     links: FakeFileLinks,
+    uploads: FakeUploads,
 ) -> Handler:
-    return handler_for(settings, store=store, publisher=publisher, ledger=ledger, links=links)
+    return handler_for(
+        settings, store=store, publisher=publisher, ledger=ledger, links=links, uploads=uploads
+    )
 
 
 @pytest.fixture
@@ -70,6 +79,9 @@ def jwt_handler(
     publisher: RecordingJobPublisher,
     ledger: InMemorySubmissionLedger,
     links: FakeFileLinks,
+    uploads: FakeUploads,
 ) -> Handler:
     """The handler of a deployment with sign-in, over the same fakes as `handler`."""
-    return handler_for(jwt_settings, store=store, publisher=publisher, ledger=ledger, links=links)
+    return handler_for(
+        jwt_settings, store=store, publisher=publisher, ledger=ledger, links=links, uploads=uploads
+    )

@@ -157,10 +157,20 @@ def test_with_sign_in_health_needs_no_caller(jwt_handler: Handler) -> None:
     assert jwt_handler(load_event("get_health"), None)["statusCode"] == 200
 
 
-def test_with_sign_in_a_caller_gets_an_upload_ticket(jwt_handler: Handler) -> None:
+def test_with_sign_in_a_caller_gets_an_upload_ticket_whose_form_records_the_caller(
+    jwt_handler: Handler,
+) -> None:
     response = jwt_handler(signed_in(post_uploads('{"content_type": "image/png"}'), ALICE), None)
 
     assert response["statusCode"] == 200
+    assert json.loads(response["body"])["fields"]["x-amz-meta-owner"] == ALICE
+
+
+def test_without_sign_in_an_upload_ticket_records_no_owner(handler: Handler) -> None:
+    response = handler(signed_in(post_uploads('{"content_type": "image/png"}'), ALICE), None)
+
+    assert response["statusCode"] == 200
+    assert "x-amz-meta-owner" not in json.loads(response["body"])["fields"]
 
 
 def test_without_sign_in_claims_are_ignored(handler: Handler, store: InMemoryJobStore) -> None:

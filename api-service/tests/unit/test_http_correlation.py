@@ -9,6 +9,7 @@ from conveyor_api.settings import Settings
 from tests.support.events import get_job, post_job_request
 from tests.support.fakes import (
     FakeFileLinks,
+    FakeUploads,
     InMemoryJobStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
@@ -23,7 +24,12 @@ TEXT_REQUEST = {"job_type": "text_transform", "payload": {"text": "hi"}}
 
 def _handler(settings: Settings, *, store: InMemoryJobStore, publisher: RecordingJobPublisher) -> Any:
     return handler_for(
-        settings, store=store, publisher=publisher, ledger=InMemorySubmissionLedger(), links=FakeFileLinks()
+        settings,
+        store=store,
+        publisher=publisher,
+        ledger=InMemorySubmissionLedger(),
+        links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
 
 

@@ -11,6 +11,7 @@ from conveyor_api.settings import Settings
 from tests.support.events import get_job, post_job_request
 from tests.support.fakes import (
     FakeFileLinks,
+    FakeUploads,
     InMemoryJobStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
@@ -31,6 +32,7 @@ def test_store_unavailable_on_submit_is_503_and_says_no_job_was_created(settings
         publisher=RecordingJobPublisher(),
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
 
     problem = assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -47,6 +49,7 @@ def test_queue_unavailable_on_submit_is_503_and_stores_nothing(settings: Setting
         publisher=RecordingJobPublisher(fail_with=BackendUnavailableError(SECRET)),
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
 
     assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -61,6 +64,7 @@ def test_store_unavailable_on_status_is_503(settings: Settings) -> None:
         publisher=RecordingJobPublisher(),
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
 
     assert_problem(handler(get_job(JOB_ID), None), 503, "service-unavailable")
@@ -83,6 +87,7 @@ def test_unexpected_error_is_a_generic_500_logged_with_its_stack_trace(
         publisher=publisher,
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
 
     response = handler(post_job_request(TEXT_REQUEST), None)
@@ -105,6 +110,7 @@ def test_unexpected_error_on_status_is_a_generic_500(settings: Settings) -> None
         publisher=RecordingJobPublisher(),
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
 
     response = handler(get_job(JOB_ID), None)

@@ -12,6 +12,7 @@ from conveyor_api.settings import Settings
 from tests.support.events import post_job_request
 from tests.support.fakes import (
     FakeFileLinks,
+    FakeUploads,
     InMemoryJobStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
@@ -84,6 +85,7 @@ def test_without_a_key_the_ledger_is_not_asked(settings: Settings, store: InMemo
         publisher=RecordingJobPublisher(),
         ledger=InMemorySubmissionLedger(fail_with=broken),
         links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
 
     first = handler(_post(TEXT_REQUEST, None), None)
@@ -145,7 +147,14 @@ def test_idempotency_table_unavailable_is_503_and_nothing_is_stored(
     ledger = InMemorySubmissionLedger(
         fail_with=BackendUnavailableError("the idempotency table did not answer")
     )
-    handler = handler_for(settings, store=store, publisher=publisher, ledger=ledger, links=FakeFileLinks())
+    handler = handler_for(
+        settings,
+        store=store,
+        publisher=publisher,
+        ledger=ledger,
+        links=FakeFileLinks(),
+        uploads=FakeUploads(),
+    )
 
     assert_problem(handler(_post(TEXT_REQUEST, KEY), None), 503, "service-unavailable")
     assert (store.items, publisher.messages) == ({}, [])

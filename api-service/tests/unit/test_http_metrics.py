@@ -13,6 +13,7 @@ from conveyor_api.settings import Settings
 from tests.support.events import get_job, load_event, post_job_request
 from tests.support.fakes import (
     FakeFileLinks,
+    FakeUploads,
     InMemoryJobStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
@@ -99,6 +100,7 @@ def test_a_job_that_was_not_stored_is_not_counted(
         publisher=RecordingJobPublisher(),
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
     capsys.readouterr()
 

@@ -9,6 +9,7 @@ from conveyor_api.settings import Settings
 from tests.support.events import DEMO_ORIGIN, load_event, request
 from tests.support.fakes import (
     FakeFileLinks,
+    FakeUploads,
     InMemoryJobStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
@@ -24,6 +25,7 @@ def test_health_is_ok_without_touching_the_store_or_queue(settings: Settings) ->
         publisher=RecordingJobPublisher(fail_with=broken),
         ledger=InMemorySubmissionLedger(fail_with=broken),
         links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
 
     response = handler(load_event("get_health"), None)

@@ -11,6 +11,7 @@ from conveyor_api.settings import Settings
 from tests.support.events import get_job
 from tests.support.fakes import (
     FakeFileLinks,
+    FakeUploads,
     InMemoryJobStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
@@ -150,6 +151,7 @@ def test_malformed_job_id_is_invalid_job_id_and_is_not_looked_up(job_id: str, se
         publisher=RecordingJobPublisher(),
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
+        uploads=FakeUploads(),
     )
 
     problem = assert_problem(handler(get_job(job_id), None), 400, "invalid-job-id")

@@ -1,14 +1,28 @@
-"""The files bucket in S3, through presigned requests only: presigning signs locally and never calls S3."""
+"""The files bucket in S3: presigned requests, which sign locally and never call S3, and the one call the API
+makes, a HeadObject of an upload a signed-in caller's job names."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from conveyor_api.jobs.errors import BackendUnavailableError
 from conveyor_api.jobs.file_links import UploadForm
+from conveyor_api.jobs.sources import Upload
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+OWNER_METADATA = "owner"
+"""The user metadata in which an upload records its caller (contracts/README.md, Files): the form field
+`x-amz-meta-owner`, which S3 hands back as `owner` in an object's Metadata."""
+_OWNER_FIELD = f"x-amz-meta-{OWNER_METADATA}"
+
+_NO_UPLOAD_STATUSES = (403, 404)
+"""HeadObject's answers for a key without an object: 404 to a role that may list the bucket, 403 to one that
+may not, such as the API's (infra/api/template.yaml). A HEAD answer has no body, so no error code to read."""
 
 
 class S3FileLinks:
@@ -22,12 +36,22 @@ class S3FileLinks:
         self._client = client
         self._bucket_name = bucket_name
 
-    def upload_form(self, key: str, *, content_type: str, max_bytes: int, lifetime: timedelta) -> UploadForm:
+    def upload_form(
+        self, key: str, *, content_type: str, max_bytes: int, lifetime: timedelta, owner: str | None
+    ) -> UploadForm:
+        fields: dict[str, str] = {"Content-Type": content_type}
+        if owner is not None:
+            # S3 refuses a form with a field its policy does not name, or a value the policy does not match:
+            # the holder can neither drop the owner, nor change it, nor add one to a form without it.
+            fields[_OWNER_FIELD] = owner
         post = self._client.generate_presigned_post(
             Bucket=self._bucket_name,
             Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            Fields=fields,
+            Conditions=[
+                *({name: value} for name, value in fields.items()),
+                ["content-length-range", 1, max_bytes],
+            ],
             ExpiresIn=_seconds(lifetime),
         )
         return UploadForm(url=post["url"], fields=post["fields"])
@@ -37,6 +61,25 @@ class S3FileLinks:
         if content_type is not None:
             params["ResponseContentType"] = content_type
         return self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=_seconds(lifetime))
+
+
+class S3Uploads:
+    """The uploads under uploads/, found with one HeadObject each: the object's metadata, never its body."""
+
+    def __init__(self, client: S3Client, bucket_name: str) -> None:
+        self._client = client
+        self._bucket_name = bucket_name
+
+    def find(self, key: str) -> Upload | None:
+        try:
+            head = self._client.head_object(Bucket=self._bucket_name, Key=key)
+        except ClientError as error:
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in _NO_UPLOAD_STATUSES:
+                return None
+            raise BackendUnavailableError("the files bucket refused the read") from error
+        except BotoCoreError as error:
+            raise BackendUnavailableError("the files bucket did not answer") from error
+        return Upload(owner=head.get("Metadata", {}).get(OWNER_METADATA))
 
 
 def _seconds(lifetime: timedelta) -> int:

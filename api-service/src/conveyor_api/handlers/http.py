@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.config import Config
 
-from conveyor_api.files.s3 import S3FileLinks
+from conveyor_api.files.s3 import S3FileLinks, S3Uploads
 from conveyor_api.http.caller import read_caller
 from conveyor_api.http.errors import ListingDisabledError, MethodNotAllowedError, RouteNotFoundError
 from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER, read_idempotency_key
@@ -24,6 +24,7 @@ from conveyor_api.idempotency.on_demand import OnDemandSubmissionLedger
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.listing import JobLister, list_jobs, validate_job_list_query
 from conveyor_api.jobs.request_validation import validate_job_request
+from conveyor_api.jobs.sources import Uploads, check_sources
 from conveyor_api.jobs.status import JobReader, get_job_record
 from conveyor_api.jobs.submit import JobPublisher, JobWriter, submit_job
 from conveyor_api.jobs.submit_once import SubmissionLedger, submit_job_once
@@ -81,6 +82,7 @@ def build_handler(
         publisher=SqsJobPublisher(sqs, settings.jobs_queue_url),
         ledger=ledger,
         links=S3FileLinks(s3, settings.files_bucket_name),
+        uploads=S3Uploads(s3, settings.files_bucket_name),
     )
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -97,8 +99,9 @@ def handler_for(
     publisher: JobPublisher,
     ledger: SubmissionLedger,
     links: FileLinks,
+    uploads: Uploads,
 ) -> Handler:
-    """The same handler over any store, publisher, ledger and links, such as the unit tests' fakes."""
+    """The same handler over any store, publisher, ledger, links and uploads, such as the unit tests'."""
     app = APIGatewayHttpResolver(
         cors=CORSConfig(
             allow_origin=settings.cors_allow_origin,
@@ -125,6 +128,8 @@ def handler_for(
         owner = caller()
         idempotency_key = read_idempotency_key(app.current_event)
         request = validate_job_request(read_json_body(app.current_event))
+        # Before anything is written, the Idempotency-Key's record included: a refusal changes nothing.
+        check_sources(request, owner=owner, uploads=uploads)
         if idempotency_key is None:
             record = submit_job(
                 request, owner=owner, writer=store, publisher=publisher, links=links, metrics=metrics
@@ -161,8 +166,9 @@ def handler_for(
 
     @route(CREATE_UPLOAD)
     def upload() -> Response[str]:
-        caller()  # nobody owns an upload, but only callers may make one
-        ticket = issue_upload_ticket(validate_upload_request(read_json_body(app.current_event)), links=links)
+        owner = caller()  # the upload records its caller, whose jobs alone may name it
+        request = validate_upload_request(read_json_body(app.current_event))
+        ticket = issue_upload_ticket(request, owner=owner, links=links)
         logger.info("upload ticket issued", extra={"source_key": ticket.source_key})
         return _json_response(200, ticket)
 

@@ -88,7 +88,8 @@ SUBMIT_JOB = Operation(
     description=(
         "Stores the job QUEUED and queues it for a worker, then answers at once. With an Idempotency-Key, "
         f"a retry of the same body within {_KEY_LIFETIME_HOURS} hours answers the first response again (202, "
-        "the same job and Location) instead of creating a second job."
+        "the same job and Location) instead of creating a second job. With sign-in, a job may name only the "
+        "caller's own uploads: another caller's is 422 upload-not-found, as a missing one is."
     ),
     parameters=(
         {
@@ -122,7 +123,7 @@ SUBMIT_JOB = Operation(
         409: ("idempotency-key-in-progress",),
         413: ("payload-too-large",),
         415: ("unsupported-media-type",),
-        422: ("idempotency-key-reused",),
+        422: ("idempotency-key-reused", "upload-not-found"),
         500: ("internal-error",),
         503: ("service-unavailable",),
     },
@@ -208,7 +209,9 @@ CREATE_UPLOAD = Operation(
         "Answers a presigned S3 POST for one new object under uploads/, of the given content type and at "
         f"most {MAX_UPLOAD_BYTES} bytes, valid for {UPLOAD_LIFETIME // timedelta(minutes=1)} minutes. The "
         "file goes straight to S3, never through the API; an image_resize job then names its source_key. "
-        "Nothing is stored until the file is sent, so a ticket never used costs nothing."
+        "Nothing is stored until the file is sent, so a ticket never used costs nothing. With sign-in, the "
+        "upload records the caller (the form's x-amz-meta-owner field), and only the caller's jobs may name "
+        "it."
     ),
     request_body="upload-request",
     success=Success(200, "The upload ticket.", _schema_ref("upload-ticket")),

@@ -25,6 +25,7 @@ from conveyor_api.jobs.errors import (
     JobNotFoundError,
     PayloadTooLargeError,
     UnknownJobTypeError,
+    UploadNotFoundError,
 )
 from conveyor_api.models import Problem, Violation
 
@@ -230,8 +231,21 @@ def _(error: BackendUnavailableError) -> Problem:
         "service-unavailable",
         503,
         "Service unavailable",
-        "The job queue or the job store did not answer, and no job was created. Try again shortly, with "
-        "the same Idempotency-Key header if the request had one.",
+        "The job queue, the job store or the files bucket did not answer, and no job was created. Try again "
+        "shortly, with the same Idempotency-Key header if the request had one.",
+    )
+
+
+@problem_for.register
+def _(error: UploadNotFoundError) -> Problem:
+    # The same words whatever the cause, which must not show: nothing there, or another caller's upload.
+    return _problem(
+        "upload-not-found",
+        422,
+        "Upload not found",
+        "The job names an upload that is not one of yours: none has that key, or it has expired. Upload the "
+        "file with the form POST /uploads returns to you, then submit the job naming its source_key.",
+        errors=[Violation(pointer=error.pointer, message="No upload of yours has this key.")],
     )
 
 

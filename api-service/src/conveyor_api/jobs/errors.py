@@ -77,3 +77,13 @@ class InvalidUploadRequestError(ContractViolationError):
 class InvalidJobListQueryError(ContractViolationError):
     """The query string of GET /jobs is not a job-list query the contract accepts, or its cursor is not one
     this API returned."""
+
+
+class UploadNotFoundError(Exception):
+    """A job names an upload that is not the caller's own: none at the key, or one another caller made. The
+    two are one error, so that a refusal never tells whether someone else's upload exists."""
+
+    def __init__(self, pointer: str) -> None:
+        super().__init__(f"no upload of the caller's at {pointer}")
+        self.pointer = pointer
+        """Where the request names the upload: a JSON pointer into its body, such as /payload/source_key."""

@@ -14,9 +14,11 @@ class UploadForm:
 
 
 class FileLinks(Protocol):
-    def upload_form(self, key: str, *, content_type: str, max_bytes: int, lifetime: timedelta) -> UploadForm:
+    def upload_form(
+        self, key: str, *, content_type: str, max_bytes: int, lifetime: timedelta, owner: str | None
+    ) -> UploadForm:
         """A form that stores one file of `content_type` and 1 to `max_bytes` bytes at `key` until `lifetime`
-        has passed."""
+        has passed, recording `owner` with it (None: records no owner), a value its holder cannot change."""
 
     def download_url(self, key: str, *, lifetime: timedelta, content_type: str | None = None) -> str:
         """A URL that reads the object at `key` for `lifetime`, served as `content_type` when one is given."""

@@ -34,15 +34,25 @@ def validate_upload_request(document: JsonValue) -> UploadRequest:
 def issue_upload_ticket(
     request: UploadRequest,
     *,
+    owner: str | None,
     links: FileLinks,
     clock: Callable[[], datetime] = utc_now,
     new_upload_id: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> UploadTicket:
-    """A presigned POST for one new object under uploads/; nothing is stored until the client sends it."""
+    """A presigned POST for one new object under uploads/; nothing is stored until the client sends it.
+
+    `owner` is the signed-in caller, or None without sign-in. The upload records it, and only that caller's
+    jobs may name it (jobs.sources); the key keeps the one form of every upload, which workers of every
+    version accept (docs/design.md, Uploads and their owners).
+    """
     source_key = f"uploads/{new_upload_id()}"
     expires_at = clock() + UPLOAD_LIFETIME
     form = links.upload_form(
-        source_key, content_type=request.content_type, max_bytes=MAX_UPLOAD_BYTES, lifetime=UPLOAD_LIFETIME
+        source_key,
+        content_type=request.content_type,
+        max_bytes=MAX_UPLOAD_BYTES,
+        lifetime=UPLOAD_LIFETIME,
+        owner=owner,
     )
     return UploadTicket(
         source_key=source_key,
