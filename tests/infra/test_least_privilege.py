@@ -49,9 +49,10 @@ def test_api_role() -> None:
         "dynamodb:UpdateItem": {"IdempotencyTableArn"},
         "dynamodb:DeleteItem": {"IdempotencyTableArn"},
         "sqs:SendMessage": {"JobsQueueArn"},
-        # Used by the clients holding its presigned POST and GET: uploads in, result files out, nothing else.
+        # Used by the clients holding its presigned POST and GET: uploads in, result files out; and by the API
+        # itself only for HeadObject of an upload a signed-in caller's job names (whose owner it records).
         "s3:PutObject": {"FilesBucketArn/uploads/*"},
-        "s3:GetObject": {"FilesBucketArn/results/*"},
+        "s3:GetObject": {"FilesBucketArn/results/*", "FilesBucketArn/uploads/*"},
         "logs:CreateLogStream": {"ApiLogGroup.Arn"},
         "logs:PutLogEvents": {"ApiLogGroup.Arn"},
     }

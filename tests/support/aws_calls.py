@@ -46,11 +46,13 @@ RESOURCE_BY_SETTING = {
     "FILES_BUCKET_NAME": FILES_BUCKET,
 }
 # IAM authorizes SQS's batch operations through the single ones ("Amazon SQS batch actions", SQS Developer
-# Guide); every other DynamoDB and SQS operation is the IAM action of its own name.
+# Guide), and S3's HeadObject through s3:GetObject (S3 API Reference, HeadObject: "you must have the
+# s3:GetObject permission"); every other DynamoDB, SQS and S3 operation is the IAM action of its own name.
 _IAM_ACTION_OF_OPERATION = {
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:SendMessageBatch": "sqs:SendMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+    "s3:HeadObject": "s3:GetObject",
 }
 
 # Where a call's frames say whose it is: the first of these, from the call outwards, owns it.
