@@ -6,21 +6,26 @@ a local stack of its own would cost another ~15 s start, and tests/infra checks 
 
 With sign-in, on the local stack as `CONVEYOR_SIGN_IN=1 make dev` runs it (the api stack deployed with a user
 pool and app client, whose tokens the local test issuer signs), the HTTP API's JWT authorizer turns away
-requests without a valid token before the function runs, jobs belong to the caller's `sub`, and GET /jobs
-lists the caller's own through the jobs table's listing indexes (contracts/README.md, Owners and listing).
+requests without a valid token before the function runs, jobs belong to the caller's `sub`, GET /jobs
+lists the caller's own through the jobs table's listing indexes (contracts/README.md, Owners and listing), and
+a job may name only the caller's own uploads (docs/design.md, Uploads and their owners).
 Each test signs in as users of its own, so the tests share one stack without seeing each other's jobs. The
-local stack's functions log their AWS calls, so these runs also show the api role's listing grants used
-(tests/infra/test_grants_match_calls.py): Query on each of the four indexes, and BatchGetItem.
+local stack's functions log their AWS calls, so these runs also show the api role's sign-in grants used
+(tests/infra/test_grants_match_calls.py): Query on each of the two indexes, BatchGetItem, and HeadObject
+of an upload a job names.
 """
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
+from PIL import Image
 
 from tests.support import contract, http
 from tests.support.local_stack import LocalStack, running_local_stack
@@ -30,6 +35,7 @@ from tests.support.waiting import wait_for
 JOB_END_TIMEOUT_SECONDS = 30
 LISTING_DISABLED = "urn:conveyor:problem:listing-disabled"
 UNAUTHORIZED = {"message": "Unauthorized"}
+UPLOAD_NOT_FOUND = "urn:conveyor:problem:upload-not-found"
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +67,17 @@ class Client:
         assert response.status == 202, response.body
         record: dict[str, Any] = response.json()
         return record
+
+    def upload(self, body: bytes, content_type: str = "image/png") -> str:
+        """Sends `body` with the form of a ticket from POST /uploads, as the page does; returns its key."""
+        response = http.request(
+            "POST", f"{self.api_url}/uploads", json_body={"content_type": content_type}, headers=self.headers
+        )
+        assert response.status == 200, response.body
+        ticket: dict[str, Any] = response.json()
+        sent = requests.post(ticket["url"], data=ticket["fields"], files={"file": ("f", body)}, timeout=10)
+        assert sent.status_code == 204, sent.text
+        return str(ticket["source_key"])
 
     def job(self, job_id: str) -> http.Response:
         return http.request("GET", f"{self.api_url}/jobs/{job_id}", headers=self.headers)
@@ -191,10 +208,11 @@ def test_alice_filters_her_jobs_by_status_and_job_type(signed_in_stack: LocalSta
     alice = signed_in(signed_in_stack, "alice")
     texts = [alice.submitted("text_transform", {"text": "t"})["job_id"] for _ in range(2)]
     analyses = [alice.submitted("data_analysis", {"data": [1, 2, 3]})["job_id"] for _ in range(2)]
-    # No upload with this key exists: the worker fails the job SOURCE_NOT_FOUND.
-    missing_image = alice.submitted(
-        "image_resize", {"source_key": f"uploads/{uuid.uuid4()}", "dimensions": [10, 10]}
-    )["job_id"]
+    # Her own upload, but not an image: the worker fails the job NOT_AN_IMAGE.
+    not_an_image = alice.upload(b"these bytes are no image")
+    missing_image = alice.submitted("image_resize", {"source_key": not_an_image, "dimensions": [10, 10]})[
+        "job_id"
+    ]
     for job_id in [*texts, *analyses, missing_image]:
         alice.wait_until_ended(job_id)
 
@@ -252,3 +270,36 @@ def test_a_jobs_listing_status_follows_it_to_succeeded(signed_in_stack: LocalSta
     assert job_id in alice.listed_ids("job_type=data_analysis&status=SUCCEEDED")
     (listed,) = alice.page("status=SUCCEEDED")["jobs"]
     assert listed == alice.job(job_id).json()
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 40, 90)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_bob_cannot_use_alices_upload_while_alice_can(signed_in_stack: LocalStack) -> None:
+    alice, bob = signed_in(signed_in_stack, "alice"), signed_in(signed_in_stack, "bob")
+    alices_upload = alice.upload(_png(120, 80))
+    payload = {"source_key": alices_upload, "dimensions": [60, 40], "fit": "fill"}
+
+    bobs = bob.submit("image_resize", payload)
+    nobodys = bob.submit("image_resize", {**payload, "source_key": f"uploads/{uuid.uuid4()}"})
+    alices = alice.submit("image_resize", payload)
+
+    assert bobs.status == 422
+    assert bobs.content_type.startswith("application/problem+json")
+    problem = bobs.json()
+    contract.validator("problem").validate(problem)
+    assert problem["type"] == UPLOAD_NOT_FOUND
+    assert [error["pointer"] for error in problem["errors"]] == ["/payload/source_key"]
+    # Refused word for word as a key with no upload: nothing tells bob that alice's exists.
+    assert (nobodys.status, nobodys.json()) == (422, problem)
+    assert bob.listed_ids() == []  # and nothing of his was stored
+    assert alices.status == 202, alices.body
+    record = alice.wait_until_ended(alices.json()["job_id"])
+    assert record["status"] == "SUCCEEDED", record["error"]
+    download = requests.get(record["result"]["url"], timeout=10)
+    assert download.status_code == 200
+    with Image.open(io.BytesIO(download.content)) as image:
+        assert image.size == (60, 40)

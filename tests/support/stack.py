@@ -223,11 +223,20 @@ class Stack:
 
 def post_jobs_event(job_type: str, payload: Any) -> dict[str, Any]:
     """The API Gateway event of a `POST /jobs`, for tests that invoke the API function directly."""
+    return _post_event("/jobs", {"job_type": job_type, "payload": payload})
+
+
+def post_uploads_event(content_type: str) -> dict[str, Any]:
+    """The API Gateway event of a `POST /uploads`, for tests that invoke the API function directly."""
+    return _post_event("/uploads", {"content_type": content_type})
+
+
+def _post_event(target: str, document: Any) -> dict[str, Any]:
     return build_event(
         method="POST",
-        target="/jobs",
+        target=target,
         headers=[("content-type", "application/json"), ("host", "api.local")],
-        body=json.dumps({"job_type": job_type, "payload": payload}).encode(),
+        body=json.dumps(document).encode(),
         source_ip="127.0.0.1",
         server_port=443,
         protocol="HTTP/1.1",
