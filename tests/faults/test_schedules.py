@@ -16,17 +16,19 @@ worker postpones (to a lease's end, a backoff) comes back when that much simulat
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
+import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from conveyor_local.aws import dynamodb_client, sqs_client
 from conveyor_local.sqs_event_source import SqsEventSource
 from conveyor_worker.job_types.context import JobContext
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -38,6 +40,7 @@ from hypothesis.stateful import (
 
 from tests.support import contract, report
 from tests.support.completions import CompletionCounter, is_completion
+from tests.support.depth import SCHEDULES, depth
 from tests.support.faults import FaultInjector, ProcessDied
 from tests.support.simulated_time import sqs_on
 from tests.support.stack import Stack, post_jobs_event, running_stack
@@ -54,6 +57,7 @@ WORKER_FAULTS = st.sampled_from(
     [None, None, None, "claim-throttled", "job-died", "completion-never-written", "completion-answer-lost"]
 )
 
+DEPTH = depth()
 totals = report.counter("fault_schedules")
 
 
@@ -259,16 +263,45 @@ class Schedules(RuleBasedStateMachine):
         totals["refused_completions"] += sum(item.get("refused_completions", 0) for item in items.values())
 
 
-def test_random_schedules_never_lose_a_job_nor_complete_one_twice(aws_endpoint: str) -> None:
-    run_state_machine_as_test(
-        lambda: Schedules(aws_endpoint),
-        settings=settings(
-            max_examples=30,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
+def _runs() -> Iterator[tuple[int, int | None]]:
+    """Each hypothesis run's schedules and seed: `make test`'s single run, or a soak's until it has its steps.
+
+    Hypothesis ends a schedule early now and then, on purpose (shorter failures shrink better), so a number
+    of schedules cannot promise a number of steps: a soak runs again, on the next seed, for what is missing.
+    """
+    if DEPTH.steps is None:
+        yield SCHEDULES, DEPTH.seed
+        return
+    for run in itertools.count():
+        missing = DEPTH.steps - totals["steps"]
+        if missing <= 0:
+            return
+        yield math.ceil(missing / DEPTH.steps_per_schedule), None if DEPTH.seed is None else DEPTH.seed + run
+
+
+def _settings(schedules: int) -> settings:
+    chosen = settings(
+        max_examples=schedules,
+        stateful_step_count=DEPTH.steps_per_schedule,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
+    # A seeded run is replayed by its seed alone: no failures saved by earlier runs are tried first.
+    return chosen if DEPTH.seed is None else settings(chosen, database=None)
+
+
+def _machine(endpoint: str, run_seed: int | None) -> type[RuleBasedStateMachine]:
+    def machine() -> Schedules:
+        return Schedules(endpoint)
+
+    seeded = machine if run_seed is None else seed(run_seed)(machine)
+    # Hypothesis annotates a class, and takes any factory that returns a machine (its docstring says so).
+    return cast("type[RuleBasedStateMachine]", seeded)
+
+
+def test_random_schedules_never_lose_a_job_nor_complete_one_twice(aws_endpoint: str) -> None:
+    for schedules, run_seed in _runs():
+        run_state_machine_as_test(_machine(aws_endpoint, run_seed), settings=_settings(schedules))
     report.line(
         f"schedules: {totals['schedules']} schedules, {totals['steps']} steps, {totals['jobs']} jobs "
         f"({totals['succeeded']} succeeded, {totals['failed']} failed, 0 unfinished), "
