@@ -18,7 +18,7 @@ CHECKOV_VENV := .tools/checkov
 SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
-.PHONY: help install cli browser graphviz diagram dev test bench lint typecheck test-services test-system package lock clean
+.PHONY: help install cli browser graphviz diagram dev test bench soak lint typecheck test-services test-system package lock clean
 
 help:
 	@echo "make dev      install everything and run the whole system locally"
@@ -29,6 +29,9 @@ help:
 	@echo "make diagram  redraw diagrams/architecture.png from infra/'s templates (a test checks it is current)"
 	@echo "make bench    measure requests, cost, cold start, throughput, scale, package size and a fault soak"
 	@echo "              into docs/benchmarks.md (not part of make test; about 15 minutes)"
+	@echo "make soak     the fault-schedule machine and schemathesis of make test, deeper: SOAK_STEPS=10000"
+	@echo "              SOAK_SCHEDULE_STEPS=50 SOAK_CASES=1000 (per operation) SOAK_SEED=<a random one>;"
+	@echo "              prints and writes build/soak/summary.txt; fails on a job lost or completed twice, a 5xx"
 	@echo "make deploy   deploy every stack to AWS in order and publish the page (sam CLI; README, Deploy)"
 	@echo "make outputs  each stack's outputs (the API's and the page's URLs, the queues' URLs)"
 	@echo "make status   each stack's status and its last event"
@@ -117,6 +120,22 @@ test: browser graphviz lint typecheck test-services test-system
 # and so must the API's service name; the worker's and the sweeper's are set as their handlers are built.
 bench: install package
 	POWERTOOLS_LOG_LEVEL=WARNING POWERTOOLS_SERVICE_NAME=conveyor-api $(VENV)/bin/python -m bench
+
+# `make test`'s fault-schedule machine (tests/faults/test_schedules.py) and schemathesis suite (tests/fuzz/
+# test_openapi_fuzzing.py) at depth, through their hypothesis and schemathesis settings (tests/support/depth.py):
+# at least SOAK_STEPS steps in schedules of at most SOAK_SCHEDULE_STEPS, up to SOAK_CASES generated cases per
+# API operation, all from SOAK_SEED (a random one when empty; the summary gives it with the command that replays
+# it). Its summary goes to SOAK_DIR; it fails if either suite does, or if a job was lost or completed twice, or
+# any answer was a 5xx that no injected fault explains.
+SOAK_STEPS ?= 10000
+SOAK_SCHEDULE_STEPS ?= 50
+SOAK_CASES ?= 1000
+SOAK_SEED ?=
+SOAK_DIR ?= $(CURDIR)/build/soak
+
+soak: install
+	$(VENV)/bin/python -m tests.soak --steps $(SOAK_STEPS) --schedule-steps $(SOAK_SCHEDULE_STEPS) \
+		--cases $(SOAK_CASES) --report-dir $(SOAK_DIR) $(if $(SOAK_SEED),--seed $(SOAK_SEED))
 
 # One zip per service, from wheels for Lambda's platform: what the templates' CodeUri names. A BUILD_DIR given
 # on the command line (absolute) reaches the services' Makefiles too.

@@ -26,15 +26,12 @@ from conveyor_local.aws import dynamodb_client, sqs_client
 from conveyor_local.moto_server import start_moto_server
 from conveyor_worker.job_types.context import JobContext
 
+from tests.support.completions import CompletionCounter
 from tests.support.faults import FaultInjector, ProcessDied
 from tests.support.stack import Stack, post_jobs_event, running_stack
 
 WORKERS = 4
 SUBMITTERS = 4
-
-
-def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-    context["soak_params"] = params
 
 
 def _writes(status: str) -> Any:
@@ -46,7 +43,7 @@ class Soak:
         self.stack = stack
         self.rng = random.Random(seed)
         self.rate = fault_rate
-        self.completions: Counter[str] = Counter()
+        self.completions = CompletionCounter()
         self.lock = threading.Lock()
         api_sqs = sqs_client(endpoint)
         FaultInjector(api_sqs).fail("SendMessage", "server-error", times=10**9, when=self._chance)
@@ -80,16 +77,8 @@ class Soak:
         faults.fail(
             "UpdateItem", "timeout", times=10**9, when=lambda p: _writes("succeeded")(p) and self._chance(p)
         )
-        client.meta.events.register("before-parameter-build.dynamodb.UpdateItem", _keep_params)
-        client.meta.events.register("after-call.dynamodb.UpdateItem", self._count_completion)
+        self.completions.watch(client)
         return self.stack.worker(dynamodb_client=client)
-
-    def _count_completion(self, http_response: Any, parsed: Any, model: Any, context: Any, **_: Any) -> None:
-        # Only a write DynamoDB accepted is a completion; refused (stale) ones answer 400.
-        params = context.get("soak_params", {})
-        if http_response.status_code == 200 and (_writes("succeeded")(params) or _writes("failed")(params)):
-            with self.lock:
-                self.completions[params["Key"]["job_id"]["S"]] += 1
 
     def submit(self, n: int) -> tuple[int, str | None]:
         """The status the client saw, and the job id of a 202."""
@@ -156,7 +145,7 @@ def run(jobs: int, *, fault_rate: float, seed: int, timeout_seconds: float) -> d
     stored = {item["job_id"] for item in items}
     # An accepted job that never ended, or that was never stored, is lost.
     lost = len(items) - ended["SUCCEEDED"] - ended["FAILED"] + len(accepted - stored)
-    duplicates = sum(count - 1 for count in soak.completions.values() if count > 1)
+    duplicates = soak.completions.completed_twice()
     elapsed = time.monotonic() - started
     return {
         "jobs_submitted": jobs,

@@ -2,9 +2,10 @@
 
 A hypothesis state machine drives the real API, worker and sweeper handlers against the moto server,
 injecting faults into their AWS clients. After every step: every item follows the contract, no job
-moves backwards or out of a terminal state, and no job ran more often than it was claimed. At the end,
-once time has passed and the sweeper and workers have had their turns without faults, every job that
-reached the table has ended, each completed once.
+moves backwards or out of a terminal state, and no job ran more often than it was claimed. Every 5xx the
+API answers is a 503 for a fault injected into that very request. At the end, once time has passed and the
+sweeper and workers have had their turns without faults, every accepted job is in the table and every job
+there has ended, each completed once: DynamoDB accepted one terminal write for it, counted at the clients.
 
 The jobs queue's visibility timeout is 0 here: a message that was not deleted is at once deliverable
 again, harsher than any deployment: redeliveries meet live leases, and each one is a receive counted toward
@@ -15,17 +16,19 @@ worker postpones (to a lease's end, a backoff) comes back when that much simulat
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
+import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from conveyor_local.aws import dynamodb_client, sqs_client
 from conveyor_local.sqs_event_source import SqsEventSource
 from conveyor_worker.job_types.context import JobContext
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -36,6 +39,8 @@ from hypothesis.stateful import (
 )
 
 from tests.support import contract, report
+from tests.support.completions import CompletionCounter, is_completion
+from tests.support.depth import SCHEDULES, depth
 from tests.support.faults import FaultInjector, ProcessDied
 from tests.support.simulated_time import sqs_on
 from tests.support.stack import Stack, post_jobs_event, running_stack
@@ -52,7 +57,8 @@ WORKER_FAULTS = st.sampled_from(
     [None, None, None, "claim-throttled", "job-died", "completion-never-written", "completion-answer-lost"]
 )
 
-totals: Counter[str] = Counter()
+DEPTH = depth()
+totals = report.counter("fault_schedules")
 
 
 def _plain(value: Mapping[str, Any]) -> Any:
@@ -68,11 +74,6 @@ def _is_claim(params: dict[str, Any]) -> bool:
     return ":queued" in params.get("ExpressionAttributeValues", {})
 
 
-def _is_completion(params: dict[str, Any]) -> bool:
-    values = params.get("ExpressionAttributeValues", {})
-    return ":succeeded" in values or ":failed" in values
-
-
 class Schedules(RuleBasedStateMachine):
     def __init__(self, endpoint: str) -> None:
         super().__init__()
@@ -85,12 +86,15 @@ class Schedules(RuleBasedStateMachine):
         self.runs: Counter[str] = Counter()
         self.seen: dict[str, dict[str, Any]] = {}
         self.submitted = 0
+        self.accepted: set[str] = set()
         self.die_in_next_job = False
+        self.completions = CompletionCounter()
 
         self.api_sqs = sqs_client(endpoint)
         self.api_faults = FaultInjector(self.api_sqs)
         self.api = self.stack.api_handler(sqs_client=self.api_sqs)
         self.worker_dynamodb = dynamodb_client(endpoint)
+        self.completions.watch(self.worker_dynamodb)
         self.worker_faults = FaultInjector(self.worker_dynamodb)
         self.stack.replace_job("text_transform", self._text_job)
         worker = self.stack.worker_handler(
@@ -108,8 +112,13 @@ class Schedules(RuleBasedStateMachine):
             queue_arn=self.stack.resources.queue_arn,
             wait_time_seconds=0,
         )
+        sweeper_dynamodb = dynamodb_client(endpoint)
+        self.completions.watch(sweeper_dynamodb)
         self.sweeper = self.stack.sweeper_handler(
-            clock=self.clock, grace_seconds=GRACE_SECONDS, max_receive_count=MAX_RECEIVE_COUNT
+            dynamodb_client=sweeper_dynamodb,
+            clock=self.clock,
+            grace_seconds=GRACE_SECONDS,
+            max_receive_count=MAX_RECEIVE_COUNT,
         )
 
     def clock(self) -> datetime:
@@ -137,11 +146,18 @@ class Schedules(RuleBasedStateMachine):
             self.api_faults.fail("SendMessage", "timeout", moment="after")
         self.submitted += 1
         event = post_jobs_event("text_transform", {"text": f"job {self.submitted}"})
+        faults_before = len(self.api_faults.injected)
         try:
             response = self.api(event, None)
         except ProcessDied:
             return
-        assert response["statusCode"] in (202, 503), response
+        status = response["statusCode"]
+        faulted = len(self.api_faults.injected) > faults_before
+        if status == 202:
+            self.accepted.add(json.loads(response["body"])["job_id"])
+        elif status >= 500:
+            totals["503_for_injected_faults" if status == 503 and faulted else "5xx"] += 1
+        assert status == 202 or (status == 503 and faulted), response
 
     @rule(fault=WORKER_FAULTS)
     def deliver(self, fault: str | None) -> None:
@@ -151,9 +167,9 @@ class Schedules(RuleBasedStateMachine):
         elif fault == "job-died":
             self.die_in_next_job = True
         elif fault == "completion-never-written":
-            self.worker_faults.fail("UpdateItem", "timeout", when=_is_completion)
+            self.worker_faults.fail("UpdateItem", "timeout", when=is_completion)
         elif fault == "completion-answer-lost":
-            self.worker_faults.fail("UpdateItem", "server-error", moment="after", when=_is_completion)
+            self.worker_faults.fail("UpdateItem", "server-error", moment="after", when=is_completion)
         with contextlib.suppress(ProcessDied):  # a dead instance deletes nothing: the batch is visible again
             self.source.poll_once()
         self.die_in_next_job = False
@@ -224,10 +240,18 @@ class Schedules(RuleBasedStateMachine):
             self.sweeper({"source": "aws.events", "detail-type": "Scheduled Event"}, None)
         items = self._items()
         self.jobs_move_forward_only_and_follow_the_contract()
+        never_stored = sorted(self.accepted - items.keys())
         unfinished = {
             job_id: item["status"] for job_id, item in items.items() if item["status"] not in TERMINAL
         }
+        totals["lost"] += len(never_stored) + len(unfinished)
+        totals["completed_twice"] += self.completions.completed_twice()
+        assert never_stored == [], f"accepted jobs that were never stored: {never_stored}"
         assert unfinished == {}, f"jobs that never ended: {unfinished}"
+        # Exactly one each: a completion counted twice is a job completed twice, and none missed shows the
+        # count sees every terminal write there is.
+        completions = dict(self.completions.by_job)
+        assert completions == dict.fromkeys(items, 1), f"terminal writes accepted, by job: {completions}"
         for item in items.values():
             if item["status"] == "SUCCEEDED":
                 text = json.loads(item["payload"])["text"]
@@ -239,19 +263,50 @@ class Schedules(RuleBasedStateMachine):
         totals["refused_completions"] += sum(item.get("refused_completions", 0) for item in items.values())
 
 
-def test_random_schedules_never_lose_a_job_nor_complete_one_twice(aws_endpoint: str) -> None:
-    run_state_machine_as_test(
-        lambda: Schedules(aws_endpoint),
-        settings=settings(
-            max_examples=30,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
+def _runs() -> Iterator[tuple[int, int | None]]:
+    """Each hypothesis run's schedules and seed: `make test`'s single run, or a soak's until it has its steps.
+
+    Hypothesis ends a schedule early now and then, on purpose (shorter failures shrink better), so a number
+    of schedules cannot promise a number of steps: a soak runs again, on the next seed, for what is missing.
+    """
+    if DEPTH.steps is None:
+        yield SCHEDULES, DEPTH.seed
+        return
+    for run in itertools.count():
+        missing = DEPTH.steps - totals["steps"]
+        if missing <= 0:
+            return
+        yield math.ceil(missing / DEPTH.steps_per_schedule), None if DEPTH.seed is None else DEPTH.seed + run
+
+
+def _settings(schedules: int) -> settings:
+    chosen = settings(
+        max_examples=schedules,
+        stateful_step_count=DEPTH.steps_per_schedule,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
+    # A seeded run is replayed by its seed alone: no failures saved by earlier runs are tried first.
+    return chosen if DEPTH.seed is None else settings(chosen, database=None)
+
+
+def _machine(endpoint: str, run_seed: int | None) -> type[RuleBasedStateMachine]:
+    def machine() -> Schedules:
+        return Schedules(endpoint)
+
+    seeded = machine if run_seed is None else seed(run_seed)(machine)
+    # Hypothesis annotates a class, and takes any factory that returns a machine (its docstring says so).
+    return cast("type[RuleBasedStateMachine]", seeded)
+
+
+def test_random_schedules_never_lose_a_job_nor_complete_one_twice(aws_endpoint: str) -> None:
+    for schedules, run_seed in _runs():
+        run_state_machine_as_test(_machine(aws_endpoint, run_seed), settings=_settings(schedules))
     report.line(
         f"schedules: {totals['schedules']} schedules, {totals['steps']} steps, {totals['jobs']} jobs "
         f"({totals['succeeded']} succeeded, {totals['failed']} failed, 0 unfinished), "
-        f"{totals['refused_completions']} stale completions refused"
+        f"{totals['refused_completions']} stale completions refused; {totals['lost']} lost, "
+        f"{totals['completed_twice']} completed twice, {totals['5xx']} 5xx "
+        f"({totals['503_for_injected_faults']} 503s for injected faults)"
     )
     assert totals["schedules"] > 0

@@ -25,6 +25,7 @@ class FuzzTarget:
     stack: Stack
     accepted: set[str] = field(default_factory=set)
     requests: int = 0
+    server_errors: int = 0
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -42,6 +43,7 @@ class FuzzTarget:
         An upload ticket (POST /uploads) is accepted too, but presigning stores and sends nothing.
         """
         self.requests += 1
+        self.server_errors += status >= 500
         new_jobs = 0
         if (method, path) == ("POST", "/jobs") and 200 <= status < 300:
             job_id = json.loads(body)["job_id"]
@@ -59,8 +61,11 @@ class FuzzTarget:
     def summary(self, what: str) -> str:
         return (
             f"{what}: {self.requests} requests, {len(self.accepted)} jobs accepted, "
-            f"{time.monotonic() - self.started:.1f} s"
+            f"{self.server_errors} 5xx, {time.monotonic() - self.started:.1f} s"
         )
+
+    def figures(self) -> dict[str, int]:
+        return {"cases": self.requests, "jobs_accepted": len(self.accepted), "5xx": self.server_errors}
 
     def queued_job_ids(self) -> list[str]:
         """The job id of every queued message, each message received once (and kept hidden while draining)."""
