@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from moto.server import ThreadedMotoServer
 
+from conveyor_local import moto_speed
 from conveyor_local.ports import ensure_port_free
 from conveyor_local.waiting import http_status, wait_until
 
@@ -29,6 +30,8 @@ def start_moto_server(host: str, port: int, *, ready_timeout_seconds: float = 10
         # ThreadedMotoServer binds in its own thread and waits for it without a timeout: a port that is
         # already taken would hang start() for ever instead of failing.
         ensure_port_free(host, port)
+    # Without these, a backlog of a few thousand messages slows every receive (conveyor_local/moto_speed.py).
+    moto_speed.apply()
     # One access-log line per request (the worker long-polls every second) would drown the job log.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
