@@ -134,8 +134,9 @@ def _soak(jobs: int) -> Section:
     body = [
         f"`bench/soak.py`: {jobs} jobs through the real handlers on moto, with faults at 5% each (the API's "
         "SendMessage, or its PutItem after the message left, answers 503; the worker's claim is throttled "
-        "and its completion times out; job runs die with their process and their batch); 4 workers, a "
-        "sweeper every 2 s.",
+        "and its completion times out; job runs die with their process and their batch); 4 workers and a "
+        "sweeper every 2 s, with `make dev`'s times (15 s worker timeout and lease, 30 s visibility "
+        "timeout, 3 receives).",
         "",
         *table(["figure", "value"], [[name, value] for name, value in summary.items()]),
         "",

@@ -23,7 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from conveyor_local.aws import dynamodb_client, sqs_client
+from conveyor_local.config import (
+    MAX_RECEIVE_COUNT,
+    QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+    SWEEP_GRACE_SECONDS,
+    WORKER_TIMEOUT_SECONDS,
+)
 from conveyor_local.moto_server import start_moto_server
+from conveyor_worker.handlers.sweeper import SCAN_SEGMENTS
 from conveyor_worker.job_types.context import JobContext
 
 from tests.support.completions import CompletionCounter
@@ -32,6 +39,9 @@ from tests.support.stack import Stack, post_jobs_event, running_stack
 
 WORKERS = 4
 SUBMITTERS = 4
+# The whole table is read this often for jobs not yet ended: each read is a moto scan of every item, in this
+# process, so it slows the workers it waits for.
+ENDED_CHECK_SECONDS = 5
 
 
 def _writes(status: str) -> Any:
@@ -78,7 +88,12 @@ class Soak:
             "UpdateItem", "timeout", times=10**9, when=lambda p: _writes("succeeded")(p) and self._chance(p)
         )
         self.completions.watch(client)
-        return self.stack.worker(dynamodb_client=client)
+        return self.stack.worker(
+            dynamodb_client=client,
+            lease_seconds=WORKER_TIMEOUT_SECONDS,
+            max_receive_count=MAX_RECEIVE_COUNT,
+            timeout_seconds=WORKER_TIMEOUT_SECONDS,
+        )
 
     def submit(self, n: int) -> tuple[int, str | None]:
         """The status the client saw, and the job id of a 202."""
@@ -122,7 +137,16 @@ def run(jobs: int, *, fault_rate: float, seed: int, timeout_seconds: float) -> d
         AWS_REGION="us-east-1",
     )
     started = time.monotonic()
-    with running_stack(endpoint) as stack:
+    # make dev's times, which keep the order a deployment must (lease <= worker timeout < visibility timeout).
+    # The tests' 1 s lease and 2 s visibility timeout do not fit a batch once this process's moto slows under
+    # a backlog: a batch outlives its messages' visibility, they are delivered again meanwhile, its postpones
+    # and deletes fail on stale receipt handles, and each extra delivery slows the rest (docs/benchmarks.md).
+    with running_stack(
+        endpoint,
+        visibility_timeout_seconds=QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+        max_receive_count=MAX_RECEIVE_COUNT,
+        worker_timeout_seconds=WORKER_TIMEOUT_SECONDS,
+    ) as stack:
         soak = Soak(stack, endpoint, fault_rate, seed)
         stop = threading.Event()
         threads = [threading.Thread(target=_work, args=(soak.worker(endpoint), stop)) for _ in range(WORKERS)]
@@ -135,7 +159,7 @@ def run(jobs: int, *, fault_rate: float, seed: int, timeout_seconds: float) -> d
         accepted = {job_id for _, job_id in answers if job_id is not None}
         deadline = started + timeout_seconds
         while time.monotonic() < deadline and not _all_ended(stack):
-            time.sleep(1)
+            time.sleep(ENDED_CHECK_SECONDS)
         stop.set()
         for thread in threads:
             thread.join()
@@ -170,7 +194,12 @@ def _work(worker: Any, stop: threading.Event) -> None:
 
 
 def _sweep(stack: Stack, stop: threading.Event) -> None:
-    sweeper = stack.sweeper_handler()
+    # Its expiry scan reads one segment a run, as deployed: the whole table at every run (the tests' default,
+    # for small tables) would read it 30 times a minute here, 43,200 times the deployed rate, and slow every
+    # worker in this process (no message expires in a soak anyway).
+    sweeper = stack.sweeper_handler(
+        grace_seconds=SWEEP_GRACE_SECONDS, max_receive_count=MAX_RECEIVE_COUNT, scan_segments=SCAN_SEGMENTS
+    )
     while not stop.wait(2):
         sweeper({}, None)
 

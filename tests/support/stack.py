@@ -23,6 +23,7 @@ from conveyor_api.handlers.http import build_handler as build_api_handler
 from conveyor_api.settings import AuthMode
 from conveyor_api.settings import Settings as ApiSettings
 from conveyor_local.aws import cloudformation_client, dynamodb_client, s3_client, sqs_client
+from conveyor_local.config import WORKER_TIMEOUT_SECONDS
 from conveyor_local.http_gateway import build_event, start_http_gateway
 from conveyor_local.http_serving import BackgroundHttpServer
 from conveyor_local.provision import CORE_STACK, ProvisionedResources, provision_core
@@ -170,14 +171,27 @@ class Stack:
             scan_segments=scan_segments,
         )
 
-    def worker(self, *, dynamodb_client: Any = None) -> SqsEventSource:
-        """A worker Lambda behind the event source mapping."""
+    def worker(
+        self,
+        *,
+        dynamodb_client: Any = None,
+        lease_seconds: int = JOB_LEASE_SECONDS,
+        max_receive_count: int = MAX_RECEIVE_COUNT,
+        timeout_seconds: int = WORKER_TIMEOUT_SECONDS,
+    ) -> SqsEventSource:
+        """A worker Lambda behind the event source mapping; `timeout_seconds` is the function's timeout, from
+        which its invocations learn the time they have left."""
         return SqsEventSource(
             self.sqs,
-            self.worker_handler(dynamodb_client=dynamodb_client),
+            self.worker_handler(
+                dynamodb_client=dynamodb_client,
+                lease_seconds=lease_seconds,
+                max_receive_count=max_receive_count,
+            ),
             queue_url=self.resources.queue_url,
             queue_arn=self.resources.queue_arn,
             wait_time_seconds=1,
+            timeout_seconds=timeout_seconds,
         )
 
     def _counted_job_functions(self) -> dict[str, JobFunction]:
@@ -265,6 +279,7 @@ def running_stack(
     *,
     visibility_timeout_seconds: int = VISIBILITY_TIMEOUT_SECONDS,
     max_receive_count: int = MAX_RECEIVE_COUNT,
+    worker_timeout_seconds: int = JOB_LEASE_SECONDS,
 ) -> Iterator[Stack]:
     """A new core stack (tables, queue, DLQ under random names) on the moto server at `aws_endpoint`, created
     by CloudFormation from infra/core/template.yaml; the API on HTTP."""
@@ -277,8 +292,9 @@ def running_stack(
         s3_client(aws_endpoint),
         stack_name=f"conveyor-test-{uuid.uuid4().hex[:12]}",
         parameters={
-            # The template's worker timeout is also the lease (JOB_LEASE_SECONDS) the tests' workers take.
-            "WorkerTimeoutSeconds": str(JOB_LEASE_SECONDS),
+            # The template's worker timeout is also the lease the workers take (JOB_LEASE_SECONDS, unless the
+            # caller says otherwise).
+            "WorkerTimeoutSeconds": str(worker_timeout_seconds),
             "QueueVisibilityTimeoutSeconds": str(visibility_timeout_seconds),
             "MaxReceiveCount": str(max_receive_count),
         },
