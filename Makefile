@@ -28,7 +28,7 @@ help:
 	@echo "make graphviz install graphviz's dot for the architecture picture (apt, once; make test does it)"
 	@echo "make diagram  redraw diagrams/architecture.png from infra/'s templates (a test checks it is current)"
 	@echo "make bench    measure requests, cost, cold start, throughput, scale, package size and a fault soak"
-	@echo "              into docs/benchmarks.md (not part of make test; about 15 minutes)"
+	@echo "              into docs/benchmarks.md (not part of make test; about 12 minutes)"
 	@echo "make soak     the fault-schedule machine and schemathesis of make test, deeper: SOAK_STEPS=10000"
 	@echo "              SOAK_SCHEDULE_STEPS=50 SOAK_CASES=1000 (per operation) SOAK_SEED=<a random one>;"
 	@echo "              prints and writes build/soak/summary.txt; fails on a job lost or completed twice, a 5xx"
