@@ -20,7 +20,7 @@ from conveyor_worker.handlers.sweeper import SCAN_SEGMENTS
 
 from bench.common import Section, table
 from bench.instruments import AwsMeter, Invocation, timed
-from bench.requests_per_job import JOB_PAYLOADS, api_as_deployed, api_context
+from bench.requests_per_job import JOB_PAYLOADS, api_context, metered_api
 from tests.support.deployed_defaults import DeployedDefaults
 from tests.support.stack import post_jobs_event, running_stack
 
@@ -34,17 +34,7 @@ def run(endpoint: str, jobs: int) -> Section:
     invocations: list[Invocation] = []
     lock = threading.Lock()
     with running_stack(endpoint, max_receive_count=defaults.max_receive_count) as stack:
-        api = timed(
-            api_as_deployed(
-                stack,
-                dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"),
-                sqs_client=meter.watch(sqs_client(endpoint), "api"),
-            ),
-            meter,
-            "api",
-            invocations,
-            lock,
-        )
+        api = metered_api(stack, endpoint, meter, invocations, lock)
         for _ in range(jobs):
             response = api(post_jobs_event("text_transform", JOB_PAYLOADS["text_transform"]), api_context())
             assert response["statusCode"] == 202, response

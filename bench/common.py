@@ -6,7 +6,7 @@ import math
 import os
 import platform
 import statistics
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -120,8 +120,15 @@ def deployed_powertools(stack: str, logical_id: str) -> Iterator[None]:
     (Here one process builds every function; Powertools reads these variables when a Logger or Metrics is
     made.)"""
     variables = load_template(stack)["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
-    saved = {name: os.environ.get(name) for name in POWERTOOLS_VARIABLES}
-    os.environ.update({name: str(variables[name]) for name in POWERTOOLS_VARIABLES})
+    with environment({name: str(variables[name]) for name in POWERTOOLS_VARIABLES}):
+        yield
+
+
+@contextmanager
+def environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """While open, the environment has `variables`; afterwards each is as it was, or unset again."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
     try:
         yield
     finally:

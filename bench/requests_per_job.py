@@ -159,6 +159,24 @@ def api_as_deployed(stack: Stack, **options: Any) -> Callable[[dict[str, Any], A
     return wrapped
 
 
+def metered_api(
+    stack: Stack, endpoint: str, meter: AwsMeter, invocations: list[Invocation], lock: threading.Lock
+) -> Callable[[dict[str, Any], Any], Any]:
+    """The API as deployed, its AWS requests counted by `meter` as the api's, each invocation timed into
+    `invocations`."""
+    return timed(
+        api_as_deployed(
+            stack,
+            dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"),
+            sqs_client=meter.watch(sqs_client(endpoint), "api"),
+        ),
+        meter,
+        "api",
+        invocations,
+        lock,
+    )
+
+
 def api_context() -> LambdaContext:
     return LambdaContext("conveyor-api", 256, 10)
 
@@ -398,17 +416,7 @@ def _keyed_submissions(stack: Stack, endpoint: str) -> tuple[SideRun, SideRun]:
 
     meter.observers.append(observe)
     invocations: list[Invocation] = []
-    api = timed(
-        api_as_deployed(
-            stack,
-            dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"),
-            sqs_client=meter.watch(sqs_client(endpoint), "api"),
-        ),
-        meter,
-        "api",
-        invocations,
-        lock,
-    )
+    api = metered_api(stack, endpoint, meter, invocations, lock)
     keys = [str(uuid.uuid4()) for _ in range(KEYED_SUBMISSIONS)]
     for run, expected in ((keyed, 202), (replays, 202)):
         current[0] = run

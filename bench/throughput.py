@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -24,9 +23,9 @@ from conveyor_local.aws import cloudformation_client, dynamodb_client, sqs_clien
 from conveyor_local.sqs_event_source import SqsEventSource
 from conveyor_local.templates import stack_name
 
-from bench.common import LOCAL_AWS_ENVIRONMENT, Section, median, percentile, table
+from bench.common import LOCAL_AWS_ENVIRONMENT, Section, environment, median, percentile, table
 from bench.instruments import AwsMeter, Invocation, timed
-from bench.requests_per_job import api_as_deployed, api_context
+from bench.requests_per_job import api_context, metered_api
 from tests.support import http
 from tests.support.local_stack import running_local_stack
 from tests.support.stack import post_jobs_event, running_stack
@@ -73,18 +72,10 @@ def run(jobs: int = 300) -> Section:
     started = time.monotonic()
     with running_local_stack() as local:
         aws_endpoint = f"http://127.0.0.1:{local.ports['CONVEYOR_AWS_PORT']}"
-        saved = {name: os.environ.get(name) for name in [*LOCAL_AWS_ENVIRONMENT, "AWS_ENDPOINT_URL"]}
-        os.environ.update(LOCAL_AWS_ENVIRONMENT, AWS_ENDPOINT_URL=aws_endpoint)
-        try:
+        with environment({**LOCAL_AWS_ENVIRONMENT, "AWS_ENDPOINT_URL": aws_endpoint}):
             table_name = _local_table(aws_endpoint)
             over_http = _over_http(local.api_url, aws_endpoint, table_name, jobs)
             in_process = _in_process(aws_endpoint, jobs)
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
     section = _section(over_http, in_process)
     section.seconds = time.monotonic() - started
     return section
@@ -158,17 +149,7 @@ def _in_process(aws_endpoint: str, jobs: int) -> Variant:
     meter = AwsMeter()
     lock = threading.Lock()
     with running_stack(aws_endpoint, visibility_timeout_seconds=30) as stack:
-        api = timed(
-            api_as_deployed(
-                stack,
-                dynamodb_client=meter.watch(dynamodb_client(aws_endpoint), "api"),
-                sqs_client=meter.watch(sqs_client(aws_endpoint), "api"),
-            ),
-            meter,
-            "api",
-            variant.invocations,
-            lock,
-        )
+        api = metered_api(stack, aws_endpoint, meter, variant.invocations, lock)
         worker = timed(
             stack.worker_handler(dynamodb_client=meter.watch(dynamodb_client(aws_endpoint), "worker")),
             meter,
