@@ -140,7 +140,8 @@ def run(jobs: int, *, fault_rate: float, seed: int, timeout_seconds: float) -> d
     # make dev's times, which keep the order a deployment must (lease <= worker timeout < visibility timeout).
     # The tests' 1 s lease and 2 s visibility timeout do not fit a batch once this process's moto slows under
     # a backlog: a batch outlives its messages' visibility, they are delivered again meanwhile, its postpones
-    # and deletes fail on stale receipt handles, and each extra delivery slows the rest (docs/benchmarks.md).
+    # and deletes fail on stale receipt handles, and each extra delivery slows the rest (docs/design.md, moto
+    # under a backlog).
     with running_stack(
         endpoint,
         visibility_timeout_seconds=QUEUE_VISIBILITY_TIMEOUT_SECONDS,
