@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from moto.server import ThreadedMotoServer
 
-from conveyor_local import moto_speed
+from conveyor_local import moto_atomic, moto_speed
 from conveyor_local.ports import ensure_port_free
 from conveyor_local.waiting import http_status, wait_until
 
@@ -32,6 +32,8 @@ def start_moto_server(host: str, port: int, *, ready_timeout_seconds: float = 10
         ensure_port_free(host, port)
     # Without these, a backlog of a few thousand messages slows every receive (conveyor_local/moto_speed.py).
     moto_speed.apply()
+    # Without this, two conditional writes arriving together can both succeed (conveyor_local/moto_atomic.py).
+    moto_atomic.apply()
     # One access-log line per request (the worker long-polls every second) would drown the job log.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
