@@ -235,19 +235,23 @@ publish-frontend: install
 	$(VENV)/bin/python -m infra.frontend.publish --frontend-stack $(FRONTEND_STACK) --api-stack $(API_STACK)
 
 # After a deploy, the usual answers. `outputs` lists each stack's outputs through sam (core's queue and DLQ URLs,
-# the api's ApiUrl, the frontend's SiteUrl; the worker stack has none); a stack not deployed is an error there,
+# the edge's WebAclArn from us-east-1, the api's ApiUrl, the frontend's SiteUrl and ApiUrl; the worker stack has
+# none); a stack not deployed is an error there,
 # after the others are shown. `status` gives each stack's status and latest event (infra/stack_status.py).
 # `logs` follows one function's logs (sam logs --tail): SERVICE=api, worker or sweeper, and FILTER, a CloudWatch
 # Logs filter pattern (`make logs SERVICE=worker FILTER='{ $.correlation_id = "<job_id>" }'`).
 .PHONY: outputs status logs
 
 outputs: $(SAM_VENV)/.installed
-	@failed=0; for stack in $(CORE_STACK) $(API_STACK) $(FRONTEND_STACK); do \
-		echo "$$stack"; $(SAM) list stack-outputs --stack-name $$stack --output table || failed=1; \
+	@failed=0; for stack in $(CORE_STACK) $(EDGE_STACK)@$(EDGE_REGION) $(API_STACK) $(FRONTEND_STACK); do \
+		name=$${stack%@*}; region=$${stack#$$name}; echo "$$name"; \
+		$(SAM) list stack-outputs --stack-name $$name $${region:+--region $${region#@}} --output table \
+			|| failed=1; \
 	done; exit $$failed
 
 status: install
-	@$(VENV)/bin/python -m infra.stack_status $(CORE_STACK) $(WORKER_STACK) $(FRONTEND_STACK) $(API_STACK)
+	@$(VENV)/bin/python -m infra.stack_status $(CORE_STACK) $(WORKER_STACK) $(EDGE_STACK)@$(EDGE_REGION) \
+		$(API_STACK) $(FRONTEND_STACK)
 
 LOG_SOURCE_api := --stack-name $(API_STACK) --name ApiFunction
 LOG_SOURCE_worker := --stack-name $(WORKER_STACK) --name WorkerFunction
