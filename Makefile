@@ -158,7 +158,7 @@ clean:
 # The worker and api functions' code is build/<service>.zip, rebuilt by `make package` before each deploy.
 # The region and credentials are the SAM CLI's and boto3's usual ones (README, Deploy): AWS_DEFAULT_REGION or a
 # profile's region, never AWS_REGION alone, which neither reads.
-.PHONY: deploy-core deploy-worker deploy-api
+.PHONY: deploy-core deploy-worker deploy-edge deploy-api
 
 # sam resolves a relative --config-file against the template's folder, not the working directory: hence absolute.
 # SAM_S3_BUCKET names a bucket of yours for the packaged code and templates instead of the one sam manages for
@@ -174,55 +174,84 @@ deploy-core: $(SAM_VENV)/.installed
 deploy-worker: package $(SAM_VENV)/.installed
 	$(call sam_deploy,worker)
 
-# The api stack's CORS allows the page's origin once the frontend stack exists, and any origin until then.
-# --parameter-overrides replaces samconfig.toml's: CoreStackName is passed again, and any other parameter goes in
-# API_PARAMETERS (`make deploy-api API_PARAMETERS="ThrottlingRateLimit=100"`).
+# The api stack's CORS allows the page's origin once the frontend stack exists, and any origin until then (the
+# page calls its own origin, which needs no CORS: docs/design.md, Per-client limits at the edge). The API answers
+# only requests with the frontend's origin header, whose value ORIGIN_SECRET_PARAMETER keeps (infra/origin_secret.py
+# makes it once). --parameter-overrides replaces samconfig.toml's: CoreStackName is passed again, and any other
+# parameter goes in API_PARAMETERS (`make deploy-api API_PARAMETERS="ThrottlingRateLimit=100"`).
 deploy-api: package install
 	allow_origin=$$($(STACK_OUTPUT) $(FRONTEND_STACK) SiteOrigin --if-missing '*') && \
+	origin_secret=$$($(ORIGIN_SECRET)) && \
 	$(call sam_deploy,api) \
-		--parameter-overrides "CoreStackName=$(CORE_STACK)" "AllowOrigin=$$allow_origin" $(API_PARAMETERS)
+		--parameter-overrides "CoreStackName=$(CORE_STACK)" "AllowOrigin=$$allow_origin" \
+		"OriginSecret=$$origin_secret" $(API_PARAMETERS)
 
-# The whole order: the frontend stack before the api stack, whose CORS needs the page's origin; the page after it,
-# since config.json carries the API's URL. The stack names are samconfig.toml's (tests/infra checks them).
+# The web ACL of CloudFront's distribution, in the one region where AWS takes a CLOUDFRONT one; its rate limits
+# are parameters (`make deploy-edge EDGE_PARAMETERS="UploadTicketsPerAddressLimit=30"`).
+deploy-edge: $(SAM_VENV)/.installed
+	$(call sam_deploy,edge) --region $(EDGE_REGION) \
+		$(if $(EDGE_PARAMETERS),--parameter-overrides $(EDGE_PARAMETERS))
+
+# The whole order: the edge stack's web ACL and the api stack before the frontend stack, whose distribution
+# serves the page and the API behind that web ACL; the page last, since config.json names the distribution's
+# origin for the API. The stack names (and the edge's region) are samconfig.toml's (tests/infra checks them).
 CORE_STACK := conveyor-core
 WORKER_STACK := conveyor-worker
-FRONTEND_STACK := conveyor-frontend
+EDGE_STACK := conveyor-edge
+EDGE_REGION := us-east-1
 API_STACK := conveyor-api
+FRONTEND_STACK := conveyor-frontend
 STACK_OUTPUT := $(VENV)/bin/python -m infra.stack_outputs
+# A SecureString in the api's region, shared by the api stack (which requires the header) and the frontend
+# stack (whose distribution sends it): made at random by the first deploy, read by every later one.
+ORIGIN_SECRET_PARAMETER := /$(API_STACK)/origin-secret
+ORIGIN_SECRET := $(VENV)/bin/python -m infra.origin_secret $(ORIGIN_SECRET_PARAMETER)
 
 .PHONY: deploy deploy-frontend deploy-frontend-stack publish-frontend
 
 deploy:
 	$(MAKE) --no-print-directory deploy-core
 	$(MAKE) --no-print-directory deploy-worker
-	$(MAKE) --no-print-directory deploy-frontend-stack
+	$(MAKE) --no-print-directory deploy-edge
 	$(MAKE) --no-print-directory deploy-api
+	$(MAKE) --no-print-directory deploy-frontend-stack
 	$(MAKE) --no-print-directory publish-frontend
 
 deploy-frontend: deploy-frontend-stack
 	$(MAKE) --no-print-directory publish-frontend
 
-deploy-frontend-stack: $(SAM_VENV)/.installed
-	$(call sam_deploy,frontend)
+# The distribution serves the api stack's API with the origin secret, behind the edge stack's web ACL; each
+# parameter is passed every time, so that a deploy never keeps a previous one's value.
+deploy-frontend-stack: $(SAM_VENV)/.installed install
+	api_domain=$$($(STACK_OUTPUT) $(API_STACK) ApiDomainName) && \
+	web_acl=$$($(STACK_OUTPUT) $(EDGE_STACK) WebAclArn --region $(EDGE_REGION)) && \
+	origin_secret=$$($(ORIGIN_SECRET)) && \
+	$(call sam_deploy,frontend) \
+		--parameter-overrides "ApiDomainName=$$api_domain" "WebAclArn=$$web_acl" "OriginSecret=$$origin_secret" \
+		$(FRONTEND_PARAMETERS)
 
 # Uploads frontend/, contracts/v1 and config.json (the api stack's ApiUrl), deletes the rest, invalidates the edge.
 publish-frontend: install
 	$(VENV)/bin/python -m infra.frontend.publish --frontend-stack $(FRONTEND_STACK) --api-stack $(API_STACK)
 
 # After a deploy, the usual answers. `outputs` lists each stack's outputs through sam (core's queue and DLQ URLs,
-# the api's ApiUrl, the frontend's SiteUrl; the worker stack has none); a stack not deployed is an error there,
+# the edge's WebAclArn from us-east-1, the api's ApiUrl, the frontend's SiteUrl and ApiUrl; the worker stack has
+# none); a stack not deployed is an error there,
 # after the others are shown. `status` gives each stack's status and latest event (infra/stack_status.py).
 # `logs` follows one function's logs (sam logs --tail): SERVICE=api, worker or sweeper, and FILTER, a CloudWatch
 # Logs filter pattern (`make logs SERVICE=worker FILTER='{ $.correlation_id = "<job_id>" }'`).
 .PHONY: outputs status logs
 
 outputs: $(SAM_VENV)/.installed
-	@failed=0; for stack in $(CORE_STACK) $(API_STACK) $(FRONTEND_STACK); do \
-		echo "$$stack"; $(SAM) list stack-outputs --stack-name $$stack --output table || failed=1; \
+	@failed=0; for stack in $(CORE_STACK) $(EDGE_STACK)@$(EDGE_REGION) $(API_STACK) $(FRONTEND_STACK); do \
+		name=$${stack%@*}; region=$${stack#$$name}; echo "$$name"; \
+		$(SAM) list stack-outputs --stack-name $$name $${region:+--region $${region#@}} --output table \
+			|| failed=1; \
 	done; exit $$failed
 
 status: install
-	@$(VENV)/bin/python -m infra.stack_status $(CORE_STACK) $(WORKER_STACK) $(FRONTEND_STACK) $(API_STACK)
+	@$(VENV)/bin/python -m infra.stack_status $(CORE_STACK) $(WORKER_STACK) $(EDGE_STACK)@$(EDGE_REGION) \
+		$(API_STACK) $(FRONTEND_STACK)
 
 LOG_SOURCE_api := --stack-name $(API_STACK) --name ApiFunction
 LOG_SOURCE_worker := --stack-name $(WORKER_STACK) --name WorkerFunction

@@ -254,8 +254,13 @@ def _frontend_wiring(frontend: Template) -> tuple[str, str]:
     distribution = _one(_resources(frontend, "AWS::CloudFront::Distribution"), "frontend", "distribution")
     origins = frontend["Resources"][distribution]["Properties"]["DistributionConfig"]["Origins"]
     buckets = _resources(frontend, "AWS::S3::Bucket")
+    # An origin under a condition (the API's, Fn::If) is not the site bucket's.
     site_bucket = _one(
-        [bucket for origin in origins if (bucket := _target(origin["DomainName"])) in buckets],
+        [
+            bucket
+            for origin in origins
+            if "DomainName" in origin and (bucket := _target(origin["DomainName"])) in buckets
+        ],
         "frontend",
         f"S3 bucket as an origin of {distribution}",
     )

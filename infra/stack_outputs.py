@@ -62,9 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("stack", help="the stack's name, e.g. conveyor-frontend")
     parser.add_argument("output", help="the output's key, e.g. SiteOrigin")
     parser.add_argument("--if-missing", metavar="VALUE", help="print VALUE when the stack does not exist")
+    parser.add_argument("--region", help="the stack's region, when not the default one (the edge stack's)")
     arguments = parser.parse_args(argv)
     try:
-        print(stack_output(boto3.client("cloudformation"), arguments.stack, arguments.output))
+        cloudformation = boto3.client("cloudformation", region_name=arguments.region)
+        print(stack_output(cloudformation, arguments.stack, arguments.output))
     except StackNotFoundError as error:
         if arguments.if_missing is None:
             print(f"error: {error}", file=sys.stderr)

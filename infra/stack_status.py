@@ -1,9 +1,10 @@
 """Each stack's status and its latest event, for `make status` after a deploy.
 
-    python -m infra.stack_status conveyor-core conveyor-worker conveyor-frontend conveyor-api
+    python -m infra.stack_status conveyor-core conveyor-worker conveyor-edge@us-east-1 conveyor-api
 
-prints one line a stack: its name, its status, and the time, resource, status and reason of its latest event
-(the one that explains a failed or rolled-back deployment). A stack that is not deployed says so; only an AWS
+prints one line a stack (`name@region` names one outside the default region, as the edge stack is): its name,
+its status, and the time, resource, status and reason of its latest event (the one that explains a failed or
+rolled-back deployment). A stack that is not deployed says so; only an AWS
 error (no credentials, no region) fails the command.
 """
 
@@ -57,11 +58,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m infra.stack_status", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("stacks", nargs="+", metavar="stack", help="a stack's name, e.g. conveyor-core")
+    parser.add_argument(
+        "stacks",
+        nargs="+",
+        metavar="stack",
+        help="a stack's name, e.g. conveyor-core, or name@region, e.g. conveyor-edge@us-east-1",
+    )
     arguments = parser.parse_args(argv)
     try:
-        cloudformation = boto3.client("cloudformation")
-        rows = [stack_status(cloudformation, stack) for stack in arguments.stacks]
+        rows = []
+        for stack in arguments.stacks:
+            name, _, region = stack.partition("@")
+            rows.append(stack_status(boto3.client("cloudformation", region_name=region or None), name))
     except (BotoCoreError, ClientError) as error:
         # boto3 reads AWS_DEFAULT_REGION or the profile's region, never AWS_REGION.
         hint = " Set AWS_DEFAULT_REGION, or AWS_PROFILE to a profile with a region." * isinstance(

@@ -3,7 +3,9 @@
     python -m infra.frontend.publish --frontend-stack conveyor-frontend --api-stack conveyor-api
 
 The bucket gets the layout `make dev` serves (local/conveyor_local/static_site.py): every file of frontend/
-at the root, the contract's schemas under contracts/v1/, and config.json = {"apiUrl": <api stack's ApiUrl>}.
+at the root, the contract's schemas under contracts/v1/, and config.json = {"apiUrl": <the API's URL>}: the
+frontend stack's own ApiUrl when its distribution serves the API (the page's origin, so the page calls its own
+origin), else the api stack's.
 Objects no longer in that layout are deleted, and the whole distribution is invalidated, so the edge serves
 the new files at once.
 """
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
 
-from infra.stack_outputs import MissingOutputError, StackNotFoundError, stack_output
+from infra.stack_outputs import MissingOutputError, StackNotFoundError, stack_output, stack_outputs
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -173,12 +175,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--api-stack",
         default=os.environ.get("CONVEYOR_API_STACK", "conveyor-api"),
-        help="the stack whose ApiUrl goes into config.json (default: $CONVEYOR_API_STACK or conveyor-api)",
+        help=(
+            "the stack whose ApiUrl goes into config.json when the frontend stack has none "
+            "(default: $CONVEYOR_API_STACK or conveyor-api)"
+        ),
     )
     arguments = parser.parse_args(argv)
     cloudformation = boto3.client("cloudformation")
     try:
-        api_url = stack_output(cloudformation, arguments.api_stack, "ApiUrl")
+        frontend = stack_outputs(cloudformation, arguments.frontend_stack)
+        api_url = frontend.get("ApiUrl") or stack_output(cloudformation, arguments.api_stack, "ApiUrl")
         bucket = stack_output(cloudformation, arguments.frontend_stack, "BucketName")
         distribution_id = stack_output(cloudformation, arguments.frontend_stack, "DistributionId")
         site_url = stack_output(cloudformation, arguments.frontend_stack, "SiteUrl")

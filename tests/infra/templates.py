@@ -25,7 +25,7 @@ __all__ = [
     "translate",
 ]
 
-STACKS = ("core", "worker", "api", "frontend")
+STACKS = ("core", "worker", "edge", "api", "frontend")
 SAM_STACKS = ("worker", "api")
 
 

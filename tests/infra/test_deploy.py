@@ -15,10 +15,16 @@ changing nothing of what runs against AWS (docs/deploy-on-moto.md):
 
 Where moto stops short of CloudFormation: a stack created through a change set, as sam creates every stack,
 gets its resources but no outputs and no exports, and a change set can import no other stack's exports. So
-`deploy-core` and `deploy-frontend`'s stack end created; `deploy-worker` and `deploy-api` package and upload
-the real zips and templates and create their change set, whose execution moto refuses ("No export named
-conveyor-core-JobsTableArn found"); `deploy-frontend`'s publishing step then finds no outputs to read. moto
-applies no SAM transform either: the change sets list `AWS::Serverless::Function` resources as such.
+`deploy-core`, `deploy-edge` and `deploy-frontend`'s stack end created; `deploy-worker` and `deploy-api`
+package and upload the real zips and templates and create their change set, whose execution moto refuses ("No
+export named conveyor-core-JobsTableArn found"); `deploy-frontend`'s publishing step then finds no outputs to
+read. moto applies no SAM transform either: the change sets list `AWS::Serverless::Function` resources as
+such.
+
+moto has no CloudFormation support for AWS::WAFv2::WebACL nor CloudFront's resources: `deploy-edge` creates
+its stack in us-east-1 (about 4 s) with nothing in it ("No Moto CloudFormation support for
+AWS::WAFv2::WebACL"), and the frontend stack gets its bucket only. The web ACL's rules and the
+distribution's API origin are checked in their templates (test_edge_stack.py, test_frontend_stack.py).
 """
 
 from __future__ import annotations
@@ -52,9 +58,9 @@ from tests.infra.sam_cli import (
 from tests.infra.templates import INFRA, STACKS, load_template
 from tests.support import report
 
-# moto's CloudFormation warns of each resource it skips: the SAM ones (it applies no transform), CloudFront's.
+# moto's CloudFormation warns of each resource it skips: the SAM ones (no transform), CloudFront's, WAF's.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore:Tried to parse AWS.{2}(Serverless|CloudFront).{2}:UserWarning"
+    "ignore:Tried to parse AWS.{2}(Serverless|CloudFront|WAFv2).{2}:UserWarning"
 )
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -66,6 +72,13 @@ README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 DEPLOY_SECTION = README.split("\n## Deploy\n", 1)[1].split("\n## ", 1)[0]
 # The stand-in page's origin that deploy-api must hand the api stack as AllowOrigin.
 SITE_ORIGIN = "https://d111111abcdef8.cloudfront.net"
+# What the stand-ins of the api and edge stacks give deploy-frontend-stack.
+API_DOMAIN = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
+WEB_ACL_ARN = (
+    "arn:aws:wafv2:us-east-1:123456789012:global/webacl/conveyor-edge/0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
+)
+MAKEFILE_VARIABLES = dict(re.findall(r"^(\w+) := (.*)$", MAKEFILE, re.MULTILINE))
+EDGE_REGION = MAKEFILE_VARIABLES["EDGE_REGION"]
 
 
 def _readme_setup() -> list[str]:
@@ -112,8 +125,8 @@ class Account:
     region: str
     environment: dict[str, str]
 
-    def client(self, service: str) -> Any:
-        return moto_client(self.endpoint_url, self.region, service)
+    def client(self, service: str, region: str | None = None) -> Any:
+        return moto_client(self.endpoint_url, region or self.region, service)
 
     def make(self, *arguments: str, setup: list[str] = README_SETUP) -> Ran:
         command = shlex.join(["make", "--no-print-directory", *arguments])
@@ -165,21 +178,30 @@ def deployed_core(account: Account) -> Ran:
     return account.make("deploy-core")
 
 
-@pytest.fixture(scope="module")
-def page_stand_in(account: Account) -> str:
-    """A stack with the frontend stack's SiteOrigin output, made by CloudFormation's CreateStack (which moto
-    gives outputs), since a frontend stack deployed by sam has none in moto."""
-    cloudformation: CloudFormationClient = account.client("cloudformation")
+def _stand_in(account: Account, name: str, outputs: dict[str, str], region: str | None = None) -> str:
+    """A stack with the given outputs, made by CloudFormation's CreateStack (which moto gives outputs), since
+    a stack deployed by sam has none in moto."""
+    cloudformation: CloudFormationClient = account.client("cloudformation", region)
     cloudformation.create_stack(
-        StackName="conveyor-frontend-stand-in",
+        StackName=name,
         TemplateBody=json.dumps(
             {
                 "Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}},
-                "Outputs": {"SiteOrigin": {"Value": SITE_ORIGIN}},
+                "Outputs": {key: {"Value": value} for key, value in outputs.items()},
             }
         ),
     )
-    return "conveyor-frontend-stand-in"
+    return name
+
+
+@pytest.fixture(scope="module")
+def page_stand_in(account: Account) -> str:
+    return _stand_in(account, "conveyor-frontend-stand-in", {"SiteOrigin": SITE_ORIGIN})
+
+
+@pytest.fixture(scope="module")
+def deployed_edge(account: Account) -> Ran:
+    return account.make("deploy-edge")
 
 
 @pytest.fixture(scope="module")
@@ -198,11 +220,34 @@ def deployed_services(account: Account, deployed_core: Ran, artifacts_bucket: st
 
 @pytest.fixture(scope="module")
 def deployed_frontend(account: Account, deployed_services: Ran) -> Ran:
-    return account.make("deploy-frontend")
+    """deploy-frontend with stand-ins of the api stack (whose change set moto never executed) and of the edge
+    stack (which sam created through a change set), and the api stack's origin secret."""
+    api = _stand_in(
+        account, "conveyor-api-stand-in", {"ApiDomainName": API_DOMAIN, "ApiUrl": f"https://{API_DOMAIN}"}
+    )
+    edge = _stand_in(account, "conveyor-edge-stand-in", {"WebAclArn": WEB_ACL_ARN}, EDGE_REGION)
+    return account.make(
+        "deploy-frontend",
+        f"API_STACK={api}",
+        f"EDGE_STACK={edge}",
+        f"ORIGIN_SECRET_PARAMETER={_origin_secret_parameter()}",
+    )
 
 
-def _stack(account: Account, stack: str) -> dict[str, Any]:
-    (described,) = account.client("cloudformation").describe_stacks(StackName=_stack_name(stack))["Stacks"]
+def _origin_secret_parameter() -> str:
+    return MAKEFILE_VARIABLES["ORIGIN_SECRET_PARAMETER"].replace("$(API_STACK)", _stack_name("api"))
+
+
+def _origin_secret(account: Account) -> str:
+    value: str = account.client("ssm").get_parameter(Name=_origin_secret_parameter(), WithDecryption=True)[
+        "Parameter"
+    ]["Value"]
+    return value
+
+
+def _stack(account: Account, stack: str, region: str | None = None) -> dict[str, Any]:
+    cloudformation = account.client("cloudformation", region)
+    (described,) = cloudformation.describe_stacks(StackName=_stack_name(stack))["Stacks"]
     return dict(described)
 
 
@@ -212,9 +257,9 @@ def _physical_ids(account: Account, stack: str) -> dict[str, str]:
     return {summary["LogicalResourceId"]: summary["PhysicalResourceId"] for summary in summaries}
 
 
-def _change_set(account: Account, stack: str) -> DescribeChangeSetOutputTypeDef:
+def _change_set(account: Account, stack: str, region: str | None = None) -> DescribeChangeSetOutputTypeDef:
     """The change set sam made for the stack (moto lists every stack's, whatever StackName says)."""
-    cloudformation: CloudFormationClient = account.client("cloudformation")
+    cloudformation: CloudFormationClient = account.client("cloudformation", region)
     name = _stack_name(stack)
     (summary,) = [
         summary
@@ -330,21 +375,57 @@ def test_deploy_api_uploads_the_api_zip_and_passes_the_pages_origin_and_api_para
     assert parameters == {
         "CoreStackName": _stack_name("core"),
         "AllowOrigin": SITE_ORIGIN,
+        # Made by this first deploy, kept in SSM Parameter Store for the frontend stack and later deploys.
+        "OriginSecret": _origin_secret(account),
         "ThrottlingRateLimit": "100",
     }
+    assert re.fullmatch(
+        load_template("api")["Parameters"]["OriginSecret"]["AllowedPattern"], _origin_secret(account)
+    )
+    assert _origin_secret(account) not in deployed_services.output
 
 
-def test_deploy_frontend_creates_the_frontend_stack_then_finds_no_outputs_to_publish_with(
-    account: Account, deployed_frontend: Ran
+def test_deploy_edge_creates_the_edge_stack_in_us_east_1_where_moto_makes_no_web_acl(
+    account: Account, deployed_edge: Ran
+) -> None:
+    assert deployed_edge.returncode == 0, deployed_edge.describe()
+    assert f"Successfully created/updated stack - {_stack_name('edge')} in us-east-1" in deployed_edge.output
+    assert EDGE_REGION == "us-east-1"
+
+    assert _stack(account, "edge", EDGE_REGION)["StackStatus"] == "CREATE_COMPLETE"
+    with pytest.raises(Exception, match="does not exist"):
+        _stack(account, "edge")  # not in the README's region
+    assert [
+        (change["ResourceChange"]["LogicalResourceId"], change["ResourceChange"]["ResourceType"])
+        for change in _change_set(account, "edge", EDGE_REGION)["Changes"]
+    ] == [("WebAcl", "AWS::WAFv2::WebACL")]
+    # What moto does with it: nothing (docs/deploy-on-moto.md).
+    assert account.client("wafv2", EDGE_REGION).list_web_acls(Scope="CLOUDFRONT")["WebACLs"] == []
+
+
+def test_deploy_frontend_creates_the_frontend_stack_fronting_the_api_then_finds_no_outputs_to_publish_with(
+    account: Account, deployed_services: Ran, deployed_frontend: Ran
 ) -> None:
     assert f"Successfully created/updated stack - {_stack_name('frontend')}" in deployed_frontend.output
 
     assert _stack(account, "frontend")["StackStatus"] == "CREATE_COMPLETE"
     account.client("s3").head_bucket(Bucket=_physical_ids(account, "frontend")["SiteBucket"])
-    # publish-frontend reads the api stack's ApiUrl first: moto never executed that stack's change set.
+    parameters = {
+        parameter["ParameterKey"]: parameter["ParameterValue"]
+        for parameter in _change_set(account, "frontend")["Parameters"]
+    }
+    # The api stack's domain, the edge stack's web ACL from us-east-1, and the secret the api stack requires.
+    assert parameters == {
+        "ApiDomainName": API_DOMAIN,
+        "WebAclArn": WEB_ACL_ARN,
+        "OriginSecret": _origin_secret(account),
+    }
+    assert _origin_secret(account) not in deployed_frontend.output
+    # publish-frontend reads the frontend stack's outputs: moto gives a stack made through a change set none.
     assert deployed_frontend.returncode != 0
     assert (
-        f"error: stack {_stack_name('api')} has no output ApiUrl (it has: none)" in deployed_frontend.output
+        f"error: stack {_stack_name('frontend')} has no output BucketName (it has: none)"
+        in deployed_frontend.output
     ), deployed_frontend.describe()
 
 
@@ -363,13 +444,30 @@ def test_make_deploy_runs_each_stack_in_order_with_its_absolute_samconfig_then_p
     ).stdout
 
     deploys = re.findall(r"(\S+/bin/sam) deploy --config-file (\S+) --template-file (\S+)", dry_run)
-    assert [Path(template).parent.name for _, _, template in deploys] == ["core", "worker", "frontend", "api"]
+    assert [Path(template).parent.name for _, _, template in deploys] == [
+        "core",
+        "worker",
+        "edge",
+        "api",
+        "frontend",
+    ]
     for sam, config, template in deploys:
         # sam reads a relative --config-file from the template's folder: only an absolute one is unambiguous.
         assert (Path(sam), Path(config)) == (SAM, Path(template).parent / "samconfig.toml")
         assert Path(config).is_absolute()
-    # The page's config.json carries the api stack's URL: it is published last.
-    assert dry_run.rindex("-m infra.frontend.publish") > dry_run.rindex("/infra/api/template.yaml")
+    # A CLOUDFRONT web ACL exists only in us-east-1, whatever the other stacks' region.
+    (edge_line,) = [line for line in dry_run.splitlines() if "/infra/edge/template.yaml" in line]
+    assert "--region us-east-1" in edge_line
+    # The page's config.json names the distribution, which serves the API: it is published last.
+    assert dry_run.rindex("-m infra.frontend.publish") > dry_run.rindex("/infra/frontend/template.yaml")
+
+
+def test_the_edge_stacks_samconfig_deploys_it_to_us_east_1_as_the_makefile_does() -> None:
+    with (INFRA / "edge" / "samconfig.toml").open("rb") as config:
+        parameters = tomllib.load(config)["default"]["deploy"]["parameters"]
+
+    assert parameters["region"] == EDGE_REGION == "us-east-1"
+    assert "capabilities" not in parameters  # no IAM, no artifacts
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -268,7 +268,44 @@ def test_publish_without_the_api_stack_says_which_is_missing(
     aws_endpoint: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = f"conveyor-api-{uuid.uuid4().hex[:8]}"
+    # A frontend stack whose distribution does not serve the API: the api stack's ApiUrl is the one to use.
+    frontend = deploy_outputs_only(
+        "conveyor-frontend", {"BucketName": "unused", "SiteUrl": "https://unused/"}
+    )
 
-    assert main(["--frontend-stack", "conveyor-frontend-unused", "--api-stack", missing]) == 1
+    assert main(["--frontend-stack", frontend, "--api-stack", missing]) == 1
 
     assert f"stack {missing} does not exist" in capsys.readouterr().err
+
+
+def test_publish_without_the_frontend_stack_says_so(
+    aws_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = f"conveyor-frontend-{uuid.uuid4().hex[:8]}"
+    api = deploy_outputs_only("conveyor-api", {"ApiUrl": API_URL})
+
+    assert main(["--frontend-stack", missing, "--api-stack", api]) == 1
+
+    assert f"stack {missing} does not exist" in capsys.readouterr().err
+
+
+def test_publish_names_the_pages_own_origin_when_its_distribution_serves_the_api(
+    aws_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    distribution = _new_distribution("conveyor-site-and-api")
+    frontend = f"conveyor-frontend-{uuid.uuid4().hex[:8]}"
+    outputs = deploy(
+        frontend,
+        _frontend_as_far_as_moto_goes(distribution),
+        ApiDomainName="a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+        OriginSecret="s" * 43,
+    )
+    api = deploy_outputs_only("conveyor-api", {"ApiUrl": API_URL})
+
+    assert main(["--frontend-stack", frontend, "--api-stack", api]) == 0
+
+    config = boto3.client("s3").get_object(Bucket=outputs["BucketName"], Key=CONFIG_KEY)["Body"].read()
+    # The page calls its own origin, where the distribution serves the API behind the web ACL: no CORS.
+    assert json.loads(config) == {"apiUrl": outputs["SiteOrigin"]}
+    assert outputs["SiteOrigin"] == f"https://{distribution['DomainName']}"
+    assert API_URL not in capsys.readouterr().out

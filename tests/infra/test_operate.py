@@ -2,12 +2,13 @@
 SAM CLI against stacks in a moto server.
 
 The stacks are the core, worker and api templates deployed with CreateStack, as `make dev` deploys them (a
-stack sam deploys gets no outputs in moto: docs/deploy-on-moto.md); the frontend stack is left out, so the
-targets meet a stack that is not deployed.
+stack sam deploys gets no outputs in moto: docs/deploy-on-moto.md), and a stand-in of the edge stack in
+us-east-1, with its output; the frontend stack is left out, so the targets meet a stack that is not deployed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import selectors
 import shlex
@@ -34,6 +35,10 @@ from tests.infra.sam_cli import (
 )
 
 NOT_DEPLOYED = "conveyor-frontend"
+EDGE_REGION = "us-east-1"
+WEB_ACL_ARN = (
+    "arn:aws:wafv2:us-east-1:123456789012:global/webacl/conveyor-edge/0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,8 @@ class Deployed:
     endpoint_url: str
     environment: dict[str, str]
 
-    def client(self, service: str) -> Any:
-        return moto_client(self.endpoint_url, REGION, service)
+    def client(self, service: str, region: str = REGION) -> Any:
+        return moto_client(self.endpoint_url, region, service)
 
     def make(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -70,7 +75,19 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
         COLUMNS="240",
     )
     try:
-        yield Deployed(provision_system(server.endpoint_url, {}), server.endpoint_url, environment)
+        deployed = Deployed(provision_system(server.endpoint_url, {}), server.endpoint_url, environment)
+        # The edge stack lives in us-east-1 whatever the others' region: a stand-in with its output (moto
+        # makes no web ACL), which the targets must find there.
+        deployed.client("cloudformation", EDGE_REGION).create_stack(
+            StackName="conveyor-edge",
+            TemplateBody=json.dumps(
+                {
+                    "Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}},
+                    "Outputs": {"WebAclArn": {"Value": WEB_ACL_ARN}},
+                }
+            ),
+        )
+        yield deployed
     finally:
         forget_everything(server.endpoint_url)
         server.stop()
@@ -89,10 +106,13 @@ def test_outputs_shows_each_stacks_outputs_and_which_stack_is_missing(deployed: 
     for key in ("JobsQueueUrl", "JobsDeadLetterQueueUrl", "JobsTableName"):
         assert f"{key} {core[key]}" in lines, ran.stdout
     assert any(line.startswith("ApiUrl ") for line in lines), ran.stdout
+    # Read in us-east-1; sam wraps a value as long as the ARN.
+    assert any(line.startswith("WebAclArn arn:aws:wafv2:us-east-1:") for line in lines), ran.stdout
     assert f"The input stack {NOT_DEPLOYED} does not exist" in ran.stderr
     # Every deployed stack is shown, and the missing one makes the whole answer a failure.
     assert [line for line in lines if line.startswith("conveyor-")] == [
         "conveyor-core",
+        "conveyor-edge",
         "conveyor-api",
         NOT_DEPLOYED,
     ]
@@ -104,8 +124,8 @@ def test_status_shows_each_stacks_status_and_latest_event(deployed: Deployed) ->
 
     assert ran.returncode == 0, ran.stderr
     rows = {line.split()[0]: line.split() for line in ran.stdout.splitlines() if line.startswith("conveyor-")}
-    assert list(rows) == ["conveyor-core", "conveyor-worker", NOT_DEPLOYED, "conveyor-api"]
-    for stack in ("conveyor-core", "conveyor-worker", "conveyor-api"):
+    assert list(rows) == ["conveyor-core", "conveyor-worker", "conveyor-edge", "conveyor-api", NOT_DEPLOYED]
+    for stack in ("conveyor-core", "conveyor-worker", "conveyor-edge", "conveyor-api"):
         status, *_, resource, resource_status = rows[stack][1:]
         assert (status, resource, resource_status) == ("CREATE_COMPLETE", stack, "CREATE_COMPLETE")
     assert rows[NOT_DEPLOYED][1:] == ["not", "deployed"]

@@ -152,6 +152,9 @@ def test_stack_deploys_on_core_with_environments_the_settings_accept(
     if stack == "api":
         # Deployed without a user pool (the template's defaults): no sign-in (test_sign_in_and_listing.py).
         assert environment["AUTH_MODE"] == "none"
+        # And without an origin secret: no edge in front, every request served (docs/design.md, Per-client
+        # limits at the edge).
+        assert "ORIGIN_SECRET" not in environment
 
 
 def test_worker_consumes_the_core_queue(core_outputs: dict[str, str], services: dict[str, str]) -> None:

@@ -168,6 +168,8 @@ def test_each_function_gets_the_core_stacks_resources_from_its_deployed_environm
     api = system.functions["ApiFunction"].environment
     assert api["IDEMPOTENCY_TABLE_NAME"] == system.core.idempotency_table_name
     assert api["CORS_ALLOW_ORIGIN"] == "http://127.0.0.1:8000"
+    # `make dev` has no CloudFront in front: its API must serve requests without the edge's header.
+    assert "ORIGIN_SECRET" not in api
     assert system.functions["WorkerFunction"].event_source_arns == (system.core.queue_arn,)
 
 

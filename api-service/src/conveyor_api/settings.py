@@ -1,4 +1,5 @@
-"""The API's configuration, read once per process from the environment; nothing has a default."""
+"""The API's configuration, read once per process from the environment; nothing has a default but the origin
+secret, whose absence means that no edge stands in front of the API."""
 
 import os
 from collections.abc import Mapping
@@ -11,6 +12,10 @@ owns the jobs it submits and may list them. `none`: nobody signs in, a job id is
 job, and listing is off."""
 
 AUTH_MODES: tuple[str, ...] = get_args(AuthMode)
+
+
+_OPTIONAL = frozenset({"origin_secret"})
+"""The settings an environment may leave out, each with its meaning when it does (see its field)."""
 
 
 class MissingSettingsError(Exception):
@@ -37,9 +42,13 @@ class Settings:
     same variable for its Logger)."""
     powertools_metrics_namespace: str
     """The CloudWatch namespace of the API's metrics."""
+    origin_secret: str | None = None
+    """The X-Origin-Verify header's value that the CloudFront distribution in front of the API adds to each
+    request (http.origin): the API refuses requests without it. None (ORIGIN_SECRET unset or empty) serves
+    every request, as an API with nothing in front must: `make dev`'s, and one deployed without an edge."""
 
     def __post_init__(self) -> None:
-        empty = [field.name for field in fields(self) if not getattr(self, field.name)]
+        empty = [field.name for field in fields(self) if getattr(self, field.name) == ""]
         if empty:
             raise ValueError(f"settings must not be empty: {', '.join(empty)}")
         if self.auth_mode not in AUTH_MODES:
@@ -47,9 +56,12 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
-        names = {field.name: field.name.upper() for field in fields(cls)}
+        names = {field.name: field.name.upper() for field in fields(cls) if field.name not in _OPTIONAL}
         missing = sorted(name for name in names.values() if not environ.get(name))
         if missing:
             raise MissingSettingsError(f"set the environment variable(s) {', '.join(missing)}")
         # The one value that is not free text is checked in __post_init__, as for settings made in code.
-        return cls(**{field: environ[name] for field, name in names.items()})  # type: ignore[arg-type]
+        return cls(
+            **{field: environ[name] for field, name in names.items()},  # type: ignore[arg-type]
+            origin_secret=environ.get("ORIGIN_SECRET") or None,
+        )

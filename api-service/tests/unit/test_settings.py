@@ -1,5 +1,7 @@
 """Settings come from the environment once, and a missing one stops the process with its name."""
 
+from dataclasses import asdict
+
 import pytest
 
 from conveyor_api.settings import MissingSettingsError, Settings
@@ -73,3 +75,18 @@ def test_auth_mode_has_no_default() -> None:
 
     with pytest.raises(MissingSettingsError, match=r"set the environment variable\(s\) AUTH_MODE$"):
         Settings.from_env(environment)
+
+
+def test_without_an_origin_secret_the_api_has_no_edge() -> None:
+    assert Settings.from_env(ENVIRONMENT).origin_secret is None
+    # The template sets the variable only behind an edge; an empty one means the same.
+    assert Settings.from_env(ENVIRONMENT | {"ORIGIN_SECRET": ""}).origin_secret is None
+
+
+def test_the_origin_secret_is_read_from_its_environment_variable() -> None:
+    assert Settings.from_env(ENVIRONMENT | {"ORIGIN_SECRET": "s" * 43}).origin_secret == "s" * 43
+
+
+def test_settings_made_in_code_refuse_an_empty_origin_secret() -> None:
+    with pytest.raises(ValueError, match="origin_secret"):
+        Settings(**{**asdict(Settings.from_env(ENVIRONMENT)), "origin_secret": ""})

@@ -17,6 +17,7 @@ from conveyor_api.http.errors import ListingDisabledError, MethodNotAllowedError
 from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER, read_idempotency_key
 from conveyor_api.http.json_body import read_json_body
 from conveyor_api.http.openapi import CREATE_UPLOAD, GET_HEALTH, GET_JOB, LIST_JOBS, SUBMIT_JOB, Operation
+from conveyor_api.http.origin import through_edge_only
 from conveyor_api.http.problems import register_problem_responses
 from conveyor_api.http.query_string import query_parameters
 from conveyor_api.http.routing import MethodTable
@@ -111,6 +112,8 @@ def handler_for(
     )
     methods = MethodTable()
     register_problem_responses(app, logger)
+    # Before every route, and before the answer to a path no route serves: a refusal does no work.
+    app.use([through_edge_only(settings.origin_secret)])
     metrics = EmfJobMetrics(
         namespace=settings.powertools_metrics_namespace, service=settings.powertools_service_name
     )

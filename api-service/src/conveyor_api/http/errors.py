@@ -40,3 +40,7 @@ class UnauthenticatedError(Exception):
 
 class ListingDisabledError(Exception):
     """GET /jobs in a deployment without sign-in, where nobody owns jobs and a job id is the capability."""
+
+
+class NotThroughEdgeError(Exception):
+    """A deployment behind CloudFront received a request that did not come through it (no origin header)."""

@@ -10,6 +10,7 @@ from conveyor_api.http.errors import (
     ListingDisabledError,
     MalformedJsonError,
     MethodNotAllowedError,
+    NotThroughEdgeError,
     RequestBodyTooLargeError,
     RouteNotFoundError,
     UnauthenticatedError,
@@ -178,6 +179,18 @@ def _(error: ListingDisabledError) -> Problem:
         "Listing jobs needs a deployment with sign-in, where each caller lists their own jobs. Here nobody "
         "signs in and a job id is the capability to read its job: keep the job_id that POST /jobs returned "
         "and read it with GET /jobs/{job_id}.",
+    )
+
+
+@problem_for.register
+def _(error: NotThroughEdgeError) -> Problem:
+    return _problem(
+        "edge-required",
+        403,
+        "Call the API through its edge",
+        "This deployment answers only requests that come through its CloudFront distribution, which limits "
+        "each client: call the API at the page's own origin (the URL in the page's config.json), not at its "
+        "execute-api URL.",
     )
 
 
