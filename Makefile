@@ -179,12 +179,16 @@ deploy-worker: package $(SAM_VENV)/.installed
 # only requests with the frontend's origin header, whose value ORIGIN_SECRET_PARAMETER keeps (infra/origin_secret.py
 # makes it once). --parameter-overrides replaces samconfig.toml's: CoreStackName is passed again, and any other
 # parameter goes in API_PARAMETERS (`make deploy-api API_PARAMETERS="ThrottlingRateLimit=100"`).
+# Payloads over 4 KiB go to the files bucket (docs/design.md, Payloads stored aside); the worker stack, which
+# reads them, is deployed first. The template's own default keeps every payload inline, safe with any worker.
+PAYLOAD_INLINE_MAX_BYTES := 4096
+
 deploy-api: package install
 	allow_origin=$$($(STACK_OUTPUT) $(FRONTEND_STACK) SiteOrigin --if-missing '*') && \
 	origin_secret=$$($(ORIGIN_SECRET)) && \
 	$(call sam_deploy,api) \
 		--parameter-overrides "CoreStackName=$(CORE_STACK)" "AllowOrigin=$$allow_origin" \
-		"OriginSecret=$$origin_secret" $(API_PARAMETERS)
+		"OriginSecret=$$origin_secret" "PayloadInlineMaxBytes=$(PAYLOAD_INLINE_MAX_BYTES)" $(API_PARAMETERS)
 
 # The web ACL of CloudFront's distribution, in the one region where AWS takes a CLOUDFRONT one; its rate limits
 # are parameters (`make deploy-edge EDGE_PARAMETERS="UploadTicketsPerAddressLimit=30"`).

@@ -44,6 +44,9 @@ SWEEP_INTERVAL_SECONDS = 10
 # carrying 30 days shows that this parameter did not reach the functions.
 JOB_RETENTION_DAYS = 7
 API_TIMEOUT_SECONDS = 10
+# Payloads whose stored JSON text is over this many bytes go to the files bucket, as the repository's own
+# infra/api/samconfig.toml deploys them, so the local stack and the tests run that path for large payloads.
+PAYLOAD_INLINE_MAX_BYTES = 4096
 FUNCTION_MEMORY_MB = 256
 
 API_FUNCTION_NAME = "conveyor-api"
@@ -56,13 +59,14 @@ SQS_BATCH_SIZE = 10
 SQS_WAIT_TIME_SECONDS = 1
 
 # The template parameters `make dev` deploys with, by stack; the api's AllowOrigin is the demo page's origin,
-# known once the ports are.
+# known once the ports are, and is added to API_PARAMETERS then.
 CORE_PARAMETERS = {
     "WorkerTimeoutSeconds": str(WORKER_TIMEOUT_SECONDS),
     "QueueVisibilityTimeoutSeconds": str(QUEUE_VISIBILITY_TIMEOUT_SECONDS),
     "MaxReceiveCount": str(MAX_RECEIVE_COUNT),
     "JobRetentionDays": str(JOB_RETENTION_DAYS),
 }
+API_PARAMETERS = {"PayloadInlineMaxBytes": str(PAYLOAD_INLINE_MAX_BYTES)}
 WORKER_PARAMETERS = {
     "BatchSize": str(SQS_BATCH_SIZE),
     "RetryBaseDelaySeconds": str(RETRY_BASE_DELAY_SECONDS),

@@ -102,7 +102,11 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
         sign_in = start_local_sign_in(settings)
         running.callback(sign_in.stop)
     console.say("Deploying the core, worker and api stacks from infra/ into moto…")
-    api_stack_parameters = {"AllowOrigin": settings.web_url, **api_parameters(settings.sign_in)}
+    api_stack_parameters = {
+        **config.API_PARAMETERS,
+        "AllowOrigin": settings.web_url,
+        **api_parameters(settings.sign_in),
+    }
     system = provision_system(
         moto.endpoint_url,
         {"core": config.CORE_PARAMETERS, "worker": config.WORKER_PARAMETERS, "api": api_stack_parameters},

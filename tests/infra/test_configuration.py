@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from conveyor_api.aws_call_budget import FUNCTION_TIMEOUT_SECONDS as API_TIMEOUT_SECONDS
+from conveyor_api.jobs.payloads import MAX_STORED_PAYLOAD_BYTES
 from conveyor_api.settings import Settings as ApiSettings
+from conveyor_local.config import API_PARAMETERS, PAYLOAD_INLINE_MAX_BYTES
 from conveyor_worker.aws_call_budget import SWEEPER_TIMEOUT_SECONDS
 from conveyor_worker.settings import Settings as WorkerSettings
 from conveyor_worker.settings import SweeperSettings
@@ -171,6 +173,20 @@ def test_worker_and_api_import_from_the_core_stack_make_deploys() -> None:
 
     for stack in ("worker", "api"):
         assert load_template(stack)["Parameters"]["CoreStackName"]["Default"] == core_stack
-        with (INFRA / stack / "samconfig.toml").open("rb") as config:
-            overrides = tomllib.load(config)["default"]["deploy"]["parameters"]["parameter_overrides"]
-        assert overrides == f"CoreStackName={core_stack}"
+        assert _samconfig_overrides(stack)["CoreStackName"] == core_stack
+
+
+def _samconfig_overrides(stack: str) -> dict[str, str]:
+    with (INFRA / stack / "samconfig.toml").open("rb") as config:
+        overrides: str = tomllib.load(config)["default"]["deploy"]["parameters"]["parameter_overrides"]
+    return dict(pair.split("=", 1) for pair in overrides.split())
+
+
+def test_the_repositorys_deployments_store_large_payloads_aside_and_the_template_default_none() -> None:
+    parameter = load_template("api")["Parameters"]["PayloadInlineMaxBytes"]
+
+    # The default keeps every payload inline, which workers from before payload_ref run (contracts/README.md).
+    assert parameter["Default"] == parameter["MaxValue"] == MAX_STORED_PAYLOAD_BYTES
+    assert _samconfig_overrides("api")["PayloadInlineMaxBytes"] == str(PAYLOAD_INLINE_MAX_BYTES) == "4096"
+    assert API_PARAMETERS["PayloadInlineMaxBytes"] == str(PAYLOAD_INLINE_MAX_BYTES)
+    assert _variables("api", "ApiFunction")["PAYLOAD_INLINE_MAX_BYTES"] == {"Ref": "PayloadInlineMaxBytes"}

@@ -1,4 +1,5 @@
-"""The files bucket: uploads/ and results/ expire with their jobs, and nothing in it is public or plain HTTP.
+"""The files bucket: uploads/ and results/ expire with their jobs, payloads/ once no job can read them, and
+nothing in it is public or plain HTTP.
 
 moto's CloudFormation skips the bucket policy and ignores lifecycle and CORS (the local deployer applies
 those: tests/local/test_provision.py), so the template itself is checked here.
@@ -6,6 +7,7 @@ those: tests/local/test_provision.py), so the template itself is checked here.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from tests.infra.templates import load_template, resources_of_type
@@ -24,11 +26,28 @@ def test_uploads_and_results_expire_after_the_days_finished_jobs_are_kept() -> N
     expiring = {rule["Prefix"]: rule["ExpirationInDays"] for rule in rules if "ExpirationInDays" in rule}
     jobs_table = dict(resources_of_type(load_template("core"), "AWS::DynamoDB::Table"))["JobsTable"]
 
-    # One parameter for both: the table's TTL attribute is set from JobRetentionDays by the worker.
-    assert expiring == {prefix: {"Ref": "JobRetentionDays"} for prefix in PREFIXES}
+    # One parameter for both: the table's TTL attribute is set from JobRetentionDays by the worker. Payloads
+    # stored aside have their own (below).
+    assert expiring == {prefix: {"Ref": "JobRetentionDays"} for prefix in PREFIXES} | {
+        "payloads/": {"Ref": "PayloadRetentionDays"}
+    }
     assert jobs_table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert all(rule["Status"] == "Enabled" for rule in rules)
     assert any("AbortIncompleteMultipartUpload" in rule for rule in rules)
+
+
+def test_a_payload_stored_aside_outlives_the_longest_wait_of_its_job_and_then_its_finished_item() -> None:
+    parameters = load_template("core")["Parameters"]
+    longest_message_days = math.ceil(parameters["MessageRetentionSeconds"]["MaxValue"] / 86_400)
+    # The sweeper's expiry scan fails a job whose last message expired within a day (docs/design.md, The
+    # sweeper): until then the job may still run, and read its payload.
+    longest_wait_days = longest_message_days + 1
+
+    assert parameters["PayloadRetentionDays"]["MinValue"] >= longest_wait_days
+    assert (
+        parameters["PayloadRetentionDays"]["Default"]
+        >= longest_wait_days + parameters["JobRetentionDays"]["Default"]
+    )
 
 
 def test_bucket_is_private_encrypted_and_reached_over_tls_only() -> None:

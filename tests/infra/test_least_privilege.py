@@ -50,8 +50,9 @@ def test_api_role() -> None:
         "dynamodb:DeleteItem": {"IdempotencyTableArn"},
         "sqs:SendMessage": {"JobsQueueArn"},
         # Used by the clients holding its presigned POST and GET: uploads in, result files out; and by the API
-        # itself only for HeadObject of an upload a signed-in caller's job names (whose owner it records).
-        "s3:PutObject": {"FilesBucketArn/uploads/*"},
+        # itself only for HeadObject of an upload a signed-in caller's job names (whose owner it records), and
+        # to store a large payload aside.
+        "s3:PutObject": {"FilesBucketArn/uploads/*", "FilesBucketArn/payloads/*"},
         "s3:GetObject": {"FilesBucketArn/results/*", "FilesBucketArn/uploads/*"},
         "logs:CreateLogStream": {"ApiLogGroup.Arn"},
         "logs:PutLogEvents": {"ApiLogGroup.Arn"},
@@ -65,7 +66,8 @@ def test_worker_role() -> None:
         "sqs:DeleteMessage": {"JobsQueueArn"},
         "sqs:GetQueueAttributes": {"JobsQueueArn"},
         "sqs:ChangeMessageVisibility": {"JobsQueueArn"},
-        "s3:GetObject": {"FilesBucketArn/uploads/*"},
+        # Uploads, and payloads the API stored aside; never another prefix.
+        "s3:GetObject": {"FilesBucketArn/uploads/*", "FilesBucketArn/payloads/*"},
         "s3:PutObject": {"FilesBucketArn/results/*"},
         "logs:CreateLogStream": {"WorkerLogGroup.Arn"},
         "logs:PutLogEvents": {"WorkerLogGroup.Arn"},

@@ -86,7 +86,9 @@ def test_both_tables_expire_items_by_the_templates_ttl_attributes(
 def test_files_bucket_expires_uploads_and_results_after_the_job_retention_and_admits_browser_uploads(
     cloudformation: CloudFormationClient, dynamodb: DynamoDBClient
 ) -> None:
-    core = _core(cloudformation, dynamodb, unique_name("core"), JobRetentionDays="9")
+    core = _core(
+        cloudformation, dynamodb, unique_name("core"), JobRetentionDays="9", PayloadRetentionDays="25"
+    )
     s3 = s3_client(cloudformation.meta.endpoint_url)
 
     # moto's CloudFormation ignores a bucket's lifecycle and CORS: the deployer applies the template's.
@@ -94,7 +96,7 @@ def test_files_bucket_expires_uploads_and_results_after_the_job_retention_and_ad
     expiring = {
         rule["Filter"]["Prefix"]: rule["Expiration"]["Days"] for rule in rules if "Expiration" in rule
     }
-    assert expiring == {"uploads/": 9, "results/": 9}
+    assert expiring == {"uploads/": 9, "results/": 9, "payloads/": 25}
     (cors,) = s3.get_bucket_cors(Bucket=core.files_bucket_name)["CORSRules"]
     assert set(cors["AllowedMethods"]) == {"GET", "POST"}
 

@@ -23,7 +23,7 @@ from conveyor_api.handlers.http import build_handler as build_api_handler
 from conveyor_api.settings import AuthMode
 from conveyor_api.settings import Settings as ApiSettings
 from conveyor_local.aws import cloudformation_client, dynamodb_client, s3_client, sqs_client
-from conveyor_local.config import WORKER_TIMEOUT_SECONDS
+from conveyor_local.config import PAYLOAD_INLINE_MAX_BYTES, WORKER_TIMEOUT_SECONDS
 from conveyor_local.http_gateway import build_event, start_http_gateway
 from conveyor_local.http_serving import BackgroundHttpServer
 from conveyor_local.provision import CORE_STACK, ProvisionedResources, provision_core
@@ -90,6 +90,8 @@ class Stack:
                 auth_mode=auth_mode,
                 powertools_service_name="conveyor-api",
                 powertools_metrics_namespace="Conveyor",
+                # As `make dev` deploys the api stack: larger payloads are stored aside.
+                payload_inline_max_bytes=PAYLOAD_INLINE_MAX_BYTES,
             ),
             dynamodb_client=aws_calls.watched(dynamodb_client),
             sqs_client=aws_calls.watched(sqs_client),

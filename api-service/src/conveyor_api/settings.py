@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Literal, Self, get_args
 
+from conveyor_api.jobs.payloads import MAX_STORED_PAYLOAD_BYTES
+
 AuthMode = Literal["jwt", "none"]
 """`jwt`: API Gateway's JWT authorizer has checked each request's token, whose `sub` claim is the caller, who
 owns the jobs it submits and may list them. `none`: nobody signs in, a job id is the capability to read the
@@ -42,6 +44,10 @@ class Settings:
     same variable for its Logger)."""
     powertools_metrics_namespace: str
     """The CloudWatch namespace of the API's metrics."""
+    payload_inline_max_bytes: int
+    """A payload whose stored JSON text is longer, in UTF-8 bytes, goes to the files bucket and its item names
+    it (payload_ref); 0 to MAX_STORED_PAYLOAD_BYTES, which keeps every payload inline, as workers that do not
+    read payload_ref need (contracts/README.md, Payloads stored aside)."""
     origin_secret: str | None = None
     """The X-Origin-Verify header's value that the CloudFront distribution in front of the API adds to each
     request (http.origin): the API refuses requests without it. None (ORIGIN_SECRET unset or empty) serves
@@ -53,6 +59,11 @@ class Settings:
             raise ValueError(f"settings must not be empty: {', '.join(empty)}")
         if self.auth_mode not in AUTH_MODES:
             raise ValueError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, not {self.auth_mode!r}")
+        if not 0 <= self.payload_inline_max_bytes <= MAX_STORED_PAYLOAD_BYTES:
+            raise ValueError(
+                f"PAYLOAD_INLINE_MAX_BYTES must be from 0 to {MAX_STORED_PAYLOAD_BYTES},"
+                f" not {self.payload_inline_max_bytes}"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
@@ -60,8 +71,14 @@ class Settings:
         missing = sorted(name for name in names.values() if not environ.get(name))
         if missing:
             raise MissingSettingsError(f"set the environment variable(s) {', '.join(missing)}")
-        # The one value that is not free text is checked in __post_init__, as for settings made in code.
-        return cls(
-            **{field: environ[name] for field, name in names.items()},  # type: ignore[arg-type]
-            origin_secret=environ.get("ORIGIN_SECRET") or None,
-        )
+        values: dict[str, str | int | None] = {field: environ[name] for field, name in names.items()}
+        values["payload_inline_max_bytes"] = _whole_number(environ["PAYLOAD_INLINE_MAX_BYTES"])
+        values["origin_secret"] = environ.get("ORIGIN_SECRET") or None
+        # The values that are not free text are checked in __post_init__, as for settings made in code.
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _whole_number(text: str) -> int:
+    if not text.isdecimal() or not text.isascii():
+        raise ValueError(f"PAYLOAD_INLINE_MAX_BYTES must be a whole number of bytes, not {text!r}")
+    return int(text)

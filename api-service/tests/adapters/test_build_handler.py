@@ -47,6 +47,7 @@ def _settings(aws: Aws, **changes: Any) -> Settings:
         auth_mode="none",
         powertools_service_name="conveyor-api-adapters",
         powertools_metrics_namespace="ConveyorAdapters",
+        payload_inline_max_bytes=4096,
     )
     return replace(settings, **changes)
 

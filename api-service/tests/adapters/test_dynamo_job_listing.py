@@ -49,6 +49,7 @@ def handler(aws: Aws) -> Handler:
         auth_mode="jwt",
         powertools_service_name="conveyor-api-adapters",
         powertools_metrics_namespace="ConveyorAdapters",
+        payload_inline_max_bytes=4096,
     )
     return build_handler(settings, dynamodb_client=aws.dynamodb, sqs_client=aws.sqs, s3_client=aws.s3)
 
@@ -309,6 +310,7 @@ def test_a_missing_table_answers_listing_503(aws: Aws) -> None:
             auth_mode="jwt",
             powertools_service_name="conveyor-api-adapters",
             powertools_metrics_namespace="ConveyorAdapters",
+            payload_inline_max_bytes=4096,
         ),
         dynamodb_client=aws.dynamodb,
         sqs_client=aws.sqs,

@@ -40,6 +40,7 @@ def settings(stalled: StalledEndpoint) -> Settings:
         auth_mode="none",
         powertools_service_name="conveyor-api-stalled",
         powertools_metrics_namespace="ConveyorStalled",
+        payload_inline_max_bytes=4096,
     )
 
 

@@ -57,8 +57,9 @@ def _with_branches_applied(schema: dict[str, Any], fixed: dict[str, Any]) -> dic
 
 
 def job_item_cases() -> list[dict[str, Any]]:
-    """`job-item` split by status, by where a SUCCEEDED result is, and by owned or not, each case a plain
-    schema without the if/then/else rules (which make hypothesis-jsonschema discard nearly every draw).
+    """`job-item` split by status, by where the payload and a SUCCEEDED result are, and by owned or not, each
+    case a plain schema without the if/then/else rules (which make hypothesis-jsonschema discard nearly every
+    draw).
 
     Each case leaves out the members its rules forbid and requires those they require; the test still checks
     every drawn item against the whole schema, so a case that drifted from the rules fails there.
@@ -70,13 +71,14 @@ def job_item_cases() -> list[dict[str, Any]]:
     listing_keys = {"owner", "owner_type", "owner_status", "owner_type_status"}
     for status in contract.schema("job-status")["enum"]:
         pending = status in ("QUEUED", "IN_PROGRESS")
-        for result, owned, indexed in itertools.product(
+        for payload, result, owned, indexed in itertools.product(
+            ("payload", "payload_ref"),
             ("result", "result_ref") if status == "SUCCEEDED" else (None,),
             (False, True),
             (False, True) if pending else (False,),
         ):
-            absent = {"result", "result_ref"} - {result}
-            required = set(schema["required"]) | ({result} if result else set())
+            absent = {"result", "result_ref"} - {result} | {"payload", "payload_ref"} - {payload}
+            required = set(schema["required"]) | {payload} | ({result} if result else set())
             # A pending job is in the sweep index only where its message may be gone; a finished one never.
             if indexed:
                 required |= sweep_keys

@@ -177,6 +177,20 @@ class FakeFileLinks:
         return f"{FAKE_FILES_URL}/{key}?{urlencode(query)}"
 
 
+class InMemoryPayloadStore:
+    """The files bucket's payloads/: each key's text; tests/adapters/test_s3_payloads.py shows S3Payloads
+    stores the same."""
+
+    def __init__(self, *, fail_with: Exception | None = None) -> None:
+        self.objects: dict[str, str] = {}
+        self.fail_with = fail_with
+
+    def put(self, key: str, text: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.objects[key] = text
+
+
 class FakeUploads:
     """The files bucket's uploads/, each with the owner it records; tests/adapters/test_s3_uploads.py shows
     S3Uploads finds the same."""

@@ -9,6 +9,7 @@ from tests.support.fakes import (
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
+    InMemoryPayloadStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
 )
@@ -25,6 +26,7 @@ def settings() -> Settings:
         auth_mode="none",
         powertools_service_name="conveyor-api-unit",
         powertools_metrics_namespace="ConveyorUnit",
+        payload_inline_max_bytes=4096,
     )
 
 
@@ -59,6 +61,11 @@ def uploads() -> FakeUploads:
 
 
 @pytest.fixture
+def payloads() -> InMemoryPayloadStore:
+    return InMemoryPayloadStore()
+
+
+@pytest.fixture
 def handler(
     settings: Settings,
     store: InMemoryJobStore,
@@ -66,9 +73,16 @@ def handler(
     ledger: InMemorySubmissionLedger,
     links: FakeFileLinks,
     uploads: FakeUploads,
+    payloads: InMemoryPayloadStore,
 ) -> Handler:
     return handler_for(
-        settings, store=store, publisher=publisher, ledger=ledger, links=links, uploads=uploads
+        settings,
+        store=store,
+        publisher=publisher,
+        ledger=ledger,
+        links=links,
+        uploads=uploads,
+        payloads=payloads,
     )
 
 
@@ -80,8 +94,15 @@ def jwt_handler(
     ledger: InMemorySubmissionLedger,
     links: FakeFileLinks,
     uploads: FakeUploads,
+    payloads: InMemoryPayloadStore,
 ) -> Handler:
     """The handler of a deployment with sign-in, over the same fakes as `handler`."""
     return handler_for(
-        jwt_settings, store=store, publisher=publisher, ledger=ledger, links=links, uploads=uploads
+        jwt_settings,
+        store=store,
+        publisher=publisher,
+        ledger=ledger,
+        links=links,
+        uploads=uploads,
+        payloads=payloads,
     )

@@ -11,6 +11,7 @@ from tests.support.fakes import (
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
+    InMemoryPayloadStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
 )
@@ -30,6 +31,7 @@ def _handler(settings: Settings, *, store: InMemoryJobStore, publisher: Recordin
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
 

@@ -13,6 +13,7 @@ from tests.support.fakes import (
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
+    InMemoryPayloadStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
 )
@@ -33,6 +34,7 @@ def test_store_unavailable_on_submit_is_503_and_says_no_job_was_created(settings
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
     problem = assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -50,10 +52,30 @@ def test_queue_unavailable_on_submit_is_503_and_stores_nothing(settings: Setting
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
     assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
     assert store.items == {}
+
+
+def test_files_bucket_refusing_a_large_payload_on_submit_is_503_and_sends_and_stores_nothing(
+    settings: Settings,
+) -> None:
+    store, publisher = InMemoryJobStore(), RecordingJobPublisher()
+    handler = handler_for(
+        settings,
+        store=store,
+        publisher=publisher,
+        ledger=InMemorySubmissionLedger(),
+        links=FakeFileLinks(),
+        uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(fail_with=BackendUnavailableError(SECRET)),
+    )
+    large = {"job_type": "text_transform", "payload": {"text": "x" * settings.payload_inline_max_bytes}}
+
+    assert_problem(handler(post_job_request(large), None), 503, "service-unavailable")
+    assert (store.items, publisher.messages) == ({}, [])
 
 
 def test_store_unavailable_on_status_is_503(settings: Settings) -> None:
@@ -65,6 +87,7 @@ def test_store_unavailable_on_status_is_503(settings: Settings) -> None:
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
     assert_problem(handler(get_job(JOB_ID), None), 503, "service-unavailable")
@@ -88,6 +111,7 @@ def test_unexpected_error_is_a_generic_500_logged_with_its_stack_trace(
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
     response = handler(post_job_request(TEXT_REQUEST), None)
@@ -111,6 +135,7 @@ def test_unexpected_error_on_status_is_a_generic_500(settings: Settings) -> None
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
     response = handler(get_job(JOB_ID), None)

@@ -14,6 +14,7 @@ from tests.support.fakes import (
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
+    InMemoryPayloadStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
 )
@@ -86,6 +87,7 @@ def test_without_a_key_the_ledger_is_not_asked(settings: Settings, store: InMemo
         ledger=InMemorySubmissionLedger(fail_with=broken),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
     first = handler(_post(TEXT_REQUEST, None), None)
@@ -154,6 +156,7 @@ def test_idempotency_table_unavailable_is_503_and_nothing_is_stored(
         ledger=ledger,
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
     assert_problem(handler(_post(TEXT_REQUEST, KEY), None), 503, "service-unavailable")

@@ -15,6 +15,7 @@ from tests.support.fakes import (
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
+    InMemoryPayloadStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
 )
@@ -101,6 +102,7 @@ def test_a_job_that_was_not_stored_is_not_counted(
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
     capsys.readouterr()
 

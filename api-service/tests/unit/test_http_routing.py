@@ -11,6 +11,7 @@ from tests.support.fakes import (
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
+    InMemoryPayloadStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
 )
@@ -26,6 +27,7 @@ def test_health_is_ok_without_touching_the_store_or_queue(settings: Settings) ->
         ledger=InMemorySubmissionLedger(fail_with=broken),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
     response = handler(load_event("get_health"), None)

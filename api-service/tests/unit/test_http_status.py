@@ -13,6 +13,7 @@ from tests.support.fakes import (
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
+    InMemoryPayloadStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
 )
@@ -152,6 +153,7 @@ def test_malformed_job_id_is_invalid_job_id_and_is_not_looked_up(job_id: str, se
         ledger=InMemorySubmissionLedger(),
         links=FakeFileLinks(),
         uploads=FakeUploads(),
+        payloads=InMemoryPayloadStore(),
     )
 
     problem = assert_problem(handler(get_job(job_id), None), 400, "invalid-job-id")

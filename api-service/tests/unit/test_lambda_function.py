@@ -22,6 +22,7 @@ ENVIRONMENT = {
     "AUTH_MODE": "none",
     "POWERTOOLS_SERVICE_NAME": "conveyor-api",
     "POWERTOOLS_METRICS_NAMESPACE": "Conveyor",
+    "PAYLOAD_INLINE_MAX_BYTES": "4096",
 }
 
 

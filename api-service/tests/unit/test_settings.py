@@ -15,6 +15,7 @@ ENVIRONMENT = {
     "AUTH_MODE": "jwt",
     "POWERTOOLS_SERVICE_NAME": "conveyor-api",
     "POWERTOOLS_METRICS_NAMESPACE": "Conveyor",
+    "PAYLOAD_INLINE_MAX_BYTES": "4096",
     "UNRELATED": "ignored",
 }
 
@@ -29,6 +30,7 @@ def test_settings_are_read_from_their_environment_variables() -> None:
         auth_mode="jwt",
         powertools_service_name="conveyor-api",
         powertools_metrics_namespace="Conveyor",
+        payload_inline_max_bytes=4096,
     )
 
 
@@ -39,7 +41,7 @@ def test_missing_and_empty_variables_are_named_in_the_error() -> None:
         MissingSettingsError,
         match=(
             r"AUTH_MODE, CORS_ALLOW_ORIGIN, FILES_BUCKET_NAME, IDEMPOTENCY_TABLE_NAME, JOBS_TABLE_NAME, "
-            r"POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME$"
+            r"PAYLOAD_INLINE_MAX_BYTES, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME$"
         ),
     ):
         Settings.from_env(environment)
@@ -56,6 +58,7 @@ def test_settings_made_in_code_refuse_an_empty_value() -> None:
             auth_mode="none",
             powertools_service_name="conveyor-api",
             powertools_metrics_namespace="Conveyor",
+            payload_inline_max_bytes=4096,
         )
 
 
@@ -90,3 +93,18 @@ def test_the_origin_secret_is_read_from_its_environment_variable() -> None:
 def test_settings_made_in_code_refuse_an_empty_origin_secret() -> None:
     with pytest.raises(ValueError, match="origin_secret"):
         Settings(**{**asdict(Settings.from_env(ENVIRONMENT)), "origin_secret": ""})
+
+
+@pytest.mark.parametrize("value", ["0", "4096", "262144"])
+def test_payload_inline_max_bytes_is_read_as_a_whole_number_of_bytes(value: str) -> None:
+    settings = Settings.from_env(ENVIRONMENT | {"PAYLOAD_INLINE_MAX_BYTES": value})
+
+    assert settings.payload_inline_max_bytes == int(value)
+
+
+@pytest.mark.parametrize("value", ["4 KiB", "-1", "4096.0", "262145", "٤٠٩٦"])
+def test_a_payload_inline_max_bytes_that_is_no_byte_count_up_to_the_stored_payload_bound_stops_the_process(
+    value: str,
+) -> None:
+    with pytest.raises(ValueError, match="PAYLOAD_INLINE_MAX_BYTES must be"):
+        Settings.from_env(ENVIRONMENT | {"PAYLOAD_INLINE_MAX_BYTES": value})

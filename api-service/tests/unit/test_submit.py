@@ -6,13 +6,25 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from conveyor_api.jobs.errors import BackendUnavailableError, PayloadTooLargeError
-from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES, submit_job
+from conveyor_api.jobs.payloads import MAX_STORED_PAYLOAD_BYTES, PayloadPlacement
+from conveyor_api.jobs.submit import submit_job
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
-from tests.support.fakes import FakeFileLinks, InMemoryJobStore, RecordingJobMetrics, RecordingJobPublisher
+from tests.support.fakes import (
+    FakeFileLinks,
+    InMemoryJobStore,
+    InMemoryPayloadStore,
+    RecordingJobMetrics,
+    RecordingJobPublisher,
+)
 
 JOB_ID = uuid.UUID("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d")
 NOW = datetime(2026, 11, 24, 18, 5, 9, 123456, tzinfo=timezone(timedelta(hours=1)))
 REQUEST = JobRequest(job_type="text_transform", payload={"text": "Hello, Conveyor!"})
+
+
+def all_inline() -> PayloadPlacement:
+    """As an API that keeps every payload in its item: the template's default, which any worker reads."""
+    return PayloadPlacement(InMemoryPayloadStore(), MAX_STORED_PAYLOAD_BYTES)
 
 
 class JournalingStore(InMemoryJobStore):
@@ -42,6 +54,7 @@ def test_submit_sends_the_message_stores_the_queued_item_and_returns_its_record(
         REQUEST,
         writer=store,
         publisher=publisher,
+        payloads=all_inline(),
         clock=lambda: NOW,
         new_job_id=lambda: JOB_ID,
         links=FakeFileLinks(),
@@ -90,6 +103,7 @@ def test_a_job_is_announced_before_it_is_stored_so_every_stored_job_has_a_messag
         REQUEST,
         writer=JournalingStore(journal),
         publisher=JournalingPublisher(journal),
+        payloads=all_inline(),
         links=FakeFileLinks(),
         owner=None,
         metrics=RecordingJobMetrics(),
@@ -106,6 +120,7 @@ def test_a_job_whose_message_the_queue_refused_is_not_stored_nor_counted() -> No
             REQUEST,
             writer=store,
             publisher=RecordingJobPublisher(fail_with=BackendUnavailableError("no queue")),
+            payloads=all_inline(),
             links=FakeFileLinks(),
             owner=None,
             metrics=metrics,
@@ -123,6 +138,7 @@ def test_a_job_the_store_refused_after_its_message_left_is_refused_and_not_count
             REQUEST,
             writer=InMemoryJobStore(fail_with=BackendUnavailableError("down")),
             publisher=publisher,
+            payloads=all_inline(),
             links=FakeFileLinks(),
             owner=None,
             metrics=metrics,
@@ -150,6 +166,7 @@ def test_a_job_whose_write_landed_though_its_answer_was_lost_is_accepted() -> No
         REQUEST,
         writer=store,
         publisher=RecordingJobPublisher(),
+        payloads=all_inline(),
         links=FakeFileLinks(),
         owner=None,
         metrics=metrics,
@@ -168,6 +185,7 @@ def test_new_jobs_get_distinct_random_ids() -> None:
             REQUEST,
             writer=store,
             publisher=RecordingJobPublisher(),
+            payloads=all_inline(),
             links=FakeFileLinks(),
             owner=None,
             metrics=RecordingJobMetrics(),
@@ -188,6 +206,7 @@ def test_payload_whose_stored_text_exceeds_the_limit_is_refused_before_anything_
             request,
             writer=store,
             publisher=publisher,
+            payloads=all_inline(),
             links=FakeFileLinks(),
             owner=None,
             metrics=RecordingJobMetrics(),
@@ -206,6 +225,7 @@ def test_timestamps_are_utc_with_milliseconds_and_z() -> None:
         REQUEST,
         writer=store,
         publisher=RecordingJobPublisher(),
+        payloads=all_inline(),
         clock=lambda: midnight,
         links=FakeFileLinks(),
         owner=None,
@@ -226,6 +246,7 @@ def test_a_signed_in_callers_job_carries_its_owner_and_the_listing_keys_for_queu
         owner=OWNER,
         writer=store,
         publisher=RecordingJobPublisher(),
+        payloads=all_inline(),
         links=FakeFileLinks(),
         metrics=RecordingJobMetrics(),
         clock=lambda: NOW,
@@ -239,3 +260,79 @@ def test_a_signed_in_callers_job_carries_its_owner_and_the_listing_keys_for_queu
         f"{OWNER}#text_transform#QUEUED",
     )
     assert store.index_entries[record.job_id]["created_at"] == "2026-11-24T17:05:09.123Z"
+
+
+LARGE_REQUEST = JobRequest(job_type="text_transform", payload={"text": "é" * 3000})
+LARGE_TEXT = '{"text":"' + "é" * 3000 + '"}'
+LARGE_BYTES = len(LARGE_TEXT.encode("utf-8"))  # 6011: twice as many bytes as characters, nearly
+
+
+@pytest.mark.parametrize(
+    ("inline_max_bytes", "aside"),
+    [(LARGE_BYTES - 1, True), (LARGE_BYTES, False), (MAX_STORED_PAYLOAD_BYTES, False)],
+    ids=["one-byte-over", "exactly-at-the-threshold", "the-templates-default-keeps-all-inline"],
+)
+def test_a_payload_goes_aside_exactly_when_its_stored_utf_8_text_is_over_the_threshold(
+    inline_max_bytes: int, aside: bool
+) -> None:
+    payloads, store = InMemoryPayloadStore(), InMemoryJobStore()
+
+    record = submit_job(
+        LARGE_REQUEST,
+        writer=store,
+        publisher=RecordingJobPublisher(),
+        payloads=PayloadPlacement(payloads, inline_max_bytes),
+        links=FakeFileLinks(),
+        owner=None,
+        metrics=RecordingJobMetrics(),
+    )
+
+    item = store.items[record.job_id]
+    key = f"payloads/{record.job_id}/payload.json"
+    if aside:
+        assert ("payload" in item, item["payload_ref"], payloads.objects) == (False, key, {key: LARGE_TEXT})
+    else:
+        assert (item["payload"], "payload_ref" in item, payloads.objects) == (LARGE_TEXT, False, {})
+
+
+class JournalingPayloadStore(InMemoryPayloadStore):
+    def __init__(self, journal: list[str]) -> None:
+        super().__init__()
+        self.journal = journal
+
+    def put(self, key: str, text: str) -> None:
+        self.journal.append("payload")
+        super().put(key, text)
+
+
+def test_a_payload_stored_aside_is_written_before_the_message_is_sent_and_the_job_stored() -> None:
+    journal: list[str] = []
+
+    submit_job(
+        LARGE_REQUEST,
+        writer=JournalingStore(journal),
+        publisher=JournalingPublisher(journal),
+        payloads=PayloadPlacement(JournalingPayloadStore(journal), 4096),
+        links=FakeFileLinks(),
+        owner=None,
+        metrics=RecordingJobMetrics(),
+    )
+
+    assert journal == ["payload", "publish", "put"]
+
+
+def test_a_refused_payload_write_sends_nothing_and_stores_nothing() -> None:
+    store, publisher = InMemoryJobStore(), RecordingJobPublisher()
+
+    with pytest.raises(BackendUnavailableError):
+        submit_job(
+            LARGE_REQUEST,
+            writer=store,
+            publisher=publisher,
+            payloads=PayloadPlacement(InMemoryPayloadStore(fail_with=BackendUnavailableError("S3")), 4096),
+            links=FakeFileLinks(),
+            owner=None,
+            metrics=RecordingJobMetrics(),
+        )
+
+    assert (store.items, publisher.messages) == ({}, [])

@@ -14,12 +14,14 @@ from conveyor_api.jobs.errors import (
     JobAlreadyExistsError,
     PayloadTooLargeError,
 )
-from conveyor_api.jobs.submit import MAX_STORED_PAYLOAD_BYTES, new_job_item
+from conveyor_api.jobs.payloads import MAX_STORED_PAYLOAD_BYTES, PayloadPlacement
+from conveyor_api.jobs.submit import new_job
 from conveyor_api.jobs.submit_once import keyed_job_id, owners_key, submit_job_once
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 from tests.support.fakes import (
     FakeFileLinks,
     InMemoryJobStore,
+    InMemoryPayloadStore,
     InMemorySubmissionLedger,
     RecordingJobMetrics,
     RecordingJobPublisher,
@@ -27,6 +29,8 @@ from tests.support.fakes import (
 
 KEY = "9b2f6c1d-4e5a-4b7c-8d9e-0f1a2b3c4d5e"
 REQUEST = JobRequest(job_type="text_transform", payload={"text": "Hello, Conveyor!"})
+INLINE_MAX_BYTES = 4096
+LARGE_REQUEST = JobRequest(job_type="text_transform", payload={"text": "x" * INLINE_MAX_BYTES})
 
 
 class Service:
@@ -37,6 +41,8 @@ class Service:
         self.store = InMemoryJobStore()
         self.publisher = RecordingJobPublisher()
         self.metrics = RecordingJobMetrics()
+        self.payloads = InMemoryPayloadStore()
+        self.placement = PayloadPlacement(self.payloads, INLINE_MAX_BYTES)
 
     def submit(self, request: JobRequest = REQUEST, key: str = KEY, owner: str | None = None) -> JobRecord:
         return submit_job_once(
@@ -45,6 +51,7 @@ class Service:
             ledger=self.ledger,
             store=self.store,
             publisher=self.publisher,
+            payloads=self.placement,
             links=FakeFileLinks(),
             owner=owner,
             metrics=self.metrics,
@@ -139,6 +146,42 @@ def test_a_payload_too_large_to_store_is_refused_before_the_key_is_used() -> Non
     assert service.store.items == {}
 
 
+def test_a_replay_of_a_job_whose_payload_went_aside_writes_nothing_again_and_gets_the_same_job() -> None:
+    service = Service()
+    first = service.submit(LARGE_REQUEST)
+    key = f"payloads/{first.job_id}/payload.json"
+    assert (list(service.payloads.objects), service.store.items[first.job_id]["payload_ref"]) == ([key], key)
+    service.payloads.objects.clear()
+
+    replayed = service.submit(LARGE_REQUEST)
+
+    assert (replayed, service.payloads.objects, len(service.publisher.messages)) == (first, {}, 1)
+
+
+def test_a_retry_that_adopts_a_job_stored_aside_by_a_first_use_that_died_gets_that_job() -> None:
+    service = Service()
+    dying_store = DyingAfterStoreJobStore()
+    with pytest.raises(SandboxVanished):
+        submit_job_once(
+            KEY,
+            LARGE_REQUEST,
+            ledger=service.ledger,
+            store=dying_store,
+            publisher=service.publisher,
+            payloads=service.placement,
+            links=FakeFileLinks(),
+            owner=None,
+            metrics=RecordingJobMetrics(),
+        )
+    service.store.items = dying_store.items
+    service.ledger.pass_deadline_of_first_use(KEY)
+
+    adopted = service.submit(LARGE_REQUEST)
+
+    assert list(service.store.items) == [adopted.job_id]
+    assert list(service.payloads.objects) == [f"payloads/{adopted.job_id}/payload.json"]
+
+
 class SandboxVanished(BaseException):
     """The Lambda sandbox gone mid-invocation: no `except Exception` runs, as after a timeout."""
 
@@ -168,6 +211,7 @@ def _first_use_dies_after_storing_the_job(service: Service) -> str:
             ledger=service.ledger,
             store=dying_store,
             publisher=service.publisher,
+            payloads=service.placement,
             links=FakeFileLinks(),
             owner=None,
             metrics=RecordingJobMetrics(),
@@ -266,9 +310,13 @@ def test_a_stored_job_of_another_owner_under_the_same_id_is_never_adopted() -> N
     service = Service()
     job_id = keyed_job_id(owners_key(ALICE, KEY), REQUEST)
     service.store.put_new(
-        new_job_item(
-            REQUEST, owner=BOB, clock=lambda: datetime(2026, 11, 24, tzinfo=UTC), new_job_id=lambda: job_id
-        )
+        new_job(
+            REQUEST,
+            owner=BOB,
+            placement=service.placement,
+            clock=lambda: datetime(2026, 11, 24, tzinfo=UTC),
+            new_job_id=lambda: job_id,
+        ).item
     )
 
     with pytest.raises(JobAlreadyExistsError):

@@ -35,6 +35,14 @@ def queued_item(job_type: str, payload: dict[str, Any] | str, *, job_id: str | N
     }
 
 
+def payload_aside(item: dict[str, Any]) -> tuple[dict[str, Any], str, bytes]:
+    """The item as an API whose threshold its payload exceeds puts it, the key it names, and the object's body
+    the API wrote there first."""
+    key = f"payloads/{item['job_id']}/payload.json"
+    aside = {name: value for name, value in item.items() if name != "payload"} | {"payload_ref": key}
+    return aside, key, item["payload"].encode()
+
+
 def in_the_sweep_index(item: dict[str, Any], *, sweep_at: int = CREATED_AT_MS) -> dict[str, Any]:
     """The item with the sweep index's keys: as an API that stored jobs before sending them put every job
     (sweep_at its submission), or as a claim on a message's last receive leaves it (sweep_at its lease)."""

@@ -1,5 +1,5 @@
-"""The files bucket in S3: presigned requests, which sign locally and never call S3, and the one call the API
-makes, a HeadObject of an upload a signed-in caller's job names."""
+"""The files bucket in S3: presigned requests, which sign locally and never call S3, and the two calls the API
+makes: a HeadObject of an upload a signed-in caller's job names, and a PutObject of a payload stored aside."""
 
 from __future__ import annotations
 
@@ -80,6 +80,24 @@ class S3Uploads:
         except BotoCoreError as error:
             raise BackendUnavailableError("the files bucket did not answer") from error
         return Upload(owner=head.get("Metadata", {}).get(OWNER_METADATA))
+
+
+class S3Payloads:
+    """Payloads stored aside under payloads/ (jobs.payloads), each one PutObject."""
+
+    def __init__(self, client: S3Client, bucket_name: str) -> None:
+        self._client = client
+        self._bucket_name = bucket_name
+
+    def put(self, key: str, text: str) -> None:
+        try:
+            self._client.put_object(
+                Bucket=self._bucket_name, Key=key, Body=text.encode("utf-8"), ContentType="application/json"
+            )
+        except ClientError as error:
+            raise BackendUnavailableError("the files bucket refused the payload") from error
+        except BotoCoreError as error:
+            raise BackendUnavailableError("the files bucket did not answer") from error
 
 
 def _seconds(lifetime: timedelta) -> int:

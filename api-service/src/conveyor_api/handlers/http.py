@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.config import Config
 
-from conveyor_api.files.s3 import S3FileLinks, S3Uploads
+from conveyor_api.files.s3 import S3FileLinks, S3Payloads, S3Uploads
 from conveyor_api.http.caller import read_caller
 from conveyor_api.http.errors import ListingDisabledError, MethodNotAllowedError, RouteNotFoundError
 from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER, read_idempotency_key
@@ -24,6 +24,7 @@ from conveyor_api.http.routing import MethodTable
 from conveyor_api.idempotency.on_demand import OnDemandSubmissionLedger
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.listing import JobLister, list_jobs, validate_job_list_query
+from conveyor_api.jobs.payloads import PayloadPlacement, PayloadStore
 from conveyor_api.jobs.request_validation import validate_job_request
 from conveyor_api.jobs.sources import Uploads, check_sources
 from conveyor_api.jobs.status import JobReader, get_job_record
@@ -84,6 +85,7 @@ def build_handler(
         ledger=ledger,
         links=S3FileLinks(s3, settings.files_bucket_name),
         uploads=S3Uploads(s3, settings.files_bucket_name),
+        payloads=S3Payloads(s3, settings.files_bucket_name),
     )
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -101,8 +103,10 @@ def handler_for(
     ledger: SubmissionLedger,
     links: FileLinks,
     uploads: Uploads,
+    payloads: PayloadStore,
 ) -> Handler:
-    """The same handler over any store, publisher, ledger, links and uploads, such as the unit tests'."""
+    """The same handler over any store, publisher, ledger, links, uploads and payloads, such as the unit
+    tests'."""
     app = APIGatewayHttpResolver(
         cors=CORSConfig(
             allow_origin=settings.cors_allow_origin,
@@ -117,6 +121,7 @@ def handler_for(
     metrics = EmfJobMetrics(
         namespace=settings.powertools_metrics_namespace, service=settings.powertools_service_name
     )
+    placement = PayloadPlacement(payloads, settings.payload_inline_max_bytes)
 
     def route(operation: Operation) -> Callable[[RouteFunction], RouteFunction]:
         methods.add(operation.method, operation.rule)
@@ -135,7 +140,13 @@ def handler_for(
         check_sources(request, owner=owner, uploads=uploads)
         if idempotency_key is None:
             record = submit_job(
-                request, owner=owner, writer=store, publisher=publisher, links=links, metrics=metrics
+                request,
+                owner=owner,
+                writer=store,
+                publisher=publisher,
+                payloads=placement,
+                links=links,
+                metrics=metrics,
             )
         else:
             record = submit_job_once(
@@ -145,6 +156,7 @@ def handler_for(
                 ledger=ledger,
                 store=store,
                 publisher=publisher,
+                payloads=placement,
                 links=links,
                 metrics=metrics,
             )

@@ -3,6 +3,7 @@
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -11,11 +12,9 @@ from conveyor_api.jobs.errors import BackendUnavailableError, PayloadTooLargeErr
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.listing_indexes import listing_keys
 from conveyor_api.jobs.metrics import JobMetrics
+from conveyor_api.jobs.payloads import MAX_STORED_PAYLOAD_BYTES, PayloadPlacement, payload_key
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
-
-MAX_STORED_PAYLOAD_BYTES = 256 * 1024
-"""What a payload may take as stored JSON text, so that its item stays well under DynamoDB's 400 KB limit."""
 
 
 class JobWriter(Protocol):
@@ -31,12 +30,30 @@ class JobPublisher(Protocol):
         """Hands the message to the workers' queue; BackendUnavailableError when the queue refuses it."""
 
 
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """A job not written anywhere yet: its QUEUED item, and its payload's text when that goes aside."""
+
+    item: JobItem
+    payload_aside: str | None = None
+    """The payload's JSON text, to be stored at the item's payload_ref before the job is announced; None when
+    the item holds the payload itself."""
+
+    def put_payload_aside(self, placement: PayloadPlacement) -> None:
+        """Stores a payload that goes aside; BackendUnavailableError when it is refused. Called before the job
+        is announced, so that a refusal is a 503 that accepted nothing; an object left by a later failure
+        names no job and expires with the bucket's lifecycle rule."""
+        if self.payload_aside is not None and self.item.payload_ref is not None:
+            placement.store.put(self.item.payload_ref, self.payload_aside)
+
+
 def submit_job(
     request: JobRequest,
     *,
     owner: str | None,
     writer: JobWriter,
     publisher: JobPublisher,
+    payloads: PayloadPlacement,
     links: FileLinks,
     metrics: JobMetrics,
     clock: Callable[[], datetime] = utc_now,
@@ -50,10 +67,11 @@ def submit_job(
     the message before the write lands waits for it. `owner` is the signed-in caller, or None in a deployment
     without sign-in.
     """
-    item = new_job_item(request, owner=owner, clock=clock, new_job_id=new_job_id)
-    record = record_from_item(item, links=links, clock=clock)
+    job = new_job(request, owner=owner, placement=payloads, clock=clock, new_job_id=new_job_id)
+    record = record_from_item(job.item, links=links, clock=clock)
+    job.put_payload_aside(payloads)
     publisher.publish(announcement(record))
-    store_new(writer, item)
+    store_new(writer, job.item)
     metrics.job_submitted()
     return record
 
@@ -73,32 +91,38 @@ def store_new(writer: JobWriter, item: JobItem) -> None:
             raise
 
 
-def new_job_item(
+def new_job(
     request: JobRequest,
     *,
     owner: str | None,
+    placement: PayloadPlacement,
     clock: Callable[[], datetime],
     new_job_id: Callable[[], uuid.UUID],
-) -> JobItem:
-    """The QUEUED item of a new job; raises PayloadTooLargeError before anything is written."""
+) -> NewJob:
+    """The QUEUED item of a new job, with its payload inline or named by payload_ref as `placement` decides;
+    raises PayloadTooLargeError before anything is written."""
     job_id = str(new_job_id())
     now = to_timestamp(clock())
+    payload = _stored_payload(request)
+    aside = placement.is_aside(len(payload.encode("utf-8")))
     # An owned job is in the listing indexes from its first write; an unowned one in none of them.
     owned = {} if owner is None else listing_keys(owner, request.job_type, "QUEUED")
-    return JobItem(
+    item = JobItem(
         job_id=job_id,
         job_type=request.job_type,
         status="QUEUED",
         created_at=now,
         updated_at=now,
         attempts=0,
-        payload=_stored_payload(request),
+        payload=None if aside else payload,
+        payload_ref=payload_key(job_id) if aside else None,
         # Not in the sweep index: its message leaves before it is stored (docs/design.md, The sweeper).
         owner=owned.get("owner"),
         owner_type=owned.get("owner_type"),
         owner_status=owned.get("owner_status"),
         owner_type_status=owned.get("owner_type_status"),
     )
+    return NewJob(item, payload_aside=payload if aside else None)
 
 
 def announcement(record: JobRecord) -> JobMessage:

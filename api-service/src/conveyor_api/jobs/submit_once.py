@@ -11,9 +11,10 @@ from conveyor_api.clock import utc_now
 from conveyor_api.jobs.errors import JobAlreadyExistsError
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.metrics import JobMetrics
+from conveyor_api.jobs.payloads import PayloadPlacement
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.jobs.status import JobReader
-from conveyor_api.jobs.submit import JobPublisher, JobWriter, announcement, new_job_item
+from conveyor_api.jobs.submit import JobPublisher, JobWriter, announcement, new_job
 from conveyor_api.models import JobItem, JobRecord, JobRequest
 
 KEYED_JOB_ID_DOMAIN = b"conveyor job id v1"
@@ -71,25 +72,29 @@ def submit_job_once(
     ledger: SubmissionLedger,
     store: KeyedJobStore,
     publisher: JobPublisher,
+    payloads: PayloadPlacement,
     links: FileLinks,
     metrics: JobMetrics,
     clock: Callable[[], datetime] = utc_now,
 ) -> JobRecord:
     """The job of the first request with `key`, created once; later requests with the same body get it back.
 
-    The first use announces the job, then stores it (as submit_job does), and the key is bound to it once it
-    is stored: a replay sends nothing. If an attempt died between storing the job and the ledger recording it,
-    the key is freed at that attempt's deadline, and the retry meets the stored job under the same id and
-    adopts it (its own message is one more copy of the first, which the worker skips once the job has run).
+    The first use stores a large payload aside, announces the job, then stores it (as submit_job does), and
+    the key is bound to it once it is stored: a replay writes and sends nothing. If an attempt died between
+    storing the job and the ledger recording it, the key is freed at that attempt's deadline, and the retry
+    meets the stored job under the same id and adopts it (its own message is one more copy of the first, which
+    the worker skips once the job has run).
     `owner` (the signed-in caller, or None) scopes the key: another owner's use of it is another key.
     """
     scoped_key = owners_key(owner, key)
     job_id = keyed_job_id(scoped_key, request)
-    item = new_job_item(request, owner=owner, clock=clock, new_job_id=lambda: job_id)
+    job = new_job(request, owner=owner, placement=payloads, clock=clock, new_job_id=lambda: job_id)
 
     def store_job() -> JobRecord:
-        publisher.publish(announcement(record_from_item(item, links=links, clock=clock)))
-        stored = _store_or_adopt(store, item, metrics)
+        # A retry after an attempt died writes the same payload to the same key again: harmless.
+        job.put_payload_aside(payloads)
+        publisher.publish(announcement(record_from_item(job.item, links=links, clock=clock)))
+        stored = _store_or_adopt(store, job.item, metrics)
         return record_from_item(stored, links=links, clock=clock)
 
     return ledger.job_for(scoped_key, request, store_job)
@@ -102,9 +107,10 @@ def _store_or_adopt(store: KeyedJobStore, item: JobItem, metrics: JobMetrics) ->
         stored = store.get(item.job_id)
         # The id is a hash of the owner, the key and the request, so a stored job with it is this request's
         # job unless SHA-256 collided; checking costs nothing next to the read.
-        if stored is None or (stored.job_type, stored.payload, stored.owner) != (
+        if stored is None or (stored.job_type, stored.payload, stored.payload_ref, stored.owner) != (
             item.job_type,
             item.payload,
+            item.payload_ref,
             item.owner,
         ):
             raise

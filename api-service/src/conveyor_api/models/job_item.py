@@ -24,7 +24,10 @@ class JobItem(SparseContractDocument):
     started_at: str | None = None
     finished_at: str | None = None
     attempts: JsonInteger
-    payload: str
+    payload: str | None = None
+    """The payload's JSON text, unless it was stored aside; the item has exactly one of it and payload_ref."""
+    payload_ref: str | None = None
+    """The files bucket's key of a payload too large for the item (payloads/{job_id}/payload.json)."""
     result: str | None = None
     result_ref: str | None = None
     """The files bucket's key of a result too large for the item (the claim check), instead of `result`."""

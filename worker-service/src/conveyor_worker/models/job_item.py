@@ -46,8 +46,11 @@ class JobItem(BaseModel):
     started_at: str | None = None
     finished_at: str | None = None
     attempts: int = Field(ge=0)
-    payload: str
-    """JSON text of the payload object."""
+    payload: str | None = None
+    """JSON text of the payload object, unless it was stored aside (payload_ref): an item has exactly one."""
+    payload_ref: str | None = None
+    """The files bucket's key of the payload's JSON text, payloads/{job_id}/payload.json, instead of
+    `payload` (the API stores a large payload aside)."""
     result: str | None = None
     """JSON text of the result object, when at most 65536 bytes; only when SUCCEEDED."""
     result_ref: str | None = None

@@ -13,7 +13,13 @@ from aws_lambda_powertools import Logger
 from conveyor_worker.clock import Clock, from_epoch_ms
 from conveyor_worker.contract import ContractViolationError, check
 from conveyor_worker.job_types import DEFAULT_LONGEST_RUN, JobType
-from conveyor_worker.job_types.context import FileStore, JobContext, result_key
+from conveyor_worker.job_types.context import (
+    FileStore,
+    FileTooLargeError,
+    JobContext,
+    NoSuchFileError,
+    result_key,
+)
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
 from conveyor_worker.models.job_message import JobMessage
@@ -51,6 +57,11 @@ backends answer), and a large result's upload."""
 INLINE_RESULT_MAX_BYTES = 65_536
 """A result whose JSON text is longer, in UTF-8 bytes, is stored in the files bucket and the job item keeps
 only its key (the claim-check rule, contracts/README.md): items stay far below DynamoDB's 400 KB."""
+
+
+PAYLOAD_MAX_BYTES = 262_144
+"""The API's bound on a payload's stored JSON text, which a payload stored aside (payload_ref) is read
+with."""
 
 
 @dataclass(frozen=True)
@@ -261,7 +272,17 @@ class JobProcessor:
         if job_type is None:
             raise UnknownJobTypeError(item.job_type)
         try:
-            payload = json.loads(item.payload)
+            payload_text = self._payload_text(item)
+        except NoSuchFileError:
+            # Never written (the API refuses a job whose payload it could not store) or expired by the
+            # bucket's lifecycle rule: no attempt can find it.
+            return _failed("PAYLOAD_NOT_FOUND", f"the payload stored aside, {item.payload_ref}, is gone")
+        except (FileTooLargeError, UnicodeDecodeError) as unreadable:
+            return _failed("INVALID_PAYLOAD", f"the payload stored aside is unreadable: {unreadable}")
+        if payload_text is None:
+            return _failed("INVALID_PAYLOAD", "the job item holds neither payload nor payload_ref")
+        try:
+            payload = json.loads(payload_text)
         except json.JSONDecodeError as not_json:
             return _failed("INVALID_PAYLOAD", f"the stored payload is not valid JSON text: {not_json}")
         try:
@@ -287,6 +308,15 @@ class JobProcessor:
         except (ContractViolationError, TypeError, ValueError) as invalid:
             return _failed("INVALID_RESULT", str(invalid))
         return self._succeeded(item.job_id, result_json)
+
+    def _payload_text(self, item: JobItem) -> str | None:
+        """The payload's JSON text, from the item or, stored aside, from the files bucket. Any error of S3 but
+        a missing object (throttling, 5xx, no answer) is raised as it is: transient, so retried."""
+        if item.payload is not None or item.payload_ref is None:
+            return item.payload
+        # The API writes payloads with no owner recorded, so any job may read them: the key is its own job's.
+        body = self._files.read(item.payload_ref, max_bytes=PAYLOAD_MAX_BYTES, job_owner=None)
+        return body.decode("utf-8")
 
     def _succeeded(self, job_id: str, result_json: str) -> JobSucceeded | JobSucceededWithResultRef:
         encoded = result_json.encode("utf-8")
