@@ -377,7 +377,7 @@ def test_deploy_api_uploads_the_api_zip_and_passes_the_pages_origin_and_api_para
         "AllowOrigin": SITE_ORIGIN,
         # Made by this first deploy, kept in SSM Parameter Store for the frontend stack and later deploys.
         "OriginSecret": _origin_secret(account),
-        # Not the template's default (262144, all inline): make deploy has deployed the worker that reads them.
+        # Not the template default (262144, all inline): make deploy has deployed the worker that reads them.
         "PayloadInlineMaxBytes": "4096",
         "ThrottlingRateLimit": "100",
     }
