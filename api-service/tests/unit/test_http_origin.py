@@ -15,6 +15,7 @@ from tests.support.fakes import (
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
+    InMemoryPayloadStore,
     InMemorySubmissionLedger,
     RecordingJobPublisher,
 )
@@ -51,7 +52,13 @@ def touched() -> list[str]:
 def untouchable_handler(edge_settings: Settings, touched: list[str]) -> Handler:
     nothing = Untouchable(touched)
     return handler_for(
-        edge_settings, store=nothing, publisher=nothing, ledger=nothing, links=nothing, uploads=nothing
+        edge_settings,
+        store=nothing,
+        publisher=nothing,
+        ledger=nothing,
+        links=nothing,
+        uploads=nothing,
+        payloads=nothing,
     )
 
 
@@ -63,9 +70,16 @@ def edge_handler(
     ledger: InMemorySubmissionLedger,
     links: FakeFileLinks,
     uploads: FakeUploads,
+    payloads: InMemoryPayloadStore,
 ) -> Handler:
     return handler_for(
-        edge_settings, store=store, publisher=publisher, ledger=ledger, links=links, uploads=uploads
+        edge_settings,
+        store=store,
+        publisher=publisher,
+        ledger=ledger,
+        links=links,
+        uploads=uploads,
+        payloads=payloads,
     )
 
 
