@@ -75,6 +75,8 @@ _KEY_LIFETIME_HOURS = KEY_LIFETIME // timedelta(hours=1)
 
 _UNAUTHENTICATED = {401: ("unauthenticated",)}
 """Every route but GET /health, in a deployment with sign-in, for a request without a caller."""
+_NOT_THROUGH_THE_EDGE = ("edge-required",)
+"""Every route but GET /health, in a deployment behind an edge, for a request that did not come through it."""
 _UNAUTHENTICATED_HEADERS = {
     401: {"WWW-Authenticate": _header("The scheme to authenticate with: `Bearer`.", {"const": "Bearer"})}
 }
@@ -120,6 +122,7 @@ SUBMIT_JOB = Operation(
     problems={
         400: ("invalid-json", "unknown-job-type", "validation-failed", "invalid-idempotency-key"),
         **_UNAUTHENTICATED,
+        403: _NOT_THROUGH_THE_EDGE,
         409: ("idempotency-key-in-progress",),
         413: ("payload-too-large",),
         415: ("unsupported-media-type",),
@@ -152,6 +155,7 @@ GET_JOB = Operation(
     problems={
         400: ("invalid-job-id",),
         **_UNAUTHENTICATED,
+        403: _NOT_THROUGH_THE_EDGE,
         404: ("job-not-found",),
         500: ("internal-error",),
         503: ("service-unavailable",),
@@ -193,7 +197,7 @@ LIST_JOBS = Operation(
     problems={
         400: ("validation-failed",),
         **_UNAUTHENTICATED,
-        403: ("listing-disabled",),
+        403: ("listing-disabled", *_NOT_THROUGH_THE_EDGE),
         500: ("internal-error",),
         503: ("service-unavailable",),
     },
@@ -218,6 +222,7 @@ CREATE_UPLOAD = Operation(
     problems={
         400: ("invalid-json", "validation-failed"),
         **_UNAUTHENTICATED,
+        403: _NOT_THROUGH_THE_EDGE,
         413: ("payload-too-large",),
         415: ("unsupported-media-type",),
         500: ("internal-error",),
@@ -261,6 +266,9 @@ def openapi_document() -> dict[str, Any]:
                 "read. "
                 "A deployment with sign-in (a JWT authorizer) answers every route but GET /health 401 "
                 "without a valid bearer token, and scopes jobs to their owner; one without lists nothing. "
+                "A deployment behind its edge (the page's CloudFront distribution) answers every route but "
+                "GET /health 403 edge-required when called past the edge, and the edge answers a client "
+                "over its per-address rate limits 429 rate-limited, with Retry-After. "
                 "Every error is "
                 "application/problem+json (RFC 9457), "
                 "valid against the `problem` schema; a request that matches no route answers the "
