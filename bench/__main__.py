@@ -1,7 +1,7 @@
 """`python -m bench` (`make bench`): every measurement, then docs/benchmarks.md and build/bench/results.json.
 
-Runs package size, cold start, AWS requests per job and cost, a backlog, scale, throughput, then the fault
-soak. A measurement that fails is reported as failed in the document and makes the exit status 1, as does a
+Runs package size, cold start, AWS requests per job and cost, anonymous abuse, a backlog, scale, throughput,
+then the fault soak. A measurement that fails is reported as failed in the document and makes the exit status 1, as does a
 soak that loses or duplicates a job, or a backlog that fails, re-sends or re-runs one.
 """
 
@@ -19,6 +19,7 @@ from conveyor_api.handlers.http import logger as api_logger
 from conveyor_local.stacks import hide_known_gap_warnings
 
 from bench import (
+    abuse,
     backlog,
     cold_start,
     cost,
@@ -33,7 +34,7 @@ from bench import (
 from bench.common import BENCH_BUILD_DIR, REPO_ROOT, Section, machine, moto_endpoint, table
 from tests.support import aws_calls
 
-MEASUREMENTS = ("package", "cold-start", "requests", "backlog", "scale", "throughput", "soak")
+MEASUREMENTS = ("package", "cold-start", "requests", "abuse", "backlog", "scale", "throughput", "soak")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,6 +105,7 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], list[Se
             lambda: [cold_start.run(rounds=rounds, source_rounds=max(3, rounds - 2))],
         ),
         ("requests", "AWS requests per job", lambda: _requests_and_cost(args.jobs_per_type)),
+        ("abuse", "Anonymous abuse", lambda: [_abuse()]),
         ("backlog", "Backlog", lambda: [_backlog(args.backlog_jobs)]),
         ("scale", "Scale", lambda: _scale(sizes)),
         ("throughput", "Throughput and latency", lambda: [throughput.run(args.throughput_jobs)]),
@@ -115,6 +117,11 @@ def _requests_and_cost(jobs_per_type: int) -> list[Section]:
     with moto_endpoint() as endpoint:
         pipeline = requests_per_job.measure(endpoint, jobs_per_type)
     return [requests_per_job.section(pipeline), cost.section(pipeline), partitions.run(pipeline)]
+
+
+def _abuse() -> Section:
+    with moto_endpoint() as endpoint:
+        return abuse.run(endpoint)
 
 
 def _backlog(jobs: int) -> Section:

@@ -50,6 +50,15 @@ PRICES: dict[str, Price] = {
     "sqs_requests": Price("SQS requests (standard)", "request of 64 KiB", 0.40, 1e6),
     # CloudWatch Logs, Standard log class: $0.50 per GB ingested.
     "log_gib": Price("CloudWatch Logs ingestion", "GiB", 0.50, 1),
+    # S3 Standard: $0.005 per 1,000 PUT, COPY, POST or LIST requests, $0.0004 per 1,000 GET; storage $0.023
+    # per GB-month (first 50 TB). Only a payload stored aside or a result too large for its item makes them.
+    "s3_put": Price("S3 PUT requests", "request", 0.005, 1000),
+    "s3_get": Price("S3 GET requests", "request", 0.0004, 1000),
+    "s3_gib_months": Price("S3 Standard storage", "GiB-month", 0.023, 1),
+    # What the edge adds in front of the API (bench.abuse): AWS WAF $0.60 per million requests inspected, and
+    # CloudFront's HTTPS requests $0.0100 per 10,000 in North America and Europe (PriceClass_100).
+    "waf_requests": Price("AWS WAF requests", "request", 0.60, 1e6),
+    "cloudfront_requests": Price("CloudFront HTTPS requests", "request", 0.0100, 1e4),
 }
 
 SQS_CHUNK_BYTES = 64 * 1024
@@ -182,6 +191,13 @@ def job_usage(
     gb_seconds = billed_gb_seconds((i.seconds for i in api_calls), api_memory_mb) + billed_gb_seconds(
         (i.seconds for i in worker_calls), worker_memory_mb
     )
+    s3 = Counter(
+        operation
+        for role in ("api", "worker")
+        for (service, operation), count in run.requests[role].items()
+        if service == "s3"
+        for _ in range(count)
+    )
     usage = {
         "http_api": len(api_calls) / jobs,
         "lambda_requests": (len(api_calls) + len(worker_calls)) / jobs,
@@ -191,6 +207,11 @@ def job_usage(
         "sqs_requests": sqs / jobs,
         "log_gib": (function_log_bytes + platform_bytes) / jobs / 2**30,
     }
+    # Priced only where the run made them: a typical job makes none.
+    if s3["PutObject"]:
+        usage["s3_put"] = s3["PutObject"] / jobs
+    if s3["GetObject"]:
+        usage["s3_get"] = s3["GetObject"] / jobs
     notes = {
         "http_api": "POST /jobs, under 512 KB",
         "lambda_requests": f"1 API + {len(worker_calls) / jobs:.2f} worker invocations (one per batch)",
@@ -215,6 +236,8 @@ def job_usage(
             f"{(function_log_bytes + platform_bytes) / jobs:.0f} bytes per job: the functions' log lines "
             f"({function_log_bytes / jobs:.0f}) and Lambda's START/END/REPORT ({platform_bytes / jobs:.0f})"
         ),
+        "s3_put": "the API's PutObject of a payload stored aside (the worker's of a result too large)",
+        "s3_get": "the worker's GetObject of a payload stored aside",
     }
     return JobUsage(usage, notes)
 
@@ -279,7 +302,7 @@ def section(pipeline: PipelineRun) -> Section:
         for index in pipeline.table_description["GlobalSecondaryIndexes"]
     ]
     scan = ExpiryScan(
-        pass_days=SCAN_SEGMENTS / (24 * 60), retention_days=int(_core_default("JobRetentionDays"))
+        pass_days=SCAN_SEGMENTS / (24 * 60), retention_days=int(template_default("core", "JobRetentionDays"))
     )
     body = [
         f"AWS list prices, {PRICE_REGION}, first tier, in effect since {PRICE_DATE} (the newest change "
@@ -398,8 +421,9 @@ def _targets_hold(figures: Mapping[str, Any]) -> bool:
     )
 
 
-def _core_default(parameter: str) -> str:
-    return str(load_template("core")["Parameters"][parameter]["Default"])
+def template_default(stack: str, parameter: str) -> str:
+    """The default infra/<stack>/template.yaml gives `parameter`: what a deployment gets unless it says."""
+    return str(load_template(stack)["Parameters"][parameter]["Default"])
 
 
 def _terms_table(terms: list[Term], notes: Mapping[str, str]) -> list[str]:
@@ -419,4 +443,6 @@ def _terms_table(terms: list[Term], notes: Mapping[str, str]) -> list[str]:
 def _price(price: Price) -> str:
     if price.per == 1e6:
         return f"${price.dollars:g} per million"
+    if price.per != 1:
+        return f"${price.dollars:g} per {price.per:,.0f}"
     return f"${price.dollars:g} per {price.unit}"

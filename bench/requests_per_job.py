@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conveyor_api.handlers.http import logger as api_logger
-from conveyor_local.aws import dynamodb_client, sqs_client
+from conveyor_local.aws import dynamodb_client, s3_client, sqs_client
+from conveyor_local.config import PAYLOAD_INLINE_MAX_BYTES
 from conveyor_local.http_gateway import build_event
 from conveyor_local.lambda_runtime import LambdaContext
 from conveyor_local.sqs_event_source import SqsEventSource
@@ -123,11 +124,11 @@ class PipelineRun:
 def measure(endpoint: str, jobs_per_type: int = 100) -> PipelineRun:
     with running_stack(endpoint, visibility_timeout_seconds=VISIBILITY_TIMEOUT_SECONDS) as stack:
         table_description = stack.dynamodb.describe_table(TableName=stack.resources.table_name)["Table"]
-        runs = [_job_type_run(stack, endpoint, job_type, jobs_per_type) for job_type in JOB_PAYLOADS]
-        runs.append(_job_type_run(stack, endpoint, "text_transform", jobs_per_type, owner=SIGNED_IN_OWNER))
+        runs = [job_type_run(stack, endpoint, job_type, jobs_per_type) for job_type in JOB_PAYLOADS]
+        runs.append(job_type_run(stack, endpoint, "text_transform", jobs_per_type, owner=SIGNED_IN_OWNER))
         # While the queue holds no other message: the side runs below leave theirs unreceived.
-        last_receive = _job_type_run(stack, endpoint, "text_transform", jobs_per_type, on_last_receive=True)
-        status_reads = _status_reads(stack, endpoint, STATUS_READS)
+        last_receive = job_type_run(stack, endpoint, "text_transform", jobs_per_type, on_last_receive=True)
+        status_reads = measure_status_reads(stack, endpoint, STATUS_READS)
         keyed, replays = _keyed_submissions(stack, endpoint)
         sweep = _idle_sweep(stack)
     return PipelineRun(
@@ -181,7 +182,7 @@ def api_context() -> LambdaContext:
     return LambdaContext("conveyor-api", 256, 10)
 
 
-def _job_type_run(
+def job_type_run(
     stack: Stack,
     endpoint: str,
     job_type: str,
@@ -189,7 +190,12 @@ def _job_type_run(
     *,
     owner: str | None = None,
     on_last_receive: bool = False,
+    payload: dict[str, Any] | None = None,
+    payload_inline_max_bytes: int = PAYLOAD_INLINE_MAX_BYTES,
 ) -> JobTypeRun:
+    """`jobs` jobs of `job_type` (each with `payload`, else the type's typical one) through the API and the
+    worker, every AWS request they make counted; the API stores payloads over `payload_inline_max_bytes`
+    aside, as the stacks `make deploy` and `make dev` deploy do by default."""
     started = time.monotonic()
     meter = AwsMeter()
     meter.watch_default_session()
@@ -203,7 +209,9 @@ def _job_type_run(
             stack,
             dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"),
             sqs_client=meter.watch(sqs_client(endpoint), "api"),
+            s3_client=meter.watch(s3_client(endpoint), "api"),
             auth_mode="none" if owner is None else "jwt",
+            payload_inline_max_bytes=payload_inline_max_bytes,
         ),
         meter,
         "api",
@@ -225,7 +233,7 @@ def _job_type_run(
     with captured_logs() as logs:
         logs.phase = meter.phase = "api"
         for _ in range(jobs):
-            event = post_jobs_event(job_type, JOB_PAYLOADS[job_type])
+            event = post_jobs_event(job_type, JOB_PAYLOADS[job_type] if payload is None else payload)
             response = api(event if owner is None else signed_in(event, owner), api_context())
             assert response["statusCode"] == 202, response
         # One process holds both functions here, and their loggers are one: the worker's lines must not carry
@@ -355,7 +363,8 @@ def get_event(target: str) -> dict[str, Any]:
     )
 
 
-def _status_reads(stack: Stack, endpoint: str, count: int) -> SideRun:
+def measure_status_reads(stack: Stack, endpoint: str, count: int) -> SideRun:
+    """`count` small jobs submitted, then each read once with `GET /jobs/{id}`: what the reads cost."""
     meter = AwsMeter()
     run = SideRun("GET /jobs/{id}", count, {}, [])
     api = timed(

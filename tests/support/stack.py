@@ -74,10 +74,17 @@ class Stack:
     _gateways: list[BackgroundHttpServer] = field(default_factory=list)
 
     def api_handler(
-        self, *, dynamodb_client: Any = None, sqs_client: Any = None, auth_mode: AuthMode = "none"
+        self,
+        *,
+        dynamodb_client: Any = None,
+        sqs_client: Any = None,
+        s3_client: Any = None,
+        auth_mode: AuthMode = "none",
+        payload_inline_max_bytes: int = PAYLOAD_INLINE_MAX_BYTES,
     ) -> LambdaHandler:
         """An API function instance; the given clients replace the ones it would make itself. With
-        `auth_mode` "jwt" it serves a deployment with sign-in, its events carrying claims (`signed_in`)."""
+        `auth_mode` "jwt" it serves a deployment with sign-in, its events carrying claims (`signed_in`).
+        Payloads over `payload_inline_max_bytes` are stored aside, by default as `make dev` deploys it."""
         return build_api_handler(
             ApiSettings(
                 jobs_table_name=self.resources.table_name,
@@ -90,11 +97,11 @@ class Stack:
                 auth_mode=auth_mode,
                 powertools_service_name="conveyor-api",
                 powertools_metrics_namespace="Conveyor",
-                # As `make dev` deploys the api stack: larger payloads are stored aside.
-                payload_inline_max_bytes=PAYLOAD_INLINE_MAX_BYTES,
+                payload_inline_max_bytes=payload_inline_max_bytes,
             ),
             dynamodb_client=aws_calls.watched(dynamodb_client),
             sqs_client=aws_calls.watched(sqs_client),
+            s3_client=aws_calls.watched(s3_client),
         )
 
     def start_api(self, *, dynamodb_client: Any = None, sqs_client: Any = None) -> str:
@@ -252,7 +259,8 @@ def _post_event(target: str, document: Any) -> dict[str, Any]:
         method="POST",
         target=target,
         headers=[("content-type", "application/json"), ("host", "api.local")],
-        body=json.dumps(document).encode(),
+        # As a browser's JSON.stringify sends it: compact, UTF-8 unescaped.
+        body=json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(),
         source_ip="127.0.0.1",
         server_port=443,
         protocol="HTTP/1.1",
