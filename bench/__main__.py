@@ -1,8 +1,8 @@
 """`python -m bench` (`make bench`): every measurement, then docs/benchmarks.md and build/bench/results.json.
 
 Runs package size, cold start, AWS requests per job and cost, anonymous abuse, a backlog, scale, throughput,
-then the fault soak. A measurement that fails is reported as failed in the document and makes the exit status 1, as does a
-soak that loses or duplicates a job, or a backlog that fails, re-sends or re-runs one.
+then the fault soak. A measurement that fails is reported as failed in the document and makes the exit
+status 1, as does a soak that loses or duplicates a job, or a backlog that fails, re-sends or re-runs one.
 """
 
 from __future__ import annotations
