@@ -19,6 +19,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from conveyor_api.jobs.errors import JobAlreadyExistsError
+from conveyor_api.jobs.payloads import MAX_STORED_PAYLOAD_BYTES, PayloadPlacement
 from conveyor_api.jobs.submit import submit_job
 from conveyor_api.models import JobItem as ApiJobItem
 from conveyor_api.models import JobMessage as ApiJobMessage
@@ -85,6 +86,13 @@ class _ApiQueue:
 
     def publish(self, message: ApiJobMessage) -> None:
         self._queue.send(message.to_json())
+
+
+class _NoPayloadsAside:
+    """The simulation's payloads are a few bytes: the api template's default keeps every one inline."""
+
+    def put(self, key: str, text: str) -> None:
+        raise AssertionError("no payload is stored aside in a simulation")
 
 
 class _NoFiles:
@@ -199,6 +207,7 @@ class SimulatedSystem:
             owner=None,
             writer=self.api_table,
             publisher=_ApiQueue(self.queue),
+            payloads=PayloadPlacement(_NoPayloadsAside(), MAX_STORED_PAYLOAD_BYTES),
             links=_NoFiles(),
             metrics=_Counted(),
             clock=self.clock,
