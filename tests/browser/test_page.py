@@ -132,7 +132,8 @@ def test_the_page_fits_a_phone_screen(demo: DemoPage) -> None:
 
 
 def test_screenshot_for_the_demo_page_doc(demo: DemoPage) -> None:
-    """Not a check: the picture docs/demo-page.md shows, remade by every run (docs/images/demo-page.png is a copy)."""
+    """Not a check: the picture docs/demo-page.md shows, remade by every run (docs/images/demo-page.png is a
+    copy)."""
     demo.open()
     demo.submit_job("text_transform", text="hello conveyor")
     demo.wait_for_status("SUCCEEDED")

@@ -80,7 +80,7 @@ MAKEFILE_VARIABLES = dict(re.findall(r"^(\w+) := (.*)$", MAKEFILE, re.MULTILINE)
 EDGE_REGION = MAKEFILE_VARIABLES["EDGE_REGION"]
 
 
-def _deploy_page_setup() -> list[str]:
+def _deploy_setup() -> list[str]:
     """The lines docs/deploy.md has a user type before `make deploy`."""
     block = re.search(r"```sh\n(.*?)```", DEPLOY_PAGE, re.DOTALL)
     assert block, "docs/deploy.md has no sh block"
@@ -89,12 +89,12 @@ def _deploy_page_setup() -> list[str]:
     return setup
 
 
-DEPLOY_PAGE_SETUP = _deploy_page_setup()
+DEPLOY_SETUP = _deploy_setup()
 
 
-def _deploy_page_region() -> str:
+def _deploy_region() -> str:
     (region,) = [
-        m.group(1) for line in DEPLOY_PAGE_SETUP if (m := re.fullmatch(r"export AWS_DEFAULT_REGION=(\S+)", line))
+        m.group(1) for line in DEPLOY_SETUP if (m := re.fullmatch(r"export AWS_DEFAULT_REGION=(\S+)", line))
     ]
     return region
 
@@ -127,7 +127,7 @@ class Account:
     def client(self, service: str, region: str | None = None) -> Any:
         return moto_client(self.endpoint_url, region or self.region, service)
 
-    def make(self, *arguments: str, setup: list[str] = DEPLOY_PAGE_SETUP) -> Ran:
+    def make(self, *arguments: str, setup: list[str] = DEPLOY_SETUP) -> Ran:
         command = shlex.join(["make", "--no-print-directory", *arguments])
         started = time.monotonic()
         ran = subprocess.run(
@@ -158,7 +158,7 @@ def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
         SAM_CLI_POLL_DELAY="0.5",
     )
     try:
-        yield Account(f"http://localhost:{port}", _deploy_page_region(), environment)
+        yield Account(f"http://localhost:{port}", _deploy_region(), environment)
     finally:
         forget_everything(server.endpoint_url)
         server.stop()
@@ -319,8 +319,8 @@ def _moto_refused_to_execute(ran: Ran, stack: str) -> bool:
 
 
 def test_the_deploy_page_sets_the_region_the_sam_cli_and_boto3_read() -> None:
-    assert any(line.startswith("export AWS_DEFAULT_REGION=") for line in DEPLOY_PAGE_SETUP)
-    assert not any("AWS_REGION=" in line for line in DEPLOY_PAGE_SETUP)
+    assert any(line.startswith("export AWS_DEFAULT_REGION=") for line in DEPLOY_SETUP)
+    assert not any("AWS_REGION=" in line for line in DEPLOY_SETUP)
 
 
 def test_aws_region_alone_leaves_sam_without_a_region_as_the_deploy_page_warns(account: Account) -> None:
