@@ -1,4 +1,4 @@
-"""The exit codes are documented where scripts' authors look: `conveyor --help` and the README."""
+"""The exit codes are documented where scripts' authors look: `conveyor --help` and docs/cli.md."""
 
 import re
 from pathlib import Path
@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from conveyor_cli.app import cli
 from conveyor_cli.exit_codes import MEANINGS, ExitCode, for_http_status
 
-README = Path(__file__).parents[2] / "README.md"
+CLI_PAGE = Path(__file__).parents[2] / "docs" / "cli.md"
 
 
 def test_help_lists_every_exit_code_with_its_meaning() -> None:
@@ -20,8 +20,8 @@ def test_help_lists_every_exit_code_with_its_meaning() -> None:
         assert f"{int(code)} {meaning}" in help_text
 
 
-def test_the_readme_lists_the_same_exit_codes() -> None:
-    rows = re.findall(r"^\| `(\d+)` \| (.+?) \|$", README.read_text(encoding="utf-8"), flags=re.MULTILINE)
+def test_the_cli_page_lists_the_same_exit_codes() -> None:
+    rows = re.findall(r"^\| `(\d+)` \| (.+?) \|$", CLI_PAGE.read_text(encoding="utf-8"), flags=re.MULTILINE)
 
     assert {int(code) for code, _ in rows} == {int(code) for code in ExitCode}
 

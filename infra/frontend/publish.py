@@ -190,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         site_url = stack_output(cloudformation, arguments.frontend_stack, "SiteUrl")
         files = site_files(api_url)
     except (StackNotFoundError, MissingOutputError, UnknownFileTypeError, ValueError) as error:
-        print(f"error: {error} (README.md, Deploy, gives the order of the stacks)", file=sys.stderr)
+        print(f"error: {error} (docs/deploy.md, The order of the stacks)", file=sys.stderr)
         return 1
     publication = publish(
         boto3.client("s3"),

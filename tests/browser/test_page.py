@@ -131,8 +131,9 @@ def test_the_page_fits_a_phone_screen(demo: DemoPage) -> None:
     assert demo.page.evaluate(LOW_CONTRAST_TEXTS) == []
 
 
-def test_screenshot_for_the_readme(demo: DemoPage) -> None:
-    """Not a check: the picture in the README, remade by every run (docs/images/demo-page.png is a copy)."""
+def test_screenshot_for_the_demo_page_doc(demo: DemoPage) -> None:
+    """Not a check: the picture docs/demo-page.md shows, remade by every run (docs/images/demo-page.png is a
+    copy)."""
     demo.open()
     demo.submit_job("text_transform", text="hello conveyor")
     demo.wait_for_status("SUCCEEDED")

@@ -14,7 +14,7 @@ from tests.infra.templates import INFRA
 
 REPO_ROOT = INFRA.parent
 SAM = REPO_ROOT / ".tools" / "sam" / "bin" / "sam"
-# Any credentials do for moto; the deploy takes them from the environment, one of the README's ways.
+# Any credentials do for moto; the deploy takes them from the environment, one of docs/deploy.md's ways.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # What an outer make (`make test`) leaves in its children's environment: flags, a jobserver, its depth.
 _MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")

@@ -1,7 +1,8 @@
 """The functions' environments match the services' settings, and the defaults keep the lease invariant.
 
-docs/design.md, Configuration and The lease invariant: a template that names a variable the code does not
-read, or misses one it does, fails here rather than at a function's first cold start.
+The rules of docs/design.md, Configuration, and of its lease invariant (docs/design.md, The lease
+invariant): a template that names a variable the code does not read, or misses one it does, fails here
+rather than at a function's first cold start.
 """
 
 from __future__ import annotations

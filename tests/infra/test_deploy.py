@@ -1,8 +1,8 @@
 """`make deploy-*` run for real: the Makefile's own targets, with the pinned SAM CLI, against a moto server.
 
-Each target runs in a shell as a user who follows the README's Deploy section would run it: the section's own
-lines before `make deploy` (its region), credentials in the environment, no profile. Added for moto, and
-changing nothing of what runs against AWS (docs/deploy-on-moto.md):
+Each target runs in a shell as a user who follows docs/deploy.md would run it: the page's own lines before
+`make deploy` (its region), credentials in the environment, no profile. Added for moto, and changing nothing
+of what runs against AWS (docs/deploy-on-moto.md):
 
 - AWS_ENDPOINT_URL is the moto server as http://localhost:<port>. sam gives CloudFormation the uploaded
   template's URL on that endpoint, and moto reads the bucket from such a URL's path only when its host is
@@ -68,8 +68,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 MAKEFILE = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
-README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-DEPLOY_SECTION = README.split("\n## Deploy\n", 1)[1].split("\n## ", 1)[0]
+DEPLOY_PAGE = (REPO_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
 # The stand-in page's origin that deploy-api must hand the api stack as AllowOrigin.
 SITE_ORIGIN = "https://d111111abcdef8.cloudfront.net"
 # What the stand-ins of the api and edge stacks give deploy-frontend-stack.
@@ -81,21 +80,21 @@ MAKEFILE_VARIABLES = dict(re.findall(r"^(\w+) := (.*)$", MAKEFILE, re.MULTILINE)
 EDGE_REGION = MAKEFILE_VARIABLES["EDGE_REGION"]
 
 
-def _readme_setup() -> list[str]:
-    """The lines the Deploy section has a user type before `make deploy`."""
-    block = re.search(r"```sh\n(.*?)```", DEPLOY_SECTION, re.DOTALL)
-    assert block, "README's Deploy section has no sh block"
+def _deploy_setup() -> list[str]:
+    """The lines docs/deploy.md has a user type before `make deploy`."""
+    block = re.search(r"```sh\n(.*?)```", DEPLOY_PAGE, re.DOTALL)
+    assert block, "docs/deploy.md has no sh block"
     *setup, last = block.group(1).strip().splitlines()
-    assert last == "make deploy", "the Deploy section's first sh block ends with `make deploy`"
+    assert last == "make deploy", "docs/deploy.md's first sh block ends with `make deploy`"
     return setup
 
 
-README_SETUP = _readme_setup()
+DEPLOY_SETUP = _deploy_setup()
 
 
-def _readme_region() -> str:
+def _deploy_region() -> str:
     (region,) = [
-        m.group(1) for line in README_SETUP if (m := re.fullmatch(r"export AWS_DEFAULT_REGION=(\S+)", line))
+        m.group(1) for line in DEPLOY_SETUP if (m := re.fullmatch(r"export AWS_DEFAULT_REGION=(\S+)", line))
     ]
     return region
 
@@ -119,7 +118,7 @@ class Ran:
 
 @dataclass(frozen=True)
 class Account:
-    """The moto server as the deploy sees it, and boto3 clients on it in the README's region."""
+    """The moto server as the deploy sees it, and boto3 clients on it in docs/deploy.md's region."""
 
     endpoint_url: str
     region: str
@@ -128,7 +127,7 @@ class Account:
     def client(self, service: str, region: str | None = None) -> Any:
         return moto_client(self.endpoint_url, region or self.region, service)
 
-    def make(self, *arguments: str, setup: list[str] = README_SETUP) -> Ran:
+    def make(self, *arguments: str, setup: list[str] = DEPLOY_SETUP) -> Ran:
         command = shlex.join(["make", "--no-print-directory", *arguments])
         started = time.monotonic()
         ran = subprocess.run(
@@ -151,7 +150,7 @@ def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
     require_sam()
     server = start_moto_server("127.0.0.1", 0)
     port = server.endpoint_url.rsplit(":", 1)[1]
-    # A shell as a new user's would start: the README's lines set the region.
+    # A shell as a new user's would start: docs/deploy.md's lines set the region.
     environment = shell_environment(
         tmp_path_factory.mktemp("aws") / "none",
         **FAKE_CREDENTIALS,
@@ -159,7 +158,7 @@ def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
         SAM_CLI_POLL_DELAY="0.5",
     )
     try:
-        yield Account(f"http://localhost:{port}", _readme_region(), environment)
+        yield Account(f"http://localhost:{port}", _deploy_region(), environment)
     finally:
         forget_everything(server.endpoint_url)
         server.stop()
@@ -319,20 +318,20 @@ def _moto_refused_to_execute(ran: Ran, stack: str) -> bool:
     ) in ran.output
 
 
-def test_the_readme_sets_the_region_the_sam_cli_and_boto3_read() -> None:
-    assert any(line.startswith("export AWS_DEFAULT_REGION=") for line in README_SETUP)
-    assert not any("AWS_REGION=" in line for line in README_SETUP)
+def test_the_deploy_page_sets_the_region_the_sam_cli_and_boto3_read() -> None:
+    assert any(line.startswith("export AWS_DEFAULT_REGION=") for line in DEPLOY_SETUP)
+    assert not any("AWS_REGION=" in line for line in DEPLOY_SETUP)
 
 
-def test_aws_region_alone_leaves_sam_without_a_region_as_the_readme_warns(account: Account) -> None:
+def test_aws_region_alone_leaves_sam_without_a_region_as_the_deploy_page_warns(account: Account) -> None:
     ran = account.make("deploy-core", setup=[f"export AWS_REGION={account.region}"])
 
     assert ran.returncode != 0, ran.describe()
     assert "No region information found" in ran.output, ran.describe()
-    assert "No region information found" in DEPLOY_SECTION
+    assert "No region information found" in DEPLOY_PAGE
 
 
-def test_deploy_core_creates_the_core_stack_in_the_readmes_region(
+def test_deploy_core_creates_the_core_stack_in_the_deploy_pages_region(
     account: Account, deployed_core: Ran
 ) -> None:
     assert deployed_core.returncode == 0, deployed_core.describe()
@@ -396,7 +395,7 @@ def test_deploy_edge_creates_the_edge_stack_in_us_east_1_where_moto_makes_no_web
 
     assert _stack(account, "edge", EDGE_REGION)["StackStatus"] == "CREATE_COMPLETE"
     with pytest.raises(Exception, match="does not exist"):
-        _stack(account, "edge")  # not in the README's region
+        _stack(account, "edge")  # not in docs/deploy.md's region
     assert [
         (change["ResourceChange"]["LogicalResourceId"], change["ResourceChange"]["ResourceType"])
         for change in _change_set(account, "edge", EDGE_REGION)["Changes"]
@@ -480,9 +479,9 @@ def test_every_stack_the_makefile_names_is_the_one_samconfig_deploys(stack: str)
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_readme_names_every_parameter_of_the_stack(stack: str) -> None:
-    row = re.search(rf"^\| {stack} \| (.+) \|$", README, re.MULTILINE)
-    assert row, f"README's Deploy section has no parameters row for {stack}"
+def test_the_deploy_page_names_every_parameter_of_the_stack(stack: str) -> None:
+    row = re.search(rf"^\| {stack} \| (.+) \|$", DEPLOY_PAGE, re.MULTILINE)
+    assert row, f"docs/deploy.md has no parameters row for {stack}"
     documented = {name for name in re.findall(r"`([^`]+)`", row.group(1)) if re.fullmatch(r"[A-Z]\w*", name)}
     documented -= {name for name in documented if "_" in name}  # values such as PriceClass_100
 

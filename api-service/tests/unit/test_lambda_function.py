@@ -52,8 +52,8 @@ def test_lambda_init_fails_loudly_without_its_settings(monkeypatch: pytest.Monke
 
 
 def test_lambda_init_imports_neither_pydantic_nor_boto3_nor_the_idempotency_utility() -> None:
-    # Cold starts pay for every import (README, Why some things are hand-written): the models need no
-    # pydantic, botocore's session makes the clients without boto3 and its s3transfer, and requests without
+    # Cold starts pay for every import (docs/hand-written.md, The API's models and clients): the models need
+    # no pydantic, botocore's session makes the clients without boto3 and its s3transfer, and requests without
     # an Idempotency-Key never need Powertools' utility, which the first keyed request loads.
     environment = {**os.environ, **ENVIRONMENT}
     unwanted = ("pydantic", "boto3", "s3transfer", "aws_lambda_powertools.utilities.idempotency")

@@ -1,4 +1,4 @@
-"""The exit codes scripts can rely on. `conveyor --help` lists them from here, and so does the README."""
+"""The exit codes scripts can rely on. `conveyor --help` lists them from here, and so does docs/cli.md."""
 
 from enum import IntEnum
 

@@ -8,7 +8,7 @@ from conveyor_worker.handlers.sqs import build_handler
 from conveyor_worker.settings import Settings
 
 _settings = Settings.from_env()
-# The lease is the function's timeout (docs/design.md, the lease invariant).
+# The lease is the function's timeout (docs/design.md, The lease invariant).
 _config = call_budget(_settings.job_lease_seconds).config()
 
 # Powertools' Loggers of one service share one handler and its keys: the request id and cold start of the

@@ -65,7 +65,8 @@ def build_handler(
     The clients it makes wait for AWS as `client_config` says (the Lambda entry point's is aws_call_budget's),
     else as botocore's defaults do.
     """
-    # The clients boto3.client makes, without importing boto3 and its s3transfer at each cold start (README).
+    # The clients boto3.client makes, without importing boto3 and its s3transfer at each cold start
+    # (docs/hand-written.md, The API's models and clients).
     session = botocore.session.get_session()
     dynamodb = dynamodb_client or cast(
         "DynamoDBClient", session.create_client("dynamodb", config=client_config)

@@ -1,7 +1,7 @@
 """What every model of a contract document shares: its JSON form, and the contract's last word on validity.
 
 Models are frozen dataclasses rather than pydantic models: the contract's schemas already say what is valid,
-and importing pydantic cost each cold start about 40 ms (README, Why some things are hand-written).
+and importing pydantic cost each cold start about 40 ms (docs/hand-written.md, The API's models and clients).
 """
 
 import json
