@@ -32,7 +32,7 @@ help:
 	@echo "make soak     the fault-schedule machine and schemathesis of make test, deeper: SOAK_STEPS=10000"
 	@echo "              SOAK_SCHEDULE_STEPS=50 SOAK_CASES=1000 (per operation) SOAK_SEED=<a random one>;"
 	@echo "              prints and writes build/soak/summary.txt; fails on a job lost or completed twice, a 5xx"
-	@echo "make deploy   deploy every stack to AWS in order and publish the page (sam CLI; README, Deploy)"
+	@echo "make deploy   deploy every stack to AWS in order and publish the page (sam CLI; docs/deploy.md)"
 	@echo "make outputs  each stack's outputs (the API's and the page's URLs, the queues' URLs)"
 	@echo "make status   each stack's status and its last event"
 	@echo "make logs     follow a function's logs: SERVICE=api|worker|sweeper, optionally FILTER=<pattern>"
@@ -156,7 +156,7 @@ clean:
 
 # Each stack deploys on its own with its own samconfig.toml; core first, since worker and api import its exports.
 # The worker and api functions' code is build/<service>.zip, rebuilt by `make package` before each deploy.
-# The region and credentials are the SAM CLI's and boto3's usual ones (README, Deploy): AWS_DEFAULT_REGION or a
+# The region and credentials are the SAM CLI's and boto3's usual ones (docs/deploy.md): AWS_DEFAULT_REGION or a
 # profile's region, never AWS_REGION alone, which neither reads.
 .PHONY: deploy-core deploy-worker deploy-edge deploy-api
 
