@@ -25,7 +25,7 @@ help:
 	@echo "make install  every environment: each package's .venv, the root's .venv, checkov's and the SAM CLI's"
 	@echo "make dev      install everything and run the whole system locally"
 	@echo "make cli      install the \`conveyor\` command for this user (uv tool; make dev does it)"
-	@echo "make check    the inner loop, under a minute: fix the format and lint, then types and unit tests"
+	@echo "make check    the inner loop: fix the format and lint, then types and every package's unit tests"
 	@echo "              (no slow tests, no moto server, no cross-service suites: make test runs those)"
 	@echo "make unit     every package's unit tests, sockets banned, slow ones left out (make check runs it)"
 	@echo "make lint     ruff's lint and format checks over every package, fixing nothing"
@@ -137,7 +137,7 @@ test-system: install browser graphviz
 
 test: browser graphviz lint typecheck test-services test-system
 
-# The inner loop, offline and in under a minute: fix the format and what ruff can fix, then lint, types and every
+# The inner loop, offline: fix the format and what ruff can fix, then lint, types and every
 # package's unit tests, the types and the tests side by side (one core each). It leaves to `make test` the tests
 # marked slow (property tests, stalled-backend timeouts), local/'s tests that need a moto server, and every
 # cross-service suite of tests/ (stacks in moto, browser, infra, docs). The packages' suites ban sockets in their
