@@ -18,12 +18,21 @@ CHECKOV_VENV := .tools/checkov
 SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
-.PHONY: help install cli browser graphviz diagram dev test bench soak lint typecheck test-services test-system package lock clean
+.PHONY: help install cli browser graphviz diagram dev test check unit bench soak lint typecheck \
+	test-services test-system package lock clean
 
 help:
+	@echo "make install  every environment: each package's .venv, the root's .venv, checkov's and the SAM CLI's"
 	@echo "make dev      install everything and run the whole system locally"
 	@echo "make cli      install the \`conveyor\` command for this user (uv tool; make dev does it)"
+	@echo "make check    the inner loop: fix the format and lint, then types and every package's unit tests"
+	@echo "              (no slow tests, no moto server, no cross-service suites: make test runs those)"
+	@echo "make unit     every package's unit tests, sockets banned, slow ones left out (make check runs it)"
+	@echo "make lint     ruff's lint and format checks over every package, fixing nothing"
+	@echo "make typecheck mypy --strict over every package, local/, infra/ and diagrams/"
 	@echo "make test     install everything and run every test"
+	@echo "make test-services each package's whole suite, slow tests included (make test runs it)"
+	@echo "make test-system the cross-service suites of tests/ (make test runs it)"
 	@echo "make browser  install Chromium for the browser tests (apt, once; make test does it)"
 	@echo "make graphviz install graphviz's dot for the architecture picture (apt, once; make test does it)"
 	@echo "make diagram  redraw diagrams/architecture.png from infra/'s templates (a test checks it is current)"
@@ -32,22 +41,36 @@ help:
 	@echo "make soak     the fault-schedule machine and schemathesis of make test, deeper: SOAK_STEPS=10000"
 	@echo "              SOAK_SCHEDULE_STEPS=50 SOAK_CASES=1000 (per operation) SOAK_SEED=<a random one>;"
 	@echo "              prints and writes build/soak/summary.txt; fails on a job lost or completed twice, a 5xx"
+	@echo "make package  zip each function's code for Lambda (arm64, Python 3.12): build/api.zip, build/worker.zip"
+	@echo "make lock     re-resolve every lock file after a dependency change in any pyproject.toml"
+	@echo "make clean    remove every environment, build/ and artifacts/"
 	@echo "make deploy   deploy every stack to AWS in order and publish the page (sam CLI; docs/deploy.md)"
+	@echo "make deploy-core one stack alone, in deploy's order: core, worker, edge, api, then the frontend's"
+	@echo "make deploy-worker"
+	@echo "make deploy-edge"
+	@echo "make deploy-api"
+	@echo "make deploy-frontend-stack"
+	@echo "make publish-frontend upload the page, contracts/v1 and config.json; invalidate the distribution"
+	@echo "make deploy-frontend the frontend stack, then the page"
 	@echo "make outputs  each stack's outputs (the API's and the page's URLs, the queues' URLs)"
 	@echo "make status   each stack's status and its last event"
 	@echo "make logs     follow a function's logs: SERVICE=api|worker|sweeper, optionally FILTER=<pattern>"
-	@echo "make package  zip each function's code for Lambda (arm64, Python 3.12): build/api.zip, build/worker.zip"
+	@echo "make help     this list (a test checks it names every target)"
 
 # uv comes from the package registry into a private venv, so a fresh machine needs only python3.
 $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-install: $(UV) $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed
+install: $(UV) $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed $(VENV)/.installed
 	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s install; done
+
+# Rebuilt only when a lock file or a project's metadata changes, as each package's is: `make check` pays nothing.
+$(VENV)/.installed: requirements-dev.lock pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES)) | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --quiet --python $(VENV)/bin/python requirements-dev.lock
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e . -e api-service -e worker-service -e cli
+	touch $@
 
 # `conveyor` on the user's PATH (uv's tool bin directory, ~/.local/bin by default), editable, with the versions of
 # cli/requirements.lock. After `make install` every one of them is in uv's cache, so it needs no network; without
@@ -113,6 +136,25 @@ test-system: install browser graphviz
 	$(VENV)/bin/pytest
 
 test: browser graphviz lint typecheck test-services test-system
+
+# The inner loop, offline: fix the format and what ruff can fix, then lint, types and every
+# package's unit tests, the types and the tests side by side (one core each). It leaves to `make test` the tests
+# marked slow (property tests, stalled-backend timeouts), local/'s tests that need a moto server, and every
+# cross-service suite of tests/ (stacks in moto, browser, infra, docs). The packages' suites ban sockets in their
+# own pytest configuration; local/'s unit-level tests are named here, since its other tests share their folder.
+CHECK_PATHS := $(PACKAGES) local tests bench infra diagrams
+LOCAL_UNIT_TESTS := $(addprefix tests/local/,test_child_process.py test_dev_environment.py test_log_view.py \
+	test_schedule.py test_stacks.py)
+
+check: install
+	$(VENV)/bin/ruff format --quiet $(CHECK_PATHS)
+	$(VENV)/bin/ruff check --quiet --fix $(CHECK_PATHS)
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target typecheck unit
+
+# make check's tests alone (the pre-commit config's pre-push hook).
+unit: install
+	@for s in $(PACKAGES); do echo "$$s:"; (cd $$s && .venv/bin/pytest -q -m "not slow"); done
+	$(VENV)/bin/pytest -q --disable-socket --allow-unix-socket $(LOCAL_UNIT_TESTS)
 
 # Measurements, not proofs: outside `make test` so that timings never decide whether a change lands. The zips
 # come first: the package-size figures read them. The services' loggers exist from import on: their level must be

@@ -15,6 +15,9 @@ from tests.support.lambda_context import LambdaContext
 from tests.support.problems import assert_problem
 from tests.support.stalled_endpoint import StalledEndpoint, stalled_endpoint
 
+# A real endpoint on 127.0.0.1, and seconds spent waiting for the clients' budgets to run out.
+pytestmark = [pytest.mark.enable_socket, pytest.mark.slow]
+
 SCHEDULING_SLACK_SECONDS = 1.0
 """Beyond the budget, for a busy machine's thread scheduling; still far below the function's timeout."""
 

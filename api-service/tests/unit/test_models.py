@@ -83,6 +83,7 @@ def _documents(name: str) -> st.SearchStrategy[Any]:
     return from_schema(bundled(name))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MODELS))
 # The contract's if/then/else rules make hypothesis-jsonschema discard many draws: slower, no less rigorous.
 @settings(

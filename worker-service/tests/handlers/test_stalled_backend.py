@@ -17,6 +17,9 @@ from testkit.stalled_endpoint import StalledEndpoint, stalled_endpoint
 from conveyor_worker import aws_call_budget
 from conveyor_worker.aws_call_budget import call_budget
 
+# A real endpoint on 127.0.0.1, and seconds spent waiting for the clients' budgets to run out.
+pytestmark = [pytest.mark.enable_socket, pytest.mark.slow]
+
 LEASE_SECONDS = 6
 """The worker's timeout in these tests: short, so that its calls' budget is too."""
 SCHEDULING_SLACK_SECONDS = 1.0

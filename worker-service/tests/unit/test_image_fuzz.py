@@ -160,6 +160,7 @@ def _children_cpu_seconds() -> float:
     return used.ru_utime + used.ru_stime
 
 
+@pytest.mark.slow
 @settings(max_examples=CASES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases())
 def test_a_mutated_image_ends_its_job_on_the_first_attempt_within_its_budget(
