@@ -1,4 +1,6 @@
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
@@ -65,18 +67,21 @@ def payloads() -> InMemoryPayloadStore:
     return InMemoryPayloadStore()
 
 
+HandlerFor = Callable[[Settings], Handler]
+"""The API's handler for the given settings, over the shared fakes."""
+
+
 @pytest.fixture
-def handler(
-    settings: Settings,
+def handler_with(
     store: InMemoryJobStore,
     publisher: RecordingJobPublisher,
     ledger: InMemorySubmissionLedger,
     links: FakeFileLinks,
     uploads: FakeUploads,
     payloads: InMemoryPayloadStore,
-) -> Handler:
-    return handler_for(
-        settings,
+) -> HandlerFor:
+    return partial(
+        handler_for,
         store=store,
         publisher=publisher,
         ledger=ledger,
@@ -87,22 +92,11 @@ def handler(
 
 
 @pytest.fixture
-def jwt_handler(
-    jwt_settings: Settings,
-    store: InMemoryJobStore,
-    publisher: RecordingJobPublisher,
-    ledger: InMemorySubmissionLedger,
-    links: FakeFileLinks,
-    uploads: FakeUploads,
-    payloads: InMemoryPayloadStore,
-) -> Handler:
+def handler(settings: Settings, handler_with: HandlerFor) -> Handler:
+    return handler_with(settings)
+
+
+@pytest.fixture
+def jwt_handler(jwt_settings: Settings, handler_with: HandlerFor) -> Handler:
     """The handler of a deployment with sign-in, over the same fakes as `handler`."""
-    return handler_for(
-        jwt_settings,
-        store=store,
-        publisher=publisher,
-        ledger=ledger,
-        links=links,
-        uploads=uploads,
-        payloads=payloads,
-    )
+    return handler_with(jwt_settings)

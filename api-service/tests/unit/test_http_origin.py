@@ -2,6 +2,7 @@
 the rest with a 403 problem before any other work; without an edge it serves every request, as before."""
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -12,11 +13,7 @@ from conveyor_api.http.origin import ORIGIN_SECRET_HEADER
 from conveyor_api.settings import Settings
 from tests.support.events import get_job, list_jobs, load_event, post_job_request, post_uploads, request
 from tests.support.fakes import (
-    FakeFileLinks,
-    FakeUploads,
     InMemoryJobStore,
-    InMemoryPayloadStore,
-    InMemorySubmissionLedger,
     RecordingJobPublisher,
 )
 from tests.support.problems import assert_problem
@@ -63,24 +60,8 @@ def untouchable_handler(edge_settings: Settings, touched: list[str]) -> Handler:
 
 
 @pytest.fixture
-def edge_handler(
-    edge_settings: Settings,
-    store: InMemoryJobStore,
-    publisher: RecordingJobPublisher,
-    ledger: InMemorySubmissionLedger,
-    links: FakeFileLinks,
-    uploads: FakeUploads,
-    payloads: InMemoryPayloadStore,
-) -> Handler:
-    return handler_for(
-        edge_settings,
-        store=store,
-        publisher=publisher,
-        ledger=ledger,
-        links=links,
-        uploads=uploads,
-        payloads=payloads,
-    )
+def edge_handler(edge_settings: Settings, handler_with: Callable[[Settings], Handler]) -> Handler:
+    return handler_with(edge_settings)
 
 
 def _with_header(event: dict[str, Any], value: str) -> dict[str, Any]:
