@@ -27,7 +27,6 @@ from typing import Any
 from conveyor_api.http.json_body import MAX_BODY_BYTES
 from conveyor_api.jobs.payloads import MAX_STORED_PAYLOAD_BYTES
 from conveyor_api.jobs.uploads import MAX_UPLOAD_BYTES
-from conveyor_local.aws import dynamodb_client, s3_client, sqs_client
 from conveyor_local.config import PAYLOAD_INLINE_MAX_BYTES
 from conveyor_worker.handlers.sweeper import SCAN_SEGMENTS
 
@@ -42,13 +41,13 @@ from bench.cost import (
     total,
 )
 from bench.dynamodb_units import Index
-from bench.instruments import AwsMeter, Invocation, timed
+from bench.instruments import AwsMeter, Invocation
 from bench.requests_per_job import (
-    api_as_deployed,
     api_context,
     function_memory_mb,
     job_type_run,
     measure_status_reads,
+    metered_api,
 )
 from tests.support.stack import post_uploads_event, running_stack
 
@@ -274,18 +273,7 @@ def run(endpoint: str) -> Section:
 def _upload_tickets(stack: Any, endpoint: str) -> list[Invocation]:
     meter = AwsMeter()
     invocations: list[Invocation] = []
-    api = timed(
-        api_as_deployed(
-            stack,
-            dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"),
-            sqs_client=meter.watch(sqs_client(endpoint), "api"),
-            s3_client=meter.watch(s3_client(endpoint), "api"),
-        ),
-        meter,
-        "api",
-        invocations,
-        threading.Lock(),
-    )
+    api = metered_api(stack, endpoint, meter, invocations, threading.Lock())
     for _ in range(REQUESTS):
         response = api(post_uploads_event("image/png"), api_context())
         assert response["statusCode"] == 200, response

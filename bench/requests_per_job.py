@@ -161,15 +161,22 @@ def api_as_deployed(stack: Stack, **options: Any) -> Callable[[dict[str, Any], A
 
 
 def metered_api(
-    stack: Stack, endpoint: str, meter: AwsMeter, invocations: list[Invocation], lock: threading.Lock
+    stack: Stack,
+    endpoint: str,
+    meter: AwsMeter,
+    invocations: list[Invocation],
+    lock: threading.Lock,
+    **options: Any,
 ) -> Callable[[dict[str, Any], Any], Any]:
-    """The API as deployed, its AWS requests counted by `meter` as the api's, each invocation timed into
-    `invocations`."""
+    """The API as deployed (with Stack.api_handler's `options`), its AWS requests counted by `meter` as the
+    api's, each invocation timed into `invocations`."""
     return timed(
         api_as_deployed(
             stack,
             dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"),
             sqs_client=meter.watch(sqs_client(endpoint), "api"),
+            s3_client=meter.watch(s3_client(endpoint), "api"),
+            **options,
         ),
         meter,
         "api",
@@ -204,19 +211,14 @@ def job_type_run(
     table_name = stack.resources.table_name
     meter.observers.append(_image_observer(run, table_name, dynamodb_client(endpoint)))
 
-    api = timed(
-        api_as_deployed(
-            stack,
-            dynamodb_client=meter.watch(dynamodb_client(endpoint), "api"),
-            sqs_client=meter.watch(sqs_client(endpoint), "api"),
-            s3_client=meter.watch(s3_client(endpoint), "api"),
-            auth_mode="none" if owner is None else "jwt",
-            payload_inline_max_bytes=payload_inline_max_bytes,
-        ),
+    api = metered_api(
+        stack,
+        endpoint,
         meter,
-        "api",
         run.invocations,
         lock,
+        auth_mode="none" if owner is None else "jwt",
+        payload_inline_max_bytes=payload_inline_max_bytes,
     )
     with deployed_powertools("worker", "WorkerFunction"):
         worker_handler = stack.worker_handler(
