@@ -160,20 +160,7 @@ def test_a_replay_of_a_job_whose_payload_went_aside_writes_nothing_again_and_get
 
 def test_a_retry_that_adopts_a_job_stored_aside_by_a_first_use_that_died_gets_that_job() -> None:
     service = Service()
-    dying_store = DyingAfterStoreJobStore()
-    with pytest.raises(SandboxVanished):
-        submit_job_once(
-            KEY,
-            LARGE_REQUEST,
-            ledger=service.ledger,
-            store=dying_store,
-            publisher=service.publisher,
-            payloads=service.placement,
-            links=FakeFileLinks(),
-            owner=None,
-            metrics=RecordingJobMetrics(),
-        )
-    service.store.items = dying_store.items
+    _first_use_dies_after_storing_the_job(service, LARGE_REQUEST)
     service.ledger.pass_deadline_of_first_use(KEY)
 
     adopted = service.submit(LARGE_REQUEST)
@@ -202,12 +189,12 @@ def test_a_keyed_job_id_is_a_uuid8_of_the_key_and_the_request() -> None:
     assert keyed_job_id(KEY, JobRequest(job_type="text_transform", payload={"text": "other"})) != job_id
 
 
-def _first_use_dies_after_storing_the_job(service: Service) -> str:
+def _first_use_dies_after_storing_the_job(service: Service, request: JobRequest = REQUEST) -> str:
     dying_store = DyingAfterStoreJobStore()
     with pytest.raises(SandboxVanished):
         submit_job_once(
             KEY,
-            REQUEST,
+            request,
             ledger=service.ledger,
             store=dying_store,
             publisher=service.publisher,
