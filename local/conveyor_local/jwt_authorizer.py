@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
-from jwt.algorithms import RSAAlgorithm
 
 from conveyor_local.http_api import JwtAuthorizer
 
@@ -40,41 +39,41 @@ class UnauthorizedError(Exception):
 
 
 class IssuerKeys:
-    """Each issuer's public keys, fetched through its discovery document and cached.
+    """Each issuer's public keys: a PyJWKClient on the JWKS its discovery document names.
 
     `discovery` maps an issuer (as the authorizer names it, e.g. the Cognito URL) to the base URL under which
-    its `/.well-known/openid-configuration` is served: the same URL for a real issuer, the local issuer's
-    address locally.
+    its `/.well-known/openid-configuration` is served: the issuer URL itself for a real issuer; locally, the
+    pool's path on the moto server, whose discovery document names moto's own JWKS URL.
     """
 
     def __init__(self, discovery: Mapping[str, str]) -> None:
         self._discovery = dict(discovery)
-        self._keys: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._clients: dict[str, jwt.PyJWKClient] = {}
         self._lock = threading.Lock()
 
-    def key(self, issuer: str, key_id: str) -> Any:
-        with self._lock:
-            fetched_at, keys = self._keys.get(issuer, (0.0, {}))
-            if key_id not in keys or time.monotonic() - fetched_at > _KEYS_CACHE_SECONDS:
-                keys = self._fetch(issuer)
-                self._keys[issuer] = (time.monotonic(), keys)
-        if key_id not in keys:
-            raise UnauthorizedError(f"no key {key_id!r} in the issuer's JWKS")
-        return RSAAlgorithm.from_jwk(keys[key_id])
+    def key(self, issuer: str, key_id: str) -> jwt.PyJWK:
+        try:
+            return self._client(issuer).get_signing_key(key_id)
+        except jwt.PyJWKClientError as error:
+            raise UnauthorizedError(f"no key {key_id!r} of the issuer: {error}") from error
 
-    def _fetch(self, issuer: str) -> dict[str, Any]:
+    def _client(self, issuer: str) -> jwt.PyJWKClient:
+        with self._lock:
+            if issuer not in self._clients:
+                self._clients[issuer] = jwt.PyJWKClient(
+                    self._jwks_uri(issuer), lifespan=_KEYS_CACHE_SECONDS, timeout=_FETCH_TIMEOUT_SECONDS
+                )
+            return self._clients[issuer]
+
+    def _jwks_uri(self, issuer: str) -> str:
         base = self._discovery.get(issuer, issuer).rstrip("/")
         try:
-            configuration = _get_json(f"{base}/.well-known/openid-configuration")
-            jwks = _get_json(configuration["jwks_uri"])
+            with urllib.request.urlopen(
+                f"{base}/.well-known/openid-configuration", timeout=_FETCH_TIMEOUT_SECONDS
+            ) as response:
+                return str(json.loads(response.read())["jwks_uri"])
         except (OSError, ValueError, KeyError) as error:
-            raise UnauthorizedError(f"the issuer's keys could not be fetched: {error}") from error
-        return {key["kid"]: key for key in jwks.get("keys", []) if key.get("kty") == "RSA" and "kid" in key}
-
-
-def _get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=_FETCH_TIMEOUT_SECONDS) as response:
-        return json.loads(response.read())
+            raise UnauthorizedError(f"the issuer's discovery document could not be read: {error}") from error
 
 
 def authorize(authorizer: JwtAuthorizer, headers: Mapping[str, str], keys: IssuerKeys) -> dict[str, Any]:
