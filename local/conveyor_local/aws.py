@@ -1,4 +1,4 @@
-"""boto3 clients for the local stack's own calls (deploying stacks, the SQS poller), always aimed at moto."""
+"""boto3 clients for the local stack's own calls (deploying stacks, the SQS poller, the user pool): moto."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from conveyor_local.config import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
@@ -42,3 +43,7 @@ def lambda_client(endpoint_url: str, region: str = REGION) -> LambdaClient:
 
 def s3_client(endpoint_url: str, region: str = REGION) -> S3Client:
     return _session(region).client("s3", endpoint_url=endpoint_url)
+
+
+def cognito_idp_client(endpoint_url: str, region: str = REGION) -> CognitoIdentityProviderClient:
+    return _session(region).client("cognito-idp", endpoint_url=endpoint_url)

@@ -74,13 +74,13 @@ WORKER_PARAMETERS = {
     "SweepGraceSeconds": str(SWEEP_GRACE_SECONDS),
 }
 
-# Sign-in, off unless CONVEYOR_SIGN_IN=1: the api stack is then deployed with this user pool and app client
-# (its UserPoolId and UserPoolClientId parameters), whose tokens the local test issuer signs
-# (conveyor_local.identity); `make dev` prints tokens for the demo users, valid for hours.
-LOCAL_USER_POOL_ID = f"{REGION}_LocalPool"
-LOCAL_USER_POOL_CLIENT_ID = "conveyorlocalclient"
+# Sign-in, off unless CONVEYOR_SIGN_IN=1: a user pool and app client of this name are then created in moto's
+# Cognito with the demo users, and the api stack is deployed with their ids (conveyor_local.sign_in).
+USER_POOL_NAME = "conveyor-local"
 DEMO_USERS = ("alice", "bob")
-DEMO_TOKEN_LIFETIME_SECONDS = 12 * 3600
+DEMO_PASSWORD = "Conveyor-local-1"
+# moto's Cognito issues every token for an hour, whatever the app client's token validity says.
+MOTO_TOKEN_LIFETIME_SECONDS = 3600
 
 # local/conveyor_local/config.py -> the repository root, which holds the optional demo page in frontend/.
 FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"
@@ -88,7 +88,6 @@ FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"
 AWS_PORT_VARIABLE = "CONVEYOR_AWS_PORT"
 API_PORT_VARIABLE = "CONVEYOR_API_PORT"
 WEB_PORT_VARIABLE = "CONVEYOR_WEB_PORT"
-ISSUER_PORT_VARIABLE = "CONVEYOR_ISSUER_PORT"
 SIGN_IN_VARIABLE = "CONVEYOR_SIGN_IN"
 _SWITCH_VALUES = {"": False, "0": False, "1": True}
 
@@ -102,8 +101,6 @@ class LocalStackConfig:
     aws_port: int = 5000
     api_port: int = 8080
     web_port: int = 8000
-    issuer_port: int = 8090
-    """The local test issuer's, with sign-in only."""
     sign_in: bool = False
     host: str = HOST
 
@@ -114,7 +111,6 @@ class LocalStackConfig:
             aws_port=_port(environ, AWS_PORT_VARIABLE, defaults.aws_port),
             api_port=_port(environ, API_PORT_VARIABLE, defaults.api_port),
             web_port=_port(environ, WEB_PORT_VARIABLE, defaults.web_port),
-            issuer_port=_port(environ, ISSUER_PORT_VARIABLE, defaults.issuer_port),
             sign_in=_switch(environ, SIGN_IN_VARIABLE),
         )
 
@@ -129,10 +125,6 @@ class LocalStackConfig:
     @property
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
-
-    @property
-    def issuer_url(self) -> str:
-        return f"http://{self.host}:{self.issuer_port}"
 
 
 def _port(environ: Mapping[str, str], variable: str, default: int) -> int:

@@ -27,13 +27,7 @@ from conveyor_local.console import Console
 from conveyor_local.moto_server import start_moto_server
 from conveyor_local.ports import ensure_port_free
 from conveyor_local.provision import DeployedFunction, LocalSystem, provision_system
-from conveyor_local.sign_in import (
-    LocalSignIn,
-    api_parameters,
-    deployed_routes,
-    sign_in_lines,
-    start_local_sign_in,
-)
+from conveyor_local.sign_in import LocalUserPool, create_user_pool, deployed_routes, sign_in_lines
 from conveyor_local.stacks import StackError, hide_known_gap_warnings
 from conveyor_local.static_site import start_static_site
 from conveyor_local.stop_signals import StopRequested, ignore_stop_signals, raise_on_stop_signals
@@ -53,8 +47,8 @@ class RunningStack:
     system: LocalSystem
     children: list[ChildProcess]
     web_url: str | None
-    sign_in: LocalSignIn | None = None
-    """The local test issuer, with sign-in (CONVEYOR_SIGN_IN=1)."""
+    user_pool: LocalUserPool | None = None
+    """The user pool in moto, with sign-in (CONVEYOR_SIGN_IN=1)."""
 
 
 def main() -> int:
@@ -88,8 +82,6 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
     ports = {config.AWS_PORT_VARIABLE: settings.aws_port, config.API_PORT_VARIABLE: settings.api_port}
     if serve_frontend:
         ports[config.WEB_PORT_VARIABLE] = settings.web_port
-    if settings.sign_in:
-        ports[config.ISSUER_PORT_VARIABLE] = settings.issuer_port
     for variable, port in ports.items():
         ensure_port_free(settings.host, port, remedy=f": set {variable} to use another port")
 
@@ -97,15 +89,13 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
     moto = start_moto_server(settings.host, settings.aws_port)
     running.callback(moto.stop)
     hide_known_gap_warnings()
-    sign_in = None
-    if settings.sign_in:
-        sign_in = start_local_sign_in(settings)
-        running.callback(sign_in.stop)
+    # As a deployment with sign-in brings its user pool to the api stack.
+    user_pool = create_user_pool(moto.endpoint_url) if settings.sign_in else None
     console.say("Deploying the core, worker and api stacks from infra/ into moto…")
     api_stack_parameters = {
         **config.API_PARAMETERS,
         "AllowOrigin": settings.web_url,
-        **api_parameters(settings.sign_in),
+        **(user_pool.api_parameters() if user_pool is not None else {}),
     }
     system = provision_system(
         moto.endpoint_url,
@@ -113,8 +103,8 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
     )
     # The gateway serves the HTTP API's routes, and their authorizer, as the api stack deployed them.
     gateway_arguments = ["--routes", deployed_routes(api_stack_parameters).to_json()]
-    if sign_in is not None:
-        gateway_arguments += sign_in.gateway_arguments()
+    if user_pool is not None:
+        gateway_arguments += user_pool.gateway_arguments()
     api, worker, sweeper = (
         system.functions[name] for name in ("ApiFunction", "WorkerFunction", "SweeperFunction")
     )
@@ -169,7 +159,7 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
         ),
     ]
     _wait_until_api_answers(settings.api_url, children)
-    return RunningStack(system=system, children=children, web_url=web_url, sign_in=sign_in)
+    return RunningStack(system=system, children=children, web_url=web_url, user_pool=user_pool)
 
 
 def _start_child(
@@ -241,8 +231,8 @@ def _raise_if_any_exited(children: list[ChildProcess]) -> None:
 
 
 def _announce_sign_in(settings: config.LocalStackConfig, stack: RunningStack, console: Console) -> None:
-    if stack.sign_in is not None:
-        for line in sign_in_lines(stack.sign_in, settings.api_url):
+    if stack.user_pool is not None:
+        for line in sign_in_lines(stack.user_pool, settings.api_url):
             console.say(line)
 
 
@@ -297,13 +287,13 @@ def _conveyor_command_lines(settings: config.LocalStackConfig, stack: RunningSta
         for variables in exports
     ]
     # Listing needs sign-in: without it, job ids are the only way to a job.
-    if stack.sign_in is not None:
+    if stack.user_pool is not None:
         lines.append("  export CONVEYOR_TOKEN=<an access token above>")
     lines += [
         """  conveyor submit text_transform --payload '{"text":"hi"}' --wait""",
         "  conveyor status <job_id>; conveyor watch <job_id>; conveyor dlq list; conveyor dlq redrive",
     ]
-    if stack.sign_in is not None:
+    if stack.user_pool is not None:
         lines.append("  conveyor list")
     return lines
 

@@ -17,8 +17,8 @@ from typing import Any
 import boto3
 import pytest
 from conveyor_local.http_api import http_api_routes
-from conveyor_local.identity import cognito_issuer_url
 from conveyor_local.intrinsics import Evaluator
+from conveyor_local.sign_in import cognito_issuer_url
 from conveyor_local.stacks import StackParameterError, check_parameters, deploy_stack, physical_ids
 
 from tests.infra.templates import load_template, resources_of_type, translate

@@ -5,10 +5,10 @@ the cross-service suites' `stack`, whose API is built as the template deploys it
 a local stack of its own would cost another ~15 s start, and tests/infra checks the deployed environment).
 
 With sign-in, on the local stack as `CONVEYOR_SIGN_IN=1 make dev` runs it (the api stack deployed with a user
-pool and app client, whose tokens the local test issuer signs), the HTTP API's JWT authorizer turns away
-requests without a valid token before the function runs, jobs belong to the caller's `sub`, GET /jobs
-lists the caller's own through the jobs table's listing indexes (contracts/README.md, Owners and listing), and
-a job may name only the caller's own uploads (docs/design.md, Uploads and their owners).
+pool and app client in moto's Cognito, whose users sign in with InitiateAuth), the HTTP API's JWT authorizer
+turns away requests without a valid token before the function runs, jobs belong to the caller's `sub`,
+GET /jobs lists the caller's own through the jobs table's listing indexes (contracts/README.md, Owners and
+listing), and a job may name only the caller's own uploads (docs/design.md, Uploads and their owners).
 Each test signs in as users of its own, so the tests share one stack without seeing each other's jobs. The
 local stack's functions log their AWS calls, so these runs also show the api role's sign-in grants used
 (tests/infra/test_grants_match_calls.py): Query on each of the two indexes, BatchGetItem, and HeadObject
@@ -28,6 +28,7 @@ import requests
 from PIL import Image
 
 from tests.support import contract, http
+from tests.support.cognito import claims_of, resigned
 from tests.support.local_stack import LocalStack, running_local_stack
 from tests.support.stack import Stack
 from tests.support.waiting import wait_for
@@ -154,14 +155,19 @@ def test_with_sign_in_a_request_without_a_token_is_unauthorized(
 
 
 def test_with_sign_in_a_bad_or_expired_token_is_unauthorized(signed_in_stack: LocalStack) -> None:
-    expired = signed_in_stack.tokens(f"alice-{uuid.uuid4().hex[:8]}", expires_in=1)["access_token"]
-    time.sleep(1.1)
+    # moto issues every token for an hour: an expired one is a real one re-signed with the pool's key, its
+    # times two hours earlier (tests/support/cognito.py).
+    fresh = signed_in_stack.token(f"alice-{uuid.uuid4().hex[:8]}")
+    claims = claims_of(fresh)
+    expired = resigned(fresh, {name: claims[name] - 7200 for name in ("iat", "auth_time", "exp")})
     # An id token's aud is the app client: API Gateway accepts it too.
-    id_token = signed_in_stack.tokens(f"alice-{uuid.uuid4().hex[:8]}")["id_token"]
+    id_token = signed_in_stack.tokens(f"alice-{uuid.uuid4().hex[:8]}")["IdToken"]
 
     for token in (expired, "x.y.z", signed_in_stack.token("bob").replace(".", "..", 1)):
         assert Client(signed_in_stack.api_url, str(token)).list().status == 401
     assert Client(signed_in_stack.api_url, str(id_token)).list().status == 200
+    # Re-signed unchanged, it passes: the expired one was refused for its exp alone.
+    assert Client(signed_in_stack.api_url, resigned(fresh, {})).list().status == 200
 
 
 def test_with_sign_in_health_and_preflight_need_no_token(signed_in_stack: LocalStack) -> None:

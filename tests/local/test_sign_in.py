@@ -1,8 +1,10 @@
-"""Sign-in on the local stack: the test issuer, the api template's routes, and the gateway's JWT authorizer.
+"""Sign-in on the local stack: a user pool in moto's Cognito, the api template's routes, and the gateway's JWT
+authorizer.
 
-The gateway here serves the routes the api template deploys with the local user pool (conveyor_local.sign_in),
-checks tokens against the keys the local issuer publishes over HTTP, and invokes a toy function that records
-the events it gets, so each test sees whether the function ran and with what.
+The gateway here serves the routes the api template deploys with a user pool made as `make dev` makes it
+(conveyor_local.sign_in), checks tokens against the keys moto serves for that pool, and invokes a toy
+function that records the events it gets, so each test sees whether the function ran and with what. Tokens
+are real sign-ins (InitiateAuth); the bad ones are real ones changed and re-signed (tests/support/cognito.py).
 """
 
 from __future__ import annotations
@@ -15,15 +17,24 @@ from typing import Any
 
 import jwt
 import pytest
+from botocore.exceptions import ClientError
 from conveyor_local import config
 from conveyor_local.http_api import CorsConfiguration, HttpApiRoutes
 from conveyor_local.http_gateway import start_http_gateway
-from conveyor_local.identity import LocalIssuer, cognito_issuer_url
 from conveyor_local.jwt_authorizer import IssuerKeys
-from conveyor_local.sign_in import api_parameters, deployed_routes, sign_in_lines, start_local_sign_in
+from conveyor_local.sign_in import (
+    LocalUserPool,
+    cognito_issuer_url,
+    create_user_pool,
+    deployed_routes,
+    find_user_pool,
+    sign_in,
+    sign_in_lines,
+)
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support import http
-from tests.support.local_stack import free_port
+from tests.support.cognito import MOTO_KEY_ID, claims_of, resigned
 
 UNAUTHORIZED = {"message": "Unauthorized"}
 
@@ -38,20 +49,19 @@ class ToyFunction:
 
 
 @pytest.fixture(scope="module")
-def issuer() -> LocalIssuer:
-    return LocalIssuer(config.LOCAL_USER_POOL_ID, config.LOCAL_USER_POOL_CLIENT_ID)
+def user_pool(moto_endpoint: str) -> LocalUserPool:
+    return create_user_pool(moto_endpoint)
 
 
 @pytest.fixture(scope="module")
-def issuer_url(issuer: LocalIssuer) -> Iterator[str]:
-    server = issuer.serve()
-    yield server.url
-    server.stop()
+def alice(user_pool: LocalUserPool) -> dict[str, str]:
+    """What signing in as alice answers."""
+    return sign_in(user_pool, "alice")
 
 
 @pytest.fixture(scope="module")
-def signed_in_routes() -> HttpApiRoutes:
-    return deployed_routes(api_parameters(sign_in=True))
+def signed_in_routes(user_pool: LocalUserPool) -> HttpApiRoutes:
+    return deployed_routes(user_pool.api_parameters())
 
 
 @pytest.fixture
@@ -61,9 +71,9 @@ def function() -> ToyFunction:
 
 @pytest.fixture
 def api_url(
-    function: ToyFunction, signed_in_routes: HttpApiRoutes, issuer: LocalIssuer, issuer_url: str
+    function: ToyFunction, signed_in_routes: HttpApiRoutes, user_pool: LocalUserPool
 ) -> Iterator[str]:
-    keys = IssuerKeys({issuer.issuer: issuer.jwks_base_url(issuer_url)})
+    keys = IssuerKeys({user_pool.issuer: user_pool.discovery_url})
     gateway = start_http_gateway(function, routes=signed_in_routes, issuer_keys=keys)
     yield gateway.url
     gateway.stop()
@@ -74,71 +84,61 @@ def _get(url: str, token: str | None = None, *, scheme: str = "Bearer ") -> http
     return http.request("GET", url, headers=headers)
 
 
-# ----------------------------------------------------------------------------------------------- the issuer
+# ------------------------------------------------------------------------------ the pool in moto's Cognito
 
 
-def test_issuer_publishes_its_keys_as_a_cognito_pool_does(issuer: LocalIssuer, issuer_url: str) -> None:
-    base = issuer.jwks_base_url(issuer_url)
-    with urllib.request.urlopen(f"{base}/.well-known/openid-configuration") as response:
+def test_moto_publishes_the_pools_keys_as_cognito_does(user_pool: LocalUserPool) -> None:
+    with urllib.request.urlopen(f"{user_pool.discovery_url}/.well-known/openid-configuration") as response:
         configuration = json.loads(response.read())
     with urllib.request.urlopen(configuration["jwks_uri"]) as response:
         jwks = json.loads(response.read())
 
-    assert (
-        configuration["issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{config.LOCAL_USER_POOL_ID}"
-    )
+    assert configuration["issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{user_pool.pool_id}"
+    # The keys' URL is moto's, where the gateway can fetch them.
+    assert configuration["jwks_uri"] == f"{user_pool.discovery_url}/.well-known/jwks.json"
     (key,) = jwks["keys"]
-    assert (key["kty"], key["alg"], key["use"], key["kid"]) == ("RSA", "RS256", "sig", issuer.key_id)
+    assert (key["kty"], key["alg"], key["kid"]) == ("RSA", "RS256", MOTO_KEY_ID)
 
 
-def test_access_tokens_are_shaped_as_cognitos(issuer: LocalIssuer) -> None:
-    token = issuer.access_token("alice", lifetime_seconds=600)
+def test_signing_in_answers_cognito_shaped_access_and_id_tokens(
+    user_pool: LocalUserPool, alice: dict[str, str]
+) -> None:
+    access = claims_of(alice["AccessToken"])
+    identity = claims_of(alice["IdToken"])
 
-    header = jwt.get_unverified_header(token)
-    claims = jwt.decode(token, options={"verify_signature": False})
-    assert header["alg"] == "RS256"
-    assert header["kid"] == issuer.key_id
-    assert claims["iss"] == cognito_issuer_url(config.LOCAL_USER_POOL_ID)
-    assert claims["client_id"] == config.LOCAL_USER_POOL_CLIENT_ID
-    assert claims["token_use"] == "access"
-    assert claims["username"] == "alice"
-    assert claims["sub"] == issuer.sub("alice") != issuer.sub("bob")
-    assert claims["exp"] - claims["iat"] == 600
-    assert "aud" not in claims
-
-
-def test_id_tokens_name_the_client_as_their_audience(issuer: LocalIssuer) -> None:
-    claims = jwt.decode(issuer.id_token("alice"), options={"verify_signature": False})
-
-    assert claims["aud"] == config.LOCAL_USER_POOL_CLIENT_ID
-    assert claims["token_use"] == "id"
-    assert claims["cognito:username"] == "alice"
-    assert "client_id" not in claims
+    assert jwt.get_unverified_header(alice["AccessToken"])["alg"] == "RS256"
+    assert access["iss"] == identity["iss"] == cognito_issuer_url(user_pool.pool_id)
+    assert (access["token_use"], identity["token_use"]) == ("access", "id")
+    assert access["client_id"] == identity["aud"] == user_pool.client_id
+    assert "aud" not in access
+    assert "client_id" not in identity
+    assert access["username"] == identity["cognito:username"] == "alice"
+    assert access["sub"] == identity["sub"] == claims_of(sign_in(user_pool, "alice")["AccessToken"])["sub"]
+    assert access["sub"] != claims_of(sign_in(user_pool, "bob")["AccessToken"])["sub"]
+    assert access["exp"] - access["iat"] == config.MOTO_TOKEN_LIFETIME_SECONDS
 
 
-def test_issuer_answers_tokens_for_any_username(issuer: LocalIssuer, issuer_url: str) -> None:
-    response = http.request("POST", f"{issuer_url}/local/tokens", json_body={"username": "carol"})
-    refused = http.request("POST", f"{issuer_url}/local/tokens", json_body={"user": "carol"})
+def test_a_wrong_password_does_not_sign_in(user_pool: LocalUserPool) -> None:
+    with pytest.raises(ClientError, match="NotAuthorizedException"):
+        sign_in(user_pool, "alice", "not-the-password-1")
 
-    assert response.status == 200
-    tokens = response.json()
-    assert tokens["sub"] == issuer.sub("carol")
-    assert jwt.decode(tokens["access_token"], options={"verify_signature": False})["username"] == "carol"
-    assert refused.status == 400
+
+def test_the_pool_is_found_again_by_its_name(moto_endpoint: str, user_pool: LocalUserPool) -> None:
+    assert find_user_pool(moto_endpoint) == user_pool
 
 
 # ----------------------------------------------------------------------------------- routes from the template
 
 
 def test_without_sign_in_no_route_has_an_authorizer() -> None:
-    routes = deployed_routes(api_parameters(sign_in=False))
+    routes = deployed_routes({})
 
     assert {route.key for route in routes.routes} == {"$default", "GET /health", "OPTIONS /{proxy+}"}
     assert not routes.signs_in
 
 
 def test_with_sign_in_every_route_but_health_and_preflight_has_the_pools_authorizer(
-    signed_in_routes: HttpApiRoutes,
+    signed_in_routes: HttpApiRoutes, user_pool: LocalUserPool
 ) -> None:
     guarded = {route.key: route.authorizer for route in signed_in_routes.routes}
 
@@ -146,14 +146,16 @@ def test_with_sign_in_every_route_but_health_and_preflight_has_the_pools_authori
     assert guarded["OPTIONS /{proxy+}"] is None
     authorizer = guarded["$default"]
     assert authorizer is not None
-    assert authorizer.issuer == cognito_issuer_url(config.LOCAL_USER_POOL_ID)
-    assert authorizer.audiences == (config.LOCAL_USER_POOL_CLIENT_ID,)
+    assert authorizer.issuer == cognito_issuer_url(user_pool.pool_id)
+    assert authorizer.audiences == (user_pool.client_id,)
     assert authorizer.header == "authorization"
     assert HttpApiRoutes.from_json(signed_in_routes.to_json()) == signed_in_routes
 
 
-def test_the_http_apis_cors_configuration_comes_from_the_template_with_its_allowed_origin() -> None:
-    routes = deployed_routes({"AllowOrigin": "http://127.0.0.1:8000", **api_parameters(sign_in=True)})
+def test_the_http_apis_cors_configuration_comes_from_the_template_with_its_allowed_origin(
+    user_pool: LocalUserPool,
+) -> None:
+    routes = deployed_routes({"AllowOrigin": "http://127.0.0.1:8000", **user_pool.api_parameters()})
 
     assert routes.cors == CorsConfiguration(
         allow_origins=("http://127.0.0.1:8000",), expose_headers=("Location", "Retry-After")
@@ -196,11 +198,10 @@ def test_a_request_takes_the_route_api_gateway_would_choose(
 
 
 def test_a_valid_access_token_reaches_the_function_with_its_claims_as_strings(
-    api_url: str, function: ToyFunction, issuer: LocalIssuer
+    api_url: str, function: ToyFunction, user_pool: LocalUserPool, alice: dict[str, str]
 ) -> None:
-    token = issuer.access_token(
-        "alice", claims={"cognito:groups": ["admins", "users"], "email_verified": True}
-    )
+    # Claims of a pool with groups and verified emails, which API Gateway passes on as text.
+    token = resigned(alice["AccessToken"], {"cognito:groups": ["admins", "users"], "email_verified": True})
 
     response = _get(f"{api_url}/jobs?status=QUEUED", token)
 
@@ -210,8 +211,8 @@ def test_a_valid_access_token_reaches_the_function_with_its_claims_as_strings(
     authorizer = event["requestContext"]["authorizer"]
     assert authorizer["jwt"]["scopes"] is None
     claims = authorizer["jwt"]["claims"]
-    assert claims["sub"] == issuer.sub("alice")
-    assert claims["client_id"] == config.LOCAL_USER_POOL_CLIENT_ID
+    assert claims["sub"] == claims_of(alice["AccessToken"])["sub"]
+    assert claims["client_id"] == user_pool.client_id
     assert claims["cognito:groups"] == "[admins users]"
     assert claims["email_verified"] == "true"
     assert claims["exp"].isdigit()
@@ -220,45 +221,46 @@ def test_a_valid_access_token_reaches_the_function_with_its_claims_as_strings(
 
 @pytest.mark.parametrize("scheme", ["Bearer ", "bearer ", ""])
 def test_the_token_may_come_with_or_without_bearer(
-    api_url: str, function: ToyFunction, issuer: LocalIssuer, scheme: str
+    api_url: str, function: ToyFunction, alice: dict[str, str], scheme: str
 ) -> None:
-    assert _get(f"{api_url}/jobs", issuer.access_token("alice"), scheme=scheme).status == 200
+    assert _get(f"{api_url}/jobs", alice["AccessToken"], scheme=scheme).status == 200
 
 
-def test_an_id_token_passes_on_its_audience(api_url: str, issuer: LocalIssuer) -> None:
-    assert _get(f"{api_url}/jobs", issuer.id_token("alice")).status == 200
+def test_an_id_token_passes_on_its_audience(api_url: str, alice: dict[str, str]) -> None:
+    assert _get(f"{api_url}/jobs", alice["IdToken"]).status == 200
 
 
-def _bad_tokens(issuer: LocalIssuer) -> dict[str, str | None]:
-    now = time.time()
-    stranger = LocalIssuer(config.LOCAL_USER_POOL_ID, config.LOCAL_USER_POOL_CLIENT_ID)
+def test_a_token_re_signed_unchanged_passes_so_each_refusal_below_is_for_its_change(
+    api_url: str, alice: dict[str, str]
+) -> None:
+    assert _get(f"{api_url}/jobs", resigned(alice["AccessToken"], {})).status == 200
+
+
+@pytest.fixture(scope="module")
+def another_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _bad_tokens(alice: dict[str, str], another_key: rsa.RSAPrivateKey) -> dict[str, str | None]:
+    now = int(time.time())
+    access, identity = alice["AccessToken"], alice["IdToken"]
     return {
         "missing": None,
         "empty": "",
         "not a JWT": "not-a-jwt",
-        "expired": issuer.access_token("alice", now=now - 7200, lifetime_seconds=3600),
-        "not yet valid": issuer.access_token("alice", claims={"nbf": int(now) + 600}),
-        "issued in the future": issuer.access_token("alice", claims={"iat": int(now) + 600}),
-        "no exp": issuer.access_token("alice", claims={"exp": None}),
-        "another issuer": issuer.access_token("alice", claims={"iss": cognito_issuer_url("us-east-1_Other")}),
-        "another client": issuer.access_token("alice", claims={"client_id": "someoneelse"}),
-        "another audience": issuer.id_token("alice", claims={"aud": "someoneelse"}),
+        "expired": resigned(access, {"iat": now - 7200, "auth_time": now - 7200, "exp": now - 3600}),
+        "not yet valid": resigned(access, {"nbf": now + 600}),
+        "issued in the future": resigned(access, {"iat": now + 600}),
+        "no exp": resigned(access, {"exp": None}),
+        "another issuer": resigned(access, {"iss": cognito_issuer_url("us-east-1_Other")}),
+        "another client": resigned(access, {"client_id": "someoneelse"}),
+        "another audience": resigned(identity, {"aud": "someoneelse"}),
         # API Gateway reads client_id only when there is no aud.
-        "aud wrong, client_id right": issuer.access_token("alice", claims={"aud": "someoneelse"}),
-        "signed by another key": stranger.sign(
-            jwt.decode(issuer.access_token("alice"), options={"verify_signature": False}),
-            key_id=issuer.key_id,
-        ),
-        "unknown kid": issuer.sign(
-            jwt.decode(issuer.access_token("alice"), options={"verify_signature": False}), key_id="nope"
-        ),
-        "HS256": jwt.encode(
-            {"sub": "x", "iss": issuer.issuer, "client_id": issuer.client_id, "exp": int(now) + 60},
-            "secret-key-of-at-least-32-bytes!!",
-            algorithm="HS256",
-            headers={"kid": issuer.key_id},
-        ),
-        "tampered": _tampered(issuer.access_token("alice")),
+        "aud wrong, client_id right": resigned(access, {"aud": "someoneelse"}),
+        "signed by another key": resigned(access, {}, key=another_key),
+        "unknown kid": resigned(access, {}, key_id="nope"),
+        "HS256": resigned(access, {}, key="secret-key-of-at-least-32-bytes!!", algorithm="HS256"),
+        "tampered": _tampered(access),
     }
 
 
@@ -290,9 +292,9 @@ def _tampered(token: str) -> str:
     ],
 )
 def test_a_request_without_a_valid_token_is_401_and_the_function_does_not_run(
-    api_url: str, function: ToyFunction, issuer: LocalIssuer, case: str
+    api_url: str, function: ToyFunction, alice: dict[str, str], another_key: rsa.RSAPrivateKey, case: str
 ) -> None:
-    token = _bad_tokens(issuer)[case]
+    token = _bad_tokens(alice, another_key)[case]
 
     response = _get(f"{api_url}/jobs", token)
 
@@ -325,7 +327,7 @@ def test_health_and_preflight_pass_without_a_token(api_url: str, function: ToyFu
 
 
 def test_without_sign_in_any_request_reaches_the_function(function: ToyFunction) -> None:
-    gateway = start_http_gateway(function, routes=deployed_routes(api_parameters(sign_in=False)))
+    gateway = start_http_gateway(function, routes=deployed_routes({}))
     try:
         response = _get(f"{gateway.url}/jobs", "whatever")
     finally:
@@ -345,13 +347,10 @@ def test_routes_with_an_authorizer_need_keys_to_check_tokens_with(
 # ----------------------------------------------------------------------------------------------- make dev
 
 
-def test_make_dev_prints_long_lived_tokens_for_the_demo_users() -> None:
-    settings = config.LocalStackConfig(issuer_port=free_port(), sign_in=True)
-    sign_in = start_local_sign_in(settings)
-    try:
-        lines = sign_in_lines(sign_in, settings.api_url)
-    finally:
-        sign_in.stop()
+def test_make_dev_prints_a_fresh_token_for_each_demo_user_and_how_to_sign_in_again(
+    user_pool: LocalUserPool,
+) -> None:
+    lines = sign_in_lines(user_pool, "http://127.0.0.1:8080")
 
     tokens = {}
     for line in lines:
@@ -360,6 +359,8 @@ def test_make_dev_prints_long_lived_tokens_for_the_demo_users() -> None:
             tokens[user] = token.strip()
     assert set(tokens) == set(config.DEMO_USERS)
     for user, token in tokens.items():
-        claims = jwt.decode(token, options={"verify_signature": False})
+        claims = claims_of(token)
         assert claims["username"] == user
-        assert claims["exp"] - time.time() > 6 * 3600
+        assert claims["client_id"] == user_pool.client_id
+        assert claims["exp"] - time.time() > 50 * 60
+    assert any(f"initiate-auth --client-id {user_pool.client_id}" in line for line in lines)

@@ -3,13 +3,12 @@
 `make dev` first installs, then runs this module; a suite that runs inside `make test` is installed already,
 so by default it starts the module with its own interpreter and skips the install. The end-to-end suite
 runs `make dev` itself. With `sign_in=True` it runs as `CONVEYOR_SIGN_IN=1 make dev` does: the api stack
-deployed with the local user pool, so every route but GET /health wants a token, which `LocalStack.token`
-asks the local test issuer for.
+deployed with a user pool in moto's Cognito, so every route but GET /health wants a token, which
+`LocalStack.token` gets by signing in (InitiateAuth) as a user it adds to the pool.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -20,14 +19,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from botocore.exceptions import ClientError
 from conveyor_local.aws_call_log import CALL_LOG_VARIABLE
+from conveyor_local.sign_in import add_user, find_user_pool, sign_in
 
-from tests.support import aws_calls, http
+from tests.support import aws_calls
 from tests.support.contract import REPO_ROOT
 from tests.support.waiting import wait_for
 
 READY_LINE = "Conveyor is ready"
-PORT_VARIABLES = ("CONVEYOR_AWS_PORT", "CONVEYOR_API_PORT", "CONVEYOR_WEB_PORT", "CONVEYOR_ISSUER_PORT")
+PORT_VARIABLES = ("CONVEYOR_AWS_PORT", "CONVEYOR_API_PORT", "CONVEYOR_WEB_PORT")
 # A ceiling, not a wait: `make dev` installs before it starts, quick once `make test` has installed.
 START_TIMEOUT_SECONDS = 300
 STOP_TIMEOUT_SECONDS = 30
@@ -54,24 +55,23 @@ class LocalStack:
         return f"http://127.0.0.1:{self.ports['CONVEYOR_WEB_PORT']}"
 
     @property
-    def issuer_url(self) -> str:
-        """The local test issuer's (a stack started with sign_in=True)."""
-        return f"http://127.0.0.1:{self.ports['CONVEYOR_ISSUER_PORT']}"
+    def aws_endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['CONVEYOR_AWS_PORT']}"
 
-    def tokens(self, username: str, *, expires_in: int = 3600) -> dict[str, object]:
-        """What signing in as `username` answers: `access_token`, `id_token`, `expires_in`, `sub`."""
-        response = http.request(
-            "POST",
-            f"{self.issuer_url}/local/tokens",
-            body=json.dumps({"username": username, "expires_in": expires_in}).encode(),
-        )
-        assert response.status == 200, response.body
-        tokens: dict[str, object] = response.json()
-        return tokens
+    def tokens(self, username: str) -> dict[str, str]:
+        """What signing in as `username` answers (`AccessToken`, `IdToken`, …), the user added to the stack's
+        pool first if new (a stack started with sign_in=True)."""
+        pool = find_user_pool(self.aws_endpoint_url)
+        try:
+            add_user(pool, username)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "UsernameExistsException":
+                raise
+        return sign_in(pool, username)
 
     def token(self, username: str) -> str:
         """An access token of `username`, as a client sends it after signing in."""
-        return str(self.tokens(username)["access_token"])
+        return self.tokens(username)["AccessToken"]
 
     @property
     def output(self) -> str:
