@@ -29,12 +29,11 @@ from conveyor_worker.contract import load_contract
 from conveyor_worker.handlers.sweeper import JOBS_PER_SHARD_PER_RUN, SCAN_SEGMENTS
 from conveyor_worker.job_types import build_registry, discover_job_functions
 from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.jobs.backoff import Backoff
+from conveyor_worker.jobs.messages import parse_job_message
+from conveyor_worker.jobs.process import JobProcessor
+from conveyor_worker.jobs.sweep import DeadLetter, Sweeper, SweepSummary
 from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.processing.backoff import Backoff
-from conveyor_worker.processing.job_processor import JobProcessor
-from conveyor_worker.processing.messages import parse_job_message
-from conveyor_worker.sweeping.ports import DeadLetter
-from conveyor_worker.sweeping.sweeper import Sweeper, SweepSummary
 from testkit.fake_files import FakeFileStore
 from testkit.fake_metrics import FakeMetrics
 from testkit.fake_store import FakeJobStore

@@ -22,9 +22,9 @@ from conveyor_worker.contract import (
 )
 from conveyor_worker.job_types import image_resize, text_transform
 from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.jobs.errors import MalformedMessageError
+from conveyor_worker.jobs.messages import parse_job_message
 from conveyor_worker.models.job_item import JobItem
-from conveyor_worker.processing.errors import MalformedMessageError
-from conveyor_worker.processing.messages import parse_job_message
 
 REPOSITORY = Path(__file__).parents[3]
 COPY = Path(__file__).parents[2] / "src" / "conveyor_worker" / "contract" / "schemas"

@@ -24,14 +24,18 @@ from testkit.spy import recorded_calls
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
+from conveyor_worker.jobs.errors import (
+    JobNotClaimableError,
+    JobNotFoundError,
+    LeaseLostError,
+    OverdueJobChangedError,
+)
+from conveyor_worker.jobs.process import JobStore
+from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, SweepStore
 from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded, JobSucceededWithResultRef
 from conveyor_worker.models.listing import OwnerListing
-from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
-from conveyor_worker.processing.ports import JobStore
 from conveyor_worker.store.dynamo import DynamoJobStore, DynamoSweepStore
-from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import JobAsRead, OverdueJob, SweepStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

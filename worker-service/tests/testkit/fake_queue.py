@@ -1,7 +1,7 @@
 """An in-memory jobs queue and DLQ that record what the domain asked of them."""
 
+from conveyor_worker.jobs.sweep import DeadLetter
 from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.sweeping.ports import DeadLetter
 
 
 class FakeJobsQueue:

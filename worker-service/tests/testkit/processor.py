@@ -14,9 +14,9 @@ from conveyor_worker.job_types import (
 )
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
-from conveyor_worker.processing.backoff import Backoff
-from conveyor_worker.processing.job_processor import JobProcessor
-from conveyor_worker.processing.messages import parse_job_message
+from conveyor_worker.jobs.backoff import Backoff
+from conveyor_worker.jobs.messages import parse_job_message
+from conveyor_worker.jobs.process import JobProcessor
 from testkit.clock import FakeClock
 from testkit.fake_files import FakeFileStore
 from testkit.fake_metrics import FakeMetrics

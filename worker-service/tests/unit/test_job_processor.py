@@ -31,16 +31,16 @@ from conveyor_worker.contract import check, load_contract
 from conveyor_worker.job_types import DEFAULT_LONGEST_RUN, JobFunction, image_resize
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
-from conveyor_worker.models.job_outcome import JobOutcome
-from conveyor_worker.models.listing import OwnerListing
-from conveyor_worker.processing.errors import (
+from conveyor_worker.jobs.errors import (
     JobAttemptFailedError,
     JobHeldElsewhereError,
     JobNotStartedError,
     JobNotStoredYetError,
 )
-from conveyor_worker.processing.job_processor import NOT_STORED_PAUSES_SECONDS, RECORD_CALLS
-from conveyor_worker.processing.messages import ORPHAN_MESSAGE_AGE, parse_job_message
+from conveyor_worker.jobs.messages import ORPHAN_MESSAGE_AGE, parse_job_message
+from conveyor_worker.jobs.process import NOT_STORED_PAUSES_SECONDS, RECORD_CALLS
+from conveyor_worker.models.job_outcome import JobOutcome
+from conveyor_worker.models.listing import OwnerListing
 
 
 @pytest.fixture

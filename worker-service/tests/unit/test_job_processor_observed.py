@@ -22,9 +22,9 @@ from testkit.processor import (
 
 from conveyor_worker.clock import to_timestamp
 from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.jobs.errors import JobAttemptFailedError
 from conveyor_worker.models.job_item import JobProgress
 from conveyor_worker.models.listing import OwnerListing
-from conveyor_worker.processing.errors import JobAttemptFailedError
 
 SUBMITTED_BEFORE_CLAIM = timedelta(milliseconds=333)
 """testkit's items are created at 17:05:09.123, and its clock starts at 17:05:09.456."""

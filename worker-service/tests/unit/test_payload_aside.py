@@ -11,8 +11,8 @@ from testkit.logs import CapturedLogs
 from testkit.processor import MAX_RECEIVE_COUNT, CountingJob, Harness, harness_with
 
 from conveyor_worker.clock import to_epoch_ms
-from conveyor_worker.processing.errors import JobAttemptFailedError
-from conveyor_worker.processing.job_processor import PAYLOAD_MAX_BYTES
+from conveyor_worker.jobs.errors import JobAttemptFailedError
+from conveyor_worker.jobs.process import PAYLOAD_MAX_BYTES
 
 TEXT = "é" * 3000  # 6000 bytes of UTF-8: over the 4096 the repository's deployments keep inline
 

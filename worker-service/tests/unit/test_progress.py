@@ -11,9 +11,9 @@ from testkit.logs import CapturedLogs
 
 from conveyor_worker.clock import to_timestamp
 from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.jobs.errors import LeaseLostError
+from conveyor_worker.jobs.progress import ProgressReporter
 from conveyor_worker.models.job_item import JobProgress
-from conveyor_worker.processing.errors import LeaseLostError
-from conveyor_worker.processing.progress import ProgressReporter
 
 
 class RecordingStore(FakeJobStore):

@@ -24,12 +24,20 @@ from testkit.items import (
 from testkit.logs import CapturedLogs
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
+from conveyor_worker.jobs.messages import ORPHAN_MESSAGE_AGE
+from conveyor_worker.jobs.sweep import (
+    MESSAGE_EXPIRY_MARGIN,
+    JobAsRead,
+    OverdueJob,
+    OverdueJobs,
+    StrandedJob,
+    Sweeper,
+    SweepStore,
+    SweepSummary,
+)
 from conveyor_worker.models.job_item import JobError
 from conveyor_worker.models.job_message import JobMessage
 from conveyor_worker.models.job_outcome import JobFailed
-from conveyor_worker.processing.messages import ORPHAN_MESSAGE_AGE
-from conveyor_worker.sweeping.ports import JobAsRead, OverdueJob, OverdueJobs, StrandedJob, SweepStore
-from conveyor_worker.sweeping.sweeper import MESSAGE_EXPIRY_MARGIN, Sweeper, SweepSummary
 
 GRACE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 
 from conveyor_worker.contract import ContractViolationError, check, load_contract
+from conveyor_worker.jobs.errors import MalformedMessageError
 from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.processing.errors import MalformedMessageError
 
 
 def parse_job_message(body: str) -> JobMessage:

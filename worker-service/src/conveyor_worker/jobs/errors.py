@@ -1,4 +1,5 @@
-"""Why a message could not be processed; each one makes the message a batch item failure unless noted."""
+"""Why a message could not be processed (each one makes the message a batch item failure unless noted), and
+why the sweeper left an overdue job alone."""
 
 from datetime import timedelta
 
@@ -86,3 +87,11 @@ class JobAttemptFailedError(Exception):
         super().__init__(f"attempt {attempt} of job {job_id} failed")
         self.job_id = job_id
         self.attempt = attempt
+
+
+class OverdueJobChangedError(Exception):
+    """The job no longer has the sweep_at and status the sweep read: another sweeper or a worker acted."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} changed since the sweep read it")
+        self.job_id = job_id

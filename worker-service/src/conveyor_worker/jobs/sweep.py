@@ -4,31 +4,140 @@ docs/design.md, The sweeper: every accepted job ends. A job that only waits in t
 age alone is not evidence that a message is gone.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
 from conveyor_worker.clock import Clock, to_epoch_ms
 from conveyor_worker.contract import ContractViolationError, check, load_contract
+from conveyor_worker.jobs.errors import MalformedMessageError, OverdueJobChangedError
+from conveyor_worker.jobs.messages import is_orphan_age, parse_job_message
+from conveyor_worker.jobs.metrics import SweepMetrics
 from conveyor_worker.models.job_item import JobError, JobStatus
 from conveyor_worker.models.job_message import JobMessage
 from conveyor_worker.models.sweep_index import SWEEP_SHARDS
-from conveyor_worker.processing.errors import MalformedMessageError
-from conveyor_worker.processing.messages import is_orphan_age, parse_job_message
-from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import (
-    DeadLetter,
-    DeadLetterQueue,
-    JobAsRead,
-    JobQueue,
-    OverdueJob,
-    StrandedJob,
-    SweepMetrics,
-    SweepStore,
-)
+
+
+@dataclass(frozen=True)
+class OverdueJob:
+    """A pending job as the sparse `sweep` index shows it: only the attributes the index projects."""
+
+    job_id: str
+    job_type: str
+    status: JobStatus
+    created_at: str
+    attempts: int
+    sweeps: int
+    """Re-sends so far; 0 while the item has no `sweeps` attribute."""
+    sweep_at: int
+    """Epoch milliseconds. With `status` it fences the sweeper's write: a job that changed is left alone."""
+    owner: str | None = None
+    """The job's owner, in a deployment with sign-in: failing the job rewrites its listing keys."""
+
+
+@dataclass(frozen=True)
+class StrandedJob:
+    """A pending job none of whose messages can still exist, as the expiry scan read it."""
+
+    job_id: str
+    job_type: str
+    status: JobStatus
+    updated_at: str
+    """With `status` it fences the sweeper's write: a job that changed since the scan is left alone."""
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class JobAsRead:
+    """A job whose message was found in the DLQ, as the sweeper read it before deciding what to do."""
+
+    job_id: str
+    job_type: str
+    status: JobStatus
+    created_at: str
+    updated_at: str
+    """With `status` it fences the sweeper's write: a job that changed since the read is left alone."""
+    lease_expires_at: int | None
+    """Epoch milliseconds; None while QUEUED."""
+    watched: bool
+    """In the sweep index, whose entries the sweeper settles on their own."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    body: str
+    receipt_handle: str
+
+
+@dataclass(frozen=True)
+class OverdueJobs:
+    jobs: Sequence[OverdueJob]
+    """Oldest `sweep_at` first."""
+    left_over: int
+    """Overdue jobs of the shard beyond the limit, left for the next sweep."""
+
+
+class SweepStore(Protocol):
+    """The jobs table's `sweep` index and the sweeper's conditional writes (docs/design.md, The sweeper)."""
+
+    def overdue_jobs(self, shard: int, *, before: datetime, limit: int) -> OverdueJobs:
+        """At most `limit` pending jobs of index partition `shard` whose sweep_at is earlier than `before`."""
+        ...
+
+    def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
+        """Ends the job FAILED at `now`, to be deleted after `expires_at`, takes it out of the index, removes
+        its progress and, when it has an owner, makes its listing keys name FAILED; raises
+        OverdueJobChangedError if it changed."""
+        ...
+
+    def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
+        """Takes the job out of the index and counts one more re-send (its message was just sent again);
+        raises OverdueJobChangedError if it changed."""
+        ...
+
+    def read_job(self, job_id: str) -> JobAsRead | None:
+        """The job as it is now (a strongly consistent read), or None when there is no such job."""
+        ...
+
+    def mark_rescued(self, job: JobAsRead, *, now: datetime) -> None:
+        """Counts one more re-send and dates the job's last message at `now`; raises OverdueJobChangedError if
+        it changed since `pending_job` read it."""
+        ...
+
+    def stranded_jobs(
+        self, segment: int, *, segments: int, updated_before: datetime, now: datetime
+    ) -> Sequence[StrandedJob]:
+        """The jobs of table segment `segment` (of `segments`) that are QUEUED, or IN_PROGRESS with a lease
+        that expired before `now`, and were last written before `updated_before`."""
+        ...
+
+    def fail_stranded(
+        self, job: StrandedJob, *, error: JobError, now: datetime, expires_at: datetime
+    ) -> None:
+        """Ends the job FAILED like `fail_overdue`; raises OverdueJobChangedError if it changed since the
+        scan."""
+        ...
+
+
+class JobQueue(Protocol):
+    """The jobs queue the workers read."""
+
+    def send(self, message: JobMessage) -> None: ...
+
+
+class DeadLetterQueue(Protocol):
+    """The jobs queue's DLQ, where SQS moves a message after MAX_RECEIVE_COUNT receives."""
+
+    def receive(self, max_messages: int) -> Sequence[DeadLetter]:
+        """At most `max_messages` (up to 10) messages, hidden from other receivers for a while."""
+        ...
+
+    def delete(self, receipt_handle: str) -> None: ...
+
 
 DEAD_LETTER_RECEIVES = 10
 """ReceiveMessage calls on the DLQ per sweep, of up to 10 messages each: a sweep looks at up to 100 dead

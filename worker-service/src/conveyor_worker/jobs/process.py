@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -21,12 +21,8 @@ from conveyor_worker.job_types.context import (
     result_key,
 )
 from conveyor_worker.job_types.errors import PermanentJobError
-from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
-from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded, JobSucceededWithResultRef
-from conveyor_worker.models.listing import OwnerListing
-from conveyor_worker.processing.backoff import Backoff
-from conveyor_worker.processing.errors import (
+from conveyor_worker.jobs.backoff import Backoff
+from conveyor_worker.jobs.errors import (
     JobAttemptFailedError,
     JobHeldElsewhereError,
     JobNotClaimableError,
@@ -36,9 +32,73 @@ from conveyor_worker.processing.errors import (
     LeaseLostError,
     UnknownJobTypeError,
 )
-from conveyor_worker.processing.messages import is_orphan_age, until_orphan_age
-from conveyor_worker.processing.ports import JobMetrics, JobStore, MessageVisibility
-from conveyor_worker.processing.progress import ProgressReporter
+from conveyor_worker.jobs.messages import is_orphan_age, until_orphan_age
+from conveyor_worker.jobs.metrics import JobMetrics
+from conveyor_worker.jobs.progress import ProgressReporter, ProgressStore
+from conveyor_worker.models.job_item import JobError, JobItem, JobStatus
+from conveyor_worker.models.job_message import JobMessage
+from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded, JobSucceededWithResultRef
+from conveyor_worker.models.listing import OwnerListing
+
+
+class JobStore(ProgressStore, Protocol):
+    """The jobs table, with the conditional writes of docs/design.md (Job lifecycle), progress among them."""
+
+    def claim(
+        self, job_id: str, *, claim_token: str, now: datetime, lease_expires_at: datetime, watch: bool
+    ) -> JobItem:
+        """Takes a QUEUED job, or an IN_PROGRESS one whose lease expired before `now`; returns the item after.
+
+        With `watch`, the claim enters the job in the sweep index at its lease expiry (docs/design.md, The
+        sweeper): this claim's message is on its last receive, so if the worker dies, no message is left in
+        the jobs queue. Without, the claim takes the job out of the index if it was in it.
+        The claim removes any progress of an earlier attempt. It leaves the listing keys as they were (one
+        write cannot build them from the item's `owner`): see `set_listing_status`.
+        Raises JobNotFoundError when there is no such job, JobNotClaimableError when it is held or finished.
+        """
+        ...
+
+    def watch_held(self, job_id: str, *, claim_token: str, until: datetime) -> None:
+        """Enters a job held by the claim `claim_token` in the sweep index at `until` (that claim's lease
+        expiry), as a claim with `watch` does; raises LeaseLostError unless that claim still holds it."""
+        ...
+
+    def set_listing_status(self, job_id: str, *, claim_token: str, listing: OwnerListing) -> None:
+        """Makes an owned job's listing keys name IN_PROGRESS, the status a claim gave it; raises
+        LeaseLostError unless the job is IN_PROGRESS under `claim_token`."""
+        ...
+
+    def complete(
+        self,
+        job_id: str,
+        *,
+        claim_token: str,
+        outcome: JobOutcome,
+        now: datetime,
+        expires_at: datetime,
+        listing: OwnerListing | None,
+    ) -> None:
+        """Records the outcome, finished at `now`, and when the finished item may be deleted (`expires_at`,
+        in the same write), with the listing keys of the new status when the job has an owner (`listing`),
+        and removes the progress; raises LeaseLostError unless the job is IN_PROGRESS under `claim_token`."""
+        ...
+
+    def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
+        """Ends the lease at `now` so a retry can claim again; raises LeaseLostError like `complete`."""
+        ...
+
+    def record_refused_completion(self, job_id: str) -> None:
+        """Counts one more refused completion on the job; raises JobNotFoundError if there is no such job."""
+        ...
+
+
+class MessageVisibility(Protocol):
+    """The jobs queue's hold on a message being processed."""
+
+    def postpone(self, receipt_handle: str, delay_seconds: int) -> None:
+        """Makes the received message visible again in `delay_seconds`, not after the queue's timeout."""
+        ...
+
 
 _MAX_ERROR_MESSAGE = 2000  # job-error.schema.json's maxLength
 

@@ -6,16 +6,25 @@ docs/design.md, Progress. No background thread: a report that waits is written b
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
 from conveyor_worker.clock import Clock, to_timestamp
+from conveyor_worker.jobs.errors import LeaseLostError
 from conveyor_worker.models.job_item import JobProgress
-from conveyor_worker.processing.errors import LeaseLostError
-from conveyor_worker.processing.ports import JobStore
 
 MIN_INTERVAL = timedelta(seconds=1)
 """At most one progress write per second per job."""
+
+
+class ProgressStore(Protocol):
+    """The jobs table's progress write."""
+
+    def record_progress(self, job_id: str, *, claim_token: str, progress: JobProgress) -> None:
+        """Replaces the job's progress; raises LeaseLostError unless the job is IN_PROGRESS under
+        `claim_token`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,7 @@ class ProgressReporter:
     written."""
 
     def __init__(
-        self, *, store: JobStore, job_id: str, claim_token: str, clock: Clock, logger: Logger
+        self, *, store: ProgressStore, job_id: str, claim_token: str, clock: Clock, logger: Logger
     ) -> None:
         self._store = store
         self._job_id = job_id
