@@ -6,10 +6,11 @@ import uuid
 
 import pytest
 from pydantic import ValidationError
-from testkit.dynamo import JobsTable
-from testkit.lambda_context import FakeLambdaContext
-from testkit.logs import printed_log_lines
-from testkit.sqs import JobsQueue
+
+from tests.support.dynamo import JobsTable
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.logs import printed_log_lines
+from tests.support.sqs import JobsQueue
 
 MODULE = "conveyor_worker.sweeper_function"
 ENVIRONMENT = (

@@ -9,14 +9,14 @@ from typing import Protocol
 
 import pytest
 from botocore.exceptions import ClientError
-from testkit.fake_files import FakeFileStore, StoredFile
-from testkit.faults import failing_calls
-from testkit.images import upload_key
-from testkit.s3 import FilesBucket
-from testkit.spy import recorded_calls
 
 from conveyor_worker.files.s3 import S3FileStore
 from conveyor_worker.job_types.context import FileStore, FileTooLargeError, NoSuchFileError
+from tests.support.fake_files import FakeFileStore, StoredFile
+from tests.support.faults import failing_calls
+from tests.support.images import upload_key
+from tests.support.s3 import FilesBucket
+from tests.support.spy import recorded_calls
 
 ALICE = "7d9f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"
 BOB = "0c1d2e3f-4a5b-4c6d-9e8f-7a6b5c4d3e2f"

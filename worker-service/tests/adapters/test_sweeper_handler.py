@@ -9,18 +9,18 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from testkit.clock import FakeClock
-from testkit.dynamo import JobsTable
-from testkit.events import sqs_event, sqs_record
-from testkit.faults import failing_calls
-from testkit.items import CREATED_AT, in_the_sweep_index, job_message_body, queued_item
-from testkit.sqs import JobsQueue
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.handlers.sqs import build_handler as build_worker_handler
 from conveyor_worker.handlers.sweeper import SweeperHandler, build_handler
 from conveyor_worker.settings import Settings, SweeperSettings
+from tests.support.clock import FakeClock
+from tests.support.dynamo import JobsTable
+from tests.support.events import sqs_event, sqs_record
+from tests.support.faults import failing_calls
+from tests.support.items import CREATED_AT, in_the_sweep_index, job_message_body, queued_item
+from tests.support.sqs import JobsQueue
 
 
 def sweeper_for(

@@ -17,14 +17,15 @@ from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.jobs.backoff import Backoff
 from conveyor_worker.jobs.messages import parse_job_message
 from conveyor_worker.jobs.process import JobProcessor
-from testkit.clock import FakeClock
-from testkit.fake_files import FakeFileStore
-from testkit.fake_metrics import FakeMetrics
-from testkit.fake_queue import FakeJobsQueue
-from testkit.fake_store import FakeJobStore
-from testkit.images import upload_key
-from testkit.items import job_message_body, queued_item
-from testkit.logs import CapturedLogs
+
+from .clock import FakeClock
+from .fake_files import FakeFileStore
+from .fake_metrics import FakeMetrics
+from .fake_queue import FakeJobsQueue
+from .fake_store import FakeJobStore
+from .images import upload_key
+from .items import job_message_body, queued_item
+from .logs import CapturedLogs
 
 LEASE = timedelta(seconds=60)
 MAX_RECEIVE_COUNT = 3

@@ -1,9 +1,9 @@
 """An in-memory JobStore and SweepStore holding items in job-item's plain JSON form.
 
-tests/store/test_job_store.py runs the same suite against this and the moto-backed DynamoJobStore and
-DynamoSweepStore, so every condition here is checked against DynamoDB's behaviour. Every item a write leaves
-is checked against contracts' job-item schema, so every domain test also proves that the worker's and the
-sweeper's writes keep items valid for the API to read (listing keys, progress, the sweep index's keys).
+tests/adapters/test_job_store_behaviour.py runs the same suite against this and the moto-backed DynamoJobStore
+and DynamoSweepStore, so every condition here is checked against DynamoDB's behaviour. Every item a write
+leaves is checked against contracts' job-item schema, so every domain test also proves that the worker's and
+the sweeper's writes keep items valid for the API to read (listing keys, progress, the sweep index's keys).
 """
 
 import copy
@@ -25,7 +25,8 @@ from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobS
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
 from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.models.sweep_index import sweep_shard
-from testkit.items import PENDING_ONLY
+
+from .items import PENDING_ONLY
 
 
 def _checked(write: Callable[..., Any]) -> Callable[..., Any]:

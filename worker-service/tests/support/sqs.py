@@ -3,7 +3,7 @@
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from testkit.events import sqs_record
+from .events import sqs_record
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient

@@ -1,4 +1,5 @@
-"""An in-memory FileStore; tests/files/test_file_store.py runs one suite against it and S3FileStore."""
+"""An in-memory FileStore; tests/adapters/test_file_store_behaviour.py runs one suite against it and
+S3FileStore."""
 
 from dataclasses import dataclass
 

@@ -9,13 +9,13 @@ from types import ModuleType
 
 import pytest
 from botocore.exceptions import ReadTimeoutError
-from testkit.events import failures, sqs_event, sqs_record
-from testkit.items import job_message_body, new_job_id
-from testkit.lambda_context import FakeLambdaContext
-from testkit.stalled_endpoint import StalledEndpoint, stalled_endpoint
 
 from conveyor_worker import aws_call_budget
 from conveyor_worker.aws_call_budget import call_budget
+from tests.support.events import failures, sqs_event, sqs_record
+from tests.support.items import job_message_body, new_job_id
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.stalled_endpoint import StalledEndpoint, stalled_endpoint
 
 # A real endpoint on 127.0.0.1, and seconds spent waiting for the clients' budgets to run out.
 pytestmark = [pytest.mark.enable_socket, pytest.mark.slow]

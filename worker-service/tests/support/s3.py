@@ -3,7 +3,7 @@
 import uuid
 from typing import TYPE_CHECKING
 
-from testkit.fake_files import StoredFile
+from .fake_files import StoredFile
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

@@ -7,20 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
-from testkit.clock import FakeClock
-from testkit.dynamo import JobsTable
-from testkit.fake_store import FakeJobStore
-from testkit.items import (
-    CREATED_AT,
-    OWNER,
-    in_the_sweep_index,
-    job_id_in_shard,
-    listing_keys_of,
-    owned,
-    queued_item,
-    without_pending,
-)
-from testkit.spy import recorded_calls
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
@@ -36,6 +22,20 @@ from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobS
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded, JobSucceededWithResultRef
 from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.store.dynamo import DynamoJobStore, DynamoSweepStore
+from tests.support.clock import FakeClock
+from tests.support.dynamo import JobsTable
+from tests.support.fake_store import FakeJobStore
+from tests.support.items import (
+    CREATED_AT,
+    OWNER,
+    in_the_sweep_index,
+    job_id_in_shard,
+    listing_keys_of,
+    owned,
+    queued_item,
+    without_pending,
+)
+from tests.support.spy import recorded_calls
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
-from testkit.dynamo import JobsTable
-from testkit.events import sqs_event, sqs_record
-from testkit.items import job_message_body, queued_item
-from testkit.lambda_context import FakeLambdaContext
-from testkit.logs import printed_log_lines
-from testkit.sqs import JobsQueue
+
+from tests.support.dynamo import JobsTable
+from tests.support.events import sqs_event, sqs_record
+from tests.support.items import job_message_body, queued_item
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.logs import printed_log_lines
+from tests.support.sqs import JobsQueue
 
 MODULE = "conveyor_worker.lambda_function"
 ENVIRONMENT = (

@@ -7,18 +7,25 @@ import warnings
 from typing import Any
 
 import pytest
-from testkit.clock import FakeClock
-from testkit.dynamo import JobsTable
-from testkit.events import sqs_event, sqs_record
-from testkit.items import OWNER, in_the_sweep_index, job_message_body, listing_keys_of, owned, queued_item
-from testkit.spy import recorded_calls
-from testkit.sqs import JobsQueue
 
 from conveyor_worker.clock import to_epoch_ms
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.handlers.sqs import build_handler
 from conveyor_worker.handlers.sweeper import build_handler as build_sweeper_handler
 from conveyor_worker.settings import Settings, SweeperSettings
+from tests.support.clock import FakeClock
+from tests.support.dynamo import JobsTable
+from tests.support.events import sqs_event, sqs_record
+from tests.support.items import (
+    OWNER,
+    in_the_sweep_index,
+    job_message_body,
+    listing_keys_of,
+    owned,
+    queued_item,
+)
+from tests.support.spy import recorded_calls
+from tests.support.sqs import JobsQueue
 
 
 @pytest.fixture
@@ -83,7 +90,7 @@ def test_one_invocation_prints_one_emf_document_with_the_dashboards_names_units_
         [["service"]],
         service,
     )
-    # testkit's items were created 333 ms before its clock's start; the fake clock does not move during a run.
+    # The test support's items were made 333 ms before its clock's start; its clock stays still in a run.
     assert metrics_of(document) == {
         "JobsClaimed": ("Count", [1.0, 1.0]),
         "QueueWait": ("Milliseconds", [333.0, 333.0]),

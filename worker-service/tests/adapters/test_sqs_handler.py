@@ -10,16 +10,6 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from testkit.clock import FakeClock
-from testkit.dynamo import JobsTable
-from testkit.events import failures, load_event, sqs_event, sqs_record
-from testkit.faults import failing_calls
-from testkit.images import blank_png, image_file, opened, saved, upload_key
-from testkit.items import job_message_body, queued_item, without_pending
-from testkit.lambda_context import FakeLambdaContext
-from testkit.s3 import FilesBucket
-from testkit.spy import recorded_calls
-from testkit.sqs import JobsQueue
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.handlers.sqs import SqsHandler, build_handler
@@ -27,6 +17,16 @@ from conveyor_worker.job_types import JobFunction
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.settings import Settings
+from tests.support.clock import FakeClock
+from tests.support.dynamo import JobsTable
+from tests.support.events import failures, load_event, sqs_event, sqs_record
+from tests.support.faults import failing_calls
+from tests.support.images import blank_png, image_file, opened, saved, upload_key
+from tests.support.items import job_message_body, queued_item, without_pending
+from tests.support.lambda_context import FakeLambdaContext
+from tests.support.s3 import FilesBucket
+from tests.support.spy import recorded_calls
+from tests.support.sqs import JobsQueue
 
 NO_FAILURES = failures()
 

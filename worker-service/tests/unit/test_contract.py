@@ -9,9 +9,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis_jsonschema import from_schema
-from testkit.fake_files import FakeFileStore
-from testkit.images import image_file
-from testkit.schemas import schema_of
 
 from conveyor_worker.contract import (
     ContractViolationError,
@@ -25,6 +22,9 @@ from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.jobs.errors import MalformedMessageError
 from conveyor_worker.jobs.messages import parse_job_message
 from conveyor_worker.models.job_item import JobItem
+from tests.support.fake_files import FakeFileStore
+from tests.support.images import image_file
+from tests.support.schemas import schema_of
 
 REPOSITORY = Path(__file__).parents[3]
 COPY = Path(__file__).parents[2] / "src" / "conveyor_worker" / "contract" / "schemas"
