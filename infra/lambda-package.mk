@@ -1,5 +1,5 @@
-# `make package` for a service's Lambda function, included by each service's Makefile after it sets FUNCTION
-# (the zip's and the stack's name) and PACKAGE (its import package). Run from the service's folder.
+# `make package` for a service's Lambda function, included by infra/service.mk, for a service's Makefile that
+# sets FUNCTION (the zip's and the stack's name) and PACKAGE (its import package). Run from the service's folder.
 
 # The function's code for `sam deploy` (CodeUri in infra/$(FUNCTION)/template.yaml). Lambda's python3.12 on arm64
 # runs Amazon Linux 2023 (glibc 2.34), so the locked dependencies come as wheels for that platform: binary

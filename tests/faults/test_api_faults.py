@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from conveyor_local.aws import dynamodb_client, sqs_client
 from conveyor_local.sqs_event_source import SqsEventSource
-from conveyor_worker.processing.messages import ORPHAN_MESSAGE_AGE
+from conveyor_worker.jobs.messages import ORPHAN_MESSAGE_AGE
 
 from tests.support import contract, http
 from tests.support.faults import FaultInjector, Kind

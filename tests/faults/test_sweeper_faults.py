@@ -13,7 +13,7 @@ import pytest
 from conveyor_local.aws import dynamodb_client, sqs_client
 from conveyor_local.sqs_event_source import SqsEventSource
 from conveyor_worker.job_types.context import JobContext
-from conveyor_worker.processing.messages import ORPHAN_MESSAGE_AGE
+from conveyor_worker.jobs.messages import ORPHAN_MESSAGE_AGE
 
 from tests.support.faults import FaultInjector, Kind, Moment, ProcessDied
 from tests.support.simulated_time import sqs_on

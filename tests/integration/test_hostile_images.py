@@ -17,7 +17,7 @@ import requests
 from conveyor_worker.cpu_budget import Budget
 from conveyor_worker.job_types import image_resize
 from PIL import Image
-from testkit.images import jpeg_with_exif_block, png_with_a_broken_chunk_header, png_with_chunk, scan_bomb
+from support.images import jpeg_with_exif_block, png_with_a_broken_chunk_header, png_with_chunk, scan_bomb
 
 from tests.support import contract, http, report
 from tests.support.stack import Stack

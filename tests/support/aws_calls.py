@@ -62,7 +62,7 @@ _OWNERS = ("tests.", "bench.", "conveyor_local.", "conveyor_api.", "conveyor_wor
 _SWEEPER_CODE = (
     "conveyor_worker.sweeper_function",
     "conveyor_worker.handlers.sweeper",
-    "conveyor_worker.sweeping",
+    "conveyor_worker.jobs.sweep",
 )
 _HOOK_ID = "conveyor-recorded-aws-calls"
 

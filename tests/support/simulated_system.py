@@ -2,8 +2,9 @@
 deployed templates' defaults: hours and days of a deployment in a test's seconds.
 
 What runs is the real code from the contract inward: the API's submit (send, then store), the worker's
-JobProcessor (claim, run, complete), the sweeper. What is simulated is only AWS: the jobs table is the worker
-test kit's FakeJobStore, which worker-service/tests/store runs side by side with DynamoDB (and which checks
+JobProcessor (claim, run, complete), the sweeper. What is simulated is only AWS: the jobs table is the
+worker's FakeJobStore (worker-service/tests/support, imported here as `support`), which
+worker-service/tests/adapters/test_job_store_behaviour.py runs side by side with DynamoDB (and which checks
 every item it holds against the contract); the queues are tests.support.simulated_sqs, checked against moto's
 SQS in tests/faults/test_simulated_sqs.py. The event source is as Lambda's: batches of up to 10, the failures
 of a batch left on the queue, and a worker that dies takes its whole batch with it.
@@ -29,15 +30,14 @@ from conveyor_worker.contract import load_contract
 from conveyor_worker.handlers.sweeper import JOBS_PER_SHARD_PER_RUN, SCAN_SEGMENTS
 from conveyor_worker.job_types import build_registry, discover_job_functions
 from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.jobs.backoff import Backoff
+from conveyor_worker.jobs.messages import parse_job_message
+from conveyor_worker.jobs.process import JobProcessor
+from conveyor_worker.jobs.sweep import DeadLetter, Sweeper, SweepSummary
 from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.processing.backoff import Backoff
-from conveyor_worker.processing.job_processor import JobProcessor
-from conveyor_worker.processing.messages import parse_job_message
-from conveyor_worker.sweeping.ports import DeadLetter
-from conveyor_worker.sweeping.sweeper import Sweeper, SweepSummary
-from testkit.fake_files import FakeFileStore
-from testkit.fake_metrics import FakeMetrics
-from testkit.fake_store import FakeJobStore
+from support.fake_files import FakeFileStore
+from support.fake_metrics import FakeMetrics
+from support.fake_store import FakeJobStore
 
 from tests.support.deployed_defaults import DeployedDefaults
 from tests.support.faults import ProcessDied

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conveyor_worker.processing.backoff import Backoff
+from conveyor_worker.jobs.backoff import Backoff
 
 attempts = st.integers(min_value=1, max_value=5_000)
 bases = st.integers(min_value=0, max_value=3_600)

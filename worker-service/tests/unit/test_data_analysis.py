@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
-from testkit.fake_files import FakeFileStore
-from testkit.schemas import schema_of
 
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.job_types import data_analysis
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
+from tests.support.fake_files import FakeFileStore
+from tests.support.schemas import schema_of
 
 SCHEMAS = load_contract().job_types["data_analysis"]
 JOB = JobContext("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", FakeFileStore())

@@ -4,10 +4,16 @@ acknowledged, so that none is retried into the dead-letter queue. test_image_fuz
 along the same path."""
 
 import pytest
-from testkit.clock import FakeClock
-from testkit.images import jpeg_with_exif_block, png_with_a_broken_chunk_header, png_with_chunk, scan_bomb
-from testkit.logs import CapturedLogs
-from testkit.processor import Harness
+
+from tests.support.clock import FakeClock
+from tests.support.images import (
+    jpeg_with_exif_block,
+    png_with_a_broken_chunk_header,
+    png_with_chunk,
+    scan_bomb,
+)
+from tests.support.logs import CapturedLogs
+from tests.support.processor import Harness
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from testkit import report
-from testkit.clock import FakeClock
-from testkit.images import EXIF_ORIENTATION, ROTATED_90_CLOCKWISE, jpeg_with_exif_block, scan_bomb
-from testkit.logs import CapturedLogs
-from testkit.processor import Harness
 
 from conveyor_worker.job_types import image_resize
+from tests.support import report
+from tests.support.clock import FakeClock
+from tests.support.images import EXIF_ORIENTATION, ROTATED_90_CLOCKWISE, jpeg_with_exif_block, scan_bomb
+from tests.support.logs import CapturedLogs
+from tests.support.processor import Harness
 
 CASES = 800
 """About 40 s on the development machine: a case forks a child and decodes a small image."""

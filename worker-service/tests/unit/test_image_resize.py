@@ -12,8 +12,14 @@ from typing import Any, NoReturn
 
 import pytest
 from PIL import Image
-from testkit.fake_files import FakeFileStore
-from testkit.images import (
+
+from conveyor_worker.contract import check, load_contract
+from conveyor_worker.cpu_budget import Budget
+from conveyor_worker.job_types import image_resize
+from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.job_types.errors import PermanentJobError
+from tests.support.fake_files import FakeFileStore
+from tests.support.images import (
     EXIF_ORIENTATION,
     ROTATED_90_CLOCKWISE,
     blank_png,
@@ -26,12 +32,6 @@ from testkit.images import (
     scan_bomb,
     upload_key,
 )
-
-from conveyor_worker.contract import check, load_contract
-from conveyor_worker.cpu_budget import Budget
-from conveyor_worker.job_types import image_resize
-from conveyor_worker.job_types.context import JobContext
-from conveyor_worker.job_types.errors import PermanentJobError
 
 JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
 ALICE = "7d9f2c4e-1b3a-4c5d-8e6f-0a1b2c3d4e5f"

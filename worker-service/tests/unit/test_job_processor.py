@@ -7,14 +7,30 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from testkit.clock import FakeClock
-from testkit.fake_files import FakeFileStore
-from testkit.fake_queue import FakeJobsQueue
-from testkit.fake_store import FakeJobStore
-from testkit.images import blank_png, upload_key
-from testkit.items import OWNER, job_message_body, owned, queued_item, without_pending
-from testkit.logs import CapturedLogs
-from testkit.processor import (
+
+from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
+from conveyor_worker.contract import check, load_contract
+from conveyor_worker.job_types import DEFAULT_LONGEST_RUN, JobFunction, image_resize
+from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.job_types.errors import PermanentJobError
+from conveyor_worker.jobs.errors import (
+    JobAttemptFailedError,
+    JobHeldElsewhereError,
+    JobNotStartedError,
+    JobNotStoredYetError,
+)
+from conveyor_worker.jobs.messages import ORPHAN_MESSAGE_AGE, parse_job_message
+from conveyor_worker.jobs.process import NOT_STORED_PAUSES_SECONDS, RECORD_CALLS
+from conveyor_worker.models.job_outcome import JobOutcome
+from conveyor_worker.models.listing import OwnerListing
+from tests.support.clock import FakeClock
+from tests.support.fake_files import FakeFileStore
+from tests.support.fake_queue import FakeJobsQueue
+from tests.support.fake_store import FakeJobStore
+from tests.support.images import blank_png, upload_key
+from tests.support.items import OWNER, job_message_body, owned, queued_item, without_pending
+from tests.support.logs import CapturedLogs
+from tests.support.processor import (
     LEASE,
     MAX_RECEIVE_COUNT,
     RETENTION,
@@ -25,22 +41,6 @@ from testkit.processor import (
     harness_with,
     raises_permanent,
 )
-
-from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
-from conveyor_worker.contract import check, load_contract
-from conveyor_worker.job_types import DEFAULT_LONGEST_RUN, JobFunction, image_resize
-from conveyor_worker.job_types.context import JobContext
-from conveyor_worker.job_types.errors import PermanentJobError
-from conveyor_worker.models.job_outcome import JobOutcome
-from conveyor_worker.models.listing import OwnerListing
-from conveyor_worker.processing.errors import (
-    JobAttemptFailedError,
-    JobHeldElsewhereError,
-    JobNotStartedError,
-    JobNotStoredYetError,
-)
-from conveyor_worker.processing.job_processor import NOT_STORED_PAUSES_SECONDS, RECORD_CALLS
-from conveyor_worker.processing.messages import ORPHAN_MESSAGE_AGE, parse_job_message
 
 
 @pytest.fixture

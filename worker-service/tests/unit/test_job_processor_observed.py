@@ -6,11 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from testkit.clock import FakeClock
-from testkit.fake_store import FakeJobStore
-from testkit.items import OWNER, listing_keys_of, owned, queued_item
-from testkit.logs import CapturedLogs
-from testkit.processor import (
+
+from conveyor_worker.clock import to_timestamp
+from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.jobs.errors import JobAttemptFailedError
+from conveyor_worker.models.job_item import JobProgress
+from conveyor_worker.models.listing import OwnerListing
+from tests.support.clock import FakeClock
+from tests.support.fake_store import FakeJobStore
+from tests.support.items import OWNER, listing_keys_of, owned, queued_item
+from tests.support.logs import CapturedLogs
+from tests.support.processor import (
     LEASE,
     MAX_RECEIVE_COUNT,
     CountingJob,
@@ -20,14 +26,8 @@ from testkit.processor import (
     raises_permanent,
 )
 
-from conveyor_worker.clock import to_timestamp
-from conveyor_worker.job_types.context import JobContext
-from conveyor_worker.models.job_item import JobProgress
-from conveyor_worker.models.listing import OwnerListing
-from conveyor_worker.processing.errors import JobAttemptFailedError
-
 SUBMITTED_BEFORE_CLAIM = timedelta(milliseconds=333)
-"""testkit's items are created at 17:05:09.123, and its clock starts at 17:05:09.456."""
+"""The test support's items are created at 17:05:09.123, and its clock starts at 17:05:09.456."""
 
 
 def submit_owned(harness: Harness) -> str:

@@ -5,9 +5,9 @@ import struct
 
 import pytest
 from PIL import Image
-from testkit.images import image_file, jpeg_with_exif_block, saved, scan_bomb
 
 from conveyor_worker.imaging.jpeg_markers import MarkerSegments, count_segments
+from tests.support.images import image_file, jpeg_with_exif_block, saved, scan_bomb
 
 NO_LIMIT = 1_000_000
 

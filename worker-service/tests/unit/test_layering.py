@@ -14,7 +14,7 @@ def imported_modules(source: Path) -> set[str]:
     return modules | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
 
 
-@pytest.mark.parametrize("layer", ["processing", "sweeping", "models", "job_types", "imaging"])
+@pytest.mark.parametrize("layer", ["jobs", "models", "job_types", "imaging"])
 def test_the_domain_does_not_import_aws_clients_or_handlers(layer: str) -> None:
     offending = {
         f"{source.relative_to(PACKAGE)} imports {module}"
@@ -35,7 +35,7 @@ def test_the_domain_does_not_import_aws_clients_or_handlers(layer: str) -> None:
     assert offending == set()
 
 
-@pytest.mark.parametrize("layer", ["processing", "sweeping", "models", "job_types", "imaging"])
+@pytest.mark.parametrize("layer", ["jobs", "models", "job_types", "imaging"])
 def test_the_domain_takes_only_the_logger_from_powertools_and_counts_through_its_metrics_ports(
     layer: str,
 ) -> None:

@@ -1,10 +1,10 @@
 import json
 
 import pytest
-from testkit.items import job_message_body
 
-from conveyor_worker.processing.errors import MalformedMessageError
-from conveyor_worker.processing.messages import parse_job_message
+from conveyor_worker.jobs.errors import MalformedMessageError
+from conveyor_worker.jobs.messages import parse_job_message
+from tests.support.items import job_message_body
 
 JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
 

@@ -4,15 +4,15 @@ missing one fails the job at once, an S3 that does not answer is retried as any 
 import json
 
 import pytest
-from testkit.clock import FakeClock
-from testkit.fake_files import FakeFileStore
-from testkit.items import payload_aside, queued_item
-from testkit.logs import CapturedLogs
-from testkit.processor import MAX_RECEIVE_COUNT, CountingJob, Harness, harness_with
 
 from conveyor_worker.clock import to_epoch_ms
-from conveyor_worker.processing.errors import JobAttemptFailedError
-from conveyor_worker.processing.job_processor import PAYLOAD_MAX_BYTES
+from conveyor_worker.jobs.errors import JobAttemptFailedError
+from conveyor_worker.jobs.process import PAYLOAD_MAX_BYTES
+from tests.support.clock import FakeClock
+from tests.support.fake_files import FakeFileStore
+from tests.support.items import payload_aside, queued_item
+from tests.support.logs import CapturedLogs
+from tests.support.processor import MAX_RECEIVE_COUNT, CountingJob, Harness, harness_with
 
 TEXT = "é" * 3000  # 6000 bytes of UTF-8: over the 4096 the repository's deployments keep inline
 

@@ -3,17 +3,17 @@
 from typing import Any
 
 import pytest
-from testkit.clock import FakeClock
-from testkit.fake_files import FakeFileStore
-from testkit.fake_store import FakeJobStore
-from testkit.items import queued_item
-from testkit.logs import CapturedLogs
 
 from conveyor_worker.clock import to_timestamp
 from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.jobs.errors import LeaseLostError
+from conveyor_worker.jobs.progress import ProgressReporter
 from conveyor_worker.models.job_item import JobProgress
-from conveyor_worker.processing.errors import LeaseLostError
-from conveyor_worker.processing.progress import ProgressReporter
+from tests.support.clock import FakeClock
+from tests.support.fake_files import FakeFileStore
+from tests.support.fake_store import FakeJobStore
+from tests.support.items import queued_item
+from tests.support.logs import CapturedLogs
 
 
 class RecordingStore(FakeJobStore):

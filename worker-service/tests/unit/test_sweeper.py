@@ -5,11 +5,27 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from testkit.clock import FakeClock
-from testkit.fake_metrics import FakeMetrics
-from testkit.fake_queue import FakeDeadLetterQueue, FakeJobsQueue
-from testkit.fake_store import FakeJobStore
-from testkit.items import (
+
+from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
+from conveyor_worker.jobs.messages import ORPHAN_MESSAGE_AGE
+from conveyor_worker.jobs.sweep import (
+    MESSAGE_EXPIRY_MARGIN,
+    JobAsRead,
+    OverdueJob,
+    OverdueJobs,
+    StrandedJob,
+    Sweeper,
+    SweepStore,
+    SweepSummary,
+)
+from conveyor_worker.models.job_item import JobError
+from conveyor_worker.models.job_message import JobMessage
+from conveyor_worker.models.job_outcome import JobFailed
+from tests.support.clock import FakeClock
+from tests.support.fake_metrics import FakeMetrics
+from tests.support.fake_queue import FakeDeadLetterQueue, FakeJobsQueue
+from tests.support.fake_store import FakeJobStore
+from tests.support.items import (
     CREATED_AT,
     CREATED_AT_MS,
     OWNER,
@@ -21,15 +37,7 @@ from testkit.items import (
     queued_item,
     without_pending,
 )
-from testkit.logs import CapturedLogs
-
-from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
-from conveyor_worker.models.job_item import JobError
-from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.models.job_outcome import JobFailed
-from conveyor_worker.processing.messages import ORPHAN_MESSAGE_AGE
-from conveyor_worker.sweeping.ports import JobAsRead, OverdueJob, OverdueJobs, StrandedJob, SweepStore
-from conveyor_worker.sweeping.sweeper import MESSAGE_EXPIRY_MARGIN, Sweeper, SweepSummary
+from tests.support.logs import CapturedLogs
 
 GRACE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3

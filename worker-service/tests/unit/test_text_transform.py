@@ -3,12 +3,12 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis_jsonschema import from_schema
-from testkit.fake_files import FakeFileStore
-from testkit.schemas import schema_of
 
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.job_types import text_transform
 from conveyor_worker.job_types.context import JobContext
+from tests.support.fake_files import FakeFileStore
+from tests.support.schemas import schema_of
 
 SCHEMAS = load_contract().job_types["text_transform"]
 JOB = JobContext("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", FakeFileStore())

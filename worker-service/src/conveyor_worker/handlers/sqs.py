@@ -22,17 +22,17 @@ from conveyor_worker.job_types import (
     discover_job_functions,
     discover_longest_runs,
 )
-from conveyor_worker.metrics.emf import EmfMetrics
-from conveyor_worker.processing.backoff import Backoff, RandomInteger
-from conveyor_worker.processing.errors import (
+from conveyor_worker.jobs.backoff import Backoff, RandomInteger
+from conveyor_worker.jobs.errors import (
     JobAttemptFailedError,
     JobHeldElsewhereError,
     JobNotStartedError,
     JobNotStoredYetError,
     MalformedMessageError,
 )
-from conveyor_worker.processing.job_processor import JobProcessor
-from conveyor_worker.processing.messages import parse_job_message
+from conveyor_worker.jobs.messages import parse_job_message
+from conveyor_worker.jobs.process import JobProcessor
+from conveyor_worker.metrics.emf import EmfMetrics
 from conveyor_worker.queue.sqs import SqsJobsQueue
 from conveyor_worker.settings import Settings
 from conveyor_worker.store.dynamo import DynamoJobStore

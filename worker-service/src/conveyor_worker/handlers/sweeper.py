@@ -8,11 +8,11 @@ import boto3
 from aws_lambda_powertools import Logger
 
 from conveyor_worker.clock import Clock, system_clock
+from conveyor_worker.jobs.sweep import Sweeper
 from conveyor_worker.metrics.emf import EmfMetrics
 from conveyor_worker.queue.sqs import SqsDeadLetterQueue, SqsJobsQueue
 from conveyor_worker.settings import SweeperSettings
 from conveyor_worker.store.dynamo import DynamoSweepStore
-from conveyor_worker.sweeping.sweeper import Sweeper
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -3,8 +3,8 @@ DLQ, where the sweeper looks for pending jobs' messages."""
 
 from typing import TYPE_CHECKING
 
+from conveyor_worker.jobs.sweep import DeadLetter
 from conveyor_worker.models.job_message import JobMessage
-from conveyor_worker.sweeping.ports import DeadLetter
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient

@@ -12,13 +12,17 @@ from typing import TYPE_CHECKING
 from boto3.dynamodb.types import TypeDeserializer
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
+from conveyor_worker.jobs.errors import (
+    JobNotClaimableError,
+    JobNotFoundError,
+    LeaseLostError,
+    OverdueJobChangedError,
+)
+from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, OverdueJobs, StrandedJob
 from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
 from conveyor_worker.models.listing import OwnerListing
 from conveyor_worker.models.sweep_index import sweep_shard
-from conveyor_worker.processing.errors import JobNotClaimableError, JobNotFoundError, LeaseLostError
-from conveyor_worker.sweeping.errors import OverdueJobChangedError
-from conveyor_worker.sweeping.ports import JobAsRead, OverdueJob, OverdueJobs, StrandedJob
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

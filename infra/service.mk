@@ -1,0 +1,48 @@
+# The targets every service has, under the names the root Makefile fans out to, written once. A service's Makefile
+# sets PACKAGE (its import package) and FUNCTION (its Lambda function's zip and stack name), includes this, and
+# adds the targets of its own after it. Run from the service's folder.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := install
+
+export UV_PYTHON_DOWNLOADS := never
+UV ?= uv
+VENV := .venv
+PY := $(VENV)/bin/python
+SCHEMAS := src/$(PACKAGE)/contract/schemas
+# Rebuilt only when a lock file or the project metadata changes, so `make install` is cheap when nothing did.
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install contracts lint typecheck test package lock clean
+
+install: contracts $(INSTALLED)
+
+$(INSTALLED): requirements-dev.lock pyproject.toml
+	$(UV) venv --quiet --allow-existing --python python3 $(VENV)
+	$(UV) pip sync --quiet --python $(PY) requirements-dev.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+contracts:
+	rm -rf $(SCHEMAS)
+	cp -r ../contracts/v1 $(SCHEMAS)
+
+lint: install
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+typecheck: install
+	$(VENV)/bin/mypy src tests
+
+test: install
+	$(VENV)/bin/pytest
+
+# The function's code for `sam deploy`: lambda-package.mk, beside this file, says how it is built.
+include $(dir $(lastword $(MAKEFILE_LIST)))lambda-package.mk
+
+lock:
+	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.lock
+	$(UV) pip compile --quiet --python-version 3.11 --extra dev pyproject.toml -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) $(SCHEMAS) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,44 @@
+"""An in-memory jobs queue and DLQ that record what the domain asked of them."""
+
+from conveyor_worker.jobs.sweep import DeadLetter
+from conveyor_worker.models.job_message import JobMessage
+
+
+class FakeJobsQueue:
+    def __init__(self) -> None:
+        self.postponed: list[tuple[str, int]] = []
+        """(receipt handle, delay in seconds) of every postponed retry."""
+        self.sent: list[JobMessage] = []
+
+    def postpone(self, receipt_handle: str, delay_seconds: int) -> None:
+        self.postponed.append((receipt_handle, delay_seconds))
+
+    def send(self, message: JobMessage) -> None:
+        self.sent.append(message)
+
+
+class FakeDeadLetterQueue:
+    """Dead messages, in order. A receive hands out messages not yet received in this round, which stay
+    hidden; a receive that finds fewer than it asks for ends the round, and the next one starts over (as the
+    next sweep, a minute later, finds them visible again)."""
+
+    def __init__(self, *bodies: str) -> None:
+        self.letters = dict(enumerate(bodies))
+        self._hidden: set[int] = set()
+        self.receives = 0
+
+    @property
+    def bodies(self) -> list[str]:
+        return list(self.letters.values())
+
+    def receive(self, max_messages: int) -> list[DeadLetter]:
+        self.receives += 1
+        fresh = [(handle, body) for handle, body in self.letters.items() if handle not in self._hidden]
+        fresh = fresh[:max_messages]
+        self._hidden |= {handle for handle, _ in fresh}
+        if len(fresh) < max_messages:
+            self._hidden.clear()
+        return [DeadLetter(body=body, receipt_handle=str(handle)) for handle, body in fresh]
+
+    def delete(self, receipt_handle: str) -> None:
+        del self.letters[int(receipt_handle)]
