@@ -19,7 +19,7 @@ SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
 .PHONY: help install cli browser graphviz diagram dev test check unit bench soak lint typecheck \
-	test-services test-system package lock clean
+	test-services test-system package lock clean unit-local $(addprefix unit-,$(PACKAGES))
 
 help:
 	@echo "make install  every environment: each package's .venv, the root's .venv, checkov's and the SAM CLI's"
@@ -28,6 +28,10 @@ help:
 	@echo "make check    the inner loop: fix the format and lint, then types and every package's unit tests"
 	@echo "              (no slow tests, no moto server, no cross-service suites: make test runs those)"
 	@echo "make unit     every package's unit tests, sockets banned, slow ones left out (make check runs it)"
+	@echo "make unit-api-service one package's alone: its tests/unit (the cli's whole suite but the slow tests)"
+	@echo "make unit-worker-service"
+	@echo "make unit-cli"
+	@echo "make unit-local local/'s tests that need no moto server"
 	@echo "make lint     ruff's lint and format checks over every package, fixing nothing"
 	@echo "make typecheck mypy --strict over every package, local/, infra/ and diagrams/"
 	@echo "make test     install everything and run every test"
@@ -149,11 +153,19 @@ LOCAL_UNIT_TESTS := $(addprefix tests/local/,test_child_process.py test_dev_envi
 check: install
 	$(VENV)/bin/ruff format --quiet $(CHECK_PATHS)
 	$(VENV)/bin/ruff check --quiet --fix $(CHECK_PATHS)
-	$(MAKE) --no-print-directory --jobs=2 --output-sync=target typecheck unit
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target typecheck $(UNIT_RUNS)
 
-# make check's tests alone (the pre-commit config's pre-push hook).
+# make check's tests alone (the pre-commit config's pre-push hook): each package's `unit` target (its tests over
+# fakes; its tests against moto are make test's) and local/'s, two at a time, since each is one pytest process.
+UNIT_RUNS := $(addprefix unit-,$(PACKAGES)) unit-local
+
 unit: install
-	@for s in $(PACKAGES); do echo "$$s:"; (cd $$s && .venv/bin/pytest -q -m "not slow"); done
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target $(UNIT_RUNS)
+
+$(addprefix unit-,$(PACKAGES)): unit-%:
+	@$(MAKE) --no-print-directory -C $* unit
+
+unit-local:
 	$(VENV)/bin/pytest -q --disable-socket --allow-unix-socket $(LOCAL_UNIT_TESTS)
 
 # Measurements, not proofs: outside `make test` so that timings never decide whether a change lands. The zips

@@ -13,7 +13,7 @@ SCHEMAS := src/$(PACKAGE)/contract/schemas
 # Rebuilt only when a lock file or the project metadata changes, so `make install` is cheap when nothing did.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install contracts lint typecheck test package lock clean
+.PHONY: install contracts lint typecheck test unit package lock clean
 
 install: contracts $(INSTALLED)
 
@@ -36,6 +36,11 @@ typecheck: install
 
 test: install
 	$(VENV)/bin/pytest
+
+# The inner loop's share (the root's `make check`): tests/unit runs over fakes, no moto, no slow property tests;
+# tests/adapters, against moto in-process, is left to `make test`.
+unit: install
+	$(VENV)/bin/pytest -q -m "not slow" tests/unit
 
 # The function's code for `sam deploy`: lambda-package.mk, beside this file, says how it is built.
 include $(dir $(lastword $(MAKEFILE_LIST)))lambda-package.mk
