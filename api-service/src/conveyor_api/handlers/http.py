@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import botocore.session
@@ -78,22 +79,15 @@ def build_handler(
     if client_config is not None:
         s3_config = client_config.merge(s3_config)
     s3 = s3_client or cast("S3Client", session.create_client("s3", config=s3_config))
-    ledger = OnDemandSubmissionLedger(dynamodb, settings.idempotency_table_name)
-    handler = handler_for(
+    return handler_for(
         settings,
         store=DynamoJobStore(dynamodb, settings.jobs_table_name),
         publisher=SqsJobPublisher(sqs, settings.jobs_queue_url),
-        ledger=ledger,
+        ledger=OnDemandSubmissionLedger(dynamodb, settings.idempotency_table_name),
         links=S3FileLinks(s3, settings.files_bucket_name),
         uploads=S3Uploads(s3, settings.files_bucket_name),
         payloads=S3Payloads(s3, settings.files_bucket_name),
     )
-
-    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        ledger.register_lambda_context(context)
-        return handler(event, context)
-
-    return handle
 
 
 def handler_for(
@@ -160,6 +154,7 @@ def handler_for(
                 payloads=placement,
                 links=links,
                 metrics=metrics,
+                time_left=_time_left(app.lambda_context),
             )
         logger.set_correlation_id(record.job_id)
         accepted = {"job_id": record.job_id, "job_type": record.job_type, "status": record.status}
@@ -215,6 +210,11 @@ def _answer_unknown_routes(app: APIGatewayHttpResolver, methods: MethodTable) ->
         if allowed and method not in allowed:
             raise MethodNotAllowedError(method, allowed)
         raise RouteNotFoundError(methods.routes())
+
+
+def _time_left(context: Any) -> timedelta | None:
+    """How long this invocation may still run: a keyed first use that dies with it holds its key no longer."""
+    return None if context is None else timedelta(milliseconds=context.get_remaining_time_in_millis())
 
 
 def _listing_owner(owner: str | None) -> str:
