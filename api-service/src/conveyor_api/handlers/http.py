@@ -18,7 +18,6 @@ from conveyor_api.http.errors import MethodNotAllowedError, RouteNotFoundError
 from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER
 from conveyor_api.http.origin import through_edge_only
 from conveyor_api.http.problems import register_problem_responses
-from conveyor_api.http.routing import MethodTable
 from conveyor_api.idempotency.on_demand import OnDemandSubmissionLedger
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.payloads import PayloadPlacement, PayloadStore
@@ -113,11 +112,9 @@ def handler_for(
         placement=PayloadPlacement(payloads, settings.payload_inline_max_bytes),
         metrics=metrics,
     )
-    methods = MethodTable()
     for route in ROUTES:
-        methods.add(route.method, route.rule)
         app.route(route.rule, route.method)(_served(route, app, services, settings.auth_mode))
-    _answer_unknown_routes(app, methods)
+    _answer_unknown_routes(app)
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.set_correlation_id(event.get("requestContext", {}).get("requestId"))
@@ -144,13 +141,14 @@ def _served(
     return serve
 
 
-def _answer_unknown_routes(app: APIGatewayHttpResolver, methods: MethodTable) -> None:
+def _answer_unknown_routes(app: APIGatewayHttpResolver) -> None:
     """A path no route serves is 404; a served path asked with another method is 405, naming the methods."""
 
     @app.not_found
     def no_route(_: NotFoundError) -> Response[str]:
-        allowed = methods.allowed(app.current_event.path)
+        path = app.current_event.path
+        allowed = sorted(route.method for route in ROUTES if route.serves(path))
         method = app.current_event.http_method
         if allowed and method not in allowed:
             raise MethodNotAllowedError(method, allowed)
-        raise RouteNotFoundError(methods.routes())
+        raise RouteNotFoundError([f"{route.method} {route.path}" for route in ROUTES])

@@ -128,6 +128,14 @@ class Route:
         """The path as Powertools' resolver writes it, e.g. `/jobs/<job_id>`."""
         return _PATH_PARAMETER.sub(r"<\1>", self.path)
 
+    def serves(self, path: str) -> bool:
+        """Whether a request for `path` is this route's, whatever its method: a parameter is one segment."""
+        segments = self.path.strip("/").split("/")
+        pattern = "".join(
+            "/[^/]+" if _PATH_PARAMETER.fullmatch(part) else f"/{re.escape(part)}" for part in segments
+        )
+        return re.fullmatch(pattern, path) is not None
+
 
 def schema_ref(name: str) -> dict[str, Any]:
     return {"$ref": f"{COMPONENT_SCHEMAS}{component_name(name)}"}
@@ -376,3 +384,4 @@ GET_HEALTH = Route(
 )
 
 ROUTES = (SUBMIT_JOB, LIST_JOBS, GET_JOB, CREATE_UPLOAD, GET_HEALTH)
+"""Grouped by path, in the order the OpenAPI document and a 404's detail list them."""
