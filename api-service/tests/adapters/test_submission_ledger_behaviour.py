@@ -2,23 +2,22 @@
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from conveyor_api.idempotency.dynamo import DynamoSubmissionLedger
 from conveyor_api.jobs.errors import (
-    BackendUnavailableError,
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
 )
-from conveyor_api.jobs.submit_once import SubmissionLedger
+from conveyor_api.jobs.submit_once import FirstUse, Replay, SubmissionLedger
 from conveyor_api.models import JobRecord, JobRequest
 from tests.adapters.conftest import Aws
 from tests.support.fakes import InMemorySubmissionLedger
-from tests.support.lambda_context import LambdaContext
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "contracts" / "examples" / "v1" / "job-record" / "valid"
 JOB = JobRecord.from_document(json.loads((EXAMPLES / "queued.json").read_text()))
@@ -33,90 +32,83 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[SubmissionLedger]:
         yield InMemorySubmissionLedger()
     else:
         aws: Aws = request.getfixturevalue("aws")
-        dynamo_ledger = DynamoSubmissionLedger(aws.dynamodb, aws.idempotency_table_name)
-        dynamo_ledger.register_lambda_context(LambdaContext())
-        yield dynamo_ledger
+        yield DynamoSubmissionLedger(aws.dynamodb, aws.idempotency_table_name)
 
 
-def _stores(job: JobRecord) -> Callable[[], JobRecord]:
-    return lambda: job
+TIME_LEFT = timedelta(seconds=10)
 
 
-def _must_not_store() -> JobRecord:
-    raise AssertionError("a known key stored another job")
+def _first_use_stores(ledger: SubmissionLedger, key: str, request: JobRequest, job: JobRecord) -> JobRecord:
+    """A first use that stored `job`: the key is claimed as new, then bound to the job."""
+    assert ledger.claim(key, request, time_left=TIME_LEFT) == FirstUse()
+    ledger.bind(key, request, job)
+    return job
+
+
+def _replayed(ledger: SubmissionLedger, key: str, request: JobRequest) -> JobRecord:
+    use = ledger.claim(key, request, time_left=TIME_LEFT)
+    assert isinstance(use, Replay), "a known key was claimed as new: its job would be stored again"
+    return use.job
 
 
 def test_a_new_key_gets_the_job_its_first_use_stores(ledger: SubmissionLedger) -> None:
-    assert ledger.job_for("order-1", REQUEST, _stores(JOB)) == JOB
+    assert _first_use_stores(ledger, "order-1", REQUEST, JOB) == JOB
 
 
 def test_the_same_key_and_request_get_the_first_job_back_without_storing_another(
     ledger: SubmissionLedger,
 ) -> None:
-    ledger.job_for("order-1", REQUEST, _stores(JOB))
+    _first_use_stores(ledger, "order-1", REQUEST, JOB)
 
-    assert ledger.job_for("order-1", REQUEST, _must_not_store) == JOB
-    assert ledger.job_for("order-1", replace(REQUEST), _must_not_store) == JOB
+    assert _replayed(ledger, "order-1", REQUEST) == JOB
+    assert _replayed(ledger, "order-1", replace(REQUEST)) == JOB
 
 
 def test_the_same_key_with_another_request_is_refused(ledger: SubmissionLedger) -> None:
-    ledger.job_for("order-1", REQUEST, _stores(JOB))
+    _first_use_stores(ledger, "order-1", REQUEST, JOB)
 
     with pytest.raises(IdempotencyKeyReusedError):
-        ledger.job_for("order-1", OTHER_REQUEST, _must_not_store)
+        ledger.claim("order-1", OTHER_REQUEST, time_left=TIME_LEFT)
 
 
 def test_a_key_is_in_progress_until_its_first_use_has_stored_its_job(ledger: SubmissionLedger) -> None:
-    def store_while_a_retry_arrives() -> JobRecord:
-        with pytest.raises(IdempotencyKeyInProgressError):
-            ledger.job_for("order-1", REQUEST, _must_not_store)
-        return JOB
+    assert ledger.claim("order-1", REQUEST, time_left=TIME_LEFT) == FirstUse()
+    with pytest.raises(IdempotencyKeyInProgressError):
+        ledger.claim("order-1", REQUEST, time_left=TIME_LEFT)
+    ledger.bind("order-1", REQUEST, JOB)
 
-    assert ledger.job_for("order-1", REQUEST, store_while_a_retry_arrives) == JOB
+    assert _replayed(ledger, "order-1", REQUEST) == JOB
 
 
 def test_a_first_use_that_fails_frees_its_key(ledger: SubmissionLedger) -> None:
-    def unavailable() -> JobRecord:
-        raise BackendUnavailableError("the jobs table did not answer")
+    assert ledger.claim("order-1", REQUEST, time_left=TIME_LEFT) == FirstUse()
+    ledger.release("order-1", REQUEST)  # storing the job failed: BackendUnavailableError, say
 
-    with pytest.raises(BackendUnavailableError):
-        ledger.job_for("order-1", REQUEST, unavailable)
-
-    assert ledger.job_for("order-1", OTHER_REQUEST, _stores(OTHER_JOB)) == OTHER_JOB
+    assert _first_use_stores(ledger, "order-1", OTHER_REQUEST, OTHER_JOB) == OTHER_JOB
 
 
 @pytest.mark.parametrize("other_key", ["order-2", "Order-1", "order-1 "])
 def test_keys_are_compared_exactly(ledger: SubmissionLedger, other_key: str) -> None:
-    ledger.job_for("order-1", REQUEST, _stores(JOB))
+    _first_use_stores(ledger, "order-1", REQUEST, JOB)
 
-    assert ledger.job_for(other_key, OTHER_REQUEST, _stores(OTHER_JOB)) == OTHER_JOB
-
-
-class SandboxVanished(BaseException):
-    """The Lambda sandbox gone mid-invocation: no `except Exception` runs, as after a timeout."""
+    assert _first_use_stores(ledger, other_key, OTHER_REQUEST, OTHER_JOB) == OTHER_JOB
 
 
-FIRST_USE_DEADLINE_MS = 100
+FIRST_USE_DEADLINE = timedelta(milliseconds=100)
 
 
 def test_a_first_use_whose_invocation_vanished_holds_its_key_until_its_deadline(
     ledger: SubmissionLedger,
 ) -> None:
-    if isinstance(ledger, DynamoSubmissionLedger):
-        ledger.register_lambda_context(LambdaContext(remaining_time_in_millis=FIRST_USE_DEADLINE_MS))
-
-    def vanish() -> JobRecord:
-        raise SandboxVanished()
-
-    with pytest.raises(SandboxVanished):
-        ledger.job_for("order-1", REQUEST, vanish)
+    # The invocation vanishes after its claim: it neither binds nor releases the key.
+    assert ledger.claim("order-1", REQUEST, time_left=FIRST_USE_DEADLINE) == FirstUse()
     with pytest.raises(IdempotencyKeyInProgressError):
-        ledger.job_for("order-1", REQUEST, _must_not_store)
+        ledger.claim("order-1", REQUEST, time_left=TIME_LEFT)
 
     if isinstance(ledger, InMemorySubmissionLedger):
         ledger.pass_deadline_of_first_use("order-1")
     else:
-        time.sleep(2 * FIRST_USE_DEADLINE_MS / 1000)
+        time.sleep(2 * FIRST_USE_DEADLINE.total_seconds())
 
-    assert ledger.job_for("order-1", REQUEST, _stores(JOB)) == JOB
-    assert ledger.job_for("order-1", REQUEST, _must_not_store) == JOB
+    assert _first_use_stores(ledger, "order-1", REQUEST, JOB) == JOB
+    assert _replayed(ledger, "order-1", REQUEST) == JOB

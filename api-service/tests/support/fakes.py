@@ -2,7 +2,7 @@
 as AWS's do."""
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from conveyor_api.jobs.file_links import UploadForm
 from conveyor_api.jobs.listing import IndexPage
 from conveyor_api.jobs.listing_indexes import CREATED_AT, ListingIndex
 from conveyor_api.jobs.sources import Upload
+from conveyor_api.jobs.submit_once import FirstUse, KeyUse, Replay
 from conveyor_api.json_types import JsonObject
 from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
 
@@ -110,7 +111,7 @@ class RecordingJobPublisher:
 
 
 @dataclass
-class KeyUse:
+class KeyRecord:
     request: str
     """The request the key was first used with, as JSON text with sorted members, as Powertools hashes it."""
     job: JobRecord | None
@@ -119,31 +120,32 @@ class KeyUse:
 
 class InMemorySubmissionLedger:
     def __init__(self, *, fail_with: Exception | None = None) -> None:
-        self.uses: dict[str, KeyUse] = {}
+        self.uses: dict[str, KeyRecord] = {}
         self.fail_with = fail_with
 
-    def job_for(self, key: str, request: JobRequest, store_job: Callable[[], JobRecord]) -> JobRecord:
+    def claim(self, key: str, request: JobRequest, *, time_left: timedelta | None) -> KeyUse:
+        """As DynamoSubmissionLedger's; a first use's deadline passes only at `pass_deadline_of_first_use`."""
         if self.fail_with is not None:
             raise self.fail_with
         use = self.uses.get(key)
         if use is None:
             self.hold_in_progress(key, request)
-            try:
-                job = store_job()
-            except Exception:
-                del self.uses[key]
-                raise
-            self.uses[key] = KeyUse(_canonical(request), job)
-            return job
+            return FirstUse()
         if use.request != _canonical(request):
             raise IdempotencyKeyReusedError()
         if use.job is None:
             raise IdempotencyKeyInProgressError()
-        return use.job
+        return Replay(use.job)
+
+    def bind(self, key: str, request: JobRequest, job: JobRecord) -> None:
+        self.uses[key] = KeyRecord(_canonical(request), job)
+
+    def release(self, key: str, request: JobRequest) -> None:
+        del self.uses[key]
 
     def hold_in_progress(self, key: str, request: JobRequest) -> None:
         """As if a first use of `key` with `request` had started and not finished yet."""
-        self.uses[key] = KeyUse(_canonical(request), None)
+        self.uses[key] = KeyRecord(_canonical(request), None)
 
     def pass_deadline_of_first_use(self, key: str) -> None:
         """As if the invocation of `key`'s unfinished first use had timed out: the key is free again."""

@@ -1,40 +1,32 @@
-"""The HTTP API (API Gateway HTTP API, payload format 2.0): each route is one call into the jobs domain."""
+"""The HTTP API (API Gateway HTTP API, payload format 2.0): the routes of handlers.routes, each one call into
+the jobs domain, behind Powertools' resolver."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.config import Config
 
 from conveyor_api.files.s3 import S3FileLinks, S3Payloads, S3Uploads
+from conveyor_api.handlers.routes import ROUTES, Call, JobStore, Route, Services, logger
 from conveyor_api.http.caller import read_caller
-from conveyor_api.http.errors import ListingDisabledError, MethodNotAllowedError, RouteNotFoundError
-from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER, read_idempotency_key
-from conveyor_api.http.json_body import read_json_body
-from conveyor_api.http.openapi import CREATE_UPLOAD, GET_HEALTH, GET_JOB, LIST_JOBS, SUBMIT_JOB, Operation
+from conveyor_api.http.errors import MethodNotAllowedError, RouteNotFoundError
+from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER
 from conveyor_api.http.origin import through_edge_only
 from conveyor_api.http.problems import register_problem_responses
-from conveyor_api.http.query_string import query_parameters
-from conveyor_api.http.routing import MethodTable
 from conveyor_api.idempotency.on_demand import OnDemandSubmissionLedger
 from conveyor_api.jobs.file_links import FileLinks
-from conveyor_api.jobs.listing import JobLister, list_jobs, validate_job_list_query
 from conveyor_api.jobs.payloads import PayloadPlacement, PayloadStore
-from conveyor_api.jobs.request_validation import validate_job_request
-from conveyor_api.jobs.sources import Uploads, check_sources
-from conveyor_api.jobs.status import JobReader, get_job_record
-from conveyor_api.jobs.submit import JobPublisher, JobWriter, submit_job
-from conveyor_api.jobs.submit_once import SubmissionLedger, submit_job_once
-from conveyor_api.jobs.uploads import issue_upload_ticket, validate_upload_request
+from conveyor_api.jobs.sources import Uploads
+from conveyor_api.jobs.submit import JobPublisher
+from conveyor_api.jobs.submit_once import SubmissionLedger
 from conveyor_api.metrics.emf import EmfJobMetrics
-from conveyor_api.models.contract_document import JsonDocument
 from conveyor_api.queue.sqs import SqsJobPublisher
-from conveyor_api.settings import Settings
+from conveyor_api.settings import AuthMode, Settings
 from conveyor_api.store.dynamo import DynamoJobStore
 
 if TYPE_CHECKING:
@@ -42,14 +34,10 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
-logger = Logger()
+__all__ = ["Handler", "JobStore", "build_handler", "handler_for", "logger"]
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 RouteFunction = Callable[..., Response[str]]
-
-
-class JobStore(JobReader, JobWriter, JobLister, Protocol):
-    """Where jobs are kept: the API writes new ones, reads them back, and lists an owner's."""
 
 
 def build_handler(
@@ -78,22 +66,15 @@ def build_handler(
     if client_config is not None:
         s3_config = client_config.merge(s3_config)
     s3 = s3_client or cast("S3Client", session.create_client("s3", config=s3_config))
-    ledger = OnDemandSubmissionLedger(dynamodb, settings.idempotency_table_name)
-    handler = handler_for(
+    return handler_for(
         settings,
         store=DynamoJobStore(dynamodb, settings.jobs_table_name),
         publisher=SqsJobPublisher(sqs, settings.jobs_queue_url),
-        ledger=ledger,
+        ledger=OnDemandSubmissionLedger(dynamodb, settings.idempotency_table_name),
         links=S3FileLinks(s3, settings.files_bucket_name),
         uploads=S3Uploads(s3, settings.files_bucket_name),
         payloads=S3Payloads(s3, settings.files_bucket_name),
     )
-
-    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        ledger.register_lambda_context(context)
-        return handler(event, context)
-
-    return handle
 
 
 def handler_for(
@@ -115,84 +96,25 @@ def handler_for(
             expose_headers=["Location", "Retry-After"],
         )
     )
-    methods = MethodTable()
     register_problem_responses(app, logger)
     # Before every route, and before the answer to a path no route serves: a refusal does no work.
-    app.use([through_edge_only(settings.origin_secret)])
+    open_paths = frozenset(route.path for route in ROUTES if route.public)
+    app.use([through_edge_only(settings.origin_secret, open_paths)])
     metrics = EmfJobMetrics(
         namespace=settings.powertools_metrics_namespace, service=settings.powertools_service_name
     )
-    placement = PayloadPlacement(payloads, settings.payload_inline_max_bytes)
-
-    def route(operation: Operation) -> Callable[[RouteFunction], RouteFunction]:
-        methods.add(operation.method, operation.rule)
-        return app.route(operation.rule, operation.method)
-
-    def caller() -> str | None:
-        """The signed-in caller, or None without sign-in; 401 with sign-in and no caller."""
-        return read_caller(app.current_event, settings.auth_mode)
-
-    @route(SUBMIT_JOB)
-    def submit() -> Response[str]:
-        owner = caller()
-        idempotency_key = read_idempotency_key(app.current_event)
-        request = validate_job_request(read_json_body(app.current_event))
-        # Before anything is written, the Idempotency-Key's record included: a refusal changes nothing.
-        check_sources(request, owner=owner, uploads=uploads)
-        if idempotency_key is None:
-            record = submit_job(
-                request,
-                owner=owner,
-                writer=store,
-                publisher=publisher,
-                payloads=placement,
-                links=links,
-                metrics=metrics,
-            )
-        else:
-            record = submit_job_once(
-                idempotency_key,
-                request,
-                owner=owner,
-                ledger=ledger,
-                store=store,
-                publisher=publisher,
-                payloads=placement,
-                links=links,
-                metrics=metrics,
-            )
-        logger.set_correlation_id(record.job_id)
-        accepted = {"job_id": record.job_id, "job_type": record.job_type, "status": record.status}
-        logger.info("job accepted", extra=accepted)
-        return _json_response(202, record, headers={"Location": f"/jobs/{record.job_id}"})
-
-    @route(LIST_JOBS)
-    def listing() -> Response[str]:
-        owner = _listing_owner(caller())
-        query = validate_job_list_query(query_parameters(app.current_event))
-        page = list_jobs(query, owner=owner, lister=store, links=links)
-        return _json_response(200, page)
-
-    @route(GET_JOB)
-    def status(job_id: str) -> Response[str]:
-        # Every line about the job carries its id, problems included, from before the first domain call.
-        logger.set_correlation_id(job_id)
-        record = get_job_record(job_id, owner=caller(), reader=store, links=links)
-        return _json_response(200, record)
-
-    @route(CREATE_UPLOAD)
-    def upload() -> Response[str]:
-        owner = caller()  # the upload records its caller, whose jobs alone may name it
-        request = validate_upload_request(read_json_body(app.current_event))
-        ticket = issue_upload_ticket(request, owner=owner, links=links)
-        logger.info("upload ticket issued", extra={"source_key": ticket.source_key})
-        return _json_response(200, ticket)
-
-    @route(GET_HEALTH)
-    def health() -> Response[str]:
-        return Response(status_code=200, content_type="application/json", body='{"status":"ok"}')
-
-    _answer_unknown_routes(app, methods)
+    services = Services(
+        store=store,
+        publisher=publisher,
+        ledger=ledger,
+        links=links,
+        uploads=uploads,
+        placement=PayloadPlacement(payloads, settings.payload_inline_max_bytes),
+        metrics=metrics,
+    )
+    for route in ROUTES:
+        app.route(route.rule, route.method)(_served(route, app, services, settings.auth_mode))
+    _answer_unknown_routes(app)
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.set_correlation_id(event.get("requestContext", {}).get("requestId"))
@@ -205,28 +127,28 @@ def handler_for(
     return handle
 
 
-def _answer_unknown_routes(app: APIGatewayHttpResolver, methods: MethodTable) -> None:
+def _served(
+    route: Route, app: APIGatewayHttpResolver, services: Services, auth_mode: AuthMode
+) -> RouteFunction:
+    """The resolver's function for `route`: with sign-in, a route that is not public answers 401 without a
+    caller before its endpoint runs."""
+
+    def serve(**path: str) -> Response[str]:
+        event = app.current_event
+        owner = None if route.public else read_caller(event, auth_mode)
+        return route.endpoint(services, Call(event, owner, path, app.lambda_context))
+
+    return serve
+
+
+def _answer_unknown_routes(app: APIGatewayHttpResolver) -> None:
     """A path no route serves is 404; a served path asked with another method is 405, naming the methods."""
 
     @app.not_found
     def no_route(_: NotFoundError) -> Response[str]:
-        allowed = methods.allowed(app.current_event.path)
+        path = app.current_event.path
+        allowed = sorted(route.method for route in ROUTES if route.serves(path))
         method = app.current_event.http_method
         if allowed and method not in allowed:
             raise MethodNotAllowedError(method, allowed)
-        raise RouteNotFoundError(methods.routes())
-
-
-def _listing_owner(owner: str | None) -> str:
-    """Only a signed-in caller has jobs to list: without sign-in nobody owns one."""
-    if owner is None:
-        raise ListingDisabledError()
-    return owner
-
-
-def _json_response(
-    status: int, document: JsonDocument, headers: dict[str, str] | None = None
-) -> Response[str]:
-    return Response(
-        status_code=status, content_type="application/json", body=document.to_json(), headers=headers
-    )
+        raise RouteNotFoundError([f"{route.method} {route.path}" for route in ROUTES])

@@ -17,13 +17,12 @@ from conveyor_api.http.errors import NotThroughEdgeError
 ORIGIN_SECRET_HEADER = "X-Origin-Verify"
 """The header the frontend stack's distribution adds (OriginCustomHeaders), its value the api stack's
 OriginSecret."""
-OPEN_PATHS = frozenset({"/health"})
-"""Monitors probe the API's own URL; it answers without touching anything."""
 
 
-def check_through_edge(event: BaseProxyEvent, origin_secret: str | None) -> None:
-    """Refuses a request without the edge's header when the API has an edge (`origin_secret` is set)."""
-    if origin_secret is None or event.path in OPEN_PATHS:
+def check_through_edge(event: BaseProxyEvent, origin_secret: str | None, open_paths: frozenset[str]) -> None:
+    """Refuses a request without the edge's header when the API has an edge (`origin_secret` is set), unless
+    its path is one of `open_paths` (the public routes', which monitors probe at the API's own URL)."""
+    if origin_secret is None or event.path in open_paths:
         return
     sent = event.headers.get(ORIGIN_SECRET_HEADER)
     # In constant time, so that the answer's timing tells nothing of how much of a guess was right.
@@ -34,11 +33,11 @@ def check_through_edge(event: BaseProxyEvent, origin_secret: str | None) -> None
 Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response[str]]
 
 
-def through_edge_only(origin_secret: str | None) -> Middleware:
+def through_edge_only(origin_secret: str | None, open_paths: frozenset[str]) -> Middleware:
     """The resolver's middleware that runs check_through_edge before anything else the request asks for."""
 
     def middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[str]:
-        check_through_edge(app.current_event, origin_secret)
+        check_through_edge(app.current_event, origin_secret, open_paths)
         return next_middleware(app)
 
     return middleware

@@ -4,9 +4,10 @@ idempotency utility (docs/benchmarks.md, Cold start)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from conveyor_api.jobs.submit_once import KeyUse
 from conveyor_api.models import JobRecord, JobRequest
 
 if TYPE_CHECKING:
@@ -21,25 +22,22 @@ class OnDemandSubmissionLedger:
     def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._client = client
         self._table_name = table_name
-        self._context: Any = None
         self._ledger: DynamoSubmissionLedger | None = None
         self._lock = threading.Lock()
 
-    def register_lambda_context(self, context: Any) -> None:
-        """Kept for the ledger to come, and passed on to it once it exists (see DynamoSubmissionLedger)."""
-        self._context = context
-        if self._ledger is not None:
-            self._ledger.register_lambda_context(context)
+    def claim(self, key: str, request: JobRequest, *, time_left: timedelta | None) -> KeyUse:
+        return self._built().claim(key, request, time_left=time_left)
 
-    def job_for(self, key: str, request: JobRequest, store_job: Callable[[], JobRecord]) -> JobRecord:
-        return self._built().job_for(key, request, store_job)
+    def bind(self, key: str, request: JobRequest, job: JobRecord) -> None:
+        self._built().bind(key, request, job)
+
+    def release(self, key: str, request: JobRequest) -> None:
+        self._built().release(key, request)
 
     def _built(self) -> DynamoSubmissionLedger:
         with self._lock:
             if self._ledger is None:
                 from conveyor_api.idempotency.dynamo import DynamoSubmissionLedger
 
-                ledger = DynamoSubmissionLedger(self._client, self._table_name)
-                ledger.register_lambda_context(self._context)
-                self._ledger = ledger
+                self._ledger = DynamoSubmissionLedger(self._client, self._table_name)
             return self._ledger

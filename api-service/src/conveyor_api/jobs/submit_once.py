@@ -4,7 +4,8 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from conveyor_api.clock import utc_now
@@ -21,14 +22,37 @@ KEYED_JOB_ID_DOMAIN = b"conveyor job id v1"
 """Starts every hashed text, so that no other SHA-256 the system computes of a key can yield a job id."""
 
 
+@dataclass(frozen=True, slots=True)
+class FirstUse:
+    """The key is this request's: never used, or its first use died and its deadline has passed. The caller
+    stores the job, then binds the key to it, or releases the key if it could not."""
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """The key's first use finished: its job, to answer again without writing anything."""
+
+    job: JobRecord
+
+
+KeyUse = FirstUse | Replay
+
+
 class SubmissionLedger(Protocol):
-    def job_for(self, key: str, request: JobRequest, store_job: Callable[[], JobRecord]) -> JobRecord:
-        """The job `key` stands for: the one `store_job()` stores when `key` is new, then that one again.
+    def claim(self, key: str, request: JobRequest, *, time_left: timedelta | None) -> KeyUse:
+        """What `key` stands for now: FirstUse, after which no other request gets the key until `bind` or
+        `release` (or until `time_left` has passed, in case this attempt dies before either); or the Replay of
+        the first use's job.
 
         Raises IdempotencyKeyReusedError when `key` was first used with another request, and
-        IdempotencyKeyInProgressError while that first use is still running. When `store_job` raises, the
-        key is forgotten, so that a retry stores the job again.
+        IdempotencyKeyInProgressError while that first use is still running.
         """
+
+    def bind(self, key: str, request: JobRequest, job: JobRecord) -> None:
+        """Ends a FirstUse: from now on `key` replays `job`."""
+
+    def release(self, key: str, request: JobRequest) -> None:
+        """Ends a FirstUse that stored nothing: `key` is free, so that a retry stores the job again."""
 
 
 class KeyedJobStore(JobReader, JobWriter, Protocol):
@@ -75,32 +99,43 @@ def submit_job_once(
     payloads: PayloadPlacement,
     links: FileLinks,
     metrics: JobMetrics,
+    time_left: timedelta | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> JobRecord:
     """The job of the first request with `key`, created once; later requests with the same body get it back.
 
     The first use stores a large payload aside, announces the job, then stores it (as submit_job does), and
     the key is bound to it once it is stored: a replay writes and sends nothing. If an attempt died between
-    storing the job and the ledger recording it, the key is freed at that attempt's deadline, and the retry
-    meets the stored job under the same id and adopts it (its own message is one more copy of the first, which
-    the worker skips once the job has run).
+    storing the job and binding the key, the key is freed at that attempt's deadline (`time_left` from its
+    start), and the retry meets the stored job under the same id and adopts it (its own message is one more
+    copy of the first, which the worker skips once the job has run).
     `owner` (the signed-in caller, or None) scopes the key: another owner's use of it is another key.
     """
     scoped_key = owners_key(owner, key)
     job_id = keyed_job_id(scoped_key, request)
     job = new_job(request, owner=owner, placement=payloads, clock=clock, new_job_id=lambda: job_id)
-
-    def store_job() -> JobRecord:
+    use = ledger.claim(scoped_key, request, time_left=time_left)
+    if isinstance(use, Replay):
+        return use.job
+    try:
         # A retry after an attempt died writes the same payload to the same key again: harmless.
         job.put_payload_aside(payloads)
         publisher.publish(announcement(record_from_item(job.item, links=links, clock=clock)))
-        stored = _store_or_adopt(store, job.item, metrics)
-        return record_from_item(stored, links=links, clock=clock)
+        adopted = _stored_by_an_earlier_attempt(store, job.item)
+    except Exception:
+        ledger.release(scoped_key, request)
+        raise
+    if adopted is None:
+        # Adopted jobs are not counted: the attempt whose write stored one counted it (a count lost only if
+        # that invocation died before its metrics were written).
+        metrics.job_submitted()
+    record = record_from_item(adopted or job.item, links=links, clock=clock)
+    ledger.bind(scoped_key, request, record)
+    return record
 
-    return ledger.job_for(scoped_key, request, store_job)
 
-
-def _store_or_adopt(store: KeyedJobStore, item: JobItem, metrics: JobMetrics) -> JobItem:
+def _stored_by_an_earlier_attempt(store: KeyedJobStore, item: JobItem) -> JobItem | None:
+    """Stores the new job; or, when an earlier attempt with the same key and body stored it, that job."""
     try:
         store.put_new(item)
     except JobAlreadyExistsError:
@@ -114,8 +149,5 @@ def _store_or_adopt(store: KeyedJobStore, item: JobItem, metrics: JobMetrics) ->
             item.owner,
         ):
             raise
-        # Adopted, not new: the attempt whose write stored the job counted it (a count lost only if that
-        # invocation died before its metrics were written).
         return stored
-    metrics.job_submitted()
-    return item
+    return None

@@ -1,0 +1,387 @@
+"""The API's routes: the one table that the handler registers (handlers.http), the OpenAPI document describes
+(http.openapi) and tests/infra checks the api stack's template against.
+
+A route is its method and path, its endpoint (the thin adapter from one request to one domain call and back),
+the problems it answers and its OpenAPI text. Every route but a public one needs a caller with sign-in and
+the edge's header behind an edge, and answers 401 and 403 edge-required without them; every route may answer
+500 internal-error. Those are stated here once, not per route. http/problems.py maps each error to its
+problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+
+from conveyor_api.http.errors import ListingDisabledError
+from conveyor_api.http.idempotency_key import (
+    IDEMPOTENCY_KEY_HEADER,
+    KEY_PATTERN,
+    MAX_KEY_LENGTH,
+    read_idempotency_key,
+)
+from conveyor_api.http.json_body import read_json_body
+from conveyor_api.http.query_string import query_parameters
+from conveyor_api.idempotency.lifetime import KEY_LIFETIME
+from conveyor_api.jobs.file_links import FileLinks
+from conveyor_api.jobs.listing import DEFAULT_PAGE_SIZE, JobLister, list_jobs, validate_job_list_query
+from conveyor_api.jobs.metrics import JobMetrics
+from conveyor_api.jobs.payloads import PayloadPlacement
+from conveyor_api.jobs.request_validation import validate_job_request
+from conveyor_api.jobs.sources import Uploads, check_sources
+from conveyor_api.jobs.status import JobReader, get_job_record
+from conveyor_api.jobs.submit import JobPublisher, JobWriter, submit_job
+from conveyor_api.jobs.submit_once import SubmissionLedger, submit_job_once
+from conveyor_api.jobs.uploads import (
+    MAX_UPLOAD_BYTES,
+    UPLOAD_LIFETIME,
+    issue_upload_ticket,
+    validate_upload_request,
+)
+from conveyor_api.models.contract_document import JsonDocument
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+logger = Logger()
+
+_PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+COMPONENT_SCHEMAS = "#/components/schemas/"
+
+
+class JobStore(JobReader, JobWriter, JobLister, Protocol):
+    """Where jobs are kept: the API writes new ones, reads them back, and lists an owner's."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the endpoints call: made once per handler, shared by every request."""
+
+    store: JobStore
+    publisher: JobPublisher
+    ledger: SubmissionLedger
+    links: FileLinks
+    uploads: Uploads
+    placement: PayloadPlacement
+    metrics: JobMetrics
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request, as an endpoint sees it."""
+
+    event: APIGatewayProxyEventV2
+    owner: str | None
+    """The signed-in caller; None without sign-in, and on a public route."""
+    path: Mapping[str, str]
+    """The path's parameters, e.g. {"job_id": ...} for /jobs/{job_id}."""
+    lambda_context: Any
+
+    def time_left(self) -> timedelta | None:
+        """How long this invocation may still run; None when it runs outside Lambda (no context)."""
+        if self.lambda_context is None:
+            return None
+        return timedelta(milliseconds=self.lambda_context.get_remaining_time_in_millis())
+
+
+Endpoint = Callable[[Services, Call], Response[str]]
+
+
+@dataclass(frozen=True)
+class Success:
+    status: int
+    description: str
+    schema: dict[str, Any]
+    headers: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route, everything a client needs to call it and everything the handler needs to serve it."""
+
+    method: str
+    path: str
+    """As OpenAPI and API Gateway write it, e.g. `/jobs/{job_id}`."""
+    operation_id: str
+    endpoint: Endpoint
+    summary: str
+    description: str
+    success: Success
+    problems: Mapping[int, tuple[str, ...]]
+    """Each error status the route answers beyond those every route does (see the module), with its problem
+    types (`urn:conveyor:problem:<slug>`)."""
+    problem_headers: Mapping[int, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
+    parameters: tuple[dict[str, Any], ...] = ()
+    request_body: str | None = None
+    """The contract schema of the JSON body, if the route takes one."""
+    public: bool = False
+    """Served without a caller and without the edge's header: for monitors, which probe the API's own URL."""
+
+    @property
+    def rule(self) -> str:
+        """The path as Powertools' resolver writes it, e.g. `/jobs/<job_id>`."""
+        return _PATH_PARAMETER.sub(r"<\1>", self.path)
+
+    def serves(self, path: str) -> bool:
+        """Whether a request for `path` is this route's, whatever its method: a parameter is one segment."""
+        segments = self.path.strip("/").split("/")
+        pattern = "".join(
+            "/[^/]+" if _PATH_PARAMETER.fullmatch(part) else f"/{re.escape(part)}" for part in segments
+        )
+        return re.fullmatch(pattern, path) is not None
+
+
+def schema_ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"{COMPONENT_SCHEMAS}{component_name(name)}"}
+
+
+def component_name(schema_name: str) -> str:
+    # Component names allow only letters, digits, `.`, `-` and `_`: job-types/x/input is job-types.x.input.
+    return schema_name.replace("/", ".")
+
+
+def header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "required": True, "schema": schema}
+
+
+def _json_response(
+    status: int, document: JsonDocument, headers: dict[str, str] | None = None
+) -> Response[str]:
+    return Response(
+        status_code=status, content_type="application/json", body=document.to_json(), headers=headers
+    )
+
+
+_KEY_LIFETIME_HOURS = KEY_LIFETIME // timedelta(hours=1)
+
+
+def _submit_job(api: Services, call: Call) -> Response[str]:
+    idempotency_key = read_idempotency_key(call.event)
+    request = validate_job_request(read_json_body(call.event))
+    # Before anything is written, the Idempotency-Key's record included: a refusal changes nothing.
+    check_sources(request, owner=call.owner, uploads=api.uploads)
+    if idempotency_key is None:
+        record = submit_job(
+            request,
+            owner=call.owner,
+            writer=api.store,
+            publisher=api.publisher,
+            payloads=api.placement,
+            links=api.links,
+            metrics=api.metrics,
+        )
+    else:
+        record = submit_job_once(
+            idempotency_key,
+            request,
+            owner=call.owner,
+            ledger=api.ledger,
+            store=api.store,
+            publisher=api.publisher,
+            payloads=api.placement,
+            links=api.links,
+            metrics=api.metrics,
+            time_left=call.time_left(),
+        )
+    logger.set_correlation_id(record.job_id)
+    accepted = {"job_id": record.job_id, "job_type": record.job_type, "status": record.status}
+    logger.info("job accepted", extra=accepted)
+    return _json_response(202, record, headers={"Location": f"/jobs/{record.job_id}"})
+
+
+SUBMIT_JOB = Route(
+    method="POST",
+    path="/jobs",
+    operation_id="submitJob",
+    endpoint=_submit_job,
+    summary="Submit a job",
+    description=(
+        "Stores the job QUEUED and queues it for a worker, then answers at once. With an Idempotency-Key, "
+        f"a retry of the same body within {_KEY_LIFETIME_HOURS} hours answers the first response again (202, "
+        "the same job and Location) instead of creating a second job. With sign-in, a job may name only the "
+        "caller's own uploads: another caller's is 422 upload-not-found, as a missing one is."
+    ),
+    parameters=(
+        {
+            "name": IDEMPOTENCY_KEY_HEADER,
+            "in": "header",
+            "required": False,
+            "description": (
+                "Makes retrying safe: the first request with a key creates the job, later ones with the same "
+                f"key and body get it back for {_KEY_LIFETIME_HOURS} hours. 1 to {MAX_KEY_LENGTH} printable "
+                "ASCII characters; a random UUID is a good key. With sign-in, each caller's keys are their "
+                "own; without it, keys are shared by all clients."
+            ),
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
+        },
+    ),
+    request_body="job-request",
+    success=Success(
+        202,
+        "The job is accepted (for a repeated Idempotency-Key: was accepted): its record as it was stored.",
+        schema_ref("job-record"),
+        headers={
+            "Location": header(
+                "Where the job's status is read: `/jobs/{job_id}`.",
+                {"type": "string", "pattern": "^/jobs/[0-9a-f-]{36}$"},
+            )
+        },
+    ),
+    problems={
+        400: ("invalid-json", "unknown-job-type", "validation-failed", "invalid-idempotency-key"),
+        409: ("idempotency-key-in-progress",),
+        413: ("payload-too-large",),
+        415: ("unsupported-media-type",),
+        422: ("idempotency-key-reused", "upload-not-found"),
+        503: ("service-unavailable",),
+    },
+    problem_headers={
+        409: {
+            "Retry-After": header(
+                "Seconds to wait before retrying with the same key.", {"type": "integer", "minimum": 1}
+            )
+        },
+    },
+)
+
+
+def _list_jobs(api: Services, call: Call) -> Response[str]:
+    # Only a signed-in caller has jobs to list: without sign-in nobody owns one.
+    if call.owner is None:
+        raise ListingDisabledError()
+    query = validate_job_list_query(query_parameters(call.event))
+    return _json_response(200, list_jobs(query, owner=call.owner, lister=api.store, links=api.links))
+
+
+def _query_parameter(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"$ref": f"{schema_ref('job-list-query')['$ref']}/properties/{name}"},
+    }
+
+
+LIST_JOBS = Route(
+    method="GET",
+    path="/jobs",
+    operation_id="listJobs",
+    endpoint=_list_jobs,
+    summary="List your jobs",
+    description=(
+        "One page of the caller's own jobs, newest first, each as GET /jobs/{job_id} returns it; filter by "
+        "status, job_type or both. Only in a deployment with sign-in: without it, job ids are the capability "
+        "and listing answers 403. A page may hold fewer jobs than limit even when more follow; only a null "
+        "next_cursor means the end. Each parameter may be given once."
+    ),
+    parameters=(
+        _query_parameter("status", "Only jobs in this status."),
+        _query_parameter("job_type", "Only jobs of this type."),
+        _query_parameter("limit", f"The page size, 1 to 100; {DEFAULT_PAGE_SIZE} when left out."),
+        _query_parameter(
+            "cursor", "The previous page's next_cursor, to read the page after it (with the same filters)."
+        ),
+    ),
+    success=Success(200, "One page of the caller's jobs.", schema_ref("job-list")),
+    problems={
+        400: ("validation-failed",),
+        403: ("listing-disabled",),
+        503: ("service-unavailable",),
+    },
+)
+
+
+def _get_job(api: Services, call: Call) -> Response[str]:
+    job_id = call.path["job_id"]
+    # Every line about the job carries its id, problems included, from before the first domain call.
+    logger.set_correlation_id(job_id)
+    return _json_response(200, get_job_record(job_id, owner=call.owner, reader=api.store, links=api.links))
+
+
+GET_JOB = Route(
+    method="GET",
+    path="/jobs/{job_id}",
+    operation_id="getJob",
+    endpoint=_get_job,
+    summary="Read a job",
+    description=(
+        "The job's current record: its status, its progress while it runs and, once it has ended, its "
+        "result or its error. With sign-in, only the caller's own jobs are found: another's is 404, as a "
+        "missing one is."
+    ),
+    parameters=({"name": "job_id", "in": "path", "required": True, "schema": schema_ref("job-id")},),
+    success=Success(200, "The job's record.", schema_ref("job-record")),
+    problems={
+        400: ("invalid-job-id",),
+        404: ("job-not-found",),
+        503: ("service-unavailable",),
+    },
+)
+
+
+def _create_upload(api: Services, call: Call) -> Response[str]:
+    request = validate_upload_request(read_json_body(call.event))
+    # The upload records its caller, whose jobs alone may name it.
+    ticket = issue_upload_ticket(request, owner=call.owner, links=api.links)
+    logger.info("upload ticket issued", extra={"source_key": ticket.source_key})
+    return _json_response(200, ticket)
+
+
+CREATE_UPLOAD = Route(
+    method="POST",
+    path="/uploads",
+    operation_id="createUpload",
+    endpoint=_create_upload,
+    summary="Get a ticket to upload an image",
+    description=(
+        "Answers a presigned S3 POST for one new object under uploads/, of the given content type and at "
+        f"most {MAX_UPLOAD_BYTES} bytes, valid for {UPLOAD_LIFETIME // timedelta(minutes=1)} minutes. The "
+        "file goes straight to S3, never through the API; an image_resize job then names its source_key. "
+        "Nothing is stored until the file is sent, so a ticket never used costs nothing. With sign-in, the "
+        "upload records the caller (the form's x-amz-meta-owner field), and only the caller's jobs may name "
+        "it."
+    ),
+    request_body="upload-request",
+    success=Success(200, "The upload ticket.", schema_ref("upload-ticket")),
+    problems={
+        400: ("invalid-json", "validation-failed"),
+        413: ("payload-too-large",),
+        415: ("unsupported-media-type",),
+    },
+)
+
+
+def _health(api: Services, call: Call) -> Response[str]:
+    return Response(status_code=200, content_type="application/json", body='{"status":"ok"}')
+
+
+GET_HEALTH = Route(
+    method="GET",
+    path="/health",
+    operation_id="getHealth",
+    endpoint=_health,
+    summary="Check the API answers",
+    description="Answers without touching DynamoDB or SQS.",
+    success=Success(
+        200,
+        "The API is up.",
+        {
+            "type": "object",
+            "required": ["status"],
+            "additionalProperties": False,
+            "properties": {"status": {"const": "ok"}},
+        },
+    ),
+    problems={},
+    public=True,
+)
+
+ROUTES = (SUBMIT_JOB, LIST_JOBS, GET_JOB, CREATE_UPLOAD, GET_HEALTH)
+"""Grouped by path, in the order the OpenAPI document and a 404's detail list them."""
