@@ -5,6 +5,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import botocore.session
 import pytest
 import requests
 
@@ -213,6 +214,27 @@ def test_upload_ticket_costs_no_aws_call_and_its_form_stores_the_file(
     assert upload.status_code == 204
     stored = aws.s3.get_object(Bucket=aws.files_bucket_name, Key=ticket["source_key"])
     assert (stored["Body"].read(), stored["ContentType"]) == (b"\x89PNG...", "image/png")
+
+
+def test_its_own_s3_client_is_made_by_the_first_request_that_needs_s3_and_only_once(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    create_client = botocore.session.Session.create_client
+
+    def counted(session: botocore.session.Session, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(service_name)
+        return create_client(session, service_name, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counted)
+    handler = build_handler(_settings(aws), dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
+    job_id = json.loads(handler(post_job_request(TEXT_REQUEST), None)["body"])["job_id"]
+    assert handler(get_job(job_id), None)["statusCode"] == 200
+    assert made == []
+
+    for _ in range(2):
+        assert handler(post_uploads('{"content_type": "image/png"}'), None)["statusCode"] == 200
+    assert made == ["s3"]
 
 
 def test_own_s3_client_signs_with_sigv4_for_the_buckets_regional_endpoint(aws: Aws) -> None:

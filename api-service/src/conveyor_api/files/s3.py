@@ -3,8 +3,10 @@ makes: a HeadObject of an upload a signed-in caller's job names, and a PutObject
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -23,6 +25,29 @@ _OWNER_FIELD = f"x-amz-meta-{OWNER_METADATA}"
 _NO_UPLOAD_STATUSES = (403, 404)
 """HeadObject's answers for a key without an object: 404 to a role that may list the bucket, 403 to one that
 may not, such as the API's (infra/api/template.yaml). A HEAD answer has no body, so no error code to read."""
+
+
+def s3_client_on_demand(make: Callable[[], S3Client]) -> S3Client:
+    """An S3 client that `make` builds when a request first uses it, then reuses.
+
+    Most requests (a status read, a small job's submission) never touch S3, and building its client (loading
+    S3's service model and endpoint rules) was a fifth of the API's import time: a cold start pays for it only
+    when its request needs S3 (docs/benchmarks.md, Cold start).
+    """
+    return cast("S3Client", _ClientOnDemand(make))
+
+
+class _ClientOnDemand:
+    def __init__(self, make: Callable[[], S3Client]) -> None:
+        self._make = make
+        self._client: S3Client | None = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._make()
+        return getattr(self._client, name)
 
 
 class S3FileLinks:

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from botocore.config import Config
 
-from conveyor_api.files.s3 import S3FileLinks, S3Payloads, S3Uploads
+from conveyor_api.files.s3 import S3FileLinks, S3Payloads, S3Uploads, s3_client_on_demand
 from conveyor_api.handlers.routes import ROUTES, Call, JobStore, Route, Services, logger
 from conveyor_api.http.caller import read_caller
 from conveyor_api.http.errors import MethodNotAllowedError, RouteNotFoundError
@@ -65,7 +65,9 @@ def build_handler(
     s3_config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
     if client_config is not None:
         s3_config = client_config.merge(s3_config)
-    s3 = s3_client or cast("S3Client", session.create_client("s3", config=s3_config))
+    s3 = s3_client or s3_client_on_demand(
+        lambda: cast("S3Client", session.create_client("s3", config=s3_config))
+    )
     return handler_for(
         settings,
         store=DynamoJobStore(dynamodb, settings.jobs_table_name),
