@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from conveyor_api.models.contract_document import JsonDocument
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class JobRequest(JsonDocument):
-    job_type: Literal["data_analysis", "image_resize", "text_transform"]
+    job_type: str
     payload: dict[str, Any]
