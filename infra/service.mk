@@ -15,7 +15,7 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: install contracts lint typecheck test unit package lock clean
 
-install: contracts $(INSTALLED)
+install: $(INSTALLED) contracts
 
 $(INSTALLED): requirements-dev.lock pyproject.toml
 	$(UV) venv --quiet --allow-existing --python python3 $(VENV)
@@ -23,9 +23,19 @@ $(INSTALLED): requirements-dev.lock pyproject.toml
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
-contracts:
+# The contract's copy in the package and the models generated from it (GENERATE_MODELS, the service's command),
+# redone only when a file of contracts/v1 or the generator's options in pyproject.toml change: `make install`, and
+# so `make check`, pays nothing otherwise. The generated models are committed; tests/unit fails on stale ones.
+CONTRACT_FILES := $(shell find ../contracts/v1 -type f)
+CONTRACTS_DONE := $(VENV)/.contracts
+
+contracts: $(CONTRACTS_DONE)
+
+$(CONTRACTS_DONE): $(CONTRACT_FILES) pyproject.toml $(INSTALLED)
 	rm -rf $(SCHEMAS)
 	cp -r ../contracts/v1 $(SCHEMAS)
+	$(GENERATE_MODELS)
+	touch $@
 
 lint: install
 	$(VENV)/bin/ruff check src tests

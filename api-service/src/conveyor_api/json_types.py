@@ -4,3 +4,4 @@ from typing import TypeAlias
 
 JsonValue: TypeAlias = dict[str, "JsonValue"] | list["JsonValue"] | str | int | float | bool | None
 JsonObject: TypeAlias = dict[str, JsonValue]
+StringMap: TypeAlias = dict[str, str]

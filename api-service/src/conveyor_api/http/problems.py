@@ -18,17 +18,18 @@ from conveyor_api.http.errors import (
 )
 from conveyor_api.jobs.errors import (
     BackendUnavailableError,
-    ContractViolationError,
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
     InvalidJobIdError,
     InvalidJobListQueryError,
+    InvalidJobRequestError,
+    InvalidUploadRequestError,
     JobNotFoundError,
     PayloadTooLargeError,
     UnknownJobTypeError,
     UploadNotFoundError,
 )
-from conveyor_api.models import Problem, Violation
+from conveyor_api.models import ContractViolationError, Problem, Violation
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 EXAMPLE_JOB_ID = "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"
@@ -135,8 +136,9 @@ def _(error: PayloadTooLargeError) -> Problem:
     )
 
 
+# Only a request's violations are the caller's to fix: one of a document the API made or read is a bug, a 500.
 @problem_for.register
-def _(error: ContractViolationError) -> Problem:
+def _(error: InvalidJobRequestError | InvalidUploadRequestError) -> Problem:
     return _problem(
         "validation-failed",
         400,

@@ -1,20 +1,13 @@
 """Why the jobs domain refuses a request or cannot serve it; `http.problems` maps each to a response."""
 
-from conveyor_api.models import Violation
-
-
-class ContractViolationError(Exception):
-    """A request body that is JSON but not a document the contract accepts, with where and why."""
-
-    def __init__(self, violations: list[Violation], *, complete: bool = True) -> None:
-        super().__init__(f"{len(violations)}{'' if complete else '+'} contract violation(s)")
-        self.violations = violations
-        self.complete = complete
-        """False when the body has more violations than `violations`, which then lists only the first few."""
+from conveyor_api.models import ContractViolationError, Violation
 
 
 class InvalidJobRequestError(ContractViolationError):
     """The request body is JSON but not a job request the contract accepts."""
+
+    def __init__(self, violations: list[Violation], *, complete: bool = True) -> None:
+        super().__init__("job-request", violations, complete=complete)
 
 
 class UnknownJobTypeError(InvalidJobRequestError):
@@ -73,10 +66,16 @@ class IdempotencyKeyInProgressError(Exception):
 class InvalidUploadRequestError(ContractViolationError):
     """The POST /uploads body is JSON but not an upload request the contract accepts."""
 
+    def __init__(self, violations: list[Violation], *, complete: bool = True) -> None:
+        super().__init__("upload-request", violations, complete=complete)
+
 
 class InvalidJobListQueryError(ContractViolationError):
     """The query string of GET /jobs is not a job-list query the contract accepts, or its cursor is not one
     this API returned."""
+
+    def __init__(self, violations: list[Violation], *, complete: bool = True) -> None:
+        super().__init__("job-list-query", violations, complete=complete)
 
 
 class UploadNotFoundError(Exception):

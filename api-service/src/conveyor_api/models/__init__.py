@@ -1,21 +1,28 @@
-"""Models of the contract documents the API reads and writes, one module per document."""
+"""Models of the contract documents the API reads and writes: generated from contracts/v1 into generated/ by
+`make contracts` (never edited by hand), on the hand-written bases of contract_document.
 
-from conveyor_api.models.contract_document import InvalidDocumentError
-from conveyor_api.models.job_error import JobError
-from conveyor_api.models.job_item import JobItem
-from conveyor_api.models.job_list import JobList
-from conveyor_api.models.job_list_query import JobListQuery
-from conveyor_api.models.job_message import JobMessage
-from conveyor_api.models.job_progress import JobProgress
-from conveyor_api.models.job_record import JobRecord
-from conveyor_api.models.job_request import JobRequest
+Every document model is checked against its schema whenever it is made, except JobRequest: a request is
+checked once, by jobs.request_validation, with a message per violation, before its model is made; for a large
+payload that check is the costliest step of a request.
+"""
+
+from conveyor_api.models.contract_document import ContractViolationError
+from conveyor_api.models.generated.job_error_schema import JobError
+from conveyor_api.models.generated.job_item_schema import JobItem
+from conveyor_api.models.generated.job_list_query_schema import JobListQuery
+from conveyor_api.models.generated.job_list_schema import JobList
+from conveyor_api.models.generated.job_message_schema import JobMessage
+from conveyor_api.models.generated.job_progress_schema import JobProgress
+from conveyor_api.models.generated.job_record_schema import JobRecord
+from conveyor_api.models.generated.job_request_schema import JobRequest
+from conveyor_api.models.generated.problem_schema import Error as Violation
+from conveyor_api.models.generated.problem_schema import Problem
+from conveyor_api.models.generated.upload_request_schema import UploadRequest
+from conveyor_api.models.generated.upload_ticket_schema import UploadTicket
 from conveyor_api.models.job_status import JobStatus
-from conveyor_api.models.problem import Problem, Violation
-from conveyor_api.models.upload_request import UploadRequest
-from conveyor_api.models.upload_ticket import UploadTicket
 
 __all__ = [
-    "InvalidDocumentError",
+    "ContractViolationError",
     "JobError",
     "JobItem",
     "JobList",

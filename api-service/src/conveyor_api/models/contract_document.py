@@ -1,47 +1,68 @@
-"""What every model of a contract document shares: its JSON form, and the contract's last word on validity.
+"""What the generated models (models/generated/, from contracts/v1) cannot say: their JSON form, which JSON
+integers they read, and the contract's last word on validity.
 
-Models are frozen dataclasses rather than pydantic models: the contract's schemas already say what is valid,
-and importing pydantic cost each cold start about 40 ms (docs/hand-written.md, The API's models and clients).
+The models are frozen dataclasses rather than pydantic models: the contract's schemas already say what is
+valid, and importing pydantic cost each cold start about 40 ms (docs/hand-written.md, The API's models and
+clients).
 """
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import Field, fields
-from typing import Annotated, Any, ClassVar, Self, cast, get_args
+from dataclasses import MISSING, Field, fields
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast, get_args, get_origin, get_type_hints
 
 from conveyor_api import contract
 from conveyor_api.json_pointer import json_pointer
 from conveyor_api.json_types import JsonObject, JsonValue
 
-JsonInteger = Annotated[int, "an integer as JSON Schema counts them: 2.0 is one, and is read as 2"]
+if TYPE_CHECKING:
+    from conveyor_api.models.generated.problem_schema import Error as Violation
 
 
-class InvalidDocumentError(ValueError):
-    """A document the contract rejects; the message names where and which rule, never quoting a value."""
+class ContractViolationError(ValueError):
+    """A document the contract rejects, and where: each violation is a JSON pointer into it and what is wrong.
 
+    The jobs domain raises its subclasses for a request the contract rejects (jobs/errors.py), answered with a
+    400 problem that lists the violations; any other is a document the API itself made or read, a bug answered
+    500. Messages name places and rules, never quoting a value, whatever its size.
+    """
 
-def _require_valid(schema_name: str, document: object) -> None:
-    """Raises InvalidDocumentError unless the contract's schema `schema_name` accepts `document`."""
-    errors = list(contract.validator(schema_name).iter_errors(document))
-    if errors:
-        # Keywords rather than jsonschema's messages: those quote the offending value, whatever its size.
-        broken = "; ".join(f"{json_pointer(error.path) or '/'}: {error.validator}" for error in errors)
-        raise InvalidDocumentError(f"not a valid {schema_name}: {broken}")
+    def __init__(self, document: str, violations: "list[Violation]", *, complete: bool = True) -> None:
+        places = "; ".join(f"{violation.pointer or '/'}: {violation.message}" for violation in violations)
+        super().__init__(f"not a valid {document}: {places}{'' if complete else '; ...'}")
+        self.document = document
+        self.violations = violations
+        self.complete = complete
+        """False when the document breaks the contract in more places than `violations` lists."""
 
 
 class JsonDocument:
-    """A frozen dataclass that is written as a JSON object, one member per field, in the fields' order."""
+    """A frozen dataclass that is written as a JSON object, one member per field, in the fields' order.
+
+    A member the schema makes optional (a field with a default) is absent when the model holds None: the
+    contract's documents leave out what does not apply, and write null only where a member is required.
+    """
 
     __slots__ = ()
     __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
 
     def to_document(self) -> JsonObject:
         """The document as the `json` module writes it; JSON members are the model's own, not copies."""
-        return {field.name: _json_member(getattr(self, field.name)) for field in fields(self)}
+        return {
+            field.name: _json_member(value)
+            for field in fields(self)
+            if (value := getattr(self, field.name)) is not None or field.default is MISSING
+        }
 
     def to_json(self) -> str:
         """The document as compact JSON text, as the API sends and stores it: no spaces, Unicode as is."""
         return json.dumps(self.to_document(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+    @classmethod
+    def from_document(cls, document: JsonValue) -> Self:
+        """The model of `document`, as `json` reads it, which its schema has accepted."""
+        members = cast(JsonObject, document)  # every contract document is an object
+        types = _member_types(cls)
+        return cls(**{name: _model_member(types[name], value) for name, value in members.items()})
 
 
 def _json_member(value: object) -> JsonValue:
@@ -52,8 +73,33 @@ def _json_member(value: object) -> JsonValue:
     return cast(JsonValue, value)
 
 
+_MEMBER_TYPES: dict[type[JsonDocument], dict[str, Any]] = {}
+
+
+def _member_types(model: type[JsonDocument]) -> dict[str, Any]:
+    # Resolved once per model: the generated modules' annotations are text, under postponed evaluation.
+    if model not in _MEMBER_TYPES:
+        _MEMBER_TYPES[model] = get_type_hints(model)
+    return _MEMBER_TYPES[model]
+
+
+def _model_member(member_type: Any, value: JsonValue) -> Any:
+    """A member of a document the contract has accepted, as a field of `member_type` holds it."""
+    types = get_args(member_type) or (member_type,)
+    if isinstance(value, dict):
+        nested = next((t for t in types if isinstance(t, type) and issubclass(t, JsonDocument)), None)
+        return value if nested is None else nested.from_document(value)
+    if isinstance(value, list):
+        items = next((get_args(t)[0] for t in types if get_origin(t) is list), None)
+        return [_model_member(items, item) for item in value]
+    if isinstance(value, float) and int in types:
+        # The schema has accepted it as an integer (2.0 is one), so it is integral: the model holds the int.
+        return int(value)
+    return value
+
+
 class ContractDocument(JsonDocument):
-    """A typed view of a document that `contract_schema` describes.
+    """A document the API reads or writes, held to its schema: the one its generated module was made from.
 
     Field types say what the service relies on; rules that span fields (which attributes each status
     carries, the result schema of each job type) are the contract's, so the whole document is checked
@@ -62,58 +108,31 @@ class ContractDocument(JsonDocument):
     """
 
     __slots__ = ()
-    contract_schema: ClassVar[str]
-    nested_documents: ClassVar[Mapping[str, Callable[..., JsonDocument]]] = {}
-    """Members that are documents of their own (or arrays of them), with the model each is read as."""
 
     def __post_init__(self) -> None:
-        _require_valid(self.contract_schema, self.to_document())
+        _require_valid(_schema_name(type(self)), self.to_document())
 
     @classmethod
     def from_document(cls, document: JsonValue) -> Self:
-        """The model of `document`, as `json` reads it; InvalidDocumentError if the contract rejects it."""
-        _require_valid(cls.contract_schema, document)
-        members = cast(JsonObject, document)  # every contract document is an object
-        return cls(**{name: _model_member(cls, name, value) for name, value in members.items()})
-
-
-def _model_member(model: type[ContractDocument], name: str, value: JsonValue) -> Any:
-    """A member of a document the contract has accepted, as `model` holds it."""
-    nested = model.nested_documents.get(name)
-    if nested is not None and isinstance(value, list):
-        return [_nested_member(nested, item) for item in value]
-    if nested is not None and isinstance(value, dict):
-        return _nested_member(nested, value)
-    if isinstance(value, float) and name in _json_integers(model):
-        # The schema has accepted it as an integer, so it is integral: the model holds the int it stands for.
-        return int(value)
-    return value
-
-
-def _nested_member(nested: Callable[..., JsonDocument], value: JsonValue) -> JsonDocument:
-    # A nested contract document is read as a document too, so that its own nested members and integers are.
-    model = nested
-    if isinstance(model, type) and issubclass(model, ContractDocument):
-        return model.from_document(value)
-    return nested(**cast(JsonObject, value))
-
-
-def _json_integers(model: type[ContractDocument]) -> set[str]:
-    return {field.name for field in fields(model) if JsonInteger in (field.type, *get_args(field.type))}
-
-
-class SparseContractDocument(ContractDocument):
-    """A document whose optional members are absent, never null: a field left at None is left out."""
-
-    __slots__ = ()
-
-    def to_document(self) -> JsonObject:
-        return {name: value for name, value in super().to_document().items() if value is not None}
-
-    @classmethod
-    def from_document(cls, document: JsonValue) -> Self:
-        if isinstance(document, dict):
-            nulls = sorted(name for name, value in document.items() if value is None)
-            if nulls:
-                raise InvalidDocumentError(f"{', '.join(nulls)} must be absent rather than null")
+        """The model of `document`, as `json` reads it; ContractViolationError if the contract rejects it."""
+        _require_valid(_schema_name(cls), document)
         return super().from_document(document)
+
+
+def _schema_name(model: type[ContractDocument]) -> str:
+    # models/generated/job_item_schema.py was generated from contracts/v1/job-item.schema.json.
+    return model.__module__.rpartition(".")[2].removesuffix("_schema").replace("_", "-")
+
+
+def _require_valid(schema_name: str, document: object) -> None:
+    """Raises ContractViolationError unless the contract's schema `schema_name` accepts `document`."""
+    errors = list(contract.validator(schema_name).iter_errors(document))
+    if errors:
+        # Imported here: the generated module of the problem document is itself built on this module's bases.
+        from conveyor_api.models.generated.problem_schema import Error as Violation
+
+        # Keywords rather than jsonschema's messages: those quote the offending value, whatever its size.
+        violations = [
+            Violation(pointer=json_pointer(error.path), message=str(error.validator)) for error in errors
+        ]
+        raise ContractViolationError(schema_name, violations)
