@@ -1,27 +1,15 @@
-# The targets every service has, under the names the root Makefile fans out to, written once. A service's Makefile
-# sets PACKAGE (its import package) and FUNCTION (its Lambda function's zip and stack name), includes this, and
-# adds the targets of its own after it. Run from the service's folder.
-SHELL := /bin/bash
-.SHELLFLAGS := -eu -o pipefail -c
-.DEFAULT_GOAL := install
+# What a service has beyond every Python project's targets (python-project.mk, beside this file): the contract
+# copied into its package with the models generated from it, and its Lambda function's zip. A service's Makefile
+# sets PACKAGE (its import package), FUNCTION (its Lambda function's zip and stack name) and GENERATE_MODELS,
+# includes this, and adds the targets of its own after it. Run from the service's folder.
+include $(dir $(lastword $(MAKEFILE_LIST)))python-project.mk
 
-export UV_PYTHON_DOWNLOADS := never
-UV ?= uv
-VENV := .venv
-PY := $(VENV)/bin/python
 SCHEMAS := src/$(PACKAGE)/contract/schemas
-# Rebuilt only when a lock file or the project metadata changes, so `make install` is cheap when nothing did.
-INSTALLED := $(VENV)/.installed
+CLEAN_ALSO := $(SCHEMAS)
 
-.PHONY: install contracts lint typecheck test unit package lock clean
+.PHONY: contracts package
 
-install: $(INSTALLED) contracts
-
-$(INSTALLED): requirements-dev.lock pyproject.toml
-	$(UV) venv --quiet --allow-existing --python python3 $(VENV)
-	$(UV) pip sync --quiet --python $(PY) requirements-dev.lock
-	$(UV) pip install --quiet --python $(PY) --no-deps -e .
-	touch $@
+install: contracts
 
 # The contract's copy in the package and the models generated from it (GENERATE_MODELS, the service's command),
 # redone only when a file of contracts/v1 or the generator's options in pyproject.toml change: `make install`, and
@@ -37,27 +25,5 @@ $(CONTRACTS_DONE): $(CONTRACT_FILES) pyproject.toml $(INSTALLED)
 	$(GENERATE_MODELS)
 	touch $@
 
-lint: install
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
-
-typecheck: install
-	$(VENV)/bin/mypy src tests
-
-test: install
-	$(VENV)/bin/pytest
-
-# The inner loop's share (the root's `make check`): tests/unit runs over fakes, no moto, no slow property tests;
-# tests/adapters, against moto in-process, is left to `make test`.
-unit: install
-	$(VENV)/bin/pytest -q -m "not slow" tests/unit
-
 # The function's code for `sam deploy`: lambda-package.mk, beside this file, says how it is built.
 include $(dir $(lastword $(MAKEFILE_LIST)))lambda-package.mk
-
-lock:
-	$(UV) pip compile --quiet --python-version 3.11 pyproject.toml -o requirements.lock
-	$(UV) pip compile --quiet --python-version 3.11 --extra dev pyproject.toml -o requirements-dev.lock
-
-clean:
-	rm -rf $(VENV) $(SCHEMAS) .mypy_cache .pytest_cache .ruff_cache .hypothesis
