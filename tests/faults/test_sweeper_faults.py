@@ -159,6 +159,29 @@ def test_a_pending_jobs_message_that_reached_the_dlq_unrun_is_sent_back_and_the_
     assert stack.job_runs["text_transform"] == 1
 
 
+def test_a_dead_message_the_sweep_leaves_is_visible_to_whoever_lists_the_dlq_right_after_it(
+    stack: Stack,
+) -> None:
+    # The spare copy of a job that ended is evidence the sweep leaves; were it still hidden by the sweep's own
+    # receive, `conveyor dlq list` would miss it for the DLQ's visibility timeout after every sweep.
+    job_id = stack.submit("text_transform", {"text": "ended"}).json()["job_id"]
+    ended = _finish(stack, job_id)
+    assert ended["status"] == "SUCCEEDED"
+    message = {
+        "contract_version": "1",
+        "job_id": job_id,
+        "job_type": "text_transform",
+        "submitted_at": ended["created_at"],
+    }
+    stack.sqs.send_message(QueueUrl=stack.resources.dlq_url, MessageBody=json.dumps(message))
+
+    summary = stack.sweeper_handler()({}, None)
+
+    assert summary["rescued"] == 0
+    (listed,) = stack.sqs.receive_message(QueueUrl=stack.resources.dlq_url).get("Messages", [])
+    assert json.loads(listed["Body"])["job_id"] == job_id
+
+
 def _died(worker: SqsEventSource) -> bool:
     try:
         return worker.poll_once().received > 0

@@ -83,6 +83,7 @@ def test_sweeper_role() -> None:
         "sqs:SendMessage": {"JobsQueueArn"},
         "sqs:ReceiveMessage": {"JobsDeadLetterQueueArn"},
         "sqs:DeleteMessage": {"JobsDeadLetterQueueArn"},
+        "sqs:ChangeMessageVisibility": {"JobsDeadLetterQueueArn"},
         "logs:CreateLogStream": {"SweeperLogGroup.Arn"},
         "logs:PutLogEvents": {"SweeperLogGroup.Arn"},
     }

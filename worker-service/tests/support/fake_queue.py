@@ -1,5 +1,7 @@
 """An in-memory jobs queue and DLQ that record what the domain asked of them."""
 
+from collections.abc import Sequence
+
 from conveyor_worker.jobs.sweep import DeadLetter
 from conveyor_worker.models.job_message import JobMessage
 
@@ -18,9 +20,8 @@ class FakeJobsQueue:
 
 
 class FakeDeadLetterQueue:
-    """Dead messages, in order. A receive hands out messages not yet received in this round, which stay
-    hidden; a receive that finds fewer than it asks for ends the round, and the next one starts over (as the
-    next sweep, a minute later, finds them visible again)."""
+    """Dead messages, in order. A receive hands out visible messages, which stay hidden until released (or
+    until `visibility_timeout_passes`), as SQS hides a received message for the queue's visibility timeout."""
 
     def __init__(self, *bodies: str) -> None:
         self.letters = dict(enumerate(bodies))
@@ -36,9 +37,19 @@ class FakeDeadLetterQueue:
         fresh = [(handle, body) for handle, body in self.letters.items() if handle not in self._hidden]
         fresh = fresh[:max_messages]
         self._hidden |= {handle for handle, _ in fresh}
-        if len(fresh) < max_messages:
-            self._hidden.clear()
         return [DeadLetter(body=body, receipt_handle=str(handle)) for handle, body in fresh]
 
     def delete(self, receipt_handle: str) -> None:
         del self.letters[int(receipt_handle)]
+
+    def release(self, receipt_handles: Sequence[str]) -> None:
+        assert len(receipt_handles) <= 10, "SQS changes at most 10 messages' visibility per call"
+        self._hidden -= {int(handle) for handle in receipt_handles}
+
+    @property
+    def visible_bodies(self) -> list[str]:
+        """What a receive, such as `conveyor dlq list`'s, would find now."""
+        return [body for handle, body in self.letters.items() if handle not in self._hidden]
+
+    def visibility_timeout_passes(self) -> None:
+        self._hidden.clear()

@@ -603,6 +603,20 @@ def test_dead_messages_of_ended_watched_held_missing_or_malformed_jobs_stay_in_t
     summary = sweeper_on(store, queue, clock, captured_logs, dead_letters=dead_letters).sweep()
 
     assert (summary.rescued, queue.sent, dead_letters.bodies) == (0, [], bodies)
+    # Released once the sweep is done: whoever lists the DLQ sees them now, not after its visibility timeout.
+    assert dead_letters.visible_bodies == bodies
+
+
+def test_every_dead_message_a_sweep_leaves_is_visible_again_when_it_ends_however_many_it_read(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    # Not job messages at all: each stays, as evidence; 25 of them take three receives and three releases.
+    bodies = [f"not a job message {index}" for index in range(25)]
+    dead_letters = FakeDeadLetterQueue(*bodies)
+
+    sweeper_on(store, queue, clock, captured_logs, dead_letters=dead_letters).sweep()
+
+    assert dead_letters.visible_bodies == bodies
 
 
 def test_a_dead_message_whose_job_changed_since_the_read_stays_for_the_next_sweep(

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from enum import Enum, auto
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
@@ -137,6 +138,18 @@ class DeadLetterQueue(Protocol):
         ...
 
     def delete(self, receipt_handle: str) -> None: ...
+
+    def release(self, receipt_handles: Sequence[str]) -> None:
+        """Makes up to 10 received messages visible again at once, not at the visibility timeout's end."""
+        ...
+
+
+class _Fate(Enum):
+    """What a sweep did with a dead message."""
+
+    RESCUED = auto()
+    DROPPED = auto()
+    LEFT = auto()
 
 
 DEAD_LETTER_RECEIVES = 10
@@ -294,20 +307,31 @@ class Sweeper:
         DLQ: one of an ended job (it ran out of retries, or is a spare copy), one the sweep index already
         watches, and one that is not a job message.
         """
-        for _ in range(DEAD_LETTER_RECEIVES):
-            letters = self._dead_letters.receive(10)
-            for letter in letters:
-                if self._rescue(letter):
-                    summary.rescued += 1
-                    self._metrics.dead_letter_rescued()
-            if len(letters) < 10:
-                return
+        # The messages a sweep leaves stay hidden while it goes on, so that its next receive finds others;
+        # once it is done they are released, so that whoever lists the DLQ (`conveyor dlq list`) sees them at
+        # once rather than after the DLQ's visibility timeout, which each sweep's receive would renew.
+        left: list[str] = []
+        try:
+            for _ in range(DEAD_LETTER_RECEIVES):
+                letters = self._dead_letters.receive(10)
+                for letter in letters:
+                    fate = self._rescue(letter)
+                    if fate is _Fate.RESCUED:
+                        summary.rescued += 1
+                        self._metrics.dead_letter_rescued()
+                    elif fate is _Fate.LEFT:
+                        left.append(letter.receipt_handle)
+                if len(letters) < 10:
+                    return
+        finally:
+            for batch in range(0, len(left), 10):
+                self._dead_letters.release(left[batch : batch + 10])
 
-    def _rescue(self, letter: DeadLetter) -> bool:
+    def _rescue(self, letter: DeadLetter) -> _Fate:
         try:
             message = parse_job_message(letter.body)
         except MalformedMessageError:
-            return False
+            return _Fate.LEFT
         job = self._store.read_job(message.job_id)
         now = self._clock()
         if job is None:
@@ -317,11 +341,12 @@ class Sweeper:
                 self._logger.info(
                     "orphan message dropped from the DLQ: its job was never stored", extra=_ids(message)
                 )
-            return False
+                return _Fate.DROPPED
+            return _Fate.LEFT
         if job.status not in (JobStatus.QUEUED, JobStatus.IN_PROGRESS) or job.watched:
-            return False
+            return _Fate.LEFT
         if job.status is JobStatus.IN_PROGRESS and (job.lease_expires_at or 0) >= to_epoch_ms(now):
-            return False  # its holder runs it, under a message of its own
+            return _Fate.LEFT  # its holder runs it, under a message of its own
         with _correlated_to(self._logger, job.job_id):
             try:
                 # The job is dated before the send, so the expiry scan counts the new message's whole life; if
@@ -331,11 +356,11 @@ class Sweeper:
                 self._logger.info(
                     "dead message left: its job changed since the sweep read it", extra=_about(job)
                 )
-                return False
+                return _Fate.LEFT
             self._queue.send(message)
             self._dead_letters.delete(letter.receipt_handle)
             self._logger.info("message of a pending job sent again from the DLQ", extra=_about(job))
-        return True
+        return _Fate.RESCUED
 
     def _fail_stranded(self, now: datetime, summary: SweepSummary) -> None:
         """Ends the jobs of this sweep's table segment that no message can still reach: each message of a job

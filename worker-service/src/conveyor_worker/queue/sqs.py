@@ -1,6 +1,7 @@
 """The jobs queue in SQS: the worker postpones the retry of a received message, the sweeper re-sends; and its
 DLQ, where the sweeper looks for pending jobs' messages."""
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from conveyor_worker.jobs.sweep import DeadLetter
@@ -41,3 +42,14 @@ class SqsDeadLetterQueue:
 
     def delete(self, receipt_handle: str) -> None:
         self._client.delete_message(QueueUrl=self._queue_url, ReceiptHandle=receipt_handle)
+
+    def release(self, receipt_handles: Sequence[str]) -> None:
+        # An entry SQS fails (it answers which, without raising) is seen later all the same: at its visibility
+        # timeout's end.
+        self._client.change_message_visibility_batch(
+            QueueUrl=self._queue_url,
+            Entries=[
+                {"Id": str(index), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                for index, handle in enumerate(receipt_handles)
+            ],
+        )
