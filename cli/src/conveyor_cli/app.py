@@ -5,6 +5,7 @@ from typing import Any
 
 import click
 
+from conveyor_cli.api_url import ApiUrl
 from conveyor_cli.commands import dlq, jobs
 from conveyor_cli.errors import CliError
 from conveyor_cli.exit_codes import MEANINGS, ExitCode
@@ -62,6 +63,7 @@ def _session_output(ctx: click.Context) -> Output:
     "--api-url",
     envvar="CONVEYOR_API_URL",
     show_envvar=True,
+    type=ApiUrl(),
     metavar="URL",
     help="The Conveyor API's URL, e.g. http://127.0.0.1:8080 (what `make dev` prints).",
 )
