@@ -1,8 +1,18 @@
 """A malformed --api-url (or CONVEYOR_API_URL) is a usage error, exit code 2, saying what is wrong and where
 it came from, before anything is sent: not a connection error later."""
 
+import json
+from typing import TYPE_CHECKING
+
 import pytest
+from click.testing import CliRunner
 from fakes import FakeApi, Run, record
+
+from conveyor_cli.app import cli
+from conveyor_cli.session import Runtime
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
 
 MALFORMED = [
     pytest.param("localhost:8080", "it has no scheme: write http:// or https://", id="no scheme"),
@@ -42,6 +52,19 @@ def test_a_malformed_api_url_is_a_usage_error_and_nothing_is_sent(
     assert api.requests == []
 
 
+@pytest.mark.parametrize(("url", "complaint"), MALFORMED)
+def test_a_malformed_api_url_after_the_command_is_the_same_usage_error(
+    api: FakeApi, run: Run, url: str, complaint: str
+) -> None:
+    result = run("status", "abc", "--api-url", url, api_url=None)
+
+    assert result.exit_code == 2
+    assert f"Invalid value for '--api-url': {url!r}: " in result.stderr
+    assert complaint in result.stderr
+    assert "Usage: conveyor status" in result.stderr
+    assert api.requests == []
+
+
 def test_a_malformed_api_url_from_the_environment_names_the_variable(
     api: FakeApi, run: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -54,6 +77,66 @@ def test_a_malformed_api_url_from_the_environment_names_the_variable(
         "Invalid value for the environment variable CONVEYOR_API_URL: 'api.test/prod': it has no scheme"
         in (result.stderr)
     )
+    assert api.requests == []
+
+
+def test_a_malformed_api_url_from_the_environment_under_json_is_a_usage_problem_document(
+    api: FakeApi, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVEYOR_API_URL", "http://api.test/?stage=prod")
+
+    result = run("status", "abc", "--json", api_url=None)
+
+    assert result.exit_code == 2
+    problem = json.loads(result.stderr)
+    assert problem["type"] == "urn:conveyor:cli:usage"
+    assert problem["detail"].startswith("Invalid value for the environment variable CONVEYOR_API_URL: ")
+    assert api.requests == []
+
+
+def test_an_api_url_after_the_command_overrides_even_a_malformed_one_from_the_environment(
+    api: FakeApi, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVEYOR_API_URL", "localhost:8080")
+    job_id = api.add_job(record("QUEUED"))
+
+    result = run("status", job_id, "--api-url", "http://given.test", api_url=None)
+
+    assert result.exit_code == 0
+    (sent,) = api.requests
+    assert str(sent.url) == f"http://given.test/jobs/{job_id}"
+
+
+def test_a_malformed_api_url_in_the_environment_does_not_stop_the_dlq_commands(
+    sqs_client: "SQSClient", monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVEYOR_API_URL", "localhost:8080")
+    dlq_url = sqs_client.create_queue(QueueName="jobs-dlq")["QueueUrl"]
+    sqs_client.send_message(QueueUrl=dlq_url, MessageBody="a dead letter")
+
+    result = CliRunner().invoke(
+        cli,
+        ["--json", "dlq", "list", "--dlq-url", dlq_url, "--max", "1"],
+        obj=Runtime(sqs_client=lambda: sqs_client),
+        catch_exceptions=False,
+    )
+
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)["messages"]) == 1
+
+
+def test_a_malformed_api_url_under_json_is_a_usage_problem_document(api: FakeApi, run: Run) -> None:
+    before = run("--json", "status", "abc", api_url="ftp://api.test")
+    after = run("status", "abc", "--api-url", "ftp://api.test", "--json", api_url=None)
+
+    for result in (before, after):
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        problem = json.loads(result.stderr)
+        assert problem["type"] == "urn:conveyor:cli:usage"
+        assert problem["detail"] == (
+            "Invalid value for '--api-url': 'ftp://api.test': its scheme is ftp:, not http: or https:"
+        )
     assert api.requests == []
 
 

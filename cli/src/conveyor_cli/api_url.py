@@ -13,6 +13,7 @@ import click
 import httpx
 from click.core import ParameterSource
 
+ENVIRONMENT_VARIABLE = "CONVEYOR_API_URL"
 EXAMPLE = "http://127.0.0.1:8080"
 
 # A DNS label (RFC 1123), and the underscore that container networks' service names have.
@@ -20,13 +21,28 @@ _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.ASCII)
 
 
 class ApiUrl(click.ParamType[str]):
+    """Checks the option's value. The environment variable's is checked when the Session first uses it
+    (check_api_url): an --api-url after the command may yet override it."""
+
     name = "URL"
 
     def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        reason = what_is_wrong(value)
-        if reason is None:
+        if (
+            ctx
+            and param
+            and param.name
+            and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT
+        ):
             return value
-        raise click.BadParameter(f"{value!r}: {reason}", ctx, param, param_hint=_where(param, ctx))
+        return check_api_url(value, "'--api-url'", ctx)
+
+
+def check_api_url(url: str, where: str, ctx: click.Context | None) -> str:
+    """`url`, unless it cannot be the API's URL: then a usage error naming `where` it came from."""
+    reason = what_is_wrong(url)
+    if reason is not None:
+        raise click.BadParameter(f"{url!r}: {reason}", ctx, param_hint=where)
+    return url
 
 
 def what_is_wrong(url: str) -> str | None:
@@ -78,13 +94,3 @@ def _what_is_wrong_with_the_host(parts: SplitResult) -> str | None:
     if not all(_LABEL.fullmatch(label) for label in labels):
         return f"its host {host!r} is not a host name (letters, digits and hyphens, between dots)"
     return None
-
-
-def _where(param: click.Parameter | None, ctx: click.Context | None) -> str | None:
-    """The option, or its environment variable when the value came from there (click's hint names both)."""
-    if param is None or not param.opts:
-        return None
-    envvar = getattr(param, "envvar", None)
-    if ctx is not None and param.name and ctx.get_parameter_source(param.name) is ParameterSource.ENVIRONMENT:
-        return f"the environment variable {envvar}"
-    return f"'{param.opts[0]}'"
