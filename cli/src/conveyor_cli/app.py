@@ -1,6 +1,8 @@
-"""The `conveyor` command group: its global options, and where errors become exit codes (one place, for every
-command)."""
+"""The `conveyor` command group: its commands, and where errors become exit codes (one place, for every
+command and every option; the global options themselves are in conveyor_cli.global_options)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -8,6 +10,7 @@ import click
 from conveyor_cli.commands import dlq, jobs
 from conveyor_cli.errors import CliError
 from conveyor_cli.exit_codes import MEANINGS, ExitCode
+from conveyor_cli.global_options import root_options
 from conveyor_cli.output import Output
 from conveyor_cli.session import Runtime, Session
 
@@ -27,23 +30,36 @@ the CLI finds itself, one whose type is urn:conveyor:cli:<kind>.
 
 
 class ConveyorGroup(click.Group):
-    """Turns every error of every command into its exit code, and Ctrl-C into 130."""
+    """Makes the Session the options fill in; turns every error of every command, and of the options, into its
+    exit code, and Ctrl-C into 130."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        runtime = ctx.obj if isinstance(ctx.obj, Runtime) else Runtime()
+        ctx.obj = Session(runtime, ctx)
+        with _exit_codes(ctx):
+            return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _exit_codes(ctx):
             return super().invoke(ctx)
-        except CliError as error:
-            _session_output(ctx).error(error)
-            raise click.exceptions.Exit(error.exit_code) from None
-        except click.UsageError as error:
-            output = _session_output(ctx)
-            if not output.as_json:
-                raise
-            output.usage_error(error)
-            raise click.exceptions.Exit(ExitCode.USAGE) from None
-        except KeyboardInterrupt:
-            click.echo("", err=True)
-            raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None
+
+
+@contextmanager
+def _exit_codes(ctx: click.Context) -> Iterator[None]:
+    try:
+        yield
+    except CliError as error:
+        _session_output(ctx).error(error)
+        raise click.exceptions.Exit(error.exit_code) from None
+    except click.UsageError as error:
+        output = _session_output(ctx)
+        if not output.as_json:
+            raise
+        output.usage_error(error)
+        raise click.exceptions.Exit(ExitCode.USAGE) from None
+    except KeyboardInterrupt:
+        click.echo("", err=True)
+        raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None
 
 
 def _session_output(ctx: click.Context) -> Output:
@@ -58,29 +74,11 @@ def _session_output(ctx: click.Context) -> Output:
     epilog=EPILOG,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-@click.option(
-    "--api-url",
-    envvar="CONVEYOR_API_URL",
-    show_envvar=True,
-    metavar="URL",
-    help="The Conveyor API's URL, e.g. http://127.0.0.1:8080 (what `make dev` prints).",
-)
-@click.option(
-    "--token",
-    envvar="CONVEYOR_TOKEN",
-    show_envvar=True,
-    metavar="JWT",
-    help="Sent as `Authorization: Bearer JWT`, for deployments with sign-in.",
-)
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Machine-readable: documents as JSON on stdout, errors as problem JSON on stderr.",
-)
+@root_options
 @click.version_option(package_name="conveyor-cli", prog_name="conveyor")
-@click.pass_context
-def cli(ctx: click.Context, api_url: str | None, token: str | None, as_json: bool) -> None:
-    """Submit, follow and list the jobs of a Conveyor deployment, and look after its dead-letter queue."""
-    runtime = ctx.obj if isinstance(ctx.obj, Runtime) else Runtime()
-    ctx.obj = Session(runtime, Output(as_json=as_json), api_url, token, ctx)
+def cli() -> None:
+    """Submit, follow and list the jobs of a Conveyor deployment, and look after its dead-letter queue.
+
+    The options below also work after the command, as in `conveyor status ID --json`; there, a value wins over
+    one given before the command.
+    """

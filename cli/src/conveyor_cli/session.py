@@ -11,6 +11,7 @@ import click
 import httpx
 
 from conveyor_cli.api import ApiClient
+from conveyor_cli.api_url import ENVIRONMENT_VARIABLE, check_api_url
 from conveyor_cli.output import Output
 
 if TYPE_CHECKING:
@@ -42,27 +43,27 @@ class Runtime:
 
 @dataclass
 class Session:
-    """The global options, and the clients made from them when a command first needs one."""
+    """The global options, and the clients made from them when a command first needs one.
+
+    The options' callbacks fill it in as click processes them (conveyor_cli.global_options): the group's
+    first, then the command's, so a value given after the command wins over one given before it."""
 
     runtime: Runtime
-    output: Output
-    api_url: str | None
-    token: str | None
     context: click.Context
+    output: Output = field(default_factory=lambda: Output(as_json=False))
+    api_url: str | None = None
+    # One from the environment is checked when first used: an --api-url after the command may override it.
+    api_url_from_environment: bool = False
+    token: str | None = None
     _api: ApiClient | None = field(default=None, init=False)
 
     def api(self) -> ApiClient:
         if self._api is None:
-            if not self.api_url:
-                raise click.UsageError(
-                    "no API URL: give --api-url or set CONVEYOR_API_URL (`make dev` prints it)",
-                    click.get_current_context(silent=True),
-                )
             headers = {"User-Agent": f"conveyor-cli/{version('conveyor-cli')}"}
             if self.token:
                 headers["Authorization"] = f"Bearer {self.token}"
             http = httpx.Client(
-                base_url=self.api_url,
+                base_url=self._api_url(),
                 headers=headers,
                 transport=self.runtime.transport,
                 timeout=HTTP_TIMEOUT_SECONDS,
@@ -72,6 +73,16 @@ class Session:
                 http, sleep=self.runtime.sleep, clock=self.runtime.clock, now=self.runtime.now
             )
         return self._api
+
+    def _api_url(self) -> str:
+        context = click.get_current_context(silent=True)
+        if not self.api_url:
+            raise click.UsageError(
+                f"no API URL: give --api-url or set {ENVIRONMENT_VARIABLE} (`make dev` prints it)", context
+            )
+        if self.api_url_from_environment:
+            return check_api_url(self.api_url, f"the environment variable {ENVIRONMENT_VARIABLE}", context)
+        return self.api_url
 
     def sqs(self) -> "SQSClient":
         return self.runtime.sqs_client()

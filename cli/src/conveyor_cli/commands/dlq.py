@@ -6,6 +6,7 @@ import click
 from conveyor_cli.displays import MoveProgress
 from conveyor_cli.errors import CliError, cli_problem
 from conveyor_cli.exit_codes import ExitCode
+from conveyor_cli.global_options import global_options
 from conveyor_cli.render import dead_letter_table
 from conveyor_cli.session import Session, pass_session
 
@@ -20,6 +21,7 @@ dlq_url_option = click.option(
 
 
 @click.group()
+@global_options
 def dlq() -> None:
     """The dead-letter queue: the messages of jobs whose retries ran out."""
 
@@ -35,6 +37,7 @@ def dlq() -> None:
     metavar="N",
     help="Show at most N messages.",
 )
+@global_options
 @pass_session
 def list_dead_letters(session: Session, dlq_url: str, max_messages: int) -> None:
     """Show the DLQ's messages without consuming them: each is received, then made visible again at once.
@@ -72,6 +75,7 @@ def list_dead_letters(session: Session, dlq_url: str, max_messages: int) -> None
     metavar="N",
     help="Move at most N messages (default: all of them).",
 )
+@global_options
 @pass_session
 def redrive_dead_letters(session: Session, dlq_url: str, queue_url: str, max_messages: int | None) -> None:
     """Move the DLQ's messages back to the jobs queue, once the cause of their failure is fixed.

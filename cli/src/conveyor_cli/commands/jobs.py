@@ -8,6 +8,7 @@ import click
 from conveyor_cli.api import Document
 from conveyor_cli.exit_codes import ExitCode
 from conveyor_cli.following import follow
+from conveyor_cli.global_options import global_options
 from conveyor_cli.payload import JsonPayload
 from conveyor_cli.render import job_table
 from conveyor_cli.session import Session, pass_session
@@ -37,6 +38,7 @@ timeout_option = click.option(
 )
 @click.option("--wait", is_flag=True, help="Follow the job with a progress bar until it ends.")
 @timeout_option
+@global_options
 @pass_session
 def submit(
     session: Session,
@@ -66,6 +68,7 @@ def submit(
 
 @click.command()
 @click.argument("job_id", metavar="ID")
+@global_options
 @pass_session
 def status(session: Session, job_id: str) -> None:
     """Show job ID: status, times, attempts, progress, result or error."""
@@ -75,6 +78,7 @@ def status(session: Session, job_id: str) -> None:
 @click.command()
 @click.argument("job_id", metavar="ID")
 @timeout_option
+@global_options
 @pass_session
 def watch(session: Session, job_id: str, timeout: float | None) -> None:
     """Follow job ID with a progress bar until it ends, then show it.
@@ -90,6 +94,7 @@ def watch(session: Session, job_id: str, timeout: float | None) -> None:
 @click.option("--limit", type=click.IntRange(1, 100), help="Jobs per page, 1-100 (the API's default: 20).")
 @click.option("--cursor", metavar="CURSOR", help="Start from this page: a previous page's next cursor.")
 @click.option("--all", "every_page", is_flag=True, help="Follow the cursors to the last page.")
+@global_options
 @pass_session
 def list_jobs(
     session: Session,
