@@ -19,7 +19,8 @@ SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
 .PHONY: help install cli browser graphviz diagram dev test check unit bench soak lint typecheck \
-	test-services test-system package lock clean unit-local $(addprefix unit-,$(PACKAGES))
+	test-services test-system package lock clean unit-local $(addprefix unit-,$(PACKAGES)) \
+	$(addprefix test-,$(PACKAGES))
 
 help:
 	@echo "make install  every environment: each package's .venv, the root's .venv, checkov's and the SAM CLI's"
@@ -35,7 +36,10 @@ help:
 	@echo "make lint     ruff's lint and format checks over every package, fixing nothing"
 	@echo "make typecheck mypy --strict over every package, local/, infra/ and diagrams/"
 	@echo "make test     install everything and run every test"
-	@echo "make test-services each package's whole suite, slow tests included (make test runs it)"
+	@echo "make test-services each package's whole suite, slow tests included, two at a time (make test runs it)"
+	@echo "make test-api-service one package's whole suite alone"
+	@echo "make test-worker-service"
+	@echo "make test-cli"
 	@echo "make test-system the cross-service suites of tests/ (make test runs it)"
 	@echo "make browser  install Chromium for the browser tests (apt, once; make test does it)"
 	@echo "make graphviz install graphviz's dot for the architecture picture (apt, once; make test does it)"
@@ -133,13 +137,23 @@ typecheck: install
 	$(VENV)/bin/mypy local/conveyor_local infra
 	$(VENV)/bin/mypy --no-namespace-packages diagrams/architecture.py
 
+# Each package's whole suite is one pytest process: two at a time on two cores.
+SERVICE_TESTS := $(addprefix test-,$(PACKAGES))
+
 test-services: install
-	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s test; done
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target $(SERVICE_TESTS)
+
+$(SERVICE_TESTS): test-%: install
+	@$(MAKE) --no-print-directory -C $* test
 
 test-system: install browser graphviz
 	$(VENV)/bin/pytest
 
-test: browser graphviz lint typecheck test-services test-system
+# The checks and the packages' suites are CPU-bound and independent: two at a time. The cross-service suites
+# run alone after them, their timing-sensitive waits sharing the machine with nothing else of make test's.
+test: install browser graphviz
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint typecheck $(SERVICE_TESTS)
+	$(MAKE) --no-print-directory test-system
 
 # The inner loop, offline: fix the format and what ruff can fix, then lint, types and every
 # package's unit tests, the types and the tests side by side (one core each). It leaves to `make test` the tests
