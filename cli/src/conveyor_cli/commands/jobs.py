@@ -5,7 +5,7 @@ from typing import Any
 
 import click
 
-from conveyor_cli.api import Document
+from conveyor_cli.api import Document, Reading
 from conveyor_cli.exit_codes import ExitCode
 from conveyor_cli.following import follow
 from conveyor_cli.payload import JsonPayload
@@ -53,7 +53,8 @@ def submit(
     """
     if timeout is not None and not wait:
         raise click.UsageError("--timeout only applies with --wait")
-    record = session.api().submit(job_type, payload, idempotency_key=idempotency_key)
+    accepted = session.api().submit(job_type, payload, idempotency_key=idempotency_key)
+    record = accepted.record
     if not wait:
         if session.output.as_json:
             session.output.document(record)
@@ -61,7 +62,7 @@ def submit(
             click.echo(record["job_id"])
         return
     session.output.note(f"Job {record['job_id']} submitted.")
-    _follow_to_the_end(session, record["job_id"], timeout, first=record)
+    _follow_to_the_end(session, record["job_id"], timeout, first=accepted)
 
 
 @click.command()
@@ -123,7 +124,7 @@ def list_jobs(
 
 
 def _follow_to_the_end(
-    session: Session, job_id: str, timeout: float | None, first: Document | None = None
+    session: Session, job_id: str, timeout: float | None, first: Reading | None = None
 ) -> None:
     runtime = session.runtime
     record = follow(
@@ -134,6 +135,7 @@ def _follow_to_the_end(
         clock=runtime.clock,
         sleep=runtime.sleep,
         first=first,
+        jitter=runtime.random,
     )
     session.output.record(record)
     if record.get("status") == "FAILED":
