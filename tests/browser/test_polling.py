@@ -10,6 +10,7 @@ from playwright.sync_api import Response
 
 from tests.browser.demo_page import DemoPage
 from tests.browser.running_job import RunningJob
+from tests.support import http
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +40,7 @@ def test_a_running_job_is_read_again_when_retry_after_says_and_not_sooner(
     assert all(ASKED_SECONDS <= gap <= LONGEST_GAP_SECONDS for gap in gaps[:3]), gaps
 
 
-def test_a_repeated_read_revalidates_the_record_with_its_etag_and_gets_304(demo: DemoPage) -> None:
+def test_each_read_revalidates_the_record_the_browser_holds_by_its_etag(demo: DemoPage) -> None:
     demo.open()
     job_id = demo.submit_job("text_transform", text="cached")
     demo.wait_for_status("SUCCEEDED")
@@ -56,8 +57,8 @@ def test_a_repeated_read_revalidates_the_record_with_its_etag_and_gets_304(demo:
             [demo.stack.api_url, job_id],
         )
 
-    sent = [answer.request.all_headers().get("if-none-match") for answer in answers]
-    assert len(answers) == 2
-    assert sent[0] is None
-    assert sent[1] == answers[0].all_headers()["etag"]
-    assert answers[1].status == 304
+    # The page read the job while following it, so the browser holds its record already and revalidates it
+    # at each read; Chromium then reports the revalidated answer as the 200 it stored.
+    etag = answers[0].all_headers()["etag"]
+    assert [answer.request.all_headers().get("if-none-match") for answer in answers] == [etag, etag]
+    assert http.request("GET", job_url, headers={"if-none-match": etag}).status == 304
