@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from conveyor_api.clock import utc_now
-from conveyor_api.http.conditional import IF_NONE_MATCH_HEADER, entity_tag, none_match
+from conveyor_api.http.conditional import IF_NONE_MATCH_HEADER, cache_control, entity_tag, none_match
 from conveyor_api.http.errors import ListingDisabledError
 from conveyor_api.http.idempotency_key import (
     IDEMPOTENCY_KEY_HEADER,
@@ -53,6 +53,7 @@ from conveyor_api.jobs.uploads import (
     issue_upload_ticket,
     validate_upload_request,
 )
+from conveyor_api.models import JobRecord
 from conveyor_api.models.contract_document import JsonDocument
 
 if TYPE_CHECKING:
@@ -210,11 +211,7 @@ def _submit_job(api: Services, call: Call) -> Response[str]:
     logger.set_correlation_id(record.job_id)
     accepted = {"job_id": record.job_id, "job_type": record.job_type, "status": record.status}
     logger.info("job accepted", extra=accepted)
-    headers = {"Location": f"/jobs/{record.job_id}"}
-    wait = retry_after(record, now=utc_now())
-    if wait is not None:
-        headers["Retry-After"] = str(wait)
-    return _json_response(202, record, headers=headers)
+    return _json_response(202, record, headers={"Location": f"/jobs/{record.job_id}"} | _pacing(record))
 
 
 SUBMIT_JOB = Route(
@@ -341,22 +338,18 @@ def _get_job(api: Services, call: Call) -> Response[str]:
     record = get_job_record(job_id, owner=call.owner, reader=api.store, links=api.links)
     body = record.to_json()
     etag = entity_tag(body)
-    headers = {"ETag": etag, "Cache-Control": cache_control(fresh_for(record))}
-    wait = retry_after(record, now=utc_now())
-    if wait is not None:
-        headers["Retry-After"] = str(wait)
+    lifetime = fresh_for(record)
+    headers = {"ETag": etag, "Cache-Control": cache_control(lifetime, immutable=lifetime == FOREVER)}
+    headers |= _pacing(record)
     if not none_match(call.event.headers.get(IF_NONE_MATCH_HEADER.lower()), etag):
         # RFC 9110: a 304 carries the headers a 200 would have, and no body.
         return Response(status_code=304, content_type=None, body=None, headers=headers)
     return Response(status_code=200, content_type="application/json", body=body, headers=headers)
 
 
-def cache_control(lifetime: timedelta | None) -> str:
-    # private: with sign-in a record is its owner's alone, and no shared cache keys on the token.
-    if lifetime is None:
-        return "private, no-cache"
-    seconds = lifetime // timedelta(seconds=1)
-    return f"private, max-age={seconds}" + (", immutable" if lifetime >= FOREVER else "")
+def _pacing(record: JobRecord) -> dict[str, str]:
+    wait = retry_after(record, now=utc_now())
+    return {} if wait is None else {"Retry-After": str(wait)}
 
 
 GET_JOB = Route(

@@ -1,4 +1,5 @@
-"""Conditional reads (RFC 9110, sections 8.8.3 and 13.1.2): an ETag of the body, and If-None-Match against it.
+"""Conditional reads (RFC 9110, sections 8.8.3 and 13.1.2): an ETag of the body, If-None-Match against it, and
+the Cache-Control (RFC 9111) that says how long a copy stays true.
 
 Hand-written rather than taken from werkzeug or similar: the grammar is a dozen lines, and the Lambda package
 stays free of a web framework it would carry for them.
@@ -7,6 +8,7 @@ stays free of a web framework it would carry for them.
 import base64
 import hashlib
 import re
+from datetime import timedelta
 
 IF_NONE_MATCH_HEADER = "If-None-Match"
 _ENTITY_TAG = re.compile(r'\s*(?:W/)?("[^"]*")\s*(?:,|$)')
@@ -36,3 +38,12 @@ def none_match(if_none_match: str | None, etag: str) -> bool:
         tags.append(found.group(1))
         position = found.end()
     return etag not in tags
+
+
+def cache_control(lifetime: timedelta | None, *, immutable: bool) -> str:
+    """`no-cache` (keep, but ask first) without a lifetime; else a max-age, and `immutable` if final."""
+    # private: with sign-in a record is its owner's alone, and no shared cache keys on the token.
+    if lifetime is None:
+        return "private, no-cache"
+    seconds = lifetime // timedelta(seconds=1)
+    return f"private, max-age={seconds}" + (", immutable" if immutable else "")
