@@ -1,8 +1,9 @@
 """`python -m bench` (`make bench`): every measurement, then docs/benchmarks.md and build/bench/results.json.
 
-Runs package size, cold start, AWS requests per job and cost, anonymous abuse, a backlog, scale, throughput,
-then the fault soak. A measurement that fails is reported as failed in the document and makes the exit
-status 1, as does a soak that loses or duplicates a job, or a backlog that fails, re-sends or re-runs one.
+Runs package size, cold start, AWS requests per job, cost and polls per job, anonymous abuse, a backlog,
+scale, throughput, then the fault soak. A measurement that fails is reported as failed in the document and
+makes the exit status 1, as does a soak that loses or duplicates a job, or a backlog that fails, re-sends or
+re-runs one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bench import (
     cost,
     package_size,
     partitions,
+    polls,
     report,
     requests_per_job,
     scale,
@@ -116,7 +118,9 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, str, Callable[[], list[Se
 def _requests_and_cost(jobs_per_type: int) -> list[Section]:
     with moto_endpoint() as endpoint:
         pipeline = requests_per_job.measure(endpoint, jobs_per_type)
-    return [requests_per_job.section(pipeline), cost.section(pipeline), partitions.run(pipeline)]
+    costs = cost.section(pipeline)
+    status_read = costs.figures["GET /jobs/{id}"]["total"]
+    return [requests_per_job.section(pipeline), costs, partitions.run(pipeline), polls.section(status_read)]
 
 
 def _abuse() -> Section:

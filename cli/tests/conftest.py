@@ -60,6 +60,7 @@ def runtime(api: FakeApi, fake_time: FakeTime) -> Runtime:
         sleep=fake_time.sleep,
         clock=fake_time.clock,
         now=fake_time.now,
+        random=fake_time.random,
     )
 
 

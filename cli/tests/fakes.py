@@ -4,7 +4,9 @@ Its documents are built by the functions below, which tests/test_fakes_follow_th
 contracts/v1, so the fake cannot drift from the real API.
 """
 
+import hashlib
 import json
+import math
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -88,6 +90,8 @@ class FakeApi:
     requests: list[httpx.Request] = field(default_factory=list)
     # What the reads of the next POSTs' jobs return after their QUEUED answer, made from that answer.
     next_submissions: list[Callable[[Document], list[Document]]] = field(default_factory=list)
+    # Jobs whose reads are answered by a function of the request (a TimedJob's), by id.
+    live: dict[str, Callable[[httpx.Request], httpx.Response]] = field(default_factory=dict)
     _queued: dict[tuple[str, str], list[httpx.Response | Exception]] = field(default_factory=dict)
 
     def add_job(self, *records: Document) -> str:
@@ -115,6 +119,8 @@ class FakeApi:
         if request.url.path == "/jobs":
             return self._submit(request) if request.method == "POST" else self._list(request)
         job_id = request.url.path.removeprefix("/jobs/")
+        if request.method == "GET" and job_id in self.live:
+            return self.live[job_id](request)
         if request.method == "GET" and job_id in self.jobs:
             reads = self.jobs[job_id]
             return httpx.Response(200, json=reads.pop(0) if len(reads) > 1 else reads[0])
@@ -153,6 +159,8 @@ class FakeTime:
     monotonic: float = 1000.0
     sleeps: list[float] = field(default_factory=list)
     interrupt_after_sleeps: int | None = None
+    jitter: float = 0.0
+    """What every random draw gives (the share of the jitter a follower adds to its waits)."""
 
     def clock(self) -> float:
         return self.monotonic
@@ -160,8 +168,73 @@ class FakeTime:
     def now(self) -> datetime:
         return START + timedelta(seconds=self.monotonic - 1000.0)
 
+    def random(self) -> float:
+        return self.jitter
+
     def sleep(self, seconds: float) -> None:
         if self.interrupt_after_sleeps is not None and len(self.sleeps) >= self.interrupt_after_sleeps:
             raise KeyboardInterrupt
         self.sleeps.append(seconds)
         self.monotonic += seconds
+
+
+@dataclass
+class TimedJob:
+    """A job that ends `duration` seconds of `time` after its submission, answered as the API answers: QUEUED
+    for its first `queue_delay` seconds, then IN_PROGRESS with a report each second (when it `reports`), with
+    an ETag that If-None-Match turns into a 304, and (when `paced`) a Retry-After of the whole seconds to its
+    end, 1 to 30: the estimate of a server that is never wrong."""
+
+    time: FakeTime
+    duration: float
+    queue_delay: float = 0.2
+    reports: bool = True
+    paced: bool = True
+    job_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    submitted: float = field(init=False)
+    reads: int = 0
+    bodies: int = 0
+    seen_end_at: float | None = None
+
+    def __post_init__(self) -> None:
+        self.submitted = self.time.clock()
+        self.queue_delay = min(self.queue_delay, self.duration / 2)
+
+    @property
+    def ends(self) -> float:
+        return self.submitted + self.duration
+
+    def accepted(self) -> httpx.Response:
+        """The answer to its POST /jobs."""
+        body, headers = self._answer()
+        # As the API's: an ETag would be the validator of POST /jobs, not of the job's own URL.
+        del headers["etag"]
+        return httpx.Response(202, headers={**headers, "location": f"/jobs/{self.job_id}"}, json=body)
+
+    def read(self, request: httpx.Request) -> httpx.Response:
+        self.reads += 1
+        body, headers = self._answer()
+        if body["status"] in ("SUCCEEDED", "FAILED") and self.seen_end_at is None:
+            self.seen_end_at = self.time.clock()
+        if request.headers.get("if-none-match") == headers["etag"]:
+            return httpx.Response(304, headers=headers)
+        self.bodies += 1
+        return httpx.Response(200, headers=headers, json=body)
+
+    def _answer(self) -> tuple[Document, dict[str, str]]:
+        now = self.time.clock()
+        started = self.submitted + self.queue_delay
+        if now < started:
+            body = record("QUEUED", job_id=self.job_id)
+        elif now < self.ends:
+            running = math.floor(now - started)
+            percent = math.floor(100 * running / (self.ends - started))
+            report = progress(percent, f"{percent}%") if self.reports and running > 0 else None
+            body = record("IN_PROGRESS", job_id=self.job_id, progress=report)
+        else:
+            body = record("SUCCEEDED", job_id=self.job_id)
+        text = json.dumps(body, sort_keys=True)
+        headers = {"etag": f'"{hashlib.sha256(text.encode()).hexdigest()[:16]}"'}
+        if self.paced and body["status"] not in ("SUCCEEDED", "FAILED"):
+            headers["retry-after"] = str(max(1, min(30, math.ceil(self.ends - now))))
+        return body, headers

@@ -234,9 +234,10 @@ def test_wait_follows_the_job_with_its_progress_until_it_succeeds(
     ]
     assert "SUCCEEDED" in result.stdout
     assert '"uppercase": "HI"' in result.stdout
-    # The 202's record is the first shown; then one read per poll, about twice a second.
+    # The 202's record is the first shown; then one read per poll. This API sends no Retry-After: the waits
+    # back off from half a second, and stay at 2 s at most while the progress moves.
     assert len(api.requests_to("GET", f"/jobs/{job_id}")) == 5
-    assert fake_time.sleeps == [0.5] * 5
+    assert fake_time.sleeps == [0.5, 0.75, 1.125, 1.6875, 2.0]
 
 
 def test_wait_exits_1_when_the_job_fails_and_shows_its_error(api: FakeApi, run: Run) -> None:

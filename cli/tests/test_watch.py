@@ -17,7 +17,8 @@ def test_watch_follows_a_job_until_it_succeeds(api: FakeApi, run: Run, fake_time
     assert result.exit_code == 0
     assert result.stderr.splitlines() == ["QUEUED", "IN_PROGRESS  attempt 1  50%  half", "SUCCEEDED"]
     assert "Status    SUCCEEDED" in result.stdout
-    assert fake_time.sleeps == [0.5, 0.5]
+    # An API that sends no Retry-After: a backoff from half a second.
+    assert fake_time.sleeps == [0.5, 0.75]
 
 
 def test_watching_a_job_that_already_ended_returns_at_once(
@@ -82,7 +83,7 @@ def test_the_last_poll_before_the_timeout_waits_only_for_what_is_left(
     result = run("watch", job_id, "--timeout", "1.2")
 
     assert result.exit_code == 7
-    assert [round(seconds, 3) for seconds in fake_time.sleeps] == [0.5, 0.5, 0.2]
+    assert [round(seconds, 3) for seconds in fake_time.sleeps] == [0.5, 0.7]
 
 
 def test_ctrl_c_while_waiting_exits_130(api: FakeApi, run: Run, fake_time: FakeTime) -> None:

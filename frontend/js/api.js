@@ -2,8 +2,16 @@
 
 export const TERMINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED']);
 
-// Polling: the first read soon after the submission, then exponential backoff with jitter up to a cap.
-// A change of status starts the backoff again: a job that has just been claimed usually ends soon.
+// Polling: the API's Retry-After says when a read is worth it (its estimate of the job's end, docs/api.md):
+// the page waits that long and up to a tenth more, at random, so that pages opened together do not read
+// together. An API that says nothing gets the backoff below: the first read soon after the submission, then
+// exponential backoff with jitter up to a cap; a change of status starts it again, as a job that has just
+// been claimed usually ends soon.
+// Each read lets the browser's cache revalidate the record it holds (cache: 'no-cache' sends its ETag as
+// If-None-Match), so an unchanged record costs no body. The browser adds that header itself, after CORS:
+// setting it here would make every job's URL cost a preflight, an extra request to the API.
+export const POLL_JITTER = 0.1;
+export const POLL_LONGEST_WAIT_MS = 60000;
 export const POLL_FIRST_DELAY_MS = 250;
 export const POLL_FACTOR = 1.6;
 export const POLL_MAX_DELAY_MS = 8000;
@@ -38,13 +46,17 @@ export class ApiClient {
     return `${this.baseUrl}/uploads`;
   }
 
-  /** POST /jobs: the accepted job record (202), or an ApiError with the problem details. */
+  /**
+   * POST /jobs: the accepted job record (202) and how long to wait before reading it (its Retry-After in
+   * milliseconds, or null), or an ApiError with the problem details.
+   */
   async submit(body) {
-    return this.#call(this.jobsUrl(), {
+    const { document, response } = await this.#exchange(this.jobsUrl(), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+    return { record: document, retryAfterMs: retryAfterMs(response) };
   }
 
   /** POST /uploads: an upload ticket (a presigned S3 POST for one image of `contentType`), or an ApiError. */
@@ -56,12 +68,20 @@ export class ApiClient {
     });
   }
 
-  /** GET /jobs/{id}: the job record, or an ApiError. */
-  async get(jobId) {
-    return this.#call(this.jobUrl(jobId), { headers: { accept: 'application/json' }, cache: 'no-store' });
+  /** GET /jobs/{id}: the job record and how long to wait before reading it again (ms, or null), or an ApiError. */
+  async read(jobId) {
+    const { document, response } = await this.#exchange(this.jobUrl(jobId), {
+      headers: { accept: 'application/json' },
+      cache: 'no-cache',
+    });
+    return { record: document, retryAfterMs: retryAfterMs(response) };
   }
 
   async #call(url, init) {
+    return (await this.#exchange(url, init)).document;
+  }
+
+  async #exchange(url, init) {
     let response;
     try {
       response = await fetch(url, init);
@@ -81,7 +101,7 @@ export class ApiClient {
     } catch {
       // not JSON: an error page of a proxy, say; described below
     }
-    if (response.ok && document && typeof document === 'object') return document;
+    if (response.ok && document && typeof document === 'object') return { document, response };
     if (document && typeof document === 'object' && typeof document.title === 'string') {
       throw new ApiError(document, { status: response.status });
     }
@@ -100,6 +120,21 @@ export function nextDelay(previousDelay, random = Math.random, { moving = false 
   let base = previousDelay === null ? POLL_FIRST_DELAY_MS : Math.min(previousDelay * POLL_FACTOR, POLL_MAX_DELAY_MS);
   if (moving) base = Math.min(base, POLL_PROGRESS_DELAY_MS);
   return { base, wait: base / 2 + random() * (base / 2) };
+}
+
+/** Retry-After (RFC 9110: delay-seconds or an HTTP-date) in milliseconds; null without a readable one. */
+export function retryAfterMs(response, now = Date.now()) {
+  const value = response.headers.get('retry-after');
+  if (value === null) return null;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const when = Date.parse(text);
+  return Number.isNaN(when) ? null : Math.max(0, when - now);
+}
+
+/** The wait the API asked for, with up to POLL_JITTER of it more, at random, and at most POLL_LONGEST_WAIT_MS. */
+export function pacedDelay(askedMs, random = Math.random) {
+  return Math.min(askedMs, POLL_LONGEST_WAIT_MS) * (1 + POLL_JITTER * random());
 }
 
 /** What a record says about progress, to tell a new report from the one read before. */
@@ -125,22 +160,31 @@ export class JobTracker {
     return this.loops.has(jobId);
   }
 
-  track(jobId, lastStatus = null) {
+  /** Follows the job; `retryAfterMs` is the wait its last answer asked for (the 202's), if any. */
+  track(jobId, lastStatus = null, retryAfterMs = null) {
     if (this.loops.has(jobId)) return;
-    const loop = { delay: null, status: lastStatus, progress: null, moving: false, timer: null };
+    const loop = { delay: null, status: lastStatus, progress: null, moving: false, timer: null, retryAfterMs };
     this.loops.set(jobId, loop);
     this.#schedule(jobId, loop);
   }
 
   #schedule(jobId, loop) {
-    const { base, wait } = nextDelay(loop.delay, Math.random, { moving: loop.moving });
-    loop.delay = base;
+    let wait;
+    if (loop.retryAfterMs === null) {
+      const next = nextDelay(loop.delay, Math.random, { moving: loop.moving });
+      loop.delay = next.base;
+      wait = next.wait;
+    } else {
+      wait = pacedDelay(loop.retryAfterMs);
+    }
     loop.timer = window.setTimeout(() => this.#poll(jobId, loop), wait);
   }
 
   async #poll(jobId, loop) {
+    loop.retryAfterMs = null;
     try {
-      const record = await this.api.get(jobId);
+      const { record, retryAfterMs: asked } = await this.api.read(jobId);
+      loop.retryAfterMs = asked;
       if (record.status !== loop.status) {
         loop.status = record.status;
         loop.delay = null;

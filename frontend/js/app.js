@@ -68,10 +68,10 @@ async function main() {
     historyView.setCurrent(jobId);
     if (record) return; // just submitted: already tracked
     // A job from the list: read it now (its result is not kept in this browser), then follow it if it runs.
-    api.get(jobId).then(
-      (fresh) => {
+    api.read(jobId).then(
+      ({ record: fresh, retryAfterMs }) => {
         showRecord(fresh);
-        if (!TERMINAL_STATUSES.has(fresh.status)) tracker.track(jobId, fresh.status);
+        if (!TERMINAL_STATUSES.has(fresh.status)) tracker.track(jobId, fresh.status, retryAfterMs);
       },
       (error) => showProblem(jobId, error),
     );
@@ -101,11 +101,11 @@ async function main() {
         if (payload === null) return;
         body = { job_type: form.jobType, payload };
       }
-      const record = await api.submit(body);
+      const { record, retryAfterMs } = await api.submit(body);
       history.add(record, JSON.stringify(body).length <= MAX_KEPT_REQUEST_CHARS ? body : null);
       historyView.render();
       openJob(record.job_id, { record, request: body });
-      tracker.track(record.job_id, record.status);
+      tracker.track(record.job_id, record.status, retryAfterMs);
       if (window.matchMedia('(max-width: 59.99rem)').matches) {
         document.getElementById('job-panel').scrollIntoView({ block: 'start' });
       }

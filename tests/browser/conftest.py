@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, ViewportSize, expect, sync_playwright
 
 from tests.browser.demo_page import DemoPage
+from tests.browser.running_job import RunningJob
 from tests.support.contract import REPO_ROOT
 from tests.support.local_stack import LocalStack, running_local_stack
 
@@ -85,3 +86,10 @@ def demo(
     demo.page.screenshot(path=ARTIFACTS_DIR / f"{name}.png", full_page=True)
     local_stack.assert_running()
     demo.assert_nothing_went_wrong()
+
+
+@pytest.fixture
+def running_job(demo: DemoPage) -> RunningJob:
+    job = RunningJob(demo)
+    job.start()
+    return job

@@ -8,86 +8,16 @@ is served), as long as they choose, then let the real answer through.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Route, expect
+from playwright.sync_api import Locator, expect
 
 from tests.browser.demo_page import DemoPage
+from tests.browser.running_job import RunningJob
 from tests.browser.test_page import LOW_CONTRAST_TEXTS
-from tests.support import contract
 
 pytestmark = pytest.mark.browser
-
-Record = dict[str, Any]
-
-
-@dataclass
-class RunningJob:
-    """Answers the page's reads of a job with an IN_PROGRESS record carrying `progress`, until `release()`.
-
-    `progress` is what the record carries: a report (percent, message) or None (the job has not reported).
-    """
-
-    demo: DemoPage
-    progress: dict[str, Any] | None = None
-    released: bool = False
-    served: list[Record] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-
-    def start(self) -> None:
-        pattern = re.compile(re.escape(f"{self.demo.stack.api_url}/jobs/") + r"[0-9a-f-]{36}$")
-        self.demo.page.route(pattern, self._answer)
-
-    def report(self, percent: int, message: str) -> None:
-        self.progress = {"percent": percent, "message": message}
-
-    def release(self) -> None:
-        self.released = True
-
-    def _answer(self, route: Route) -> None:
-        if self.released or route.request.method != "GET":
-            route.fallback()
-            return
-        response = route.fetch()  # the real record, and the API's headers (CORS) to answer with
-        if response.status != 200:
-            route.fulfill(response=response)  # not a record: the page shows the API's answer as it is
-            return
-        record = self._running(response.json())
-        errors = [error.message for error in contract.validator("job-record").iter_errors(record)]
-        if errors:
-            self.refused.extend(errors)
-            route.abort()
-            return
-        self.served.append(record)
-        route.fulfill(response=response, body=json.dumps(record))
-
-    def _running(self, real: Record) -> Record:
-        """The real record (finished by now, most likely) as it was while its first attempt ran."""
-        at = real["created_at"]
-        progress = None if self.progress is None else {**self.progress, "updated_at": at}
-        return {
-            **real,
-            "status": "IN_PROGRESS",
-            "updated_at": at,
-            "started_at": real["started_at"] or at,
-            "finished_at": None,
-            "attempts": max(real["attempts"], 1),
-            "result": None,
-            "result_url": None,
-            "error": None,
-            "progress": progress,
-        }
-
-
-@pytest.fixture
-def running_job(demo: DemoPage) -> RunningJob:
-    job = RunningJob(demo)
-    job.start()
-    return job
 
 
 def progress_bar(demo: DemoPage) -> Locator:

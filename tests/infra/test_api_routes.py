@@ -73,3 +73,39 @@ def test_every_route_of_the_tables_method_is_allowed_by_the_apis_cors(route: Rou
     cors = load_template("api")["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
 
     assert route.method in cors["AllowMethods"]
+
+
+# What a page reads without the server listing it (the Fetch standard's CORS-safelisted response headers).
+_SAFELISTED_RESPONSE_HEADERS = {
+    "cache-control",
+    "content-language",
+    "content-length",
+    "content-type",
+    "expires",
+    "last-modified",
+    "pragma",
+}
+
+
+def test_a_page_may_send_every_header_the_table_takes_and_read_every_header_it_answers() -> None:
+    cors = load_template("api")["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"]
+    sent = {
+        parameter["name"].lower()
+        for route in ROUTES
+        for parameter in route.parameters
+        if parameter["in"] == "header"
+    }
+    answered = {
+        name.lower()
+        for route in ROUTES
+        for headers in (
+            route.success.headers,
+            *route.problem_headers.values(),
+            *(headers for _, headers in route.bodiless.values()),
+        )
+        for name in headers
+    }
+
+    assert sent <= {name.lower() for name in cors["AllowHeaders"]}
+    assert answered - _SAFELISTED_RESPONSE_HEADERS <= {name.lower() for name in cors["ExposeHeaders"]}
+    assert {"if-none-match", "etag", "retry-after"} <= sent | answered

@@ -84,7 +84,8 @@ def test_cors_preflight_from_the_demo_origin_is_answered(handler: Handler) -> No
     assert "POST" in headers["Access-Control-Allow-Methods"].split(",")
     assert "Content-Type" in headers["Access-Control-Allow-Headers"].split(",")
     assert "Idempotency-Key" in headers["Access-Control-Allow-Headers"].split(",")
-    assert headers["Access-Control-Expose-Headers"] == "Location,Retry-After"
+    assert "If-None-Match" in headers["Access-Control-Allow-Headers"].split(",")
+    assert headers["Access-Control-Expose-Headers"] == "Location,Retry-After,ETag"
 
 
 def test_problems_carry_cors_headers_for_the_demo_origin(handler: Handler) -> None:

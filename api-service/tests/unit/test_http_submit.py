@@ -136,7 +136,7 @@ def test_accepted_job_carries_cors_headers_for_the_demo_origin(handler: Handler)
     response = handler(post_jobs(json.dumps(TEXT_REQUEST), origin=DEMO_ORIGIN), None)
 
     assert response["headers"]["Access-Control-Allow-Origin"] == DEMO_ORIGIN
-    assert response["headers"]["Access-Control-Expose-Headers"] == "Location,Retry-After"
+    assert response["headers"]["Access-Control-Expose-Headers"] == "Location,Retry-After,ETag"
 
 
 def test_other_origins_get_no_cors_headers(handler: Handler) -> None:

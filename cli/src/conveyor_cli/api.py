@@ -8,7 +8,7 @@ answers with the first request's outcome.
 """
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +24,20 @@ DEFAULT_RETRY_SECONDS = 1.0
 ONE_SHOT_ATTEMPTS = 4
 _SLOW_DOWN = frozenset({429, 503})
 _KEY_IN_PROGRESS = "urn:conveyor:problem:idempotency-key-in-progress"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A job record as one answer gave it, with what the answer said about the next read."""
+
+    record: Document
+    etag: str | None = None
+    """The record's validator, sent back as If-None-Match by the next read."""
+    retry_after: float | None = None
+    """Seconds the API says are worth waiting before reading the job again; None when it says nothing (an
+    ended job, an API from before pacing)."""
+    changed: bool = True
+    """False when the API answered 304: `record` is the one the previous reading held."""
 
 
 @dataclass(frozen=True)
@@ -49,22 +63,33 @@ class ApiClient:
         self._clock = clock
         self._now = now
 
-    def submit(self, job_type: str, payload: Any, *, idempotency_key: str | None = None) -> Document:
+    def submit(self, job_type: str, payload: Any, *, idempotency_key: str | None = None) -> Reading:
+        """The accepted job's record, with the Retry-After that says when to read it first."""
         keyed = idempotency_key is not None
-        return _record(
-            self._call(
-                "POST",
-                "/jobs",
-                json={"job_type": job_type, "payload": payload},
-                headers={"Idempotency-Key": idempotency_key} if keyed else {},
-                retried=_retried_keyed_submission if keyed else _retried_submission,
-            ),
-            self._url("/jobs"),
+        response = self._call(
+            "POST",
+            "/jobs",
+            json={"job_type": job_type, "payload": payload},
+            headers={"Idempotency-Key": idempotency_key} if keyed else {},
+            retried=_retried_keyed_submission if keyed else _retried_submission,
         )
+        return self._reading(response, _record(_document(response), self._url("/jobs")))
 
     def job(self, job_id: str, *, patience: Patience | None = None) -> Document:
+        return self.read_job(job_id, patience=patience).record
+
+    def read_job(
+        self, job_id: str, *, held: Reading | None = None, patience: Patience | None = None
+    ) -> Reading:
+        """GET /jobs/{id}; with `held`, conditional on its ETag, so that an unchanged record costs no body."""
         path = f"/jobs/{quote(job_id, safe='')}"
-        return _record(self._call("GET", path, patience=patience), self._url(path))
+        etag = held.etag if held is not None else None
+        response = self._call("GET", path, patience=patience, headers={"If-None-Match": etag} if etag else {})
+        if response.status_code == 304 and held is not None:
+            return replace(
+                self._reading(response, held.record), etag=response.headers.get("ETag", etag), changed=False
+            )
+        return self._reading(response, _record(_document(response), self._url(path)))
 
     def jobs(
         self,
@@ -76,7 +101,9 @@ class ApiClient:
     ) -> Document:
         """One page of GET /jobs: {"jobs": [...], "next_cursor": ...}."""
         query = {"status": status, "job_type": job_type, "limit": limit, "cursor": cursor}
-        page = self._call("GET", "/jobs", params={name: str(v) for name, v in query.items() if v is not None})
+        page = _document(
+            self._call("GET", "/jobs", params={name: str(v) for name, v in query.items() if v is not None})
+        )
         if not isinstance(page.get("jobs"), list):
             raise InvalidAnswerError(self._url("/jobs"), "a page without a list of jobs")
         return page
@@ -105,18 +132,26 @@ class ApiClient:
         patience: Patience | None = None,
         retried: Callable[[httpx.Response], bool] | None = None,
         **request: Any,
-    ) -> Document:
+    ) -> httpx.Response:
+        """The first answer that is a success, or a 304 to a conditional request; ApiError for any other."""
         patience = patience or Patience()
         retried = retried or _retried_read
         attempt = 1
         while True:
             response = self._send(method, path, **request)
-            if response.is_success:
-                return _document(response)
+            if response.is_success or response.status_code == 304:
+                return response
             if not retried(response) or (patience.attempts is not None and attempt >= patience.attempts):
                 raise ApiError(response.status_code, problem_of(response))
             self._wait_before_retrying(response, patience)
             attempt += 1
+
+    def _reading(self, response: httpx.Response, record: Document) -> Reading:
+        return Reading(
+            record,
+            etag=response.headers.get("ETag"),
+            retry_after=retry_after_seconds(response.headers.get("Retry-After"), now=self._now()),
+        )
 
     def _wait_before_retrying(self, response: httpx.Response, patience: Patience) -> None:
         asked = retry_after_seconds(response.headers.get("Retry-After"), now=self._now())

@@ -1,5 +1,6 @@
 """What the commands share: the world they act on (Runtime) and the global options' clients (Session)."""
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ class Runtime:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], datetime] = _now
+    random: Callable[[], float] = random.random
+    """A draw from [0, 1): the jitter of a follower's waits."""
 
 
 @dataclass

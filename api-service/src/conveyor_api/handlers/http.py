@@ -14,6 +14,7 @@ from botocore.config import Config
 from conveyor_api.files.s3 import S3FileLinks, S3Payloads, S3Uploads, s3_client_on_demand
 from conveyor_api.handlers.routes import ROUTES, Call, JobStore, Route, Services, logger
 from conveyor_api.http.caller import read_caller
+from conveyor_api.http.conditional import IF_NONE_MATCH_HEADER
 from conveyor_api.http.errors import MethodNotAllowedError, RouteNotFoundError
 from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER
 from conveyor_api.http.origin import through_edge_only
@@ -94,8 +95,9 @@ def handler_for(
     app = APIGatewayHttpResolver(
         cors=CORSConfig(
             allow_origin=settings.cors_allow_origin,
-            allow_headers=[IDEMPOTENCY_KEY_HEADER],
-            expose_headers=["Location", "Retry-After"],
+            # If-None-Match and ETag: a page may repeat a status read that costs no body when nothing changed.
+            allow_headers=[IDEMPOTENCY_KEY_HEADER, IF_NONE_MATCH_HEADER],
+            expose_headers=["Location", "Retry-After", "ETag"],
         )
     )
     register_problem_responses(app, logger)

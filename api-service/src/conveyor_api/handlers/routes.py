@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
+from conveyor_api.clock import utc_now
+from conveyor_api.http.conditional import IF_NONE_MATCH_HEADER, cache_control, entity_tag, none_match
 from conveyor_api.http.errors import ListingDisabledError
 from conveyor_api.http.idempotency_key import (
     IDEMPOTENCY_KEY_HEADER,
@@ -32,6 +34,13 @@ from conveyor_api.idempotency.lifetime import KEY_LIFETIME
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.listing import DEFAULT_PAGE_SIZE, JobLister, list_jobs, validate_job_list_query
 from conveyor_api.jobs.metrics import JobMetrics
+from conveyor_api.jobs.pacing import (
+    FOREVER,
+    LONGEST_WAIT_SECONDS,
+    SHORTEST_WAIT_SECONDS,
+    fresh_for,
+    retry_after,
+)
 from conveyor_api.jobs.payloads import PayloadPlacement
 from conveyor_api.jobs.request_validation import validate_job_request
 from conveyor_api.jobs.sources import Uploads, check_sources
@@ -44,6 +53,7 @@ from conveyor_api.jobs.uploads import (
     issue_upload_ticket,
     validate_upload_request,
 )
+from conveyor_api.models import JobRecord
 from conveyor_api.models.contract_document import JsonDocument
 
 if TYPE_CHECKING:
@@ -117,6 +127,8 @@ class Route:
     """Each error status the route answers beyond those every route does (see the module), with its problem
     types (`urn:conveyor:problem:<slug>`)."""
     problem_headers: Mapping[int, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
+    bodiless: Mapping[int, tuple[str, Mapping[str, dict[str, Any]]]] = field(default_factory=dict)
+    """Answers without a body beyond success and problems (a 304), each with its description and headers."""
     parameters: tuple[dict[str, Any], ...] = ()
     request_body: str | None = None
     """The contract schema of the JSON body, if the route takes one."""
@@ -146,8 +158,8 @@ def component_name(schema_name: str) -> str:
     return schema_name.replace("/", ".")
 
 
-def header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "required": True, "schema": schema}
+def header(description: str, schema: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+    return {"description": description, "required": required, "schema": schema}
 
 
 def _json_response(
@@ -159,6 +171,13 @@ def _json_response(
 
 
 _KEY_LIFETIME_HOURS = KEY_LIFETIME // timedelta(hours=1)
+_RETRY_AFTER = header(
+    "Only while the job has not ended: the whole seconds worth waiting before reading it (again), "
+    f"{SHORTEST_WAIT_SECONDS} to {LONGEST_WAIT_SECONDS}, estimated from its progress rate, or its type's "
+    "usual run time, or for a job past both, a fifth of the time it has taken so far.",
+    {"type": "integer", "minimum": SHORTEST_WAIT_SECONDS, "maximum": LONGEST_WAIT_SECONDS},
+    required=False,
+)
 
 
 def _submit_job(api: Services, call: Call) -> Response[str]:
@@ -192,7 +211,7 @@ def _submit_job(api: Services, call: Call) -> Response[str]:
     logger.set_correlation_id(record.job_id)
     accepted = {"job_id": record.job_id, "job_type": record.job_type, "status": record.status}
     logger.info("job accepted", extra=accepted)
-    return _json_response(202, record, headers={"Location": f"/jobs/{record.job_id}"})
+    return _json_response(202, record, headers={"Location": f"/jobs/{record.job_id}"} | _pacing(record))
 
 
 SUBMIT_JOB = Route(
@@ -230,7 +249,8 @@ SUBMIT_JOB = Route(
             "Location": header(
                 "Where the job's status is read: `/jobs/{job_id}`.",
                 {"type": "string", "pattern": "^/jobs/[0-9a-f-]{36}$"},
-            )
+            ),
+            "Retry-After": _RETRY_AFTER,
         },
     ),
     problems={
@@ -298,11 +318,38 @@ LIST_JOBS = Route(
 )
 
 
+_RECORD_HEADERS = {
+    "ETag": header(
+        "A strong validator of the record's body, to send back in If-None-Match.", {"type": "string"}
+    ),
+    "Cache-Control": header(
+        "`private, no-cache` while the job may change; once it has ended, `private, max-age=31536000, "
+        "immutable`, or for a record with links to files a max-age of half the links' lifetime.",
+        {"type": "string"},
+    ),
+    "Retry-After": _RETRY_AFTER,
+}
+
+
 def _get_job(api: Services, call: Call) -> Response[str]:
     job_id = call.path["job_id"]
     # Every line about the job carries its id, problems included, from before the first domain call.
     logger.set_correlation_id(job_id)
-    return _json_response(200, get_job_record(job_id, owner=call.owner, reader=api.store, links=api.links))
+    record = get_job_record(job_id, owner=call.owner, reader=api.store, links=api.links)
+    body = record.to_json()
+    etag = entity_tag(body)
+    lifetime = fresh_for(record)
+    headers = {"ETag": etag, "Cache-Control": cache_control(lifetime, immutable=lifetime == FOREVER)}
+    headers |= _pacing(record)
+    if not none_match(call.event.headers.get(IF_NONE_MATCH_HEADER.lower()), etag):
+        # RFC 9110: a 304 carries the headers a 200 would have, and no body.
+        return Response(status_code=304, content_type=None, body=None, headers=headers)
+    return Response(status_code=200, content_type="application/json", body=body, headers=headers)
+
+
+def _pacing(record: JobRecord) -> dict[str, str]:
+    wait = retry_after(record, now=utc_now())
+    return {} if wait is None else {"Retry-After": str(wait)}
 
 
 GET_JOB = Route(
@@ -314,10 +361,31 @@ GET_JOB = Route(
     description=(
         "The job's current record: its status, its progress while it runs and, once it has ended, its "
         "result or its error. With sign-in, only the caller's own jobs are found: another's is 404, as a "
-        "missing one is."
+        "missing one is. A job that has not ended answers Retry-After, the time worth waiting before the "
+        "next read; every record has an ETag, and If-None-Match with it answers 304 without a body while "
+        "it is unchanged."
     ),
-    parameters=({"name": "job_id", "in": "path", "required": True, "schema": schema_ref("job-id")},),
-    success=Success(200, "The job's record.", schema_ref("job-record")),
+    parameters=(
+        {"name": "job_id", "in": "path", "required": True, "schema": schema_ref("job-id")},
+        {
+            "name": IF_NONE_MATCH_HEADER,
+            "in": "header",
+            "required": False,
+            "description": (
+                "The ETag of the record the client holds (or a list of them, or `*`): when the record is "
+                "unchanged the answer is 304 without a body."
+            ),
+            "schema": {"type": "string"},
+        },
+    ),
+    success=Success(200, "The job's record.", schema_ref("job-record"), headers=_RECORD_HEADERS),
+    bodiless={
+        304: (
+            "The record is unchanged since the one whose ETag If-None-Match names: no body, the same "
+            "headers.",
+            _RECORD_HEADERS,
+        )
+    },
     problems={
         400: ("invalid-job-id",),
         404: ("job-not-found",),

@@ -93,6 +93,8 @@ def _operation(route: Route) -> dict[str, Any]:
         }
         | ({"headers": dict(success.headers)} if success.headers else {})
     }
+    for status, (description, headers) in route.bodiless.items():
+        responses[str(status)] = {"description": description, "headers": dict(headers)}
     problem_headers = dict(route.problem_headers)
     if not route.public:
         problem_headers[401] = _UNAUTHENTICATED_HEADERS

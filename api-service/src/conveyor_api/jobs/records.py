@@ -42,6 +42,12 @@ def record_from_item(
     )
 
 
+def carries_links(record: JobRecord) -> bool:
+    """Whether the record holds links minted at the read, which expire (the cases record_from_item mints)."""
+    image = record.job_type == "image_resize" and record.status == "SUCCEEDED" and record.result is not None
+    return record.result_url is not None or image
+
+
 def _with_image_link(result: JsonObject, *, links: FileLinks, now: datetime) -> JsonObject:
     # The contract requires url and url_expires_at in the record; the worker stores neither, as they expire.
     # A result that is not the image_resize schema's fails as the record is made, which checks it.

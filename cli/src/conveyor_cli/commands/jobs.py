@@ -5,7 +5,7 @@ from typing import Any
 
 import click
 
-from conveyor_cli.api import Document
+from conveyor_cli.api import Document, Reading
 from conveyor_cli.exit_codes import ExitCode
 from conveyor_cli.following import follow
 from conveyor_cli.global_options import global_options
@@ -55,7 +55,8 @@ def submit(
     """
     if timeout is not None and not wait:
         raise click.UsageError("--timeout only applies with --wait")
-    record = session.api().submit(job_type, payload, idempotency_key=idempotency_key)
+    accepted = session.api().submit(job_type, payload, idempotency_key=idempotency_key)
+    record = accepted.record
     if not wait:
         if session.output.as_json:
             session.output.document(record)
@@ -63,7 +64,7 @@ def submit(
             click.echo(record["job_id"])
         return
     session.output.note(f"Job {record['job_id']} submitted.")
-    _follow_to_the_end(session, record["job_id"], timeout, first=record)
+    _follow_to_the_end(session, record["job_id"], timeout, first=accepted)
 
 
 @click.command()
@@ -128,7 +129,7 @@ def list_jobs(
 
 
 def _follow_to_the_end(
-    session: Session, job_id: str, timeout: float | None, first: Document | None = None
+    session: Session, job_id: str, timeout: float | None, first: Reading | None = None
 ) -> None:
     runtime = session.runtime
     record = follow(
@@ -139,6 +140,7 @@ def _follow_to_the_end(
         clock=runtime.clock,
         sleep=runtime.sleep,
         first=first,
+        jitter=runtime.random,
     )
     session.output.record(record)
     if record.get("status") == "FAILED":
