@@ -59,6 +59,10 @@ PRICES: dict[str, Price] = {
     # CloudFront's HTTPS requests $0.0100 per 10,000 in North America and Europe (PriceClass_100).
     "waf_requests": Price("AWS WAF requests", "request", 0.60, 1e6),
     "cloudfront_requests": Price("CloudFront HTTPS requests", "request", 0.0100, 1e4),
+    # What a push channel to the page would add (bench.polls, the break-even): API Gateway WebSocket APIs,
+    # $1.00 per million messages (of 32 KB, first billion) and $0.25 per million connection-minutes.
+    "websocket_messages": Price("API Gateway WebSocket messages", "message", 1.00, 1e6),
+    "websocket_minutes": Price("API Gateway WebSocket connection-minutes", "connection-minute", 0.25, 1e6),
 }
 
 SQS_CHUNK_BYTES = 64 * 1024

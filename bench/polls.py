@@ -9,6 +9,9 @@ to a tenth after (cli/tests/test_following_pace.py); the page's backoff before (
 equal jitter, restarted by a change of status, held at 2 s while progress moves) and the same Retry-After rule
 after (tests/browser/test_polling.py). Jitter is drawn from a seeded generator; each figure is a mean over
 RUNS jobs.
+
+Beside them, what a push channel to the page would cost per job (push_dollars_per_million), the break-even
+issue 20 asks for before one is built.
 """
 
 from __future__ import annotations
@@ -21,12 +24,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from conveyor_api.clock import to_timestamp
-from conveyor_api.jobs.pacing import retry_after
+from conveyor_api.jobs.pacing import LONGEST_WAIT_SECONDS, retry_after
 from conveyor_api.models import JobProgress, JobRecord, JobStatus
 
 from bench.common import Section, table
+from bench.cost import PRICES
 
 DURATIONS = (0.1, 10.0, 60.0)
+BREAK_EVEN_DURATIONS = (*DURATIONS, 600.0, 3600.0)
+"""Longer jobs too for the break-even: paced reads grow with a job's length, a push channel's cost barely."""
+BREAK_EVEN_RUNS = 20
+"""Fewer jobs than RUNS: a paced client's reads vary only by its jitter, and an hour's job is 130 reads."""
 QUEUE_DELAY = 0.2
 RUNS = 200
 SEED = 20
@@ -163,6 +171,7 @@ CLIENTS: tuple[tuple[str, str, Callable[[], Waits], bool], ...] = (
     ("page", "before: backoff from 0.25 s, x1.6, to 8 s", page_before, False),
     ("page", "after: Retry-After", paced, True),
 )
+PACED_PAGE = CLIENTS[-1]
 
 
 @dataclass(frozen=True)
@@ -175,10 +184,14 @@ class Row:
     latest_seconds: float
 
 
-def measure(durations: tuple[float, ...] = DURATIONS, runs: int = RUNS) -> list[Row]:
+def measure(
+    durations: tuple[float, ...] = DURATIONS,
+    runs: int = RUNS,
+    clients: tuple[tuple[str, str, Callable[[], Waits], bool], ...] = CLIENTS,
+) -> list[Row]:
     draw = random.Random(SEED)
     rows = []
-    for client, policy, make, paced_api in CLIENTS:
+    for client, policy, make, paced_api in clients:
         for duration in durations:
             job = SimulatedJob(duration)
             outcomes = [follow(job, make(), paced_api=paced_api, draw=draw) for _ in range(runs)]
@@ -200,6 +213,44 @@ def dollars_per_million_jobs(reads_per_job: float, get_dollars_per_million: floa
     return reads_per_job * get_dollars_per_million
 
 
+@dataclass(frozen=True)
+class PushUsage:
+    """What following one job over an API Gateway WebSocket API would use, the page's one connection per job
+    (a page following several jobs shares one: this is the least favourable case for polling's rival, kept
+    simple). Counted from the least such a channel needs, so that its cost is a floor:
+
+    - messages: the page's subscribe and the record pushed at the end (the worker's PostToConnection);
+    - Lambda invocations: $connect (its authorizer's check), the subscribe route, $disconnect;
+    - DynamoDB: the connection's item written at subscribe and deleted at disconnect (1 WRU each), and read
+      once by whoever pushes the end (0.5 RRU, eventually consistent);
+    - one status read all the same: the page reads the record once it connects, so that a job that ended
+      before the subscription is not waited for forever;
+    - connection-minutes: the job's duration, rounded up to whole minutes as API Gateway bills them.
+    """
+
+    messages: int = 2
+    lambda_invocations: int = 3
+    wru: float = 2.0
+    rru: float = 0.5
+    status_reads: int = 1
+
+
+def push_dollars_per_million(
+    duration_seconds: float, get_dollars_per_million: float, usage: PushUsage = PushUsage()
+) -> float:
+    """A million jobs followed over a push channel instead of polls, in dollars."""
+    minutes = math.ceil((QUEUE_DELAY + duration_seconds) / 60)
+    per_million = {
+        "websocket_messages": usage.messages,
+        "websocket_minutes": minutes,
+        "lambda_requests": usage.lambda_invocations,
+        "dynamodb_wru": usage.wru,
+        "dynamodb_rru": usage.rru,
+    }
+    dollars = sum(count * 1e6 * PRICES[key].dollars / PRICES[key].per for key, count in per_million.items())
+    return dollars + usage.status_reads * get_dollars_per_million
+
+
 def targets_hold(rows: list[Row]) -> bool:
     """Issue 20's targets for the paced clients: ≤ 3 reads for a 10 s job and ≤ 6 for 60 s, the end seen
     within a fifth of the job or a second."""
@@ -215,6 +266,14 @@ def targets_hold(rows: list[Row]) -> bool:
 def section(get_dollars_per_million: float = GET_DOLLARS_PER_MILLION) -> Section:
     rows = measure()
     dollars = [dollars_per_million_jobs(row.reads_per_job, get_dollars_per_million) for row in rows]
+    break_even = [
+        (
+            row,
+            dollars_per_million_jobs(row.reads_per_job, get_dollars_per_million),
+            push_dollars_per_million(row.duration_seconds, get_dollars_per_million),
+        )
+        for row in measure(BREAK_EVEN_DURATIONS, runs=BREAK_EVEN_RUNS, clients=(PACED_PAGE,))
+    ]
     holds = targets_hold(rows)
     body = [
         f"`bench/polls.py`: a job QUEUED {QUEUE_DELAY} s, then running with a progress report each second, "
@@ -247,12 +306,42 @@ def section(get_dollars_per_million: float = GET_DOLLARS_PER_MILLION) -> Section
         "",
         "Targets (issue 20): ≤ 3 reads for a 10 s job, ≤ 6 for 60 s, the end seen within a fifth of the job "
         f"or a second — {'they hold' if holds else 'TARGET MISSED'}.",
+        "",
+        "**A push channel instead?** The page could learn of the end over an API Gateway WebSocket API "
+        "rather than by polling. Its floor per job (`PushUsage`: two messages, three Lambda invocations, the "
+        "connection's item written and deleted and read once, one status read all the same, the "
+        "connection's minutes) beside the paced page's reads:",
+        "",
+        *table(
+            ["job", "paced page: reads per job", "polls: $ per million jobs", "push: $ per million jobs"],
+            [
+                [
+                    f"{row.duration_seconds:g} s",
+                    f"{row.reads_per_job:.2f}",
+                    f"${polled:.2f}",
+                    f"${pushed:.2f}",
+                ]
+                for row, polled, pushed in break_even
+            ],
+        ),
+        "",
+        f"Push is cheaper only for jobs of {_first_cheaper(break_even)}: a long job's paced reads come "
+        f"every {LONGEST_WAIT_SECONDS} s at most (the API's longest Retry-After, so that a progress bar moves "
+        "and an early end is seen). The page's jobs run for seconds (text and data jobs a tenth of a second, "
+        "an image about two), where the paced polls cost less; a push channel would also add a stack (the "
+        "WebSocket API, a connections table, three functions) and a grant to the worker to post to the "
+        "page's connections. Not built: should long jobs come, this table says when it pays. Servers that "
+        "must not poll get the completion webhooks of issue 21.",
     ]
     figures = {
         "rows": [
             {**vars(row), "dollars_per_million_jobs": round(cost, 2)}
             for row, cost in zip(rows, dollars, strict=True)
-        ]
+        ],
+        "push_break_even": [
+            {"duration_seconds": row.duration_seconds, "polls": round(polled, 2), "push": round(pushed, 2)}
+            for row, polled, pushed in break_even
+        ],
     }
     headline = "; ".join(
         f"{row.client} {row.duration_seconds:g} s job {row.reads_per_job:.1f} reads (${cost:.2f} per million)"
@@ -260,3 +349,8 @@ def section(get_dollars_per_million: float = GET_DOLLARS_PER_MILLION) -> Section
         if row.policy.startswith("after")
     )
     return Section("Polls per job", body, figures, headline=headline, failed=not holds)
+
+
+def _first_cheaper(break_even: list[tuple[Row, float, float]]) -> str:
+    longer = [row.duration_seconds for row, polled, pushed in break_even if pushed < polled]
+    return f"{min(longer):g} s and longer" if longer else "none of these lengths"

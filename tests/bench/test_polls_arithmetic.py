@@ -15,6 +15,7 @@ from bench.polls import (
     follow,
     paced,
     page_before,
+    push_dollars_per_million,
     targets_hold,
 )
 
@@ -79,3 +80,14 @@ def test_the_targets_are_issue_20s_for_the_paced_clients_only() -> None:
     assert not targets_hold([row("after", 10, 4, 1.0)])
     assert not targets_hold([row("after", 60, 5, 12.5)])
     assert targets_hold([row("after", 0.1, 1, 1.0)])
+
+
+def test_a_push_channels_floor_per_job_is_its_messages_minutes_functions_items_and_one_read() -> None:
+    # Per job: 2 messages ($1.00/M) + 1 connection-minute ($0.25/M) + 3 invocations ($0.20/M) + 2 WRU
+    # ($0.625/M) + 0.5 RRU ($0.125/M) + one status read at $1.51/M.
+    assert push_dollars_per_million(10, 1.51) == pytest.approx(2 + 0.25 + 0.60 + 1.25 + 0.0625 + 1.51)
+
+
+def test_a_push_channel_bills_each_started_minute_of_the_connection() -> None:
+    # QUEUED 0.2 s then 60 s running: the connection lives into its second minute.
+    assert push_dollars_per_million(60, 1.51) - push_dollars_per_million(59.8, 1.51) == pytest.approx(0.25)
