@@ -326,12 +326,12 @@ def section(get_dollars_per_million: float = GET_DOLLARS_PER_MILLION) -> Section
         ),
         "",
         f"Push is cheaper only for jobs of {_first_cheaper(break_even)}: a long job's paced reads come "
-        f"every {LONGEST_WAIT_SECONDS} s at most (the API's longest Retry-After, so that a progress bar moves "
-        "and an early end is seen). The page's jobs run for seconds (text and data jobs a tenth of a second, "
-        "an image about two), where the paced polls cost less; a push channel would also add a stack "
-        "(the WebSocket API, a connections table, three functions) and a grant to the worker to post to the "
-        "page's connections. Not built: should long jobs come, this table says when it pays. Servers that "
-        "must not poll get the completion webhooks of issue 21.",
+        f"every {LONGEST_WAIT_SECONDS} s at most (the API's longest Retry-After, so that a progress bar "
+        "moves and an early end is seen). The page's jobs run for seconds (text and data jobs a tenth of a "
+        "second, an image about two), where the paced polls cost less; a push channel would also add a "
+        "stack (the WebSocket API, a connections table, three functions) and a grant to the worker to post "
+        "to the page's connections. Not built: should long jobs come, this table says when it pays. Servers "
+        "that must not poll get the completion webhooks of issue 21.",
     ]
     figures = {
         "rows": [
