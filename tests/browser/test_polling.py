@@ -16,8 +16,8 @@ pytestmark = pytest.mark.browser
 
 ASKED_SECONDS = 2
 # The page adds up to a tenth at random; the rest is the browser's and the test's own latency, which a loaded
-# two-core machine running the whole local stack beside Chromium can stretch past a second. Far below what the
-# page's own backoff would reach by its fourth read (8 s), and no gap may be shorter than asked.
+# two-core machine running the whole local stack beside Chromium can stretch past a second. No gap may be
+# shorter than asked: that is what tells Retry-After from the page's own backoff (0.25 s, 0.4 s, 0.64 s...).
 LONGEST_GAP_SECONDS = ASKED_SECONDS * 1.1 + 1.5
 
 
