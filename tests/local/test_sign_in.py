@@ -158,7 +158,7 @@ def test_the_http_apis_cors_configuration_comes_from_the_template_with_its_allow
     routes = deployed_routes({"AllowOrigin": "http://127.0.0.1:8000", **user_pool.api_parameters()})
 
     assert routes.cors == CorsConfiguration(
-        allow_origins=("http://127.0.0.1:8000",), expose_headers=("Location", "Retry-After")
+        allow_origins=("http://127.0.0.1:8000",), expose_headers=("Location", "Retry-After", "ETag")
     )
     assert HttpApiRoutes.from_json(routes.to_json()) == routes
 
@@ -309,7 +309,7 @@ def test_the_authorizers_401_carries_the_http_apis_cors_headers_so_a_page_can_re
     assert response.status == 401
     # The api template's defaults: AllowOrigin *, and the headers the page reads exposed.
     assert response.headers["access-control-allow-origin"] == "*"
-    assert response.headers["access-control-expose-headers"] == "Location,Retry-After"
+    assert response.headers["access-control-expose-headers"] == "Location,Retry-After,ETag"
 
 
 def test_health_and_preflight_pass_without_a_token(api_url: str, function: ToyFunction) -> None:

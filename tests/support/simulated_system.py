@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -135,6 +135,10 @@ class _DeadLetters:
 
     def delete(self, receipt_handle: str) -> None:
         self._queue.delete(receipt_handle)
+
+    def release(self, receipt_handles: Sequence[str]) -> None:
+        for receipt_handle in receipt_handles:
+            self._queue.change_visibility(receipt_handle, 0)
 
 
 class SimulatedSystem:
