@@ -19,7 +19,7 @@ SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
 .PHONY: help install cli browser graphviz diagram dev test check unit bench soak lint typecheck \
-	test-services test-system package lock clean unit-local $(addprefix unit-,$(PACKAGES)) \
+	test-services test-system test-stack-suites test-other-suites package lock clean unit-local $(addprefix unit-,$(PACKAGES)) \
 	$(addprefix test-,$(PACKAGES))
 
 help:
@@ -40,7 +40,9 @@ help:
 	@echo "make test-api-service one package's whole suite alone"
 	@echo "make test-worker-service"
 	@echo "make test-cli"
-	@echo "make test-system the cross-service suites of tests/ (make test runs it)"
+	@echo "make test-system the cross-service suites of tests/ (make test runs it), as two processes:"
+	@echo "              make test-stack-suites (stacks in moto, browser, make dev; the grants check)"
+	@echo "              make test-other-suites (templates, SAM CLI, checkov, docs, contract, CLI, local/)"
 	@echo "make browser  install Chromium for the browser tests (apt, once; make test does it)"
 	@echo "make graphviz install graphviz's dot for the architecture picture (apt, once; make test does it)"
 	@echo "make diagram  redraw diagrams/architecture.png from infra/'s templates (a test checks it is current)"
@@ -146,11 +148,24 @@ test-services: install
 $(SERVICE_TESTS): test-%: install
 	@$(MAKE) --no-print-directory -C $* test
 
+# The cross-service suites as two pytest processes side by side, each with its own moto server: the suites that
+# run stacks and record their functions' AWS calls, with the grants-equal-calls comparison that reads those calls
+# (it must share their process), spend much of their time waiting out the stacks' own clocks; the rest (templates
+# through the SAM CLI and checkov, docs, contract, the CLI, local/) is mostly CPU, which those waits leave idle.
+STACK_SUITES := $(addprefix tests/,integration faults fuzz browser e2e)
+GRANTS_COMPARISON := tests/infra/test_grants_match_calls.py
+
 test-system: install browser graphviz
-	$(VENV)/bin/pytest
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-stack-suites test-other-suites
+
+test-stack-suites:
+	$(VENV)/bin/pytest $(STACK_SUITES) $(GRANTS_COMPARISON)
+
+test-other-suites:
+	$(VENV)/bin/pytest $(addprefix --ignore=,$(STACK_SUITES) $(GRANTS_COMPARISON))
 
 # The checks and the packages' suites are CPU-bound and independent: two at a time. The cross-service suites
-# run alone after them, their timing-sensitive waits sharing the machine with nothing else of make test's.
+# run after them.
 test: install browser graphviz
 	$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint typecheck $(SERVICE_TESTS)
 	$(MAKE) --no-print-directory test-system
