@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from datetime import timedelta
+
+from conveyor_worker.clock import to_timestamp
 
 from tests.support import report
 from tests.support.faults import ProcessDied
-from tests.support.simulated_system import SimulatedSystem
+from tests.support.simulated_system import START, SimulatedSystem
 
 BACKLOG = 10_000
 
@@ -103,3 +106,54 @@ def test_a_purged_queues_jobs_end_failed_and_those_sent_after_run() -> None:
     items = system.items()
     assert (items[purged]["status"], items[purged]["error"]["code"]) == ("FAILED", "MESSAGE_EXPIRED")
     assert (items[later]["status"], system.runs["after the purge"]) == ("SUCCEEDED", 1)
+
+
+def test_a_job_newer_than_every_worker_waits_past_the_queues_retention_unfailed_and_its_copy_goes_on() -> (
+    None
+):
+    system = SimulatedSystem()
+    newer_id = str(uuid.uuid4())
+    created_at = to_timestamp(system.clock())
+    # As an API whose contract has a job type no running worker's has stores and announces its job.
+    system.table.put(
+        {
+            "job_id": newer_id,
+            "job_type": "video_transcode",
+            "status": "QUEUED",
+            "created_at": created_at,
+            "updated_at": created_at,
+            "attempts": 0,
+            "payload": json.dumps({"frames": 3}),
+        }
+    )
+    system.queue.send(
+        json.dumps(
+            {
+                "contract_version": "1",
+                "job_id": newer_id,
+                "job_type": "video_transcode",
+                "submitted_at": created_at,
+            }
+        )
+    )
+    waited = system.defaults.message_retention + timedelta(days=2)
+
+    # Workers poll a minute every quarter of an hour: enough to see each delayed copy, which waits 30 s to 15
+    # min, without simulating every empty second of the days between.
+    while system.clock() - START < waited:
+        system.run(timedelta(minutes=14), workers=False)
+        system.run(timedelta(minutes=1), workers=True)
+
+    newer = system.items()[newer_id]
+    assert (newer["status"], newer["attempts"]) == ("QUEUED", 0)
+    assert (len(system.queue), len(system.dlq)) == (1, 0)  # one copy waiting, never a dead letter
+    assert (
+        system.sweeper_metrics.names() == []
+    )  # the expiry scan counts from the latest copy: nothing stranded
+    copies = system.newer_metrics.names().count("newer_waiting")
+    days = waited / timedelta(days=1)
+    assert copies >= days * 24 * 4 * 0.9  # within each quarter hour's window, at the longest delay
+    report.line(
+        f"newer job: waited {days:.0f} days (past the queue's {system.defaults.message_retention.days}-day "
+        f"retention) at the templates' defaults, QUEUED, never in the DLQ; {copies / days:.0f} copies a day"
+    )

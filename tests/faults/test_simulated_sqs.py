@@ -36,7 +36,7 @@ class Clock:
 
 
 class Driver(Protocol):
-    def send(self, body: str) -> None: ...
+    def send(self, body: str, *, delay_seconds: int = 0) -> None: ...
     def receive(self) -> list[tuple[str, int, str]]:
         """(body, receive count, receipt handle) of each message a receive of up to 10 returns."""
         ...
@@ -51,8 +51,8 @@ class Simulated:
     queue: SimulatedQueue
     dlq: SimulatedQueue
 
-    def send(self, body: str) -> None:
-        self.queue.send(body)
+    def send(self, body: str, *, delay_seconds: int = 0) -> None:
+        self.queue.send(body, delay=timedelta(seconds=delay_seconds))
 
     def receive(self) -> list[tuple[str, int, str]]:
         return [(m.body, m.receive_count, m.receipt_handle) for m in self.queue.receive(10)]
@@ -73,8 +73,8 @@ class Moto:
     url: str
     dlq_url: str
 
-    def send(self, body: str) -> None:
-        self.client.send_message(QueueUrl=self.url, MessageBody=body)
+    def send(self, body: str, *, delay_seconds: int = 0) -> None:
+        self.client.send_message(QueueUrl=self.url, MessageBody=body, DelaySeconds=delay_seconds)
 
     def receive(self) -> list[tuple[str, int, str]]:
         messages = self.client.receive_message(
@@ -149,6 +149,23 @@ def test_a_received_message_stays_hidden_for_the_visibility_timeout_and_each_rec
     assert sorted((body, count) for body, count, _ in first) == [("a", 1), ("b", 1)]
     assert (hidden, still_hidden) == ([], [])
     assert sorted((body, count) for body, count, _ in again) == [("a", 2), ("b", 2)]
+
+
+def test_a_delayed_message_is_first_received_when_its_delay_ends(queues: tuple[Driver, Clock]) -> None:
+    queue, clock = queues
+    queue.send("later", delay_seconds=900)
+    queue.send("now")
+
+    at_once = queue.receive()
+    queue.delete(at_once[0][2])
+    clock.advance(899)
+    before = queue.receive()
+    clock.advance(2)
+    after = queue.receive()
+
+    assert [(body, count) for body, count, _ in at_once] == [("now", 1)]
+    assert before == []
+    assert [(body, count) for body, count, _ in after] == [("later", 1)]
 
 
 def test_a_changed_visibility_and_a_delete_by_any_of_a_messages_handles(queues: tuple[Driver, Clock]) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from conveyor_worker.jobs.newer import LONGEST_DELAY_SECONDS
+from conveyor_worker.metrics.emf import NEWER_JOBS_WAITING
+
 from tests.infra.templates import default, load_template, resources_of_type
 
 
@@ -13,7 +16,10 @@ def _watched(stack: str) -> dict[tuple[str, str], dict[str, Any]]:
     for _, alarm in resources_of_type(load_template(stack), "AWS::CloudWatch::Alarm"):
         (dimension,) = alarm["Dimensions"]
         value = dimension["Value"]
-        resource = value["Fn::GetAtt"][0] if "Fn::GetAtt" in value else value["Ref"]
+        if isinstance(value, str):  # a metric the code publishes, by its dimension
+            resource = f"{dimension['Name']}={value}"
+        else:
+            resource = value["Fn::GetAtt"][0] if "Fn::GetAtt" in value else value["Ref"]
         watched[(alarm["MetricName"], resource)] = alarm
     return watched
 
@@ -32,5 +38,21 @@ def test_core_alarms_on_a_dead_letter_and_on_a_stalled_queue() -> None:
     assert default(core, "OldestMessageAlarmSeconds") > default(core, "QueueVisibilityTimeoutSeconds")
 
 
-def test_worker_alarms_on_errors_of_each_function() -> None:
-    assert set(_watched("worker")) == {("Errors", "WorkerFunction"), ("Errors", "SweeperFunction")}
+def test_worker_alarms_on_errors_of_each_function_and_on_a_job_waiting_for_a_newer_worker() -> None:
+    worker = load_template("worker")
+    alarms = _watched("worker")
+
+    assert set(alarms) == {
+        ("Errors", "WorkerFunction"),
+        ("Errors", "SweeperFunction"),
+        (NEWER_JOBS_WAITING, "service=conveyor-worker"),
+    }
+    # The metric as the worker publishes it: its namespace and service are the worker function's.
+    environment = worker["Resources"]["WorkerFunction"]["Properties"]["Environment"]["Variables"]
+    waiting = alarms[(NEWER_JOBS_WAITING, "service=conveyor-worker")]
+    assert (waiting["Namespace"], waiting["Dimensions"][0]["Value"]) == (
+        environment["POWERTOOLS_METRICS_NAMESPACE"],
+        environment["POWERTOOLS_SERVICE_NAME"],
+    )
+    # A waiting job's copy comes back within SQS's longest delay, so each period counts it.
+    assert waiting["Period"] >= LONGEST_DELAY_SECONDS

@@ -66,6 +66,8 @@ def test_worker_role() -> None:
         "sqs:DeleteMessage": {"JobsQueueArn"},
         "sqs:GetQueueAttributes": {"JobsQueueArn"},
         "sqs:ChangeMessageVisibility": {"JobsQueueArn"},
+        # A job newer than the worker waits as a delayed copy of its message.
+        "sqs:SendMessage": {"JobsQueueArn"},
         # Uploads, and payloads the API stored aside; never another prefix.
         "s3:GetObject": {"FilesBucketArn/uploads/*", "FilesBucketArn/payloads/*"},
         "s3:PutObject": {"FilesBucketArn/results/*"},

@@ -2,7 +2,8 @@
 (whose every index Query reads the whole table in Python) would take longer than the hours themselves.
 
 Only the behaviour the services rely on, as AWS documents it: a received message stays invisible for the
-visibility timeout (or as long as ChangeMessageVisibility says); each receive counts; a message already
+visibility timeout (or as long as ChangeMessageVisibility says), a message sent with a delay until it ends;
+each receive counts; a message already
 received maxReceiveCount times moves to the DLQ at the next receive that finds it visible, keeping its first
 enqueue time; a message older than the retention period is gone, from either queue. tests/faults/
 test_simulated_sqs.py runs the same steps against moto's SQS on the same clock, for everything but retention
@@ -12,7 +13,7 @@ test_simulated_sqs.py runs the same steps against moto's SQS on the same clock, 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +26,7 @@ class _Message:
     body: str
     sent_at: datetime
     visible_at: datetime
+    attributes: Mapping[str, str]
     receive_count: int = 0
     receipt_handles: set[str] = field(default_factory=set)
 
@@ -36,6 +38,8 @@ class Received:
     receipt_handle: str
     receive_count: int
     sent_at: datetime
+    attributes: Mapping[str, str]
+    """The message attributes it was sent with, by name (string values)."""
 
 
 class SimulatedQueue:
@@ -58,10 +62,15 @@ class SimulatedQueue:
         self.sends = 0
         """SendMessage calls: the messages ever sent to this queue (DLQ moves are not sends)."""
 
-    def send(self, body: str) -> str:
+    def send(
+        self, body: str, *, delay: timedelta = timedelta(0), attributes: Mapping[str, str] | None = None
+    ) -> str:
+        """`delay` as SendMessage's DelaySeconds: the message is first visible after it."""
         self.sends += 1
         now = self._clock()
-        message = _Message(f"m-{next(self._ids)}", body, sent_at=now, visible_at=now)
+        message = _Message(
+            f"m-{next(self._ids)}", body, sent_at=now, visible_at=now + delay, attributes=attributes or {}
+        )
         self._messages[message.message_id] = message
         return message.message_id
 
@@ -86,7 +95,14 @@ class SimulatedQueue:
             handle = f"{message.message_id}/{message.receive_count}"
             message.receipt_handles.add(handle)
             received.append(
-                Received(message.message_id, message.body, handle, message.receive_count, message.sent_at)
+                Received(
+                    message.message_id,
+                    message.body,
+                    handle,
+                    message.receive_count,
+                    message.sent_at,
+                    message.attributes,
+                )
             )
         return received
 

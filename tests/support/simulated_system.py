@@ -12,6 +12,7 @@ of a batch left on the queue, and a worker that dies takes its whole batch with 
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -31,10 +32,13 @@ from conveyor_worker.handlers.sweeper import JOBS_PER_SHARD_PER_RUN, SCAN_SEGMEN
 from conveyor_worker.job_types import build_registry, discover_job_functions
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.jobs.backoff import Backoff
+from conveyor_worker.jobs.errors import NewerJobError
 from conveyor_worker.jobs.messages import parse_job_message
+from conveyor_worker.jobs.newer import NewerJobWaiter
 from conveyor_worker.jobs.process import JobProcessor
 from conveyor_worker.jobs.sweep import DeadLetter, Sweeper, SweepSummary
 from conveyor_worker.models.job_message import JobMessage
+from conveyor_worker.queue.sqs import DEFERRALS_ATTRIBUTE
 from support.fake_files import FakeFileStore
 from support.fake_metrics import FakeMetrics
 from support.fake_store import FakeJobStore
@@ -118,6 +122,16 @@ class _Visibility:
         self._queue.change_visibility(receipt_handle, delay_seconds)
 
 
+class _WaitingQueue:
+    def __init__(self, queue: SimulatedQueue) -> None:
+        self._queue = queue
+
+    def send_later(self, body: str, *, delay_seconds: int, deferrals: int) -> None:
+        self._queue.send(
+            body, delay=timedelta(seconds=delay_seconds), attributes={DEFERRALS_ATTRIBUTE: str(deferrals)}
+        )
+
+
 class _SweeperQueue:
     def __init__(self, queue: SimulatedQueue) -> None:
         self._queue = queue
@@ -181,6 +195,15 @@ class SimulatedSystem:
             metrics=FakeMetrics(),
             sleep=self.clock.sleep,
         )
+        self.newer_metrics = FakeMetrics()
+        self.waiter = NewerJobWaiter(
+            store=self.table,
+            queue=_WaitingQueue(self.queue),
+            clock=self.clock,
+            draw=random.Random(7).randint,
+            logger=logger,
+            metrics=self.newer_metrics,
+        )
         self.sweeper = Sweeper(
             store=self.table,
             queue=_SweeperQueue(self.queue),
@@ -229,6 +252,9 @@ class SimulatedSystem:
                         receive_count=record.receive_count,
                         receipt_handle=record.receipt_handle,
                     )
+                except NewerJobError as newer:  # as the worker's handler: a copy waits, the original goes
+                    deferrals = int(record.attributes.get(DEFERRALS_ATTRIBUTE, "0"))
+                    self.waiter.wait(newer, record.body, deferrals=deferrals)
                 except Exception:  # a batch item failure: the message stays
                     continue
                 done.append(record.receipt_handle)

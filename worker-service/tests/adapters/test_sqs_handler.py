@@ -249,7 +249,7 @@ def test_poison_messages_fail_alone_while_the_rest_of_the_batch_succeeds(
 
     assert response == failures(
         "b1a4d0c2-0001-4000-8000-000000000001",  # not JSON
-        "b1a4d0c2-0002-4000-8000-000000000002",  # another contract version
+        "b1a4d0c2-0002-4000-8000-000000000002",  # a contract version that is no major
         "b1a4d0c2-0003-4000-8000-000000000003",  # names no job
     )
     assert read(jobs_table, good_job_id)["status"] == "SUCCEEDED"
@@ -528,3 +528,45 @@ def test_the_first_record_of_an_invocation_starts_whatever_its_jobs_longest_run(
     assert response == NO_FAILURES
     item = read(jobs_table, image)
     assert (item["status"], item["attempts"], item["error"]["code"]) == ("FAILED", 1, "SOURCE_NOT_FOUND")
+
+
+def test_a_message_of_a_job_newer_than_the_worker_waits_as_a_delayed_copy_never_failed(
+    settings: Settings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    # As a newer API stores and announces a job of a type this worker's contract lacks.
+    newer = queued_item("video_transcode", {"frames": 3})
+    jobs_table.put(newer)
+    body = job_message_body(newer["job_id"], "video_transcode")
+    first = jobs_queue.receive_as_record(body)
+    clock.advance(seconds=5)
+    handler = handler_for(settings, jobs_table, clock, queue=jobs_queue)
+
+    with recorded_calls(jobs_queue.client, "SendMessage") as sent:
+        first_response = handler(sqs_event(first), None)
+    # The copy is delayed, and the original in flight until the event source mapping deletes it.
+    visible = jobs_queue.client.receive_message(QueueUrl=jobs_queue.url, WaitTimeSeconds=0).get(
+        "Messages", []
+    )
+    later = sqs_record(body, message_id="m-later")
+    later["messageAttributes"] = {"ConveyorDeferrals": {"stringValue": "3", "dataType": "Number"}}
+    with recorded_calls(jobs_queue.client, "SendMessage") as sent_later:
+        later_response = handler(sqs_event(later), None)
+
+    # Acknowledged, so never received MAX_RECEIVE_COUNT times and never moved to the DLQ as poison.
+    assert first_response == later_response == NO_FAILURES
+    assert visible == []
+    assert [(call["MessageBody"], call["DelaySeconds"]) for call in sent + sent_later] == [
+        (body, 30),
+        (body, 240),
+    ]
+    assert [call["MessageAttributes"]["ConveyorDeferrals"]["StringValue"] for call in sent + sent_later] == [
+        "1",
+        "4",
+    ]
+    stored = read(jobs_table, newer["job_id"])
+    assert (stored["status"], stored["attempts"], stored["updated_at"]) == (
+        "QUEUED",
+        0,
+        to_timestamp(clock()),
+    )
+    assert jobs_queue.bodies(jobs_queue.dlq_url) == []

@@ -32,6 +32,9 @@ class FakeMetrics:
     def orphan_message_dropped(self) -> None:
         self.events.append(("orphan", None))
 
+    def newer_job_waiting(self) -> None:
+        self.events.append(("newer_waiting", None))
+
     def job_resent(self) -> None:
         self.events.append(("resent", None))
 

@@ -11,12 +11,17 @@ class FakeJobsQueue:
         self.postponed: list[tuple[str, int]] = []
         """(receipt handle, delay in seconds) of every postponed retry."""
         self.sent: list[JobMessage] = []
+        self.sent_later: list[tuple[str, int, int]] = []
+        """(body, delay in seconds, deferrals) of every message of a newer job sent again to wait."""
 
     def postpone(self, receipt_handle: str, delay_seconds: int) -> None:
         self.postponed.append((receipt_handle, delay_seconds))
 
     def send(self, message: JobMessage) -> None:
         self.sent.append(message)
+
+    def send_later(self, body: str, *, delay_seconds: int, deferrals: int) -> None:
+        self.sent_later.append((body, delay_seconds, deferrals))
 
 
 class FakeDeadLetterQueue:

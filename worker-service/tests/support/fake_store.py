@@ -20,6 +20,7 @@ from conveyor_worker.jobs.errors import (
     LeaseLostError,
     OverdueJobChangedError,
 )
+from conveyor_worker.jobs.newer import WaitingJob
 from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, OverdueJobs, StrandedJob
 from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
@@ -100,6 +101,15 @@ class FakeJobStore:
         item.setdefault("started_at", to_timestamp(now))
         item.pop("progress", None)
         return JobItem.model_validate(item)
+
+    def mark_waiting(self, job_id: str, *, now: datetime) -> WaitingJob:
+        item = self._items.get(job_id)
+        if item is None:
+            return WaitingJob.MISSING
+        if item["status"] != "QUEUED":
+            return WaitingJob.NOT_QUEUED
+        item["updated_at"] = to_timestamp(now)
+        return WaitingJob.WAITING
 
     @_checked
     def watch_held(self, job_id: str, *, claim_token: str, until: datetime) -> None:

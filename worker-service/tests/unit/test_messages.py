@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from conveyor_worker.jobs.errors import MalformedMessageError
+from conveyor_worker.jobs.errors import MalformedMessageError, NewerJobError
 from conveyor_worker.jobs.messages import parse_job_message
 from tests.support.items import job_message_body
 
@@ -25,6 +25,47 @@ def test_a_message_with_members_a_newer_api_added_is_read() -> None:
 
 def test_a_message_carrying_a_payload_is_malformed_the_message_only_points_at_the_job() -> None:
     body = json.loads(job_message_body(JOB_ID, "data_analysis")) | {"payload": {"values": [1]}}
+
+    with pytest.raises(MalformedMessageError):
+        parse_job_message(json.dumps(body))
+
+
+def test_a_message_of_a_job_type_this_worker_lacks_is_newer_not_malformed() -> None:
+    body = job_message_body(JOB_ID, "video_transcode")
+
+    with pytest.raises(NewerJobError, match="video_transcode") as newer:
+        parse_job_message(body)
+
+    assert (newer.value.job_id, newer.value.submitted_at) == (JOB_ID, json.loads(body)["submitted_at"])
+
+
+@pytest.mark.parametrize("body", [{"contract_version": "2", "job": {"id": 7}}, {"contract_version": "10"}])
+def test_a_message_of_a_later_contract_major_is_newer_whatever_its_shape(body: dict[str, object]) -> None:
+    with pytest.raises(NewerJobError, match="contract version") as newer:
+        parse_job_message(json.dumps(body))
+
+    assert newer.value.job_id is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"job_type": 7},
+        {"job_type": "video_transcode", "submitted_at": "yesterday"},
+        {"job_type": "video_transcode", "job_id": "not-a-uuid"},
+        {"contract_version": "0"},
+        {"contract_version": "\uff12"},  # a digit, but not an ASCII one
+    ],
+    ids=[
+        "type-not-text",
+        "newer-type-but-bad-time",
+        "newer-type-but-bad-id",
+        "older-major",
+        "non-ascii-digit",
+    ],
+)
+def test_a_message_newer_in_its_type_but_broken_elsewhere_is_malformed(change: dict[str, object]) -> None:
+    body = json.loads(job_message_body(JOB_ID, "data_analysis")) | change
 
     with pytest.raises(MalformedMessageError):
         parse_job_message(json.dumps(body))

@@ -31,6 +31,7 @@ from tests.support.items import (
     OWNER,
     in_the_sweep_index,
     job_id_in_shard,
+    job_message_body,
     listing_keys_of,
     new_job_id,
     owned,
@@ -583,7 +584,7 @@ def test_a_lapsed_unwatched_claims_message_found_in_the_dlq_is_sent_again(
     assert queue.sent == [message_for(job_id)]
 
 
-def test_dead_messages_of_ended_watched_held_missing_or_malformed_jobs_stay_in_the_dlq(
+def test_dead_messages_of_ended_watched_held_missing_malformed_or_newer_jobs_stay_in_the_dlq(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
     ended = abandoned_in_progress(store, clock, attempts=1, last_receive=False)
@@ -597,7 +598,8 @@ def test_dead_messages_of_ended_watched_held_missing_or_malformed_jobs_stay_in_t
     )
     watched = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
     held = abandoned_in_progress(store, clock, attempts=1, last_receive=False)
-    bodies = [dead_message(job_id) for job_id in (ended, watched, held, new_job_id())] + ["not json"]
+    newer = [job_message_body(new_job_id(), "video_transcode"), '{"contract_version": "2"}']
+    bodies = [dead_message(job_id) for job_id in (ended, watched, held, new_job_id())] + ["not json", *newer]
     dead_letters = FakeDeadLetterQueue(*bodies)
 
     summary = sweeper_on(store, queue, clock, captured_logs, dead_letters=dead_letters).sweep()

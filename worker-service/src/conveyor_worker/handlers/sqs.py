@@ -29,11 +29,13 @@ from conveyor_worker.jobs.errors import (
     JobNotStartedError,
     JobNotStoredYetError,
     MalformedMessageError,
+    NewerJobError,
 )
 from conveyor_worker.jobs.messages import parse_job_message
+from conveyor_worker.jobs.newer import NewerJobWaiter
 from conveyor_worker.jobs.process import JobProcessor
 from conveyor_worker.metrics.emf import EmfMetrics
-from conveyor_worker.queue.sqs import SqsJobsQueue
+from conveyor_worker.queue.sqs import DEFERRALS_ATTRIBUTE, SqsJobsQueue
 from conveyor_worker.settings import Settings
 from conveyor_worker.store.dynamo import DynamoJobStore
 
@@ -66,9 +68,11 @@ def build_handler(
     """
     logger = Logger()
     metrics = EmfMetrics(logger)
+    store = DynamoJobStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name)
+    jobs_queue = SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url)
     processor = JobProcessor(
-        store=DynamoJobStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name),
-        visibility=SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url),
+        store=store,
+        visibility=jobs_queue,
         files=S3FileStore(s3_client or boto3.client("s3"), settings.files_bucket_name),
         job_types=build_registry(
             load_contract(),
@@ -86,11 +90,26 @@ def build_handler(
         sleep=sleep,
     )
 
+    waiter = NewerJobWaiter(
+        store=store,
+        queue=jobs_queue,
+        clock=clock or system_clock,
+        draw=jitter,
+        logger=logger,
+        metrics=metrics,
+    )
+
     def handle_record(record: SQSRecord, *, invocation: _Invocation) -> None:
         # Every line logged about the record's job carries its id as the correlation id, and no other line.
         logger.set_correlation_id(None)
         try:
-            message = parse_job_message(record.body)
+            try:
+                message = parse_job_message(record.body)
+            except NewerJobError as newer:
+                logger.set_correlation_id(newer.job_id)
+                # Handled: the copy it sends waits, and the original is acknowledged.
+                waiter.wait(newer, record.body, deferrals=_deferrals(record))
+                return
             logger.set_correlation_id(message.job_id)
             processor.process(
                 message,
@@ -129,6 +148,12 @@ def build_handler(
             metrics.flush()  # once per invocation, as Powertools' log_metrics would
 
     return handler
+
+
+def _deferrals(record: SQSRecord) -> int:
+    attribute = record.message_attributes[DEFERRALS_ATTRIBUTE]
+    value = attribute.string_value if attribute is not None else None
+    return int(value) if value is not None and value.isdigit() else 0
 
 
 class _Invocation:

@@ -8,6 +8,17 @@ class MalformedMessageError(Exception):
     """The message body is not JSON or not a `job-message`."""
 
 
+class NewerJobError(Exception):
+    """The message is of a job newer than this worker: of a contract major or a job type it does not know. Not
+    malformed, and never failed: it waits for a worker that knows it (jobs/newer.py)."""
+
+    def __init__(self, reason: str, *, job_id: str | None = None, submitted_at: str | None = None) -> None:
+        super().__init__(reason)
+        self.job_id = job_id
+        """The job's id, when the message is of this worker's contract major (only its job type is newer)."""
+        self.submitted_at = submitted_at
+
+
 class JobNotFoundError(Exception):
     """The store holds no job with this id."""
 

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 
 from conveyor_worker.clock import Clock, to_epoch_ms
 from conveyor_worker.contract import ContractViolationError, check, load_contract
-from conveyor_worker.jobs.errors import MalformedMessageError, OverdueJobChangedError
+from conveyor_worker.jobs.errors import MalformedMessageError, NewerJobError, OverdueJobChangedError
 from conveyor_worker.jobs.messages import is_orphan_age, parse_job_message
 from conveyor_worker.jobs.metrics import SweepMetrics
 from conveyor_worker.models.job_item import JobError, JobStatus
@@ -330,7 +330,9 @@ class Sweeper:
     def _rescue(self, letter: DeadLetter) -> _Fate:
         try:
             message = parse_job_message(letter.body)
-        except MalformedMessageError:
+        except (MalformedMessageError, NewerJobError):
+            # A newer job's message is here only from a worker too old to make it wait; a redrive hands it to
+            # one that does (jobs/newer.py).
             return _Fate.LEFT
         job = self._store.read_job(message.job_id)
         now = self._clock()

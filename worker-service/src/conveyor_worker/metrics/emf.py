@@ -25,6 +25,7 @@ JOBS_RESENT = "JobsResent"
 OVERDUE_JOBS_FAILED = "OverdueJobsFailed"
 STRANDED_JOBS_FAILED = "StrandedJobsFailed"
 DEAD_LETTERS_RESCUED = "DeadLettersRescued"
+NEWER_JOBS_WAITING = "NewerJobsWaiting"
 
 _ONE_MS = timedelta(milliseconds=1)
 
@@ -65,6 +66,9 @@ class EmfMetrics:
 
     def orphan_message_dropped(self) -> None:
         self._count(ORPHAN_MESSAGES_DROPPED)
+
+    def newer_job_waiting(self) -> None:
+        self._count(NEWER_JOBS_WAITING)
 
     def job_resent(self) -> None:
         self._count(JOBS_RESENT)

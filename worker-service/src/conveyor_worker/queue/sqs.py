@@ -1,5 +1,5 @@
-"""The jobs queue in SQS: the worker postpones the retry of a received message, the sweeper re-sends; and its
-DLQ, where the sweeper looks for pending jobs' messages."""
+"""The jobs queue in SQS: the worker postpones the retry of a received message and sends a newer job's message
+again to wait, the sweeper re-sends; and its DLQ, where the sweeper looks for pending jobs' messages."""
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -9,6 +9,9 @@ from conveyor_worker.models.job_message import JobMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
+
+DEFERRALS_ATTRIBUTE = "ConveyorDeferrals"
+"""How many times a message of a job newer than its worker has been sent again to wait (jobs/newer.py)."""
 
 
 class SqsJobsQueue:
@@ -23,6 +26,15 @@ class SqsJobsQueue:
 
     def send(self, message: JobMessage) -> None:
         self._client.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())
+
+    def send_later(self, body: str, *, delay_seconds: int, deferrals: int) -> None:
+        # The count rides in a message attribute, beside the body: the body stays the job message as sent.
+        self._client.send_message(
+            QueueUrl=self._queue_url,
+            MessageBody=body,
+            DelaySeconds=delay_seconds,
+            MessageAttributes={DEFERRALS_ATTRIBUTE: {"DataType": "Number", "StringValue": str(deferrals)}},
+        )
 
 
 class SqsDeadLetterQueue:

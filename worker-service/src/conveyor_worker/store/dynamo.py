@@ -18,6 +18,7 @@ from conveyor_worker.jobs.errors import (
     LeaseLostError,
     OverdueJobChangedError,
 )
+from conveyor_worker.jobs.newer import WaitingJob
 from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, OverdueJobs, StrandedJob
 from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
@@ -89,6 +90,9 @@ _PENDING_ATTRIBUTES = (
     "sweep_at",
 )
 # A job whose dead message goes back to the jobs queue: its last message is now this one.
+# A job waiting for a newer worker is dated as a rescued one: the expiry scan counts from its last message.
+_WAITING_UPDATE = "SET #updated_at = :now"
+_QUEUED = "#status = :queued"
 _RESCUE_UPDATE = "SET #sweeps = if_not_exists(#sweeps, :zero) + :one, #updated_at = :now"
 _UNCHANGED_SINCE_SCAN = "#status = :seen_status AND #updated_at = :seen_updated_at"
 
@@ -148,6 +152,28 @@ class DynamoJobStore:
         return JobItem.model_validate(
             {name: _deserializer.deserialize(value) for name, value in response["Attributes"].items()}
         )
+
+    def mark_waiting(self, job_id: str, *, now: datetime) -> WaitingJob:
+        try:
+            self._client.update_item(
+                TableName=self._table_name,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression=_WAITING_UPDATE,
+                ConditionExpression=_QUEUED,
+                ExpressionAttributeNames=_names(_WAITING_UPDATE, _QUEUED),
+                ExpressionAttributeValues={
+                    ":now": {"S": to_timestamp(now)},
+                    ":queued": {"S": JobStatus.QUEUED},
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as refused:
+            return (
+                WaitingJob.NOT_QUEUED
+                if isinstance(refused.response.get("Item"), dict)
+                else WaitingJob.MISSING
+            )
+        return WaitingJob.WAITING
 
     def watch_held(self, job_id: str, *, claim_token: str, until: datetime) -> None:
         self._fenced_update(
