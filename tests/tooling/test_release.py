@@ -40,7 +40,8 @@ def repo(tmp_path: Path) -> Path:
     shutil.copytree(REPO_ROOT / "contracts", repo / "contracts")
     for service in ("api-service", "worker-service"):
         (repo / service).mkdir()
-        shutil.copy(REPO_ROOT / service / "pyproject.toml", repo / service / "pyproject.toml")
+        for name in ("pyproject.toml", "CHANGELOG.md"):
+            shutil.copy(REPO_ROOT / service / name, repo / service / name)
     (repo / releases.RELEASES_FILE).write_text('{"releases": []}\n')
     git.run(repo, "init", "-q")
     _commit(repo, "a repository with a contract and two services")
@@ -48,9 +49,12 @@ def repo(tmp_path: Path) -> Path:
 
 
 def _set_version(repo: Path, component: str, version: str) -> None:
+    """The version bumped and a changelog section for it, as a release needs."""
     path = repo / releases.VERSION_FILES[component]
     current = releases.package_version(path.read_text(), component)
     path.write_text(path.read_text().replace(current, version, 1))
+    changelog = repo / releases.CHANGELOGS[component]
+    changelog.write_text(changelog.read_text() + f"\n## {version} (2026-12-08)\n\nA change.\n")
 
 
 def _record(repo: Path, component: str, version: str) -> int:
@@ -105,6 +109,19 @@ def test_a_version_its_package_does_not_declare_is_refused(repo: Path) -> None:
         releases.ReleaseRefusedError, match=r"api-service/pyproject\.toml says 1\.0\.0, not 1\.2\.0"
     ):
         releases.record(repo, "api", "1.2.0", TODAY, gate=lambda: True)
+    assert releases.load(repo) == []
+
+
+def test_a_version_its_changelog_does_not_describe_is_refused(repo: Path) -> None:
+    _set_version(repo, "worker", "1.1.0")
+    changelog = repo / releases.CHANGELOGS["worker"]
+    changelog.write_text(changelog.read_text().replace("## 1.1.0", "## 1.1.1"))
+    _commit(repo, "worker 1.1.0 without its changelog")
+
+    with pytest.raises(
+        releases.ReleaseRefusedError, match=r"worker-service/CHANGELOG\.md has no section '## 1\.1\.0'"
+    ):
+        releases.record(repo, "worker", "1.1.0", TODAY, gate=lambda: True)
     assert releases.load(repo) == []
 
 

@@ -23,6 +23,11 @@ VERSION_FILES = {
     "worker": "worker-service/pyproject.toml",
     "contract": "contracts/VERSION",
 }
+CHANGELOGS = {
+    "api": "api-service/CHANGELOG.md",
+    "worker": "worker-service/CHANGELOG.md",
+    "contract": "contracts/CHANGELOG.md",
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,12 @@ class Release:
 
     @property
     def version_key(self) -> tuple[int, ...]:
-        return tuple(int(part) for part in self.version.split("."))
+        return version_key(self.version)
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """MAJOR.MINOR.PATCH as numbers, so that 1.10.0 comes after 1.9.0."""
+    return tuple(int(part) for part in version.split("."))
 
 
 class ReleaseRefusedError(Exception):
@@ -70,6 +80,12 @@ def package_version(text: str, component: str) -> str:
     return version
 
 
+def changelog_has(path: Path, version: str) -> bool:
+    """A changelog's section of `version` is a level-2 heading starting with it (`## 1.0.0 (2026-12-07)`)."""
+    text = path.read_text() if path.exists() else ""
+    return re.search(rf"^## {re.escape(version)}\b", text, re.MULTILINE) is not None
+
+
 def record(repo: Path, component: str, version: str, today: date, gate: Callable[[], bool]) -> Release:
     """Appends a release of `component` at HEAD to releases.json, unless a check refuses it; `gate` (the
     contract gate, which prints its own report) runs last, being the slowest. releases.json is the only
@@ -84,6 +100,8 @@ def record(repo: Path, component: str, version: str, today: date, gate: Callable
         raise ReleaseRefusedError(
             f"{VERSION_FILES[component]} says {declared}, not {version}: bump it (and the changelog) first"
         )
+    if not changelog_has(repo / CHANGELOGS[component], version):
+        raise ReleaseRefusedError(f"{CHANGELOGS[component]} has no section '## {version}': say what changed")
     release = Release(component, version, git.head(repo), today.isoformat())
     previous = latest(releases).get(component)
     if previous is not None and previous.version_key >= release.version_key:
