@@ -172,3 +172,18 @@ def test_the_gate_names_the_break_and_its_counter_example(
     assert "FAILED against the contract of contract 1.0.0" in report
     assert "job-request (backward check): new readers refuse what old writers write" in report
     assert "'data_analysis' is not one of ['image_resize', 'text_transform']" in report
+
+
+def test_make_release_names_the_components_it_records() -> None:
+    before = (REPO_ROOT / releases.RELEASES_FILE).read_text()
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "release", "SERVICE=gateway", "VERSION=1.0.0"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode != 0
+    assert "SERVICE must be api, worker or contract" in completed.stderr
+    assert (REPO_ROOT / releases.RELEASES_FILE).read_text() == before
