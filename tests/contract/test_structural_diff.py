@@ -83,3 +83,7 @@ def test_a_closed_object_is_shown_a_member_no_schema_declares() -> None:
         {"properties": {"a": {}}}, {"properties": {"a": {}}, "additionalProperties": False}
     )
     assert finding.member == UNKNOWN_MEMBER
+
+
+def test_a_type_stated_beside_an_enum_of_its_values_narrows_nothing() -> None:
+    assert _changes({"enum": ["png", "jpeg"]}, {"type": "string", "enum": ["png", "jpeg"]}) == []

@@ -40,6 +40,15 @@ _READ = frozenset(
         "exclusiveMaximum",
     }
 )
+_JSON_TYPE_OF = {
+    type(None): "null",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "object",
+}
 _UPPER_COUNTS = {"maxLength": "minLength", "maxItems": "minItems", "maxProperties": "minProperties"}
 
 Location = tuple[str | int, ...]
@@ -84,13 +93,17 @@ def narrowings(producer: Any, consumer: Any, location: Location = ()) -> Iterato
     yield from _branches(producer, consumer, location)
     for keyword in (producer.keys() | consumer.keys()) - _READ:
         if keyword in consumer and producer.get(keyword) != consumer[keyword]:
-            forced = producer | {"not": {keyword: consumer[keyword]}}
+            forced = {"allOf": [producer, {"not": {keyword: consumer[keyword]}}]}
             yield Finding(
                 location, f"{keyword} is now {consumer[keyword]!r}", "replace", forced, certain=False
             )
 
 
 def _types(schema: dict[str, Any]) -> set[str]:
+    """The JSON types a schema admits: its `type`, else those of its enum's values, else any."""
+    if "type" not in schema and ("enum" in schema or "const" in schema):
+        values = schema["enum"] if "enum" in schema else [schema["const"]]
+        return {_JSON_TYPE_OF[type(value)] for value in values}
     declared = schema.get("type", sorted(JSON_TYPES))
     return {declared} if isinstance(declared, str) else set(declared)
 
@@ -109,7 +122,7 @@ def _values(producer: dict[str, Any], consumer: dict[str, Any], location: Locati
             producer["enum"] if "enum" in producer else [producer["const"]] if "const" in producer else None
         )
         if written is None:
-            forced = producer | {"not": {"enum": allowed}}
+            forced = {"allOf": [producer, {"not": {"enum": allowed}}]}
             yield Finding(location, f"only {allowed!r} allowed", "replace", forced)
         else:
             removed = [value for value in written if value not in allowed]
