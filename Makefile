@@ -19,7 +19,8 @@ SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
 .PHONY: help install cli browser graphviz diagram dev test check unit bench soak lint typecheck \
-	test-services test-system test-stack-suites test-other-suites package lock clean unit-local $(addprefix unit-,$(PACKAGES)) \
+	test-services test-system test-stack-suites test-other-suites package lock clean unit-local contract-check \
+	release $(addprefix unit-,$(PACKAGES)) \
 	$(addprefix test-,$(PACKAGES))
 
 help:
@@ -43,6 +44,10 @@ help:
 	@echo "make test-system the cross-service suites of tests/ (make test runs it), as two processes:"
 	@echo "              make test-stack-suites (stacks in moto, browser, make dev; the grants check)"
 	@echo "              make test-other-suites (templates, SAM CLI, checkov, docs, contract, CLI, local/)"
+	@echo "make contract-check the compatibility gate: contracts/ against the contract of each component's last"
+	@echo "              release (releases.json); a break fails with a counter-example (contracts/README.md)"
+	@echo "make release  record a release at HEAD in releases.json: SERVICE=api|worker|contract VERSION=x.y.z"
+	@echo "              (clean tree, the version its package declares, the gate passing); then commit the file"
 	@echo "make browser  install Chromium for the browser tests (apt, once; make test does it)"
 	@echo "make graphviz install graphviz's dot for the architecture picture (apt, once; make test does it)"
 	@echo "make diagram  redraw diagrams/architecture.png from infra/'s templates (a test checks it is current)"
@@ -130,13 +135,13 @@ dev: install cli
 
 lint: install
 	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s lint; done
-	$(VENV)/bin/ruff check local tests bench infra diagrams
-	$(VENV)/bin/ruff format --check local tests bench infra diagrams
+	$(VENV)/bin/ruff check local tests bench infra diagrams tools
+	$(VENV)/bin/ruff format --check local tests bench infra diagrams tools
 
 # diagrams/ has no __init__.py; without namespace packages, mypy takes `import diagrams` for the library, not it.
 typecheck: install
 	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s typecheck; done
-	$(VENV)/bin/mypy local/conveyor_local infra
+	$(VENV)/bin/mypy local/conveyor_local infra tools/conveyor_release
 	$(VENV)/bin/mypy --no-namespace-packages diagrams/architecture.py
 
 # Each package's whole suite is one pytest process: two at a time on two cores.
@@ -167,7 +172,7 @@ test-other-suites:
 # The checks and the packages' suites are CPU-bound and independent: two at a time. The cross-service suites
 # run after them.
 test: install browser graphviz
-	$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint typecheck $(SERVICE_TESTS)
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint typecheck contract-check $(SERVICE_TESTS)
 	$(MAKE) --no-print-directory test-system
 
 # The inner loop, offline: fix the format and what ruff can fix, then lint, types and every
@@ -175,7 +180,7 @@ test: install browser graphviz
 # marked slow (property tests, stalled-backend timeouts), local/'s tests that need a moto server, and every
 # cross-service suite of tests/ (stacks in moto, browser, infra, docs). The packages' suites ban sockets in their
 # own pytest configuration; local/'s unit-level tests are named here, since its other tests share their folder.
-CHECK_PATHS := $(PACKAGES) local tests bench infra diagrams
+CHECK_PATHS := $(PACKAGES) local tests bench infra diagrams tools
 LOCAL_UNIT_TESTS := $(addprefix tests/local/,test_child_process.py test_dev_environment.py test_log_view.py \
 	test_schedule.py test_stacks.py)
 
@@ -196,6 +201,17 @@ $(addprefix unit-,$(PACKAGES)): unit-%:
 
 unit-local:
 	$(VENV)/bin/pytest -q --disable-socket --allow-unix-socket $(LOCAL_UNIT_TESTS)
+
+# Separate owners deploy on their own schedules: a contract change must keep every writer's documents readable
+# by every reader in the directions contracts/directions.json records (contracts/README.md, Compatibility).
+contract-check: install
+	$(VENV)/bin/python -m conveyor_release check
+
+# The gate runs again here: a release is never recorded while it fails.
+release: install
+	$(if $(filter $(SERVICE),api worker contract),,$(error SERVICE must be api, worker or contract: make release SERVICE=api VERSION=1.0.0))
+	$(if $(VERSION),,$(error VERSION must be given: make release SERVICE=$(SERVICE) VERSION=1.0.0))
+	$(VENV)/bin/python -m conveyor_release release $(SERVICE) $(VERSION)
 
 # Measurements, not proofs: outside `make test` so that timings never decide whether a change lands. The zips
 # come first: the package-size figures read them. The services' loggers exist from import on: their level must be
