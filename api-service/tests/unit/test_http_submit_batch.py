@@ -9,7 +9,7 @@ import pytest
 from conveyor_api import contract
 from conveyor_api.handlers.http import Handler
 from conveyor_api.jobs.errors import BackendUnavailableError
-from tests.support.events import post_job_batch, post_job_request, signed_in
+from tests.support.events import post_job_batch, post_job_request, request, signed_in
 from tests.support.fakes import FakeUploads, InMemoryJobStore, RecordingJobPublisher
 from tests.support.problems import assert_problem
 
@@ -209,3 +209,11 @@ def test_with_sign_in_the_jobs_are_the_callers_and_another_callers_upload_refuse
 def test_with_sign_in_a_batch_without_a_caller_is_401(jwt_handler: Handler, store: InMemoryJobStore) -> None:
     assert_problem(jwt_handler(post_job_batch({"jobs": [_text(0)]}), None), 401, "unauthenticated")
     assert store.items == {}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_another_method_on_the_batch_path_is_405_not_a_job_id(handler: Handler, method: str) -> None:
+    response = handler(request(method, "/jobs/batch"), None)
+
+    assert_problem(response, 405, "method-not-allowed")
+    assert response["headers"]["Allow"] == "POST"

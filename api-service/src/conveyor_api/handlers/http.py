@@ -147,6 +147,9 @@ def _served(
 
     def serve(**path: str) -> Response[str]:
         event = app.current_event
+        allowed = _allowed_methods(event.path)
+        if route.method not in allowed:
+            raise MethodNotAllowedError(event.http_method, allowed)
         owner = None if route.public else read_caller(event, auth_mode)
         return route.endpoint(services, Call(event, owner, path, app.lambda_context))
 
@@ -159,8 +162,15 @@ def _answer_unknown_routes(app: APIGatewayHttpResolver) -> None:
     @app.not_found
     def no_route(_: NotFoundError) -> Response[str]:
         path = app.current_event.path
-        allowed = sorted(route.method for route in ROUTES if route.serves(path))
+        allowed = _allowed_methods(path)
         method = app.current_event.http_method
         if allowed and method not in allowed:
             raise MethodNotAllowedError(method, allowed)
         raise RouteNotFoundError([f"{route.method} {route.path}" for route in ROUTES])
+
+
+def _allowed_methods(path: str) -> list[str]:
+    """The methods served at `path`: a path some route names literally is only its routes', so that GET
+    /jobs/batch is 405, not the read of a job whose id is `batch`."""
+    literal = [route.method for route in ROUTES if route.path == path]
+    return sorted(literal or (route.method for route in ROUTES if route.serves(path)))
