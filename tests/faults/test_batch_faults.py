@@ -55,7 +55,9 @@ def _assert_accepted_jobs_ran_once_and_nothing_else_is_stored(stack: Stack, acce
 
 
 @pytest.mark.parametrize("kind", ["throttling", "server-error", "timeout"])
-def test_a_failed_send_of_10_messages_refuses_those_10_jobs_alone(stack: Stack, kind: Kind) -> None:
+def test_a_failed_send_of_the_first_10_messages_refuses_every_job_and_stores_none(
+    stack: Stack, kind: Kind
+) -> None:
     client = sqs_client(stack.sqs.meta.endpoint_url)
     faults = FaultInjector(client)
     faults.fail(
@@ -65,7 +67,21 @@ def test_a_failed_send_of_10_messages_refuses_those_10_jobs_alone(stack: Stack, 
 
     results = _submit_batch(api_url, 25)
 
-    assert [result["status"] for result in results] == [503] * 10 + [202] * 15
+    # A request ends at its first failed call: the next messages are not sent either.
+    assert [result["status"] for result in results] == [503] * 25
+    assert faults.calls == {"SendMessageBatch": 1}
+    _assert_accepted_jobs_ran_once_and_nothing_else_is_stored(stack, _accepted(results))
+
+
+def test_a_failed_send_of_the_last_5_messages_refuses_those_5_jobs_alone(stack: Stack) -> None:
+    client = sqs_client(stack.sqs.meta.endpoint_url)
+    faults = FaultInjector(client)
+    faults.fail("SendMessageBatch", "server-error", when=lambda params: len(params["Entries"]) == 5)
+    api_url = stack.start_api(sqs_client=client)
+
+    results = _submit_batch(api_url, 25)
+
+    assert [result["status"] for result in results] == [202] * 20 + [503] * 5
     _assert_accepted_jobs_ran_once_and_nothing_else_is_stored(stack, _accepted(results))
 
 

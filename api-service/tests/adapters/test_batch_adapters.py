@@ -137,9 +137,9 @@ def test_25_messages_go_in_three_calls_and_each_is_the_job_message(aws: Aws) -> 
     )
 
 
-def test_messages_sqs_lists_as_failed_and_those_of_a_failed_call_are_not_reported_sent() -> None:
+def test_messages_sqs_lists_as_failed_and_those_of_a_failed_call_are_not_sent_nor_any_after_it() -> None:
     client = boto3.client("sqs")
-    items = [_item(n) for n in range(12)]
+    items = [_item(n) for n in range(25)]
     messages = [_message(item) for item in items]
     with Stubber(client) as stubber:
         stubber.add_response(

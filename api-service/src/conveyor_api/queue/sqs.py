@@ -33,9 +33,10 @@ class SqsJobPublisher:
         """Sends the messages 10 a call (SendMessageBatch); the job ids of those SQS took.
 
         A message SQS lists as Failed was not sent. One of a call that failed may have been: its job is
-        reported unsent all the same, and is never stored, so such a message is an orphan, which the
-        worker drops. Nothing is sent again here: botocore's retries of a whole call are harmless (a
-        duplicate message, which the worker skips), the rest is the caller's 503.
+        reported unsent all the same, and is never stored, so such a message is an orphan, which the worker
+        drops. The calls stop at the first that fails, as every request of the API ends at its first failed
+        call (aws_call_budget): the messages after it are not sent. botocore's retries of a call are
+        harmless here (a duplicate message, which the worker skips).
         """
         sent: set[str] = set()
         for start in range(0, len(messages), SEND_BATCH_LIMIT):
@@ -49,6 +50,6 @@ class SqsJobPublisher:
                     ],
                 )
             except (BotoCoreError, ClientError):
-                continue
+                break
             sent.update(entries[entry["Id"]].job_id for entry in response.get("Successful", []))
         return sent
