@@ -217,3 +217,19 @@ def test_another_method_on_the_batch_path_is_405_not_a_job_id(handler: Handler, 
 
     assert_problem(response, 405, "method-not-allowed")
     assert response["headers"]["Allow"] == "POST"
+
+
+def test_after_a_files_bucket_that_did_not_answer_no_later_job_calls_it(
+    jwt_handler: Handler, store: InMemoryJobStore, uploads: FakeUploads
+) -> None:
+    uploads.fail_with = BackendUnavailableError("the files bucket did not answer")
+    resize = {"job_type": "image_resize", "payload": {"source_key": BOBS_UPLOAD, "dimensions": [60, 40]}}
+
+    answer = _answer(
+        jwt_handler(signed_in(post_job_batch({"jobs": [_text(0), resize, resize, _text(3)]}), ALICE), None)
+    )
+
+    # A request ends at its first failed call: the jobs after it are refused 503 untried, to be sent again.
+    assert [result["status"] for result in answer["results"]] == [202, 503, 503, 503]
+    assert uploads.found == [BOBS_UPLOAD]
+    assert len(store.items) == 1

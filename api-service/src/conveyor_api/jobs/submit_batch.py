@@ -102,12 +102,17 @@ def submit_jobs(
     stored together (BatchWriteItem). A job whose write's answer was lost is read back, as store_new does for
     one job: stored, it is accepted; not found, or unreadable, it is refused 503.
     """
-    outcomes: list[BatchOutcome | NewJob] = [
-        _prepared(
-            document, owner=owner, uploads=uploads, payloads=payloads, clock=clock, new_job_id=new_job_id
+    outcomes: list[BatchOutcome | NewJob] = []
+    for document in documents:
+        if any(isinstance(o, Refused) and isinstance(o.error, BackendUnavailableError) for o in outcomes):
+            # A request ends at its first failed call (aws_call_budget): 25 stalled calls would outlast it.
+            outcomes.append(Refused(BackendUnavailableError("an earlier job's call failed; not tried")))
+            continue
+        outcomes.append(
+            _prepared(
+                document, owner=owner, uploads=uploads, payloads=payloads, clock=clock, new_job_id=new_job_id
+            )
         )
-        for document in documents
-    ]
     ready = [outcome for outcome in outcomes if isinstance(outcome, NewJob)]
     records = {job.item.job_id: record_from_item(job.item, links=links, clock=clock) for job in ready}
     announced = set(publisher.publish_many([announcement(records[job.item.job_id]) for job in ready]))
