@@ -276,6 +276,56 @@ def side_usage(side: SideRun, memory_mb: int, *, consistent_reads: bool) -> dict
     }
 
 
+def submission_usage(side: SideRun, memory_mb: int) -> dict[str, float]:
+    """Per job, what submitting it costs the API's side (one POST /jobs each, or a share of a batch's): its
+    HTTP API requests and Lambda invocations, their duration and logs, its item's write units, and the SQS
+    requests of its message (SendMessageBatch is one request for up to 10 messages of 64 KiB together)."""
+    jobs = side.count
+    durations = [invocation.seconds for invocation in side.invocations]
+    log_bytes = side.log_bytes + LOG_EVENT_OVERHEAD_BYTES * side.log_events
+    log_bytes += sum(platform_log_bytes(seconds * 1000, memory_mb) for seconds in durations)
+    return {
+        "http_api": len(side.invocations) / jobs,
+        "lambda_requests": len(side.invocations) / jobs,
+        "lambda_gb_seconds": billed_gb_seconds(durations, memory_mb) / jobs,
+        "dynamodb_wru": sum(write_units(size) for size in side.written_sizes) / jobs,
+        "sqs_requests": sum(sqs_request_units(size) for size in side.sqs_request_bytes) / jobs,
+        "log_gib": log_bytes / jobs / 2**30,
+    }
+
+
+def _submission_lines(pipeline: PipelineRun, figures: dict[str, Any]) -> list[str]:
+    """Submitting one by one beside 25 a batch, per million jobs: the API's side of the job alone (the
+    worker's is the same per job either way)."""
+    if pipeline.single_submits is None or pipeline.batch_submits is None:
+        return []
+    rows = []
+    totals = {}
+    for side in (pipeline.single_submits, pipeline.batch_submits):
+        usage = submission_usage(side, pipeline.api_memory_mb)
+        terms = cost_per_million(usage)
+        totals[side.name] = total(terms)
+        rows.append(
+            [side.name, *(f"${term.dollars_per_million:.3f}" for term in terms), f"**${total(terms):.2f}**"]
+        )
+        figures[f"submitted by {side.name}"] = {"usage_per_job": usage, "total": round(total(terms), 3)}
+    single, batched = totals.values()
+    headers = [
+        PRICES[key].service for key in submission_usage(pipeline.single_submits, pipeline.api_memory_mb)
+    ]
+    return [
+        f"Submitting, per million text_transform jobs: one POST /jobs each beside POST /jobs/batch of 25 "
+        f"({pipeline.batch_submits.count} jobs each way; the API's side only, the worker's is the same):",
+        "",
+        *table(["submitted by", *headers, "total"], rows),
+        "",
+        f"Batches of 25 save ${single - batched:.2f} of ${single:.2f} per million jobs submitted: one API "
+        "request and invocation for 25 jobs, and one SQS request for 10 messages; each job's item is still "
+        "its own write units (BatchWriteItem saves calls, not units).",
+        "",
+    ]
+
+
 def sweep_monthly(sweep: SideRun, memory_mb: int) -> dict[str, float]:
     """The schedule's fixed cost: one idle sweep a minute for a 30-day month (per month, not per million)."""
     reads = sum(
@@ -358,6 +408,7 @@ def section(pipeline: PipelineRun) -> Section:
         _targets(pipeline, figures),
         "",
     ]
+    body += _submission_lines(pipeline, figures)
     samples = pipeline.job_types[0].log_samples
     body += ["What the functions log per job, at INFO (Lambda's default level; one line of each):", ""]
     body += [f"- {role}: `{line[:400]}`" for role, line in samples.items()]

@@ -31,7 +31,14 @@ from conveyor_local.templates import load_template
 from bench.common import Section, deployed_powertools, median, table
 from bench.dynamodb_units import item_size
 from bench.instruments import AwsMeter, Invocation, LogCapture, captured_logs, timed
-from tests.support.stack import MAX_RECEIVE_COUNT, Stack, post_jobs_event, running_stack, signed_in
+from tests.support.stack import (
+    MAX_RECEIVE_COUNT,
+    Stack,
+    post_job_batch_event,
+    post_jobs_event,
+    running_stack,
+    signed_in,
+)
 
 VISIBILITY_TIMEOUT_SECONDS = 30
 """Long enough that no batch is seen twice while the machine is busy: a redelivery would add requests."""
@@ -46,6 +53,10 @@ JOB_PAYLOADS: dict[str, dict[str, Any]] = {
 }
 STATUS_READS = 50
 KEYED_SUBMISSIONS = 20
+BATCH_JOBS = 25
+"""POST /jobs/batch's largest batch, the one bench.cost prices."""
+SUBMISSION_BATCHES = 4
+"""Batches of BATCH_JOBS submitted, and as many jobs one by one, to price submitting each way."""
 
 ROLES = ("api", "worker", "event source mapping", "sweeper")
 
@@ -104,6 +115,8 @@ class SideRun:
     log_bytes: int = 0
     log_events: int = 0
     scanned: list[int] = field(default_factory=list)
+    sqs_request_bytes: list[int] = field(default_factory=list)
+    """The message bytes of each SQS send request (SendMessage, or SendMessageBatch's entries together)."""
 
 
 @dataclass
@@ -119,6 +132,10 @@ class PipelineRun:
     table_description: dict[str, Any]
     api_memory_mb: int = 256
     worker_memory_mb: int = 256
+    single_submits: SideRun | None = None
+    """SUBMISSION_BATCHES x BATCH_JOBS jobs submitted one POST /jobs each (`count`: jobs)."""
+    batch_submits: SideRun | None = None
+    """As many jobs submitted BATCH_JOBS a POST /jobs/batch (`count`: jobs)."""
 
 
 def measure(endpoint: str, jobs_per_type: int = 100) -> PipelineRun:
@@ -130,6 +147,7 @@ def measure(endpoint: str, jobs_per_type: int = 100) -> PipelineRun:
         last_receive = job_type_run(stack, endpoint, "text_transform", jobs_per_type, on_last_receive=True)
         status_reads = measure_status_reads(stack, endpoint, STATUS_READS)
         keyed, replays = _keyed_submissions(stack, endpoint)
+        single_submits, batch_submits = measure_submissions(stack, endpoint)
         sweep = _idle_sweep(stack)
     return PipelineRun(
         runs,
@@ -141,6 +159,8 @@ def measure(endpoint: str, jobs_per_type: int = 100) -> PipelineRun:
         table_description,
         api_memory_mb=function_memory_mb("api", "ApiFunction"),
         worker_memory_mb=function_memory_mb("worker", "WorkerFunction"),
+        single_submits=single_submits,
+        batch_submits=batch_submits,
     )
 
 
@@ -443,6 +463,59 @@ def _keyed_submissions(stack: Stack, endpoint: str) -> tuple[SideRun, SideRun]:
     meter.close()
     _clear_table(stack)
     return keyed, replays
+
+
+def measure_submissions(
+    stack: Stack, endpoint: str, batches: int = SUBMISSION_BATCHES
+) -> tuple[SideRun, SideRun]:
+    """The same number of text_transform jobs submitted one by one, then BATCH_JOBS a request: each way's
+    invocations, the items it put and the bytes of each SQS send (bench.cost prices them per job)."""
+    jobs = batches * BATCH_JOBS
+    single = SideRun("POST /jobs", jobs, {}, [])
+    batched = SideRun(f"POST /jobs/batch of {BATCH_JOBS}", jobs, {}, [])
+    current = [single]
+
+    def observe(
+        role: str, service: str, operation: str, params: dict[str, Any], parsed: dict[str, Any]
+    ) -> None:
+        run = current[0]
+        if operation == "PutItem":
+            run.written_sizes.append(item_size(params["Item"]))
+        elif operation == "BatchWriteItem":
+            puts = [put for table_puts in params["RequestItems"].values() for put in table_puts]
+            run.written_sizes += [item_size(put["PutRequest"]["Item"]) for put in puts]
+        elif operation == "SendMessage":
+            run.sqs_request_bytes.append(len(params["MessageBody"].encode()))
+        elif operation == "SendMessageBatch":
+            run.sqs_request_bytes.append(
+                sum(len(entry["MessageBody"].encode()) for entry in params["Entries"])
+            )
+
+    meter = AwsMeter()
+    meter.observers.append(observe)
+    invocations: list[Invocation] = []
+    api = metered_api(stack, endpoint, meter, invocations, threading.Lock())
+    job = {"job_type": "text_transform", "payload": JOB_PAYLOADS["text_transform"]}
+    events = {
+        single.name: [post_jobs_event("text_transform", JOB_PAYLOADS["text_transform"]) for _ in range(jobs)],
+        batched.name: [post_job_batch_event([job] * BATCH_JOBS) for _ in range(batches)],
+    }
+    for run in (single, batched):
+        current[0] = run
+        meter.requests.clear()
+        invocations.clear()
+        with captured_logs() as logs:
+            logs.phase = "api"
+            for event in events[run.name]:
+                response = api(event, api_context())
+                assert response["statusCode"] in (200, 202), response
+                assert '"status":503' not in response["body"], response
+        run.requests = {"api": meter.by_role("api")}
+        run.invocations = list(invocations)
+        run.log_bytes, run.log_events = logs.bytes_by_phase["api"], logs.events_by_phase["api"]
+    meter.close()
+    _clear_table(stack)
+    return single, batched
 
 
 def _idle_sweep(stack: Stack) -> SideRun:

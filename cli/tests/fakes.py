@@ -77,6 +77,14 @@ def problem_response(status: int, kind: str, title: str, detail: str, **headers:
 
 
 NOT_FOUND = problem(404, "job-not-found", "Job not found", "No job has this id.")
+NO_PAYLOAD = problem(
+    400,
+    "validation-failed",
+    "Request body does not match the contract",
+    "The body breaks the contract in 1 place; see errors.",
+    errors=[{"pointer": "/payload", "message": "Required but missing; add it."}],
+)
+"""What the fake API answers for a job request without a payload, alone or in a batch."""
 
 
 @dataclass
@@ -118,6 +126,8 @@ class FakeApi:
             return answer
         if request.url.path == "/jobs":
             return self._submit(request) if request.method == "POST" else self._list(request)
+        if (request.method, request.url.path) == ("POST", "/jobs/batch"):
+            return self._submit_batch(request)
         job_id = request.url.path.removeprefix("/jobs/")
         if request.method == "GET" and job_id in self.live:
             return self.live[job_id](request)
@@ -132,6 +142,21 @@ class FakeApi:
         later = self.next_submissions.pop(0)(queued) if self.next_submissions else []
         self.add_job(*(later or [queued]))
         return httpx.Response(202, json=queued, headers={"location": f"/jobs/{queued['job_id']}"})
+
+    def _submit_batch(self, request: httpx.Request) -> httpx.Response:
+        """Accepts each job request with a job_type and a payload (the contract's first rules), in order."""
+        results = []
+        for job in json.loads(request.content)["jobs"]:
+            if isinstance(job, dict) and isinstance(job.get("job_type"), str) and "payload" in job:
+                queued = record("QUEUED", job_type=job["job_type"])
+                self.add_job(queued)
+                results.append({"status": 202, "job": queued, "location": f"/jobs/{queued['job_id']}"})
+            else:
+                results.append({"status": 400, "problem": NO_PAYLOAD})
+        accepted = sum(result["status"] == 202 for result in results)
+        return httpx.Response(
+            200, json={"results": results, "accepted": accepted, "refused": len(results) - accepted}
+        )
 
     def _list(self, request: httpx.Request) -> httpx.Response:
         page = self.pages.get(request.url.params.get("cursor"))

@@ -6,7 +6,7 @@ import pytest
 from fakes import progress, record
 from rich.console import Console
 
-from conveyor_cli.displays import ChangeLines, LiveBar
+from conveyor_cli.displays import BatchBar, ChangeLines, LiveBar
 
 
 def terminal() -> tuple[Console, io.StringIO]:
@@ -87,3 +87,14 @@ def test_change_lines_write_a_line_only_when_something_changed(capsys: pytest.Ca
         "IN_PROGRESS  attempt 2",
         "FAILED",
     ]
+
+
+def test_the_batch_bar_counts_the_jobs_sent_of_all() -> None:
+    console, screen = terminal()
+
+    with BatchBar(console, 60) as bar:
+        bar.advance(25)
+        bar.advance(25)
+
+    assert "Submitting" in screen.getvalue()
+    assert "50/60 jobs" in last_frame(screen)

@@ -6,8 +6,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fakes import NOT_FOUND, problem, progress, record
+from fakes import NOT_FOUND, FakeApi, problem, progress, record
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
@@ -50,6 +51,15 @@ def test_the_fakes_pages_are_job_lists() -> None:
 def test_the_fakes_problems_are_problem_documents() -> None:
     validator("problem").validate(NOT_FOUND)
     validator("problem").validate(problem(403, "listing-disabled", "Listing is disabled", "No sign-in here."))
+
+
+def test_the_fakes_batch_answers_are_job_batch_responses(api: FakeApi) -> None:
+    jobs = [{"job_type": "text_transform", "payload": {"text": "x"}}, {"job_type": "text_transform"}]
+    response = api.transport().handle_request(
+        httpx.Request("POST", "http://api.test/jobs/batch", json={"jobs": jobs})
+    )
+
+    validator("job-batch-response").validate(response.json())
 
 
 def test_the_dead_letters_the_tests_send_are_job_messages() -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cost import billed_gb_seconds, cost_per_million, sqs_request_units, total
+from bench.cost import billed_gb_seconds, cost_per_million, sqs_request_units, submission_usage, total
 from bench.dynamodb_units import Index, item_size, read_units, table_write_units
+from bench.instruments import Invocation
+from bench.requests_per_job import SideRun
 
 SWEEP = Index(
     name="sweep",
@@ -93,3 +95,29 @@ def test_an_index_write_is_billed_to_the_partition_of_each_entry_it_deletes_or_p
     assert SWEEP.partition_writes(QUEUED, CLAIMED) == [({"N": "3"}, 1), ({"N": "3"}, 1)]
     assert SWEEP.partition_writes(CLAIMED, FINISHED) == [({"N": "3"}, 1)]
     assert SWEEP.partition_writes(FINISHED, FINISHED) == []
+
+
+def test_a_batch_of_25_shares_one_request_one_invocation_and_sqs_requests_of_10_among_its_jobs() -> None:
+    def submitted(invocations: list[float], sends: list[int]) -> SideRun:
+        return SideRun(
+            "submit",
+            25,
+            {},
+            [Invocation("api", seconds, 0.0, 0.0, 2) for seconds in invocations],
+            written_sizes=[200] * 25,
+            sqs_request_bytes=sends,
+        )
+
+    # One by one: 25 requests of 10.1 ms (billed 11 ms) and 25 messages of 150 bytes; a batch: one request of
+    # 40.4 ms (billed 41 ms) and 3 SendMessageBatch requests of 10, 10 and 5 messages.
+    single = submission_usage(submitted([0.0101] * 25, [150] * 25), 256)
+    batch = submission_usage(submitted([0.0404], [1500, 1500, 750]), 256)
+
+    assert (single["http_api"], single["lambda_requests"], single["sqs_requests"]) == (1, 1, 1)
+    assert (batch["http_api"], batch["lambda_requests"], batch["sqs_requests"]) == (0.04, 0.04, 0.12)
+    assert single["lambda_gb_seconds"] == pytest.approx(0.011 * 0.25)
+    assert batch["lambda_gb_seconds"] == pytest.approx(0.041 * 0.25 / 25)
+    assert single["dynamodb_wru"] == batch["dynamodb_wru"] == 1
+    without_logs = {key: value for key, value in batch.items() if key != "log_gib"}
+    # By hand: $0.04 + 0.04 x $0.20 + 0.00041 x 1e6 x $0.0000133334 + 1 x $0.625 + 0.12 x $0.40.
+    assert total(cost_per_million(without_logs)) == pytest.approx(0.04 + 0.008 + 0.0054667 + 0.625 + 0.048)

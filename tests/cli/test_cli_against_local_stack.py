@@ -164,6 +164,25 @@ def test_a_refused_payload_exits_3_with_the_violations_pointer(shell: dict[str, 
     assert "/payload/text" in ran.stderr
 
 
+def test_submit_batch_sends_a_file_of_jobs_and_names_the_refused_lines(
+    shell: dict[str, str], tmp_path: Path
+) -> None:
+    lines = [json.dumps({"job_type": "data_analysis", "payload": {"data": [n, n]}}) for n in range(30)]
+    lines[6] = json.dumps({"job_type": "data_analysis", "payload": {"data": []}})
+    jobs_file = tmp_path / "jobs.jsonl"
+    jobs_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    ran = conveyor(shell, "submit", "--batch", str(jobs_file))
+
+    assert ran.returncode == 3, ran.stderr
+    accepted = dict(line.split("\t") for line in ran.stdout.splitlines())
+    assert sorted(map(int, accepted)) == [n for n in range(1, 31) if n != 7]
+    assert "line 7: 400" in ran.stderr
+    assert "29 of 30 jobs accepted, 1 refused." in ran.stderr
+    last = conveyor(shell, "--json", "watch", accepted["30"], "--timeout", WAIT_TIMEOUT)
+    assert json.loads(last.stdout)["result"]["sum"] == 58
+
+
 def test_listing_without_sign_in_exits_5_with_the_listing_disabled_problem(shell: dict[str, str]) -> None:
     human = conveyor(shell, "list")
     machine = conveyor(shell, "--json", "list")

@@ -38,7 +38,8 @@ class FuzzTarget:
         return Counts(jobs=int(jobs), messages=self.stack.queued_messages())
 
     def record(self, method: str, path: str, status: int, body: bytes, before: Counts) -> None:
-        """Checks the request's effect: a newly accepted job adds one item and one message, others none.
+        """Checks the request's effect: a newly accepted job (of POST /jobs, or of a batch's 202 results) adds
+        one item and one message, others none.
 
         An upload ticket (POST /uploads) is accepted too, but presigning stores and sends nothing.
         """
@@ -49,6 +50,10 @@ class FuzzTarget:
             job_id = json.loads(body)["job_id"]
             new_jobs = 0 if job_id in self.accepted else 1
             self.accepted.add(job_id)
+        if (method, path) == ("POST", "/jobs/batch") and status == 200:
+            job_ids = [r["job"]["job_id"] for r in json.loads(body)["results"] if r["status"] == 202]
+            new_jobs = len(set(job_ids) - self.accepted)
+            self.accepted.update(job_ids)
         after = self.counts()
         expected = Counts(jobs=before.jobs + new_jobs, messages=before.messages + new_jobs)
         assert after == expected, f"{method} answered {status} and changed the backends: {before} -> {after}"

@@ -45,6 +45,8 @@ def test_api_role() -> None:
         # GET /jobs: listing index partitions, then the page's jobs by key; never the sweep index, nor a Scan.
         "dynamodb:Query": {"JobsTableArn/index/by_owner", "JobsTableArn/index/by_owner_type_status"},
         "dynamodb:BatchGetItem": {"JobsTableArn"},
+        # POST /jobs/batch: up to 25 puts of new jobs at once (its SendMessageBatch is sqs:SendMessage's).
+        "dynamodb:BatchWriteItem": {"JobsTableArn"},
         # Powertools' idempotency layer stores the key's result and deletes a key whose request failed.
         "dynamodb:UpdateItem": {"IdempotencyTableArn"},
         "dynamodb:DeleteItem": {"IdempotencyTableArn"},

@@ -249,6 +249,11 @@ def post_jobs_event(job_type: str, payload: Any) -> dict[str, Any]:
     return _post_event("/jobs", {"job_type": job_type, "payload": payload})
 
 
+def post_job_batch_event(jobs: list[Any]) -> dict[str, Any]:
+    """The API Gateway event of a `POST /jobs/batch`, for tests that invoke the API function directly."""
+    return _post_event("/jobs/batch", {"jobs": jobs})
+
+
 def post_uploads_event(content_type: str) -> dict[str, Any]:
     """The API Gateway event of a `POST /uploads`, for tests that invoke the API function directly."""
     return _post_event("/uploads", {"content_type": content_type})

@@ -95,3 +95,13 @@ def list_jobs(raw_query: str = "") -> dict[str, Any]:
     if parameters:
         event["queryStringParameters"] = parameters
     return event
+
+
+def post_job_batch(document: object, *, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """POST /jobs/batch with `document` as its JSON body."""
+    event = post_jobs(json.dumps(document, separators=(",", ":")))
+    event["rawPath"] = "/jobs/batch"
+    event["requestContext"]["http"]["path"] = "/jobs/batch"
+    for name, value in (headers or {}).items():
+        _set_header(event, name.lower(), value)
+    return event

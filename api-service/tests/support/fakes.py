@@ -35,12 +35,29 @@ class InMemoryJobStore:
         self.fail_with = fail_with
         """Raised by every call instead of answering, as a broken backend would."""
         self.calls: list[str] = []
+        self.unsure_writes: dict[str, bool] = {}
+        """Job ids whose batch write answers nothing, each with whether it landed all the same."""
 
     def put_new(self, item: JobItem) -> None:
         self._maybe_fail()
         if item.job_id in self.items:
             raise JobAlreadyExistsError(item.job_id)
         self.replace(item)
+
+    def put_new_many(self, items: Sequence[JobItem]) -> set[str]:
+        """As DynamoJobStore's: the ids certainly stored; an id of `unsure_writes` is not among them, and is
+        stored or not as that says."""
+        self.calls.append("put_new_many")
+        if self.fail_with is not None:
+            return set()
+        stored: set[str] = set()
+        for item in items:
+            landed = self.unsure_writes.get(item.job_id, True)
+            if landed:
+                self.replace(item)
+            if item.job_id not in self.unsure_writes:
+                stored.add(item.job_id)
+        return stored
 
     def replace(self, item: JobItem, *, indexed: bool = True) -> None:
         """As the worker's writes: the item changes, and the indexes follow unless `indexed` is False."""
@@ -103,11 +120,21 @@ class RecordingJobPublisher:
     def __init__(self, *, fail_with: Exception | None = None) -> None:
         self.messages: list[JobMessage] = []
         self.fail_with = fail_with
+        self.refused_jobs: set[str] = set()
+        """Job ids whose messages a batch send lists as failed, as SQS lists an entry it did not take."""
 
     def publish(self, message: JobMessage) -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.messages.append(message)
+
+    def publish_many(self, messages: Sequence[JobMessage]) -> set[str]:
+        """As SqsJobPublisher's: the job ids of the messages sent; `fail_with` sends none."""
+        if self.fail_with is not None:
+            return set()
+        sent = [message for message in messages if message.job_id not in self.refused_jobs]
+        self.messages.extend(sent)
+        return {message.job_id for message in sent}
 
 
 @dataclass

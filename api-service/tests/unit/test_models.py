@@ -15,6 +15,7 @@ from conveyor_api.jobs.errors import InvalidJobRequestError, UnknownJobTypeError
 from conveyor_api.jobs.request_validation import validate_job_request
 from conveyor_api.models import (
     ContractViolationError,
+    JobBatchResponse,
     JobError,
     JobItem,
     JobList,
@@ -41,6 +42,7 @@ MODELS: dict[str, type[JsonDocument]] = {
     "job-progress": JobProgress,
     "job-list": JobList,
     "job-list-query": JobListQuery,
+    "job-batch-response": JobBatchResponse,
 }
 # A JobRequest is not held to its schema when made: jobs.request_validation checks each request once.
 STRICT_MODELS = {name: model for name, model in MODELS.items() if name != "job-request"}
@@ -97,6 +99,10 @@ def test_model_refuses_each_invalid_golden_example(name: str, document: Any) -> 
         MODELS[name].from_document(document)
 
 
+def _accepted_result(job: Any) -> dict[str, Any]:
+    return {"status": 202, "job": job, "location": f"/jobs/{job['job_id']}"}
+
+
 def _documents(name: str) -> st.SearchStrategy[Any]:
     if name == "job-record":
         return st.one_of([from_schema(as_written(case)) for case in job_record_cases()])
@@ -107,6 +113,22 @@ def _documents(name: str) -> st.SearchStrategy[Any]:
         cursor = from_schema(bundled("job-list-query")["properties"]["cursor"])
         return st.fixed_dictionaries(
             {"jobs": st.lists(records, max_size=3), "next_cursor": st.one_of(st.none(), cursor)}
+        )
+    if name == "job-batch-response":
+        records = st.one_of([from_schema(as_written(case)) for case in job_record_cases()])
+        accepted = records.map(_accepted_result)
+        problems = from_schema(as_written(bundled("problem")))
+        refused = st.builds(
+            lambda status, problem: {"status": status, "problem": problem},
+            st.sampled_from([400, 413, 422, 503]),
+            problems,
+        )
+        return st.fixed_dictionaries(
+            {
+                "results": st.lists(st.one_of(accepted, refused), min_size=1, max_size=3),
+                "accepted": st.integers(0, 25),
+                "refused": st.integers(0, 25),
+            }
         )
     return from_schema(as_written(bundled(name)))
 

@@ -2,9 +2,9 @@
 
 429 and 503 answers carry Retry-After when the API or API Gateway knows when to come back; a request is sent
 again after it (a second without it), a few times for a single request, for as long as a --timeout allows when
-following a job. POST /jobs is retried only when nothing can have been written: on 429 (refused before the
-function), and, with an Idempotency-Key, on 503 and on 409 idempotency-key-in-progress, whose retry the API
-answers with the first request's outcome.
+following a job. POST /jobs and POST /jobs/batch are retried only when nothing can have been written: on 429
+(refused before the function), and, for POST /jobs with an Idempotency-Key, on 503 and on 409
+idempotency-key-in-progress, whose retry the API answers with the first request's outcome.
 """
 
 from collections.abc import Callable, Iterator, Mapping
@@ -74,6 +74,16 @@ class ApiClient:
             retried=_retried_keyed_submission if keyed else _retried_submission,
         )
         return self._reading(response, _record(_document(response), self._url("/jobs")))
+
+    def submit_batch(self, jobs: list[Any]) -> list[Document]:
+        """POST /jobs/batch of up to 25 job requests: one result per job, in their order (a record, or the
+        job's problem). Sent again only on 429, when nothing can have been written: the route takes no
+        Idempotency-Key."""
+        response = self._call("POST", "/jobs/batch", json={"jobs": jobs}, retried=_retried_submission)
+        results = _document(response).get("results")
+        if not isinstance(results, list) or len(results) != len(jobs):
+            raise InvalidAnswerError(self._url("/jobs/batch"), f"no list of {len(jobs)} results")
+        return [result if isinstance(result, dict) else {} for result in results]
 
     def job(self, job_id: str, *, patience: Patience | None = None) -> Document:
         return self.read_job(job_id, patience=patience).record

@@ -8,7 +8,15 @@ from typing import Any, Protocol
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from conveyor_cli.render import progress_text
 
@@ -125,3 +133,43 @@ class MoveProgress:
         if line != self._last:
             self._note(line)
             self._last = line
+
+
+class BatchBar:
+    """A rich progress bar of a batch's jobs: how many were sent, of how many, and for how long."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self._progress = Progress(
+            TextColumn("Submitting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("jobs"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._task = self._progress.add_task("batch", total=total)
+
+    def __enter__(self) -> "BatchBar":
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+    def advance(self, jobs: int) -> None:
+        self._progress.advance(self._task, jobs)
+
+
+class NoBar:
+    def __enter__(self) -> "NoBar":
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        return None
+
+    def advance(self, jobs: int) -> None:
+        return None

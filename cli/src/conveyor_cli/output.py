@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.console import Console, RenderableType
 
-from conveyor_cli.displays import ChangeLines, JobDisplay, LiveBar, Quiet
+from conveyor_cli.displays import BatchBar, ChangeLines, JobDisplay, LiveBar, NoBar, Quiet
 from conveyor_cli.errors import CliError, Problem, cli_problem
 from conveyor_cli.render import record_view
 
@@ -59,6 +59,12 @@ class Output:
         if self._stderr.is_terminal:
             return LiveBar(self._stderr, job_id)
         return Quiet() if self.as_json else ChangeLines()
+
+    def batch_progress(self, total: int) -> BatchBar | NoBar:
+        """A bar of the jobs sent so far, for a person at a terminal (not under --json); nothing elsewhere."""
+        if self._stderr.is_terminal and not self.as_json:
+            return BatchBar(self._stderr, total)
+        return NoBar()
 
     def _problem(self, problem: Problem, text: str) -> None:
         if self.as_json:

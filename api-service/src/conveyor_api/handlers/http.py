@@ -23,7 +23,7 @@ from conveyor_api.idempotency.on_demand import OnDemandSubmissionLedger
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.payloads import PayloadPlacement, PayloadStore
 from conveyor_api.jobs.sources import Uploads
-from conveyor_api.jobs.submit import JobPublisher
+from conveyor_api.jobs.submit_batch import BatchJobPublisher
 from conveyor_api.jobs.submit_once import SubmissionLedger
 from conveyor_api.metrics.emf import EmfJobMetrics
 from conveyor_api.queue.sqs import SqsJobPublisher
@@ -60,6 +60,14 @@ def build_handler(
     dynamodb = dynamodb_client or cast(
         "DynamoDBClient", session.create_client("dynamodb", config=client_config)
     )
+    # BatchWriteItem's puts take no condition, so botocore must not send one again (DynamoJobStore).
+    unretried = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    unretried_dynamodb = dynamodb_client or cast(
+        "DynamoDBClient",
+        session.create_client(
+            "dynamodb", config=unretried if client_config is None else client_config.merge(unretried)
+        ),
+    )
     sqs = sqs_client or cast("SQSClient", session.create_client("sqs", config=client_config))
     # SigV4, which regions opened since 2014 require of presigned URLs too; virtual-hosted addressing names
     # the bucket's regional endpoint on AWS, and falls back to path style for an endpoint such as moto's.
@@ -71,7 +79,7 @@ def build_handler(
     )
     return handler_for(
         settings,
-        store=DynamoJobStore(dynamodb, settings.jobs_table_name),
+        store=DynamoJobStore(dynamodb, settings.jobs_table_name, unretried_client=unretried_dynamodb),
         publisher=SqsJobPublisher(sqs, settings.jobs_queue_url),
         ledger=OnDemandSubmissionLedger(dynamodb, settings.idempotency_table_name),
         links=S3FileLinks(s3, settings.files_bucket_name),
@@ -84,7 +92,7 @@ def handler_for(
     settings: Settings,
     *,
     store: JobStore,
-    publisher: JobPublisher,
+    publisher: BatchJobPublisher,
     ledger: SubmissionLedger,
     links: FileLinks,
     uploads: Uploads,
@@ -139,6 +147,9 @@ def _served(
 
     def serve(**path: str) -> Response[str]:
         event = app.current_event
+        allowed = _allowed_methods(event.path)
+        if route.method not in allowed:
+            raise MethodNotAllowedError(event.http_method, allowed)
         owner = None if route.public else read_caller(event, auth_mode)
         return route.endpoint(services, Call(event, owner, path, app.lambda_context))
 
@@ -151,8 +162,15 @@ def _answer_unknown_routes(app: APIGatewayHttpResolver) -> None:
     @app.not_found
     def no_route(_: NotFoundError) -> Response[str]:
         path = app.current_event.path
-        allowed = sorted(route.method for route in ROUTES if route.serves(path))
+        allowed = _allowed_methods(path)
         method = app.current_event.http_method
         if allowed and method not in allowed:
             raise MethodNotAllowedError(method, allowed)
         raise RouteNotFoundError([f"{route.method} {route.path}" for route in ROUTES])
+
+
+def _allowed_methods(path: str) -> list[str]:
+    """The methods served at `path`: a path some route names literally is only its routes', so that GET
+    /jobs/batch is 405, not the read of a job whose id is `batch`."""
+    literal = [route.method for route in ROUTES if route.path == path]
+    return sorted(literal or (route.method for route in ROUTES if route.serves(path)))

@@ -14,14 +14,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from conveyor_api.clock import utc_now
 from conveyor_api.http.conditional import IF_NONE_MATCH_HEADER, cache_control, entity_tag, none_match
-from conveyor_api.http.errors import ListingDisabledError
+from conveyor_api.http.errors import IdempotencyKeyNotSupportedError, ListingDisabledError
 from conveyor_api.http.idempotency_key import (
     IDEMPOTENCY_KEY_HEADER,
     KEY_PATTERN,
@@ -29,6 +29,7 @@ from conveyor_api.http.idempotency_key import (
     read_idempotency_key,
 )
 from conveyor_api.http.json_body import read_json_body
+from conveyor_api.http.problems import problem_for
 from conveyor_api.http.query_string import query_parameters
 from conveyor_api.idempotency.lifetime import KEY_LIFETIME
 from conveyor_api.jobs.file_links import FileLinks
@@ -45,7 +46,16 @@ from conveyor_api.jobs.payloads import PayloadPlacement
 from conveyor_api.jobs.request_validation import validate_job_request
 from conveyor_api.jobs.sources import Uploads, check_sources
 from conveyor_api.jobs.status import JobReader, get_job_record
-from conveyor_api.jobs.submit import JobPublisher, JobWriter, submit_job
+from conveyor_api.jobs.submit import submit_job
+from conveyor_api.jobs.submit_batch import (
+    MAX_BATCH_JOBS,
+    Accepted,
+    BatchJobPublisher,
+    BatchJobWriter,
+    BatchOutcome,
+    submit_jobs,
+    validate_job_batch,
+)
 from conveyor_api.jobs.submit_once import SubmissionLedger, submit_job_once
 from conveyor_api.jobs.uploads import (
     MAX_UPLOAD_BYTES,
@@ -53,7 +63,7 @@ from conveyor_api.jobs.uploads import (
     issue_upload_ticket,
     validate_upload_request,
 )
-from conveyor_api.models import JobRecord
+from conveyor_api.models import JobBatchResponse, JobBatchResult, JobRecord
 from conveyor_api.models.contract_document import JsonDocument
 
 if TYPE_CHECKING:
@@ -61,11 +71,13 @@ if TYPE_CHECKING:
 
 logger = Logger()
 
+BatchResultStatus = Literal[202, 400, 413, 422, 503]
+
 _PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 COMPONENT_SCHEMAS = "#/components/schemas/"
 
 
-class JobStore(JobReader, JobWriter, JobLister, Protocol):
+class JobStore(JobReader, BatchJobWriter, JobLister, Protocol):
     """Where jobs are kept: the API writes new ones, reads them back, and lists an owner's."""
 
 
@@ -74,7 +86,7 @@ class Services:
     """What the endpoints call: made once per handler, shared by every request."""
 
     store: JobStore
-    publisher: JobPublisher
+    publisher: BatchJobPublisher
     ledger: SubmissionLedger
     links: FileLinks
     uploads: Uploads
@@ -271,6 +283,70 @@ SUBMIT_JOB = Route(
 )
 
 
+def _submit_jobs(api: Services, call: Call) -> Response[str]:
+    if call.event.headers.get(IDEMPOTENCY_KEY_HEADER) is not None:
+        raise IdempotencyKeyNotSupportedError()
+    documents = validate_job_batch(read_json_body(call.event))
+    outcomes = submit_jobs(
+        documents,
+        owner=call.owner,
+        writer=api.store,
+        publisher=api.publisher,
+        uploads=api.uploads,
+        payloads=api.placement,
+        links=api.links,
+        metrics=api.metrics,
+    )
+    results = [_batch_result(outcome) for outcome in outcomes]
+    accepted = sum(result.status == 202 for result in results)
+    unavailable = sum(result.status == 503 for result in results)
+    counts = {"accepted": accepted, "refused": len(results) - accepted, "unavailable": unavailable}
+    if unavailable:
+        logger.warning("a backend failed for jobs of a batch; they are refused 503", extra=counts)
+    logger.info("batch judged", extra=counts)
+    return _json_response(
+        200, JobBatchResponse(results=results, accepted=accepted, refused=len(results) - accepted)
+    )
+
+
+def _batch_result(outcome: BatchOutcome) -> JobBatchResult:
+    if isinstance(outcome, Accepted):
+        return JobBatchResult(status=202, job=outcome.job, location=f"/jobs/{outcome.job.job_id}")
+    problem = problem_for(outcome.error)
+    # Only the refusals of JobRefusal reach here, whose statuses the contract lists.
+    return JobBatchResult(status=cast("BatchResultStatus", problem.status), problem=problem)
+
+
+SUBMIT_JOB_BATCH = Route(
+    method="POST",
+    path="/jobs/batch",
+    operation_id="submitJobBatch",
+    endpoint=_submit_jobs,
+    summary="Submit up to 25 jobs at once",
+    description=(
+        f"Judges each of 1 to {MAX_BATCH_JOBS} job requests on its own, as POST /jobs would, and stores and "
+        "queues those it accepts in one go: one bad job does not refuse the others. Answers 200 with one "
+        "result per job, in the request's order: status 202 with the job's record and location, or the "
+        "status and problem POST /jobs would have answered for that job alone (400, 413, 422 or 503), of "
+        "which nothing was stored. 200 rather than 207: the batch itself was served, and every client "
+        "reads each result's status whatever the batch's. A body that is not a batch of 1 to "
+        f"{MAX_BATCH_JOBS} jobs is refused whole, nothing stored. The body limit is POST /jobs's, for the "
+        "whole batch. No Idempotency-Key: a request with one is refused (a retried batch creates its jobs "
+        "again; submit one by one with keys where that matters). With sign-in, the jobs are the caller's "
+        "and may name only the caller's uploads."
+    ),
+    request_body="job-batch-request",
+    success=Success(
+        200, "Every job of the batch judged: its record, or its problem.", schema_ref("job-batch-response")
+    ),
+    problems={
+        400: ("invalid-json", "validation-failed", "idempotency-key-not-supported"),
+        413: ("payload-too-large",),
+        415: ("unsupported-media-type",),
+    },
+)
+
+
 def _list_jobs(api: Services, call: Call) -> Response[str]:
     # Only a signed-in caller has jobs to list: without sign-in nobody owns one.
     if call.owner is None:
@@ -451,5 +527,5 @@ GET_HEALTH = Route(
     public=True,
 )
 
-ROUTES = (SUBMIT_JOB, LIST_JOBS, GET_JOB, CREATE_UPLOAD, GET_HEALTH)
+ROUTES = (SUBMIT_JOB, LIST_JOBS, SUBMIT_JOB_BATCH, GET_JOB, CREATE_UPLOAD, GET_HEALTH)
 """Grouped by path, in the order the OpenAPI document and a 404's detail list them."""

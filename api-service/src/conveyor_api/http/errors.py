@@ -44,3 +44,8 @@ class ListingDisabledError(Exception):
 
 class NotThroughEdgeError(Exception):
     """A deployment behind CloudFront received a request that did not come through it (no origin header)."""
+
+
+class IdempotencyKeyNotSupportedError(Exception):
+    """POST /jobs/batch received an Idempotency-Key, which it does not honor: silently ignored, the key would
+    promise a safe retry that creates every job again."""

@@ -51,6 +51,8 @@ def openapi_document() -> dict[str, Any]:
             "schemas": _contract_components(
                 [
                     "job-request",
+                    "job-batch-request",
+                    "job-batch-response",
                     "job-record",
                     "job-list",
                     "job-list-query",

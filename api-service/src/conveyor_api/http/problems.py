@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from conveyor_api.http.errors import (
+    IdempotencyKeyNotSupportedError,
     InvalidIdempotencyKeyError,
     ListingDisabledError,
     MalformedJsonError,
@@ -20,6 +21,7 @@ from conveyor_api.jobs.errors import (
     BackendUnavailableError,
     IdempotencyKeyInProgressError,
     IdempotencyKeyReusedError,
+    InvalidJobBatchError,
     InvalidJobIdError,
     InvalidJobListQueryError,
     InvalidJobRequestError,
@@ -138,7 +140,7 @@ def _(error: PayloadTooLargeError) -> Problem:
 
 # Only a request's violations are the caller's to fix: one of a document the API made or read is a bug, a 500.
 @problem_for.register
-def _(error: InvalidJobRequestError | InvalidUploadRequestError) -> Problem:
+def _(error: InvalidJobRequestError | InvalidUploadRequestError | InvalidJobBatchError) -> Problem:
     return _problem(
         "validation-failed",
         400,
@@ -294,6 +296,17 @@ def _(error: IdempotencyKeyInProgressError) -> Problem:
         "Idempotency key in progress",
         "The first request with this Idempotency-Key is still being handled. Retry after the seconds that "
         "Retry-After gives to get its outcome.",
+    )
+
+
+@problem_for.register
+def _(error: IdempotencyKeyNotSupportedError) -> Problem:
+    return _problem(
+        "idempotency-key-not-supported",
+        400,
+        "Idempotency-Key not supported here",
+        "POST /jobs/batch does not honor an Idempotency-Key: a retried batch would create its jobs again. "
+        "Send the request without the header, or submit each job with POST /jobs and a key of its own.",
     )
 
 

@@ -10,6 +10,14 @@ class InvalidJobRequestError(ContractViolationError):
         super().__init__("job-request", violations, complete=complete)
 
 
+class InvalidJobBatchError(ContractViolationError):
+    """The POST /jobs/batch body is JSON but not a batch of 1 to 25 jobs: refused whole, before any job is
+    judged."""
+
+    def __init__(self, violations: list[Violation], *, complete: bool = True) -> None:
+        super().__init__("job-batch-request", violations, complete=complete)
+
+
 class UnknownJobTypeError(InvalidJobRequestError):
     """The request names a job type the contract does not define."""
 

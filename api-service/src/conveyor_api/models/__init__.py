@@ -7,6 +7,7 @@ payload that check is the costliest step of a request.
 """
 
 from conveyor_api.models.contract_document import ContractViolationError
+from conveyor_api.models.generated.job_batch_response_schema import JobBatchResponse, JobBatchResult
 from conveyor_api.models.generated.job_error_schema import JobError
 from conveyor_api.models.generated.job_item_schema import JobItem
 from conveyor_api.models.generated.job_list_query_schema import JobListQuery
@@ -23,6 +24,8 @@ from conveyor_api.models.job_status import JobStatus
 
 __all__ = [
     "ContractViolationError",
+    "JobBatchResponse",
+    "JobBatchResult",
     "JobError",
     "JobItem",
     "JobList",

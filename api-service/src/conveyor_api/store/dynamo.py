@@ -19,12 +19,19 @@ from conveyor_api.models import JobItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, KeysAndAttributesUnionTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        KeysAndAttributesUnionTypeDef,
+        WriteRequestTypeDef,
+    )
 
 BATCH_GET_ATTEMPTS = 4
 """BatchGetItem calls for one page: the first, then retries of the keys DynamoDB left unprocessed."""
 BATCH_GET_BACKOFF_SECONDS = 0.05
 """The first retry waits up to this long, each later one up to twice as long as the one before (jittered)."""
+BATCH_WRITE_ATTEMPTS = 4
+"""BatchWriteItem calls for one batch: the first, then retries of the puts DynamoDB left unprocessed, with
+the backoff of BatchGetItem's."""
 
 
 class UnexpectedAttributeError(Exception):
@@ -35,14 +42,23 @@ class DynamoJobStore:
     """Reads and writes job items with the low-level client, so `payload` and `result` stay JSON text (S)."""
 
     def __init__(
-        self, client: DynamoDBClient, table_name: str, *, sleep: Callable[[float], None] = time.sleep
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        *,
+        unretried_client: DynamoDBClient | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`unretried_client` makes the BatchWriteItem calls, with botocore's retries off (the client itself
+        when None, as in tests): its puts carry no condition, so botocore sending again one whose answer was
+        lost could put a job back QUEUED after a worker claimed, even completed it."""
         self._client = client
+        self._unretried_client = unretried_client or client
         self._table_name = table_name
         self._sleep = sleep
 
     def put_new(self, item: JobItem) -> None:
-        attributes = {name: _to_attribute(value) for name, value in item.to_document().items()}
+        attributes = _attributes(item)
         try:
             self._client.put_item(
                 TableName=self._table_name,
@@ -58,6 +74,32 @@ class DynamoJobStore:
             raise BackendUnavailableError("the jobs table refused the write") from error
         except BotoCoreError as error:
             raise BackendUnavailableError("the jobs table did not answer") from error
+
+    def put_new_many(self, items: Sequence[JobItem]) -> set[str]:
+        """Stores up to 25 new jobs in BatchWriteItem calls; the ids of those certainly stored.
+
+        Puts that DynamoDB leaves unprocessed were not applied, so they alone are sent again, with backoff. A
+        call that fails leaves its puts unsure (they may have landed), and they are never sent again: the
+        caller reads them back. BatchWriteItem takes no condition; the ids are new random UUIDs, so a put
+        overwrites nothing.
+        """
+        attributes = {item.job_id: _attributes(item) for item in items}
+        pending = list(attributes)
+        for attempt in range(BATCH_WRITE_ATTEMPTS):
+            if not pending:
+                break
+            if attempt:
+                self._sleep(random.uniform(0, BATCH_GET_BACKOFF_SECONDS * 2 ** (attempt - 1)))
+            puts: list[WriteRequestTypeDef] = [
+                {"PutRequest": {"Item": attributes[job_id]}} for job_id in pending
+            ]
+            try:
+                response = self._unretried_client.batch_write_item(RequestItems={self._table_name: puts})
+            except (BotoCoreError, ClientError):
+                break
+            unprocessed = response.get("UnprocessedItems", {}).get(self._table_name, [])
+            pending = [str(put["PutRequest"]["Item"]["job_id"]["S"]) for put in unprocessed]
+        return set(attributes) - set(pending)
 
     def get(self, job_id: str) -> JobItem | None:
         try:
@@ -138,6 +180,10 @@ def _retry_met_its_own_write(error: ClientError, attributes: Mapping[str, Attrib
     refused by an equal item met another request's (a keyed job's, whose id and body are the request's)."""
     retried = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
     return retried and error.response.get("Item") == attributes
+
+
+def _attributes(item: JobItem) -> dict[str, AttributeValueTypeDef]:
+    return {name: _to_attribute(value) for name, value in item.to_document().items()}
 
 
 def _job_item(attributes: Mapping[str, AttributeValueTypeDef]) -> JobItem:

@@ -1,11 +1,12 @@
 """submit, status, watch and list: the API's jobs, over HTTP."""
 
 import shlex
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
 from conveyor_cli.api import Document, Reading
+from conveyor_cli.batch import BATCH_SIZE, exit_code, read_lines, submit_lines
 from conveyor_cli.exit_codes import ExitCode
 from conveyor_cli.following import follow
 from conveyor_cli.global_options import global_options
@@ -24,10 +25,9 @@ timeout_option = click.option(
 
 
 @click.command()
-@click.argument("job_type", metavar="TYPE")
+@click.argument("job_type", metavar="TYPE", required=False)
 @click.option(
     "--payload",
-    required=True,
     type=JsonPayload(),
     help="The job's payload: JSON, or @FILE to read it from a file (@- from standard input).",
 )
@@ -38,21 +38,41 @@ timeout_option = click.option(
 )
 @click.option("--wait", is_flag=True, help="Follow the job with a progress bar until it ends.")
 @timeout_option
+@click.option(
+    "--batch",
+    "batch_file",
+    type=click.File("r", encoding="utf-8"),
+    metavar="FILE",
+    help="Submit many jobs instead: FILE holds one job request per line (JSON lines, - for standard input), "
+    f"sent {BATCH_SIZE} a request. Without TYPE and --payload.",
+)
 @global_options
 @pass_session
 def submit(
     session: Session,
-    job_type: str,
+    job_type: str | None,
     payload: Any,
     idempotency_key: str | None,
     wait: bool,
     timeout: float | None,
+    batch_file: TextIO | None,
 ) -> None:
     """Submit a job of TYPE; print its id (--json: its record).
 
     With --wait, follow it until it ends and print the outcome: exit code 0 when it SUCCEEDED, 1 when it
     FAILED.
+
+    With --batch FILE, submit each line of FILE (a job request, {"job_type": ..., "payload": ...}); print
+    each accepted line's number and job id, and each refused line's problem; exit code 0 only when every
+    line was accepted.
     """
+    if batch_file is not None:
+        if job_type is not None or payload is not None or idempotency_key or wait:
+            raise click.UsageError("--batch takes no TYPE, --payload, --idempotency-key or --wait")
+        _submit_batch(session, batch_file)
+        return
+    if job_type is None or payload is None:
+        raise click.UsageError("give TYPE and --payload (or --batch FILE)")
     if timeout is not None and not wait:
         raise click.UsageError("--timeout only applies with --wait")
     accepted = session.api().submit(job_type, payload, idempotency_key=idempotency_key)
@@ -65,6 +85,31 @@ def submit(
         return
     session.output.note(f"Job {record['job_id']} submitted.")
     _follow_to_the_end(session, record["job_id"], timeout, first=accepted)
+
+
+def _submit_batch(session: Session, batch_file: TextIO) -> None:
+    lines = read_lines(batch_file)
+    api = session.api()
+    with session.output.batch_progress(len(lines)) as bar:
+        outcomes = sorted(submit_lines(api, lines, sent=bar.advance), key=lambda outcome: outcome.number)
+    accepted = sum(outcome.accepted for outcome in outcomes)
+    if session.output.as_json:
+        results = [outcome.document() for outcome in outcomes]
+        session.output.document(
+            {"accepted": accepted, "refused": len(outcomes) - accepted, "results": results}
+        )
+    else:
+        for outcome in outcomes:
+            if outcome.job is not None:
+                click.echo(f"{outcome.number}\t{outcome.job['job_id']}")
+            else:
+                click.secho(outcome.describe(), err=True, fg="red")
+        session.output.note(
+            f"{accepted} of {len(outcomes)} jobs accepted, {len(outcomes) - accepted} refused."
+        )
+    code = exit_code(outcomes)
+    if code != ExitCode.OK:
+        raise click.exceptions.Exit(code)
 
 
 @click.command()
