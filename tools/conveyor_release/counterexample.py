@@ -29,6 +29,7 @@ SEARCH = settings(
     suppress_health_check=list(HealthCheck),
 )
 _MISSING = object()
+_PLAIN_VALUES: tuple[Any, ...] = ("", 0, True, None, {}, [])
 
 
 def writer_view(schema: Any) -> Any:
@@ -54,6 +55,16 @@ def search(producer: ContractTree, consumer: ContractTree, name: str, findings: 
     for seed in seeds:
         if separates(seed):
             return seed
+    # A member added where a reader refuses unknown members is separated by any value: plain ones first,
+    # so the commonest break is proven without a search.
+    for finding in findings:
+        if finding.action != "add":
+            continue
+        location = (*finding.location, finding.member)
+        for seed in seeds:
+            for value in _PLAIN_VALUES:
+                if separates(candidate := _with(seed, location, value)):
+                    return candidate
     seed_strategy = st.sampled_from(seeds) if seeds else _drawn(producer.inlined(name))
     for finding in findings:
         if finding.action == "probe" and finding.schema is None:
