@@ -55,16 +55,9 @@ def search(producer: ContractTree, consumer: ContractTree, name: str, findings: 
     for seed in seeds:
         if separates(seed):
             return seed
-    # A member added where a reader refuses unknown members is separated by any value: plain ones first,
-    # so the commonest break is proven without a search.
-    for finding in findings:
-        if finding.action != "add":
-            continue
-        location = (*finding.location, finding.member)
-        for seed in seeds:
-            for value in _PLAIN_VALUES:
-                if separates(candidate := _with(seed, location, value)):
-                    return candidate
+    plain = _plainly_added(seeds, findings, separates)
+    if found(plain):
+        return plain
     seed_strategy = st.sampled_from(seeds) if seeds else _drawn(producer.inlined(name))
     for finding in findings:
         if finding.action == "probe" and finding.schema is None:
@@ -73,6 +66,20 @@ def search(producer: ContractTree, consumer: ContractTree, name: str, findings: 
             return find(seed_strategy.flatmap(_steered(finding)), separates, settings=SEARCH)
         except (NoSuchExample, InvalidArgument, Unsatisfiable):
             continue
+    return _MISSING
+
+
+def _plainly_added(seeds: list[Any], findings: list[Finding], separates: Callable[[Any], bool]) -> Any:
+    """A member added where a reader refuses unknown members is separated by any value: plain ones are tried
+    first, so the commonest break is proven without a search, the same way at every run."""
+    for finding in findings:
+        if finding.action != "add":
+            continue
+        location = (*finding.location, finding.member)
+        for seed in seeds:
+            for value in _PLAIN_VALUES:
+                if separates(candidate := _with(seed, location, value)):
+                    return candidate
     return _MISSING
 
 
