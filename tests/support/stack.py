@@ -250,6 +250,12 @@ def post_jobs_event(job_type: str, payload: Any) -> dict[str, Any]:
     return _post_event("/jobs", {"job_type": job_type, "payload": payload})
 
 
+def post_job_action_event(job_id: str, action: str) -> dict[str, Any]:
+    """The API Gateway event of a `POST /jobs/{job_id}/cancel` or `/retry` (no body: an empty object is
+    ignored), for tests that invoke the API function directly."""
+    return _post_event(f"/jobs/{job_id}/{action}", {})
+
+
 def post_uploads_event(content_type: str) -> dict[str, Any]:
     """The API Gateway event of a `POST /uploads`, for tests that invoke the API function directly."""
     return _post_event("/uploads", {"content_type": content_type})
