@@ -153,17 +153,3 @@ def test_the_median_of_two_huge_middle_values_does_not_overflow() -> None:
     result = data_analysis.run({"data": [-1.79e308, 1e308, 1e308, 1e308]}, JOB)
 
     assert result["median"] == 1e308
-
-
-@pytest.mark.parametrize(
-    ("count", "reports"), [(data_analysis.REPORTED_FROM - 1, []), (data_analysis.REPORTED_FROM, [50])]
-)
-def test_a_large_input_reports_once_after_its_sort_and_a_small_one_never(
-    count: int, reports: list[int]
-) -> None:
-    reported: list[int] = []
-    job = JobContext(JOB.job_id, FakeFileStore(), lambda percent, message: reported.append(percent))
-
-    data_analysis.run({"data": list(range(count))}, job)
-
-    assert reported == reports
