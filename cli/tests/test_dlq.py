@@ -179,6 +179,7 @@ def test_every_dead_letter_moves_to_the_jobs_queue_and_the_command_stops_once_th
 
     assert result.exit_code == 0
     assert result.stdout == f"moved 23 messages from {queues.dlq_url} to {queues.url}\n"
+    assert "conveyor retry ID" in result.stderr
     assert sorted(queues.bodies()) == sorted(bodies)
     assert queues.messages_in(queues.dlq_url) == 0
 
@@ -303,3 +304,13 @@ def test_without_credentials_the_command_exits_5(monkeypatch: pytest.MonkeyPatch
 
     assert result.exit_code == 5
     assert "Unable to locate credentials" in result.stderr
+
+
+def test_redrive_help_says_it_re_delivers_messages_and_points_to_retry_for_failed_jobs(
+    run_with_sqs: Run,
+) -> None:
+    result = run_with_sqs("dlq", "redrive", "--help")
+
+    assert result.exit_code == 0
+    assert "Re-deliver the DLQ's messages" in result.stdout
+    assert "conveyor retry ID" in result.stdout

@@ -104,7 +104,10 @@ def test_sqs_moves_every_message_itself_and_the_command_shows_its_progress_until
     assert result.exit_code == 0
     assert result.stdout == f"moved 23 messages from {DLQ_URL} to {QUEUE_URL}\n"
     # A line each time SQS's counts change, on stderr; a look at the task a second.
-    assert result.stderr == "moved 0\nmoved 10 of 23\nmoved 23 of 23\n"
+    assert result.stderr == (
+        "moved 0\nmoved 10 of 23\nmoved 23 of 23\n"
+        "Re-delivered messages run only jobs still pending; to run a FAILED job again: conveyor retry ID\n"
+    )
     assert fake_time.sleeps == [1.0, 1.0, 1.0]
 
 

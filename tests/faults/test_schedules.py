@@ -1,4 +1,5 @@
-"""Random schedules of submits, deliveries, crashes, lost writes, duplicates, expiries and sweeps.
+"""Random schedules of submits, deliveries, crashes, lost writes, duplicates, expiries, sweeps, cancels
+(of queued jobs, of jobs mid-run, of jobs whose worker died) and retries of failed jobs.
 
 A hypothesis state machine drives the real API, worker and sweeper handlers against the moto server,
 injecting faults into their AWS clients. After every step: every item follows the contract, no job
@@ -43,19 +44,32 @@ from tests.support.completions import CompletionCounter, is_completion
 from tests.support.depth import SCHEDULES, depth
 from tests.support.faults import FaultInjector, ProcessDied
 from tests.support.simulated_time import sqs_on
-from tests.support.stack import Stack, post_jobs_event, running_stack
+from tests.support.stack import Stack, post_job_action_event, post_jobs_event, running_stack
 
 LEASE_SECONDS = 30
 GRACE_SECONDS = 60
 MAX_RECEIVE_COUNT = 3
+RUNNING = ("IN_PROGRESS", True)
+"""A running job's cancel answer: still IN_PROGRESS, with cancel_requested_at."""
 RANK = {"QUEUED": 0, "IN_PROGRESS": 1, "SUCCEEDED": 2, "FAILED": 2}
 TERMINAL = ("SUCCEEDED", "FAILED")
 FINAL_FIELDS = ("status", "result", "error", "finished_at")
 
 API_FAULTS = st.sampled_from([None, None, None, "send-refused", "died-between-writes", "send-answer-lost"])
 WORKER_FAULTS = st.sampled_from(
-    [None, None, None, "claim-throttled", "job-died", "completion-never-written", "completion-answer-lost"]
+    [
+        None,
+        None,
+        None,
+        "claim-throttled",
+        "job-died",
+        "completion-never-written",
+        "completion-answer-lost",
+        "cancelled-mid-job",
+    ]
 )
+PICK = st.integers(min_value=0, max_value=1_000)
+"""Which job a cancel or a retry names: an index into the jobs, by id, modulo their number."""
 
 DEPTH = depth()
 totals = report.counter("fault_schedules")
@@ -88,11 +102,15 @@ class Schedules(RuleBasedStateMachine):
         self.submitted = 0
         self.accepted: set[str] = set()
         self.die_in_next_job = False
+        self.cancel_in_next_job = False
         self.completions = CompletionCounter()
 
         self.api_sqs = sqs_client(endpoint)
         self.api_faults = FaultInjector(self.api_sqs)
-        self.api = self.stack.api_handler(sqs_client=self.api_sqs)
+        # A cancel of a QUEUED job is the API's own terminal write: counted with the worker's and sweeper's.
+        api_dynamodb = dynamodb_client(endpoint)
+        self.completions.watch(api_dynamodb)
+        self.api = self.stack.api_handler(sqs_client=self.api_sqs, dynamodb_client=api_dynamodb)
         self.worker_dynamodb = dynamodb_client(endpoint)
         self.completions.watch(self.worker_dynamodb)
         self.worker_faults = FaultInjector(self.worker_dynamodb)
@@ -129,10 +147,17 @@ class Schedules(RuleBasedStateMachine):
 
     def _text_job(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         text = str(payload["text"])
-        self.runs[text] += 1
+        # By job, not by text: a retry runs the same text as another job.
+        self.runs[job.job_id] += 1
         if self.die_in_next_job:
             self.die_in_next_job = False
             raise ProcessDied("the worker's sandbox vanished mid-job")
+        if self.cancel_in_next_job:
+            self.cancel_in_next_job = False
+            response = self.api(post_job_action_event(job.job_id, "cancel"), None)
+            assert response["statusCode"] == 202, response
+            totals["cancelled_mid_run"] += 1
+            job.check_cancelled()
         return {"length": len(text), "uppercase": text.upper(), "word_count": len(text.split())}
 
     @rule(fault=API_FAULTS)
@@ -166,6 +191,8 @@ class Schedules(RuleBasedStateMachine):
             self.worker_faults.fail("UpdateItem", "throttling", when=_is_claim)
         elif fault == "job-died":
             self.die_in_next_job = True
+        elif fault == "cancelled-mid-job":
+            self.cancel_in_next_job = True
         elif fault == "completion-never-written":
             self.worker_faults.fail("UpdateItem", "timeout", when=is_completion)
         elif fault == "completion-answer-lost":
@@ -173,7 +200,45 @@ class Schedules(RuleBasedStateMachine):
         with contextlib.suppress(ProcessDied):  # a dead instance deletes nothing: the batch is visible again
             self.source.poll_once()
         self.die_in_next_job = False
+        self.cancel_in_next_job = False
         self.worker_faults.clear()
+
+    @precondition(lambda self: self.submitted > 0)
+    @rule(pick=PICK)
+    def cancel(self, pick: int) -> None:
+        totals["steps"] += 1
+        items = self._items()
+        if not items:
+            return
+        job = items[sorted(items)[pick % len(items)]]
+        response = self.api(post_job_action_event(job["job_id"], "cancel"), None)
+        status, body = response["statusCode"], json.loads(response["body"])
+        cancelled_before = job.get("error", {}).get("code") == "CANCELLED"
+        if job["status"] == "QUEUED" or cancelled_before:
+            assert (status, body["status"], body["error"]["code"]) == (200, "FAILED", "CANCELLED"), response
+            totals["cancelled_while_queued"] += not cancelled_before
+        elif job["status"] == "IN_PROGRESS":
+            assert (status, body["status"], body.get("cancel_requested_at") is not None) == (202, *RUNNING)
+            totals["cancel_requested_of_a_stopped_worker"] += 1
+        else:
+            assert (status, body["type"]) == (409, "urn:conveyor:problem:job-ended"), response
+
+    @precondition(lambda self: self.submitted > 0)
+    @rule(pick=PICK)
+    def retry(self, pick: int) -> None:
+        totals["steps"] += 1
+        items = self._items()
+        if not items:
+            return
+        job = items[sorted(items)[pick % len(items)]]
+        response = self.api(post_job_action_event(job["job_id"], "retry"), None)
+        status, body = response["statusCode"], json.loads(response["body"])
+        if job["status"] != "FAILED":
+            assert (status, body["type"]) == (409, "urn:conveyor:problem:job-not-failed"), response
+            return
+        assert (status, body["retry_of"]) == (202, job["job_id"]), response
+        self.accepted.add(body["job_id"])
+        totals["retries"] += 1
 
     @rule()
     def duplicate_a_message(self) -> None:
@@ -217,7 +282,9 @@ class Schedules(RuleBasedStateMachine):
                 assert RANK[item["status"]] >= RANK[before["status"]], (before, item)
                 if before["status"] in TERMINAL:
                     assert [item.get(f) for f in FINAL_FIELDS] == [before.get(f) for f in FINAL_FIELDS]
-            assert self.runs[json.loads(item["payload"])["text"]] <= item["attempts"]
+            assert self.runs[job_id] <= item["attempts"]
+            if item.get("error", {}).get("code") == "CANCELLED":
+                assert "cancel_requested_at" in item, item
             self.seen[job_id] = item
 
     def teardown(self) -> None:
@@ -261,6 +328,9 @@ class Schedules(RuleBasedStateMachine):
         totals["succeeded"] += sum(item["status"] == "SUCCEEDED" for item in items.values())
         totals["failed"] += sum(item["status"] == "FAILED" for item in items.values())
         totals["refused_completions"] += sum(item.get("refused_completions", 0) for item in items.values())
+        totals["cancelled"] += sum(
+            item.get("error", {}).get("code") == "CANCELLED" for item in items.values()
+        )
 
 
 def _runs() -> Iterator[tuple[int, int | None]]:
@@ -305,7 +375,11 @@ def test_random_schedules_never_lose_a_job_nor_complete_one_twice(aws_endpoint: 
     report.line(
         f"schedules: {totals['schedules']} schedules, {totals['steps']} steps, {totals['jobs']} jobs "
         f"({totals['succeeded']} succeeded, {totals['failed']} failed, 0 unfinished), "
-        f"{totals['refused_completions']} stale completions refused; {totals['lost']} lost, "
+        f"{totals['refused_completions']} stale completions refused, {totals['cancelled']} cancelled "
+        f"({totals['cancelled_while_queued']} while queued, {totals['cancelled_mid_run']} mid-run, "
+        f"{totals['cancel_requested_of_a_stopped_worker']} asked of a job whose worker stopped), "
+        f"{totals['retries']} retries; "
+        f"{totals['lost']} lost, "
         f"{totals['completed_twice']} completed twice, {totals['5xx']} 5xx "
         f"({totals['503_for_injected_faults']} 503s for injected faults)"
     )

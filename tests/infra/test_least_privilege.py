@@ -47,15 +47,16 @@ def test_api_role() -> None:
         "dynamodb:BatchGetItem": {"JobsTableArn"},
         # POST /jobs/batch: up to 25 puts of new jobs at once (its SendMessageBatch is sqs:SendMessage's).
         "dynamodb:BatchWriteItem": {"JobsTableArn"},
-        # Powertools' idempotency layer stores the key's result and deletes a key whose request failed.
-        "dynamodb:UpdateItem": {"IdempotencyTableArn"},
+        # Powertools' idempotency layer stores the key's result and deletes a key whose request failed; a
+        # cancel's one conditional write on the job.
+        "dynamodb:UpdateItem": {"IdempotencyTableArn", "JobsTableArn"},
         "dynamodb:DeleteItem": {"IdempotencyTableArn"},
         "sqs:SendMessage": {"JobsQueueArn"},
         # Used by the clients holding its presigned POST and GET: uploads in, result files out; and by the API
         # itself only for HeadObject of an upload a signed-in caller's job names (whose owner it records), and
-        # to store a large payload aside.
+        # to store a large payload aside, and to read one a retry stores again for its new job.
         "s3:PutObject": {"FilesBucketArn/uploads/*", "FilesBucketArn/payloads/*"},
-        "s3:GetObject": {"FilesBucketArn/results/*", "FilesBucketArn/uploads/*"},
+        "s3:GetObject": {"FilesBucketArn/results/*", "FilesBucketArn/uploads/*", "FilesBucketArn/payloads/*"},
         "logs:CreateLogStream": {"ApiLogGroup.Arn"},
         "logs:PutLogEvents": {"ApiLogGroup.Arn"},
     }
@@ -64,6 +65,8 @@ def test_api_role() -> None:
 def test_worker_role() -> None:
     assert grants(translate("worker"), "WorkerRole") == {
         "dynamodb:UpdateItem": {"JobsTableArn"},
+        # A job function's explicit check for a cancel (JobContext.check_cancelled).
+        "dynamodb:GetItem": {"JobsTableArn"},
         "sqs:ReceiveMessage": {"JobsQueueArn"},
         "sqs:DeleteMessage": {"JobsQueueArn"},
         "sqs:GetQueueAttributes": {"JobsQueueArn"},

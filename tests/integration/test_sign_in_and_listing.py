@@ -83,6 +83,10 @@ class Client:
     def job(self, job_id: str) -> http.Response:
         return http.request("GET", f"{self.api_url}/jobs/{job_id}", headers=self.headers)
 
+    def act(self, job_id: str, action: str) -> http.Response:
+        """POST /jobs/{job_id}/cancel or /retry."""
+        return http.request("POST", f"{self.api_url}/jobs/{job_id}/{action}", body=b"", headers=self.headers)
+
     def list(self, query: str = "") -> http.Response:
         return http.request("GET", f"{self.api_url}/jobs{'?' + query if query else ''}", headers=self.headers)
 
@@ -276,6 +280,30 @@ def test_a_jobs_listing_status_follows_it_to_succeeded(signed_in_stack: LocalSta
     assert job_id in alice.listed_ids("job_type=data_analysis&status=SUCCEEDED")
     (listed,) = alice.page("status=SUCCEEDED")["jobs"]
     assert listed == alice.job(job_id).json()
+
+
+def test_only_the_owner_may_cancel_or_retry_a_job_and_the_retry_is_the_owners(
+    signed_in_stack: LocalStack,
+) -> None:
+    alice, bob = signed_in(signed_in_stack, "alice"), signed_in(signed_in_stack, "bob")
+    # A sum beyond a double's range fails the job VALUE_OUT_OF_RANGE.
+    failed = alice.wait_until_ended(alice.submitted("data_analysis", {"data": [1e308, 1e308]})["job_id"])
+    assert failed["status"] == "FAILED"
+
+    for action in ("cancel", "retry"):
+        response = bob.act(failed["job_id"], action)
+        assert (response.status, response.json()["type"]) == (404, "urn:conveyor:problem:job-not-found")
+    refused = alice.act(failed["job_id"], "cancel")
+    retried = alice.act(failed["job_id"], "retry")
+
+    assert (refused.status, refused.json()["type"]) == (409, "urn:conveyor:problem:job-ended")
+    assert retried.status == 202
+    new_id = retried.json()["job_id"]
+    assert retried.json()["retry_of"] == failed["job_id"]
+    assert bob.job(new_id).status == 404
+    assert alice.wait_until_ended(new_id)["status"] == "FAILED"
+    assert set(alice.listed_ids()) == {failed["job_id"], new_id}
+    assert alice.job(failed["job_id"]).json() == failed
 
 
 def _png(width: int, height: int) -> bytes:

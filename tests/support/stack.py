@@ -98,6 +98,7 @@ class Stack:
                 powertools_service_name="conveyor-api",
                 powertools_metrics_namespace="Conveyor",
                 payload_inline_max_bytes=payload_inline_max_bytes,
+                job_retention_days=JOB_RETENTION_DAYS,
             ),
             dynamodb_client=aws_calls.watched(dynamodb_client),
             sqs_client=aws_calls.watched(sqs_client),
@@ -252,6 +253,12 @@ def post_jobs_event(job_type: str, payload: Any) -> dict[str, Any]:
 def post_job_batch_event(jobs: list[Any]) -> dict[str, Any]:
     """The API Gateway event of a `POST /jobs/batch`, for tests that invoke the API function directly."""
     return _post_event("/jobs/batch", {"jobs": jobs})
+
+
+def post_job_action_event(job_id: str, action: str) -> dict[str, Any]:
+    """The API Gateway event of a `POST /jobs/{job_id}/cancel` or `/retry` (no body: an empty object is
+    ignored), for tests that invoke the API function directly."""
+    return _post_event(f"/jobs/{job_id}/{action}", {})
 
 
 def post_uploads_event(content_type: str) -> dict[str, Any]:

@@ -51,9 +51,9 @@ def test_unknown_route_is_route_not_found(handler: Handler, method: str, path: s
     problem = assert_problem(handler(request(method, path), None), 404, "route-not-found")
 
     assert (
-        "POST /jobs, GET /jobs, POST /jobs/batch, GET /jobs/{job_id}, POST /uploads, GET /health"
-        in problem["detail"]
-    )
+        "POST /jobs, GET /jobs, POST /jobs/batch, GET /jobs/{job_id}, POST /jobs/{job_id}/cancel, "
+        "POST /jobs/{job_id}/retry, POST /uploads, GET /health"
+    ) in problem["detail"]
 
 
 @pytest.mark.parametrize(

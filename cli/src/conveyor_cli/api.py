@@ -85,6 +85,26 @@ class ApiClient:
             raise InvalidAnswerError(self._url("/jobs/batch"), f"no list of {len(jobs)} results")
         return [result if isinstance(result, dict) else {} for result in results]
 
+    def cancel(self, job_id: str) -> Reading:
+        """The job's record after POST /jobs/{id}/cancel: FAILED (200) once ended, IN_PROGRESS with
+        cancel_requested_at (202) while its function has yet to stop. Asking again answers the same, so a
+        throttled or briefly unavailable API is asked again, as for a read."""
+        path = f"/jobs/{job_id}/cancel"
+        response = self._call("POST", path)
+        return self._reading(response, _record(_document(response), self._url(path)))
+
+    def retry(self, job_id: str, *, idempotency_key: str | None = None) -> Reading:
+        """The new job's record after POST /jobs/{id}/retry, sent again only where a submission would be."""
+        keyed = idempotency_key is not None
+        path = f"/jobs/{job_id}/retry"
+        response = self._call(
+            "POST",
+            path,
+            headers={"Idempotency-Key": idempotency_key} if keyed else {},
+            retried=_retried_keyed_submission if keyed else _retried_submission,
+        )
+        return self._reading(response, _record(_document(response), self._url(path)))
+
     def job(self, job_id: str, *, patience: Patience | None = None) -> Document:
         return self.read_job(job_id, patience=patience).record
 

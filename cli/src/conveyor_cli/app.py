@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from conveyor_cli.commands import dlq, jobs
+from conveyor_cli.commands import control, dlq, jobs
 from conveyor_cli.errors import CliError
 from conveyor_cli.exit_codes import MEANINGS, ExitCode
 from conveyor_cli.global_options import root_options
@@ -70,14 +70,15 @@ def _session_output(ctx: click.Context) -> Output:
 @click.group(
     "conveyor",
     cls=ConveyorGroup,
-    commands=[jobs.submit, jobs.status, jobs.watch, jobs.list_jobs, dlq.dlq],
+    commands=[jobs.submit, jobs.status, jobs.watch, jobs.list_jobs, control.cancel, control.retry, dlq.dlq],
     epilog=EPILOG,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @root_options
 @click.version_option(package_name="conveyor-cli", prog_name="conveyor")
 def cli() -> None:
-    """Submit, follow and list the jobs of a Conveyor deployment, and look after its dead-letter queue.
+    """Submit, follow, list, cancel and retry the jobs of a Conveyor deployment, and look after its
+    dead-letter queue.
 
     The options below also work after the command, as in `conveyor status ID --json`; there, a value wins over
     one given before the command.

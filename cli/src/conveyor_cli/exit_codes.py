@@ -16,8 +16,8 @@ class ExitCode(IntEnum):
 
 
 MEANINGS = {
-    ExitCode.OK: "success (submit --wait and watch: the job SUCCEEDED)",
-    ExitCode.JOB_FAILED: "the job FAILED (submit --wait and watch)",
+    ExitCode.OK: "success (submit --wait, retry --wait and watch: the job SUCCEEDED)",
+    ExitCode.JOB_FAILED: "the job FAILED (submit --wait, retry --wait and watch)",
     ExitCode.USAGE: "usage error: a bad option or argument, a malformed --payload or --api-url, no --api-url",
     ExitCode.REFUSED: "the API (or SQS) refused the request: a 4xx other than 401, 403 and 404",
     ExitCode.NOT_FOUND: "not found: no such job (404), no such queue",

@@ -11,6 +11,7 @@ import pytest
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.jobs.errors import (
+    CancelRequestedError,
     JobNotClaimableError,
     JobNotFoundError,
     LeaseLostError,
@@ -109,7 +110,7 @@ def test_claiming_a_queued_job_returns_it_in_progress_with_a_lease(
 def test_an_item_with_members_a_newer_writer_added_is_claimed_and_completed_keeping_them(
     subject: StoreUnderTest, clock: FakeClock
 ) -> None:
-    newer = {"retry_of": "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", "added_later": {"by": "a newer API"}}
+    newer = {"superseded_by": "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", "added_later": {"by": "a newer API"}}
     queued = queued_item("text_transform", {"text": "hi"}) | newer
     subject.put(queued)
 
@@ -127,7 +128,10 @@ def test_an_item_with_members_a_newer_writer_added_is_claimed_and_completed_keep
 
     assert item.status is JobStatus.IN_PROGRESS
     stored = subject.read(queued["job_id"])
-    assert (stored["status"], stored["retry_of"], stored["added_later"]) == ("SUCCEEDED", *newer.values())
+    assert (stored["status"], stored["superseded_by"], stored["added_later"]) == (
+        "SUCCEEDED",
+        *newer.values(),
+    )
 
 
 def test_claiming_a_missing_job_is_not_found(subject: StoreUnderTest, clock: FakeClock) -> None:
@@ -1223,3 +1227,47 @@ def test_a_claim_botocore_sends_again_after_its_answer_was_lost_is_that_claim(
 
     assert again == first
     assert jobs_table.get(queued["job_id"])["attempts"] == 1  # type: ignore[index]
+
+
+def _cancel_requested(subject: StoreUnderTest, job_id: str, clock: FakeClock) -> dict[str, Any]:
+    """As the API's cancel of a running job leaves it."""
+    item = subject.read(job_id) | {"cancel_requested_at": to_timestamp(clock())}
+    subject.put(item)
+    return item
+
+
+def test_progress_of_a_held_job_whose_cancel_was_asked_for_is_refused_as_a_cancel_and_changes_nothing(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    before = _cancel_requested(subject, job_id, clock)
+
+    with pytest.raises(CancelRequestedError):
+        subject.store.record_progress(job_id, claim_token="token-1", progress=PROGRESS)
+
+    assert subject.read(job_id) == before
+
+
+def test_progress_of_a_cancelled_job_under_a_lost_lease_is_a_lost_lease(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    _cancel_requested(subject, job_id, clock)
+
+    with pytest.raises(LeaseLostError) as refused:
+        subject.store.record_progress(job_id, claim_token="token-2", progress=PROGRESS)
+
+    assert not isinstance(refused.value, CancelRequestedError)
+
+
+def test_a_cancel_check_reads_whether_a_cancel_was_asked_for(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
+
+    before = subject.store.is_cancel_requested(job_id)
+    _cancel_requested(subject, job_id, clock)
+
+    assert (before, subject.store.is_cancel_requested(job_id)) == (False, True)
+    assert subject.store.is_cancel_requested(missing) is False

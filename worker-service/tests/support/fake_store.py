@@ -15,6 +15,7 @@ from typing import Any
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
 from conveyor_worker.jobs.errors import (
+    CancelRequestedError,
     JobNotClaimableError,
     JobNotFoundError,
     LeaseLostError,
@@ -54,6 +55,8 @@ class FakeJobStore:
         """Claim calls, refused ones included: each is an UpdateItem, which DynamoDB bills refused or not."""
         self.watched_claims: list[tuple[str, int]] = []
         """(job id, sweep_at) of every claim that entered its job in the sweep index."""
+        self.cancel_checks = 0
+        """GetItem calls of is_cancel_requested."""
         self.scanned_segments: list[tuple[int, int]] = []
         """(segment, segments) of every expiry scan."""
         self.segment_of: Callable[[str, int], int] | None = None
@@ -144,7 +147,18 @@ class FakeJobStore:
 
     @_checked
     def record_progress(self, job_id: str, *, claim_token: str, progress: JobProgress) -> None:
-        self._held_item(job_id, claim_token)["progress"] = progress.model_dump()
+        item = self._held_item(job_id, claim_token)
+        if "cancel_requested_at" in item:
+            raise CancelRequestedError(job_id)
+        item["progress"] = progress.model_dump()
+
+    def is_cancel_requested(self, job_id: str) -> bool:
+        self.cancel_checks += 1
+        return "cancel_requested_at" in self._items.get(job_id, {})
+
+    def request_cancel(self, job_id: str, at: str) -> None:
+        """As the API's cancel of a running job: cancel_requested_at, kept if already set."""
+        self._items[job_id].setdefault("cancel_requested_at", at)
 
     @_checked
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:

@@ -78,11 +78,15 @@ def list_dead_letters(session: Session, dlq_url: str, max_messages: int) -> None
 @global_options
 @pass_session
 def redrive_dead_letters(session: Session, dlq_url: str, queue_url: str, max_messages: int | None) -> None:
-    """Move the DLQ's messages back to the jobs queue, once the cause of their failure is fixed.
+    """Re-deliver the DLQ's messages: move them back to the jobs queue, once the cause of their failure is
+    fixed.
+
+    This re-delivers messages; it does not run jobs again. A message whose job is still pending runs it; a
+    job that already ended, FAILED included, is not run again: its message is acknowledged as a duplicate.
+    To run a FAILED job again, use `conveyor retry ID`, which submits a new job with its payload.
 
     Without --max, SQS moves them itself (a message move task, as the console's redrive), and the command
     follows its progress; with --max, or where the endpoint has no move tasks, it moves them in batches.
-    A job that already ended is not run again: its message is acknowledged as a duplicate.
     """
     from conveyor_cli.aws_errors import as_cli_error, aws_errors
     from conveyor_cli.redrive import RedriveError, redrive
@@ -116,3 +120,6 @@ def redrive_dead_letters(session: Session, dlq_url: str, queue_url: str, max_mes
         )
     else:
         click.echo(f"moved {redriven.moved} messages from {dlq_url} to {queue_url}")
+        session.output.note(
+            "Re-delivered messages run only jobs still pending; to run a FAILED job again: conveyor retry ID"
+        )

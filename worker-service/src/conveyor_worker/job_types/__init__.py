@@ -10,7 +10,9 @@ Adding a job type takes two things with the same name: a schema pair in contract
 `run` gets the payload, already valid against the input schema, and the job's context (context.py): the
 job id, the files bucket, in which a job writes only under `job.result_key(name)`, results/{job_id}/, and
 `job.report_progress(percent, message)`, which a job that may take more than a second calls at its stages
-(best effort: stored at most once a second, never raised; only a percent outside 0..100 raises).
+(best effort: stored at most once a second, never raised; only a percent outside 0..100 raises, and
+JobCancelledError once a cancel was asked for), and `job.check_cancelled()`, one read, which a job that does
+not report may call between stages. A job lets JobCancelledError through; the worker ends it CANCELLED.
 It returns the result object, which is checked against the result schema; a result too large for the job
 item goes to the bucket by the worker's hand, not the job's (the claim-check rule, contracts/README.md).
 It raises PermanentJobError for a failure that retrying cannot fix; any other exception is transient, and

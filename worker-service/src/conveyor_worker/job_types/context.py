@@ -1,5 +1,5 @@
-"""What a job function gets besides its payload: its job's id, the files bucket through a small port, and a
-way to report its progress."""
+"""What a job function gets besides its payload: its job's id, the files bucket through a small port, a way
+to report its progress, and a way to learn that a cancel was asked for."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,7 +9,20 @@ MAX_PROGRESS_MESSAGE = 200
 """job-progress.schema.json's maxLength of `message`."""
 
 ProgressSink = Callable[[int, str], None]
-"""Takes a checked progress report (percent 0..100, message of at most MAX_PROGRESS_MESSAGE characters)."""
+"""Takes a checked progress report (percent 0..100, message of at most MAX_PROGRESS_MESSAGE characters);
+raises JobCancelledError once the worker has learnt that a cancel was asked for."""
+CancelCheck = Callable[[], bool]
+"""Whether a cancel was asked for, read from the job's item now."""
+
+
+class JobCancelledError(Exception):
+    """A cancel was asked for (POST /jobs/{job_id}/cancel): the job function stops by letting it propagate,
+    and the worker ends the job FAILED with error code CANCELLED, never retried. A job function that catches
+    broad exceptions must let this one through."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id} was cancelled")
+        self.job_id = job_id
 
 
 class NoSuchFileError(Exception):
@@ -65,6 +78,10 @@ def _ignore_progress(percent: int, message: str) -> None:
     """Where progress goes when nothing records it: a job function called on its own, in a test."""
 
 
+def _never_cancelled() -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class JobContext:
     job_id: str
@@ -72,6 +89,7 @@ class JobContext:
     progress_sink: ProgressSink = field(default=_ignore_progress, repr=False)
     owner: str | None = field(default=None, kw_only=True)
     """The job's owner in a deployment with sign-in (job-item's `owner`); None for a job without one."""
+    cancel_check: CancelCheck = field(default=_never_cancelled, kw_only=True, repr=False)
 
     def read_upload(self, key: str, *, max_bytes: int) -> bytes:
         """The file a client uploaded at `key`, as `files.read` reads it for this job's owner: an upload
@@ -89,6 +107,10 @@ class JobContext:
         Best effort and cheap to call often: the worker stores at most one report a second per job (the
         newest), and a report it cannot store is dropped, never raised here. A percent that is not an int in
         0..100 is a bug in the job function and raises TypeError or ValueError.
+
+        Raises JobCancelledError when the worker has learnt that a cancel was asked for: a stored report's
+        write is refused once the item has cancel_requested_at, so a job that reports learns of a cancel at
+        its next stored report (within about a second of reporting) at no extra cost.
         """
         if isinstance(percent, bool) or not isinstance(percent, int):
             raise TypeError(f"percent must be an int from 0 to 100, not {percent!r}")
@@ -99,3 +121,13 @@ class JobContext:
         if len(message) > MAX_PROGRESS_MESSAGE:
             message = message[: MAX_PROGRESS_MESSAGE - 1] + "…"
         self.progress_sink(percent, message)
+
+    def check_cancelled(self) -> None:
+        """Raises JobCancelledError when a cancel of this job was asked for.
+
+        Costs one strongly consistent GetItem of the job (three attributes projected, but DynamoDB bills a
+        read by the whole item's size: 1 read capacity unit per 4 KB), so call it between stages of a long
+        job, not in a tight loop; a job that reports progress learns of a cancel through its reports for free.
+        """
+        if self.cancel_check():
+            raise JobCancelledError(self.job_id)

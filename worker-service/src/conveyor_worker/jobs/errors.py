@@ -106,3 +106,12 @@ class OverdueJobChangedError(Exception):
     def __init__(self, job_id: str) -> None:
         super().__init__(f"job {job_id} changed since the sweep read it")
         self.job_id = job_id
+
+
+class CancelRequestedError(Exception):
+    """A write fenced on the claim was refused although the claim still holds the job: a cancel was asked for
+    (the item has cancel_requested_at), which a progress write does not overrule."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"a cancel of job {job_id} was asked for")
+        self.job_id = job_id

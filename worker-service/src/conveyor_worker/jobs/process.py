@@ -16,6 +16,7 @@ from conveyor_worker.job_types import DEFAULT_LONGEST_RUN, JobType
 from conveyor_worker.job_types.context import (
     FileStore,
     FileTooLargeError,
+    JobCancelledError,
     JobContext,
     NoSuchFileError,
     result_key,
@@ -91,6 +92,11 @@ class JobStore(ProgressStore, Protocol):
         """Counts one more refused completion on the job; raises JobNotFoundError if there is no such job."""
         ...
 
+    def is_cancel_requested(self, job_id: str) -> bool:
+        """Whether the job's item has cancel_requested_at: one strongly consistent GetItem, on a job
+        function's explicit check (JobContext.check_cancelled)."""
+        ...
+
 
 class MessageVisibility(Protocol):
     """The jobs queue's hold on a message being processed."""
@@ -101,6 +107,8 @@ class MessageVisibility(Protocol):
 
 
 _MAX_ERROR_MESSAGE = 2000  # job-error.schema.json's maxLength
+CANCELLED = "CANCELLED"
+"""The error code of a job ended because a cancel was asked for (job-error)."""
 
 NOT_STORED_PAUSES_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.8)
 """Pauses between claims of a job that is not stored yet: the API stores it right after sending its message,
@@ -182,6 +190,11 @@ class JobProcessor:
             self._start_only_in_time(message, time_left, receipt_handle)
         claim = self._claim(message, receive_count=receive_count, receipt_handle=receipt_handle)
         if claim is None:
+            return
+        if claim.item.cancel_requested_at is not None:
+            # Claimed again after its lease expired (its worker died, or released it after a transient
+            # failure) with a cancel asked for meanwhile: ended without running it again.
+            self._complete(claim, _failed(CANCELLED, "cancelled; not run again after its last attempt"))
             return
         try:
             outcome = self._run(claim)
@@ -357,11 +370,20 @@ class JobProcessor:
             logger=self._logger,
         )
         # The job's owner scopes what it may read: another caller's upload reads as a missing one.
-        context = JobContext(item.job_id, self._files, progress.report, owner=item.owner)
+        context = JobContext(
+            item.job_id,
+            self._files,
+            progress.report,
+            owner=item.owner,
+            cancel_check=lambda: self._store.is_cancel_requested(item.job_id),
+        )
         try:
             result = job_type.run(payload, context)
         except PermanentJobError as permanent:
             return _failed(permanent.code, permanent.message)
+        except JobCancelledError:
+            # Ended, not retried: the cancel is what the caller asked for (docs/design.md, Cancel and retry).
+            return _failed(CANCELLED, "cancelled while it ran; the job function stopped")
         try:
             check(job_type.result_schema, "the result", result)
             result_json = _to_json_text(result)

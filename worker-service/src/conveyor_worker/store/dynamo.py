@@ -7,12 +7,13 @@ DynamoJobStore is the worker's view (claim, complete, release); DynamoSweepStore
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.jobs.errors import (
+    CancelRequestedError,
     JobNotClaimableError,
     JobNotFoundError,
     LeaseLostError,
@@ -60,6 +61,10 @@ _FAIL = "SET #status = :failed, #error = :error" + _FINISH
 _SET_LISTING = ", #owner_status = :owner_status, #owner_type_status = :owner_type_status"
 _LISTING_UPDATE = "SET #owner_status = :owner_status, #owner_type_status = :owner_type_status"
 _PROGRESS_UPDATE = "SET #progress = :progress"
+# A progress write is where a running job learns of a cancel: refused once one was asked for, and the refused
+# item (ReturnValuesOnConditionCheckFailure) says whether that, or a lost claim, was why.
+_HELD_NOT_CANCELLED = _HELD_BY_TOKEN + " AND attribute_not_exists(#cancel_requested_at)"
+_CANCEL_CHECK_ATTRIBUTES = ("cancel_requested_at",)
 _WATCH_UPDATE = "SET #sweep_shard = :shard, #sweep_at = :until_ms"
 _RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #updated_at = :now"
 _COUNT_REFUSED_COMPLETION = "ADD #refused_completions :one"
@@ -216,20 +221,46 @@ class DynamoJobStore:
         )
 
     def record_progress(self, job_id: str, *, claim_token: str, progress: JobProgress) -> None:
-        self._fenced_update(
-            job_id,
-            claim_token,
-            _PROGRESS_UPDATE,
-            {
-                ":progress": {
-                    "M": {
-                        "percent": {"N": str(progress.percent)},
-                        "message": {"S": progress.message},
-                        "updated_at": {"S": progress.updated_at},
-                    }
-                }
-            },
+        try:
+            self._client.update_item(
+                TableName=self._table_name,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression=_PROGRESS_UPDATE,
+                ConditionExpression=_HELD_NOT_CANCELLED,
+                ExpressionAttributeNames=_names(_PROGRESS_UPDATE, _HELD_NOT_CANCELLED),
+                ExpressionAttributeValues={
+                    ":progress": {
+                        "M": {
+                            "percent": {"N": str(progress.percent)},
+                            "message": {"S": progress.message},
+                            "updated_at": {"S": progress.updated_at},
+                        }
+                    },
+                    ":in_progress": {"S": JobStatus.IN_PROGRESS},
+                    ":token": {"S": claim_token},
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as refused:
+            current = refused.response.get("Item")
+            held = {} if not isinstance(current, dict) else _plain(current)
+            if (
+                held.get("status") == JobStatus.IN_PROGRESS
+                and held.get("claim_token") == claim_token
+                and "cancel_requested_at" in held
+            ):
+                raise CancelRequestedError(job_id) from refused
+            raise LeaseLostError(job_id) from refused
+
+    def is_cancel_requested(self, job_id: str) -> bool:
+        response = self._client.get_item(
+            TableName=self._table_name,
+            Key={"job_id": {"S": job_id}},
+            ConsistentRead=True,
+            ProjectionExpression=", ".join(f"#{name}" for name in _CANCEL_CHECK_ATTRIBUTES),
+            ExpressionAttributeNames=_names(*(f"#{name}" for name in _CANCEL_CHECK_ATTRIBUTES)),
         )
+        return "cancel_requested_at" in response.get("Item", {})
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         self._fenced_update(
@@ -443,6 +474,10 @@ class DynamoSweepStore:
             )
         except self._client.exceptions.ConditionalCheckFailedException as refused:
             raise OverdueJobChangedError(job.job_id) from refused
+
+
+def _plain(item: "Mapping[str, AttributeValueTypeDef]") -> dict[str, Any]:
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
 def _overdue_job(index_item: "Mapping[str, AttributeValueTypeDef]") -> OverdueJob:
