@@ -16,6 +16,24 @@ def bundled(name: str) -> dict[str, Any]:
     return {key: value for key, value in document.items() if key not in ("$id", "$schema")}
 
 
+def as_written(schema: Any) -> Any:
+    """`schema` closed to members it does not list, as this contract's writers use it.
+
+    The documents are open to readers (a newer writer may add members, contracts/README.md), so drawn from the
+    schema itself they carry arbitrary extra members that no writer of this version writes and that a reader
+    rightly leaves out.
+    """
+    if isinstance(schema, list):
+        return [as_written(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    # A condition (`if`, `not`) matches a part of a document: closing it would change what it matches.
+    closed = {key: value if key in ("if", "not") else as_written(value) for key, value in schema.items()}
+    if schema.get("type") == "object" and "properties" in schema and "additionalProperties" not in schema:
+        closed["additionalProperties"] = False
+    return closed
+
+
 def _inline(node: Any, base_id: str) -> Any:
     if isinstance(node, list):
         return [_inline(item, base_id) for item in node]

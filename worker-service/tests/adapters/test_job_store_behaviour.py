@@ -106,6 +106,30 @@ def test_claiming_a_queued_job_returns_it_in_progress_with_a_lease(
     assert item.model_dump(exclude_none=True) == subject.read(queued["job_id"])
 
 
+def test_an_item_with_members_a_newer_writer_added_is_claimed_and_completed_keeping_them(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    newer = {"retry_of": "3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d", "added_later": {"by": "a newer API"}}
+    queued = queued_item("text_transform", {"text": "hi"}) | newer
+    subject.put(queued)
+
+    item = subject.store.claim(
+        queued["job_id"], claim_token="token-1", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
+    subject.store.complete(
+        queued["job_id"],
+        claim_token="token-1",
+        outcome=JobSucceeded(RESULT),
+        now=clock(),
+        expires_at=clock() + RETENTION,
+        listing=None,
+    )
+
+    assert item.status is JobStatus.IN_PROGRESS
+    stored = subject.read(queued["job_id"])
+    assert (stored["status"], stored["retry_of"], stored["added_later"]) == ("SUCCEEDED", *newer.values())
+
+
 def test_claiming_a_missing_job_is_not_found(subject: StoreUnderTest, clock: FakeClock) -> None:
     with pytest.raises(JobNotFoundError):
         subject.store.claim(

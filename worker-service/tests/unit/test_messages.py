@@ -15,6 +15,21 @@ def test_a_contract_message_is_read() -> None:
     assert (message.job_id, message.job_type, message.contract_version) == (JOB_ID, "data_analysis", "1")
 
 
+def test_a_message_with_members_a_newer_api_added_is_read() -> None:
+    body = json.loads(job_message_body(JOB_ID, "data_analysis")) | {"run_at": "2026-12-07T00:00:00Z", "x": 1}
+
+    message = parse_job_message(json.dumps(body))
+
+    assert (message.job_id, message.job_type) == (JOB_ID, "data_analysis")
+
+
+def test_a_message_carrying_a_payload_is_malformed_the_message_only_points_at_the_job() -> None:
+    body = json.loads(job_message_body(JOB_ID, "data_analysis")) | {"payload": {"values": [1]}}
+
+    with pytest.raises(MalformedMessageError):
+        parse_job_message(json.dumps(body))
+
+
 @pytest.mark.parametrize(
     ("body", "complaint"),
     [

@@ -59,10 +59,15 @@ class JsonDocument:
 
     @classmethod
     def from_document(cls, document: JsonValue) -> Self:
-        """The model of `document`, as `json` reads it, which its schema has accepted."""
+        """The model of `document`, as `json` reads it, which its schema has accepted.
+
+        A member the model does not know is left out: the documents the API reads from its peers are open, so
+        that a newer worker may add one without an older API refusing the job (contracts/README.md).
+        """
         members = cast(JsonObject, document)  # every contract document is an object
         types = _member_types(cls)
-        return cls(**{name: _model_member(types[name], value) for name, value in members.items()})
+        known = {name: value for name, value in members.items() if name in types}
+        return cls(**{name: _model_member(types[name], value) for name, value in known.items()})
 
 
 def _json_member(value: object) -> JsonValue:

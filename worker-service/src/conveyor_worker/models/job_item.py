@@ -25,7 +25,7 @@ class JobStatus(StrEnum):
 
 class JobError(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra="ignore",
         frozen=True,
     )
     code: str = Field(..., pattern="^[A-Z][A-Z0-9_]{0,63}$")
@@ -37,7 +37,7 @@ class JobError(BaseModel):
 
 class JobProgress(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra="ignore",
         frozen=True,
     )
     percent: int = Field(..., ge=0, le=100)
@@ -54,7 +54,7 @@ class JobProgress(BaseModel):
 
 class JobItem(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra="ignore",
         frozen=True,
     )
     job_id: str = Field(

@@ -19,7 +19,7 @@ class JobType(StrEnum):
 
 class JobMessage(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
+        extra="ignore",
         frozen=True,
     )
     contract_version: Literal["1"]
