@@ -31,7 +31,11 @@ def _record(demo: DemoPage, job_id: str) -> dict[str, Any]:
 def _held(demo: DemoPage, job_id: str, action: str) -> list[Route]:
     """The page's POST /jobs/{job_id}/{action} requests, held until the test lets each go (`fallback()`)."""
     held: list[Route] = []
-    demo.page.route(f"{demo.stack.api_url}/jobs/{job_id}/{action}", held.append)
+
+    def hold(route: Route) -> None:  # Playwright takes a Python function, not a bound builtin
+        held.append(route)
+
+    demo.page.route(f"{demo.stack.api_url}/jobs/{job_id}/{action}", hold)
     return held
 
 
