@@ -12,6 +12,12 @@ export function retryable(job) {
   return job.status === 'FAILED';
 }
 
+/** No answer, a server error, or the first request with the key still at work: the key may have made a job. */
+function unsettled(error) {
+  return error instanceof ApiError
+    && (error.network || error.status >= 500 || error.problem.type === 'urn:conveyor:problem:idempotency-key-in-progress');
+}
+
 export function shortId(jobId) {
   return `${jobId.slice(0, 8)}…`;
 }
@@ -56,8 +62,10 @@ export class JobActions {
         if (!this.busy.has(jobId)) run();
       },
     }, text);
-    if (!this.buttons.has(jobId)) this.buttons.set(jobId, new Set());
-    this.buttons.get(jobId).add(button);
+    const buttons = this.buttons.get(jobId) ?? new Set();
+    for (const old of buttons) if (!old.isConnected) buttons.delete(old); // a view since replaced
+    buttons.add(button);
+    this.buttons.set(jobId, buttons);
     return button;
   }
 
@@ -85,7 +93,7 @@ export class JobActions {
         this.onRetried(record, retryAfterMs);
         this.say(`Job ${shortId(jobId)} retried as job ${shortId(record.job_id)}, which this page now follows.`);
       } catch (error) {
-        if (!(error instanceof ApiError && (error.network || error.status >= 500))) this.retryKeys.delete(jobId);
+        if (!unsettled(error)) this.retryKeys.delete(jobId);
         this.#refused(jobId, 'retry', error);
       }
     });
