@@ -146,6 +146,7 @@ def test_worker_and_redrive_policy_count_receives_from_one_parameter() -> None:
 def test_worker_and_sweeper_keep_finished_jobs_for_one_retention_period_from_core() -> None:
     core = load_template("core")
     worker = load_template("worker")["Resources"]
+    api = load_template("api")["Resources"]
 
     # One parameter, next to the table whose time to live reads the expiry; issue 7's S3 lifecycle reuses it.
     assert core["Parameters"]["JobRetentionDays"] | {"Description": ""} == {
@@ -162,6 +163,9 @@ def test_worker_and_sweeper_keep_finished_jobs_for_one_retention_period_from_cor
     for function in ("WorkerFunction", "SweeperFunction"):
         variables = worker[function]["Properties"]["Environment"]["Variables"]
         assert variables["JOB_RETENTION_DAYS"] == _import("JobRetentionDays")
+    # A cancel ends a QUEUED job in the API, with the same expiry.
+    api_variables = api["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert api_variables["JOB_RETENTION_DAYS"] == _import("JobRetentionDays")
     assert core["Resources"]["JobsTable"]["Properties"]["TimeToLiveSpecification"] == {
         "AttributeName": "expires_at",
         "Enabled": True,

@@ -98,6 +98,7 @@ class Stack:
                 powertools_service_name="conveyor-api",
                 powertools_metrics_namespace="Conveyor",
                 payload_inline_max_bytes=payload_inline_max_bytes,
+                job_retention_days=JOB_RETENTION_DAYS,
             ),
             dynamodb_client=aws_calls.watched(dynamodb_client),
             sqs_client=aws_calls.watched(sqs_client),

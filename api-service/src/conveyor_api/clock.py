@@ -14,3 +14,9 @@ def to_timestamp(moment: datetime) -> str:
 
 def to_epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def to_epoch_seconds(moment: datetime) -> int:
+    """Whole epoch seconds rounded up from the millisecond the contract records, as the table's time to live
+    reads `expires_at`: the item is kept at least as long as asked, and at most a second longer."""
+    return -(-to_epoch_ms(moment) // 1000)

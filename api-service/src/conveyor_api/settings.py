@@ -16,6 +16,9 @@ job, and listing is off."""
 AUTH_MODES: tuple[str, ...] = get_args(AuthMode)
 
 
+MAX_JOB_RETENTION_DAYS = 36_500
+"""The core template's bound on JobRetentionDays."""
+
 _OPTIONAL = frozenset({"origin_secret"})
 """The settings an environment may leave out, each with its meaning when it does (see its field)."""
 
@@ -48,6 +51,9 @@ class Settings:
     """A payload whose stored JSON text is longer, in UTF-8 bytes, goes to the files bucket and its item names
     it (payload_ref); 0 to MAX_STORED_PAYLOAD_BYTES, which keeps every payload inline, as workers that do not
     read payload_ref need (contracts/README.md, Payloads stored aside)."""
+    job_retention_days: int
+    """How long a job's item is kept after it ends (core's JobRetentionDays, the worker's JOB_RETENTION_DAYS):
+    a cancel that ends a QUEUED job sets its expires_at, as every finishing write does; 1 to 36500."""
     origin_secret: str | None = None
     """The X-Origin-Verify header's value that the CloudFront distribution in front of the API adds to each
     request (http.origin): the API refuses requests without it. None (ORIGIN_SECRET unset or empty) serves
@@ -64,6 +70,11 @@ class Settings:
                 f"PAYLOAD_INLINE_MAX_BYTES must be from 0 to {MAX_STORED_PAYLOAD_BYTES},"
                 f" not {self.payload_inline_max_bytes}"
             )
+        if not 1 <= self.job_retention_days <= MAX_JOB_RETENTION_DAYS:
+            raise ValueError(
+                f"JOB_RETENTION_DAYS must be from 1 to {MAX_JOB_RETENTION_DAYS},"
+                f" not {self.job_retention_days}"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Self:
@@ -72,13 +83,15 @@ class Settings:
         if missing:
             raise MissingSettingsError(f"set the environment variable(s) {', '.join(missing)}")
         values: dict[str, str | int | None] = {field: environ[name] for field, name in names.items()}
-        values["payload_inline_max_bytes"] = _whole_number(environ["PAYLOAD_INLINE_MAX_BYTES"])
+        values["payload_inline_max_bytes"] = _whole_number("PAYLOAD_INLINE_MAX_BYTES", environ)
+        values["job_retention_days"] = _whole_number("JOB_RETENTION_DAYS", environ)
         values["origin_secret"] = environ.get("ORIGIN_SECRET") or None
         # The values that are not free text are checked in __post_init__, as for settings made in code.
         return cls(**values)  # type: ignore[arg-type]
 
 
-def _whole_number(text: str) -> int:
+def _whole_number(name: str, environ: Mapping[str, str]) -> int:
+    text = environ[name]
     if not text.isdecimal() or not text.isascii():
-        raise ValueError(f"PAYLOAD_INLINE_MAX_BYTES must be a whole number of bytes, not {text!r}")
+        raise ValueError(f"{name} must be a whole number, not {text!r}")
     return int(text)

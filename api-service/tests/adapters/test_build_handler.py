@@ -49,6 +49,7 @@ def _settings(aws: Aws, **changes: Any) -> Settings:
         powertools_service_name="conveyor-api-adapters",
         powertools_metrics_namespace="ConveyorAdapters",
         payload_inline_max_bytes=4096,
+        job_retention_days=30,
     )
     return replace(settings, **changes)
 

@@ -3,11 +3,13 @@
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from conveyor_api.handlers.http import JobStore
+from conveyor_api.jobs.cancel import CANCELLED_WHILE_QUEUED
 from conveyor_api.jobs.cursors import PagePosition
 from conveyor_api.jobs.errors import JobAlreadyExistsError
 from conveyor_api.jobs.listing_indexes import ListingIndex, owner_type_status_key
@@ -113,3 +115,75 @@ def test_get_many_reads_the_jobs_that_exist_and_leaves_out_the_others(store: Job
 
     assert found == {items[2].job_id: items[2], items[0].job_id: items[0]}
     assert store.get_many([]) == {}
+
+
+CANCELLED_AT = datetime(2026, 11, 24, 17, 6, 0, 500000, tzinfo=UTC)
+IN_PROGRESS_ITEM = JobItem.from_document(json.loads((EXAMPLES / "in-progress.json").read_text()))
+
+
+def test_cancelling_a_queued_job_ends_it_as_a_finishing_write_does_and_returns_it(store: JobStore) -> None:
+    queued = owned_item(OWNER, 1, sweep_shard=3, sweep_at=1795539909123)
+    store.put_new(queued)
+
+    written = store.cancel_queued(
+        queued, error=CANCELLED_WHILE_QUEUED, now=CANCELLED_AT, expires_at=CANCELLED_AT + timedelta(days=30)
+    )
+
+    assert written == store.get(queued.job_id)
+    assert written == replace(
+        queued,
+        status="FAILED",
+        error=CANCELLED_WHILE_QUEUED,
+        cancel_requested_at="2026-11-24T17:06:00.500Z",
+        finished_at="2026-11-24T17:06:00.500Z",
+        updated_at="2026-11-24T17:06:00.500Z",
+        # Rounded up to the whole second the table's time to live reads.
+        expires_at=int((CANCELLED_AT + timedelta(days=30)).timestamp()) + 1,
+        sweep_shard=None,
+        sweep_at=None,
+        owner_status=f"{OWNER}#FAILED",
+        owner_type_status=owner_type_status_key(OWNER, "text_transform", "FAILED"),
+    )
+
+
+def test_cancelling_a_job_that_is_no_longer_queued_writes_nothing(store: JobStore) -> None:
+    store.put_new(IN_PROGRESS_ITEM)
+
+    assert (
+        store.cancel_queued(
+            replace(IN_PROGRESS_ITEM, status="QUEUED"),
+            error=CANCELLED_WHILE_QUEUED,
+            now=CANCELLED_AT,
+            expires_at=CANCELLED_AT,
+        )
+        is None
+    )
+    assert store.get(IN_PROGRESS_ITEM.job_id) == IN_PROGRESS_ITEM
+
+
+def test_a_cancel_request_marks_a_running_job_once_and_keeps_the_first_time(store: JobStore) -> None:
+    store.put_new(IN_PROGRESS_ITEM)
+
+    written = store.request_cancel(IN_PROGRESS_ITEM.job_id, now=CANCELLED_AT)
+    again = store.request_cancel(IN_PROGRESS_ITEM.job_id, now=CANCELLED_AT + timedelta(seconds=5))
+
+    marked = replace(
+        IN_PROGRESS_ITEM,
+        cancel_requested_at="2026-11-24T17:06:00.500Z",
+        updated_at="2026-11-24T17:06:00.500Z",
+    )
+    assert (written, again) == (marked, None)
+    assert store.get(IN_PROGRESS_ITEM.job_id) == marked
+
+
+@pytest.mark.parametrize("item", [QUEUED_ITEM, FAILED_ITEM], ids=["queued", "failed"])
+def test_a_cancel_request_of_a_job_that_is_not_running_writes_nothing(store: JobStore, item: JobItem) -> None:
+    store.put_new(item)
+
+    assert store.request_cancel(item.job_id, now=CANCELLED_AT) is None
+    assert store.get(item.job_id) == item
+
+
+def test_a_cancel_of_a_missing_job_writes_nothing(store: JobStore) -> None:
+    assert store.request_cancel(QUEUED_ITEM.job_id, now=CANCELLED_AT) is None
+    assert store.get(QUEUED_ITEM.job_id) is None

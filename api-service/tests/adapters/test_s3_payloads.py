@@ -54,3 +54,32 @@ def test_the_fake_keeps_what_it_was_given_under_its_key() -> None:
     store.put(KEY, TEXT)
 
     assert fake.objects == {KEY: TEXT}
+
+
+@pytest.fixture(params=["in-memory", "s3"])
+def payloads(request: pytest.FixtureRequest) -> PayloadStore:
+    if request.param == "in-memory":
+        return InMemoryPayloadStore()
+    aws: Aws = request.getfixturevalue("aws")
+    return S3Payloads(aws.s3, aws.files_bucket_name)
+
+
+def test_a_stored_payload_reads_back_as_its_text_and_a_missing_one_as_none(payloads: PayloadStore) -> None:
+    payloads.put(KEY, TEXT)
+
+    assert payloads.read(KEY) == TEXT
+    assert payloads.read(payload_key("5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d")) is None
+
+
+@pytest.mark.parametrize("status", [403, 404], ids=["403-without-list-bucket", "404"])
+def test_a_read_refused_as_missing_is_none_and_any_other_refusal_backend_unavailable(
+    aws: Aws, status: int
+) -> None:
+    payloads = S3Payloads(aws.s3, aws.files_bucket_name)
+    with Stubber(aws.s3) as stub:
+        stub.add_client_error("get_object", service_error_code="NoSuchKey", http_status_code=status)
+        stub.add_client_error("get_object", service_error_code="SlowDown", http_status_code=503)
+
+        assert payloads.read(KEY) is None
+        with pytest.raises(BackendUnavailableError):
+            payloads.read(KEY)

@@ -2,11 +2,12 @@
 as AWS's do."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from conveyor_api.clock import to_epoch_seconds, to_timestamp
 from conveyor_api.jobs.cursors import PagePosition
 from conveyor_api.jobs.errors import (
     IdempotencyKeyInProgressError,
@@ -15,11 +16,16 @@ from conveyor_api.jobs.errors import (
 )
 from conveyor_api.jobs.file_links import UploadForm
 from conveyor_api.jobs.listing import IndexPage
-from conveyor_api.jobs.listing_indexes import CREATED_AT, ListingIndex
+from conveyor_api.jobs.listing_indexes import (
+    CREATED_AT,
+    ListingIndex,
+    owner_status_key,
+    owner_type_status_key,
+)
 from conveyor_api.jobs.sources import Upload
 from conveyor_api.jobs.submit_once import FirstUse, KeyUse, Replay
 from conveyor_api.json_types import JsonObject
-from conveyor_api.models import JobItem, JobMessage, JobRecord, JobRequest
+from conveyor_api.models import JobError, JobItem, JobMessage, JobRecord, JobRequest
 
 _INDEXED = ("job_id", CREATED_AT, "owner", "owner_type", "owner_status", "owner_type_status")
 
@@ -35,6 +41,9 @@ class InMemoryJobStore:
         self.fail_with = fail_with
         """Raised by every call instead of answering, as a broken backend would."""
         self.calls: list[str] = []
+        self.before_conditional_write: Callable[[], object] | None = None
+        """Runs once, just before the next conditional write's condition is checked: a concurrent writer (a
+        worker's claim, say) landing between a cancel's read and its write."""
 
     def put_new(self, item: JobItem) -> None:
         self._maybe_fail()
@@ -59,6 +68,59 @@ class InMemoryJobStore:
         self.calls.append("get")
         document = self.items.get(job_id)
         return None if document is None else JobItem.from_document(document)
+
+    def cancel_queued(
+        self, item: JobItem, *, error: JobError, now: datetime, expires_at: datetime
+    ) -> JobItem | None:
+        def cancelled(document: JsonObject) -> JsonObject:
+            finished = to_timestamp(now)
+            document = {
+                name: value
+                for name, value in document.items()
+                if name not in ("lease_expires_at", "sweep_shard", "sweep_at", "progress")
+            }
+            document |= {
+                "status": "FAILED",
+                "error": error.to_document(),
+                "cancel_requested_at": finished,
+                "finished_at": finished,
+                "updated_at": finished,
+                "expires_at": to_epoch_seconds(expires_at),
+            }
+            if "owner" in document:
+                owner = str(document["owner"])
+                document["owner_status"] = owner_status_key(owner, "FAILED")
+                document["owner_type_status"] = owner_type_status_key(owner, item.job_type, "FAILED")
+            return document
+
+        return self._update_if(item.job_id, lambda stored: stored["status"] == "QUEUED", cancelled)
+
+    def request_cancel(self, job_id: str, *, now: datetime) -> JobItem | None:
+        return self._update_if(
+            job_id,
+            lambda stored: stored["status"] == "IN_PROGRESS" and "cancel_requested_at" not in stored,
+            lambda stored: (
+                stored | {"cancel_requested_at": to_timestamp(now), "updated_at": to_timestamp(now)}
+            ),
+        )
+
+    def _update_if(
+        self,
+        job_id: str,
+        condition: Callable[[JsonObject], bool],
+        update: Callable[[JsonObject], JsonObject],
+    ) -> JobItem | None:
+        self._maybe_fail()
+        self.calls.append("update")
+        if self.before_conditional_write is not None:
+            concurrent, self.before_conditional_write = self.before_conditional_write, None
+            concurrent()
+        stored = self.items.get(job_id)
+        if stored is None or not condition(stored):
+            return None
+        written = JobItem.from_document(update(stored))
+        self.replace(written)
+        return written
 
     def index_page(self, index: ListingIndex, *, limit: int, after: PagePosition | None) -> IndexPage:
         self._maybe_fail()
@@ -191,6 +253,11 @@ class InMemoryPayloadStore:
         if self.fail_with is not None:
             raise self.fail_with
         self.objects[key] = text
+
+    def read(self, key: str) -> str | None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        return self.objects.get(key)
 
 
 class FakeUploads:

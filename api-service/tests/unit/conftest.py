@@ -29,6 +29,7 @@ def settings() -> Settings:
         powertools_service_name="conveyor-api-unit",
         powertools_metrics_namespace="ConveyorUnit",
         payload_inline_max_bytes=4096,
+        job_retention_days=30,
     )
 
 

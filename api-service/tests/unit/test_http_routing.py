@@ -50,7 +50,10 @@ def test_health_is_ok_without_touching_the_store_or_queue(settings: Settings) ->
 def test_unknown_route_is_route_not_found(handler: Handler, method: str, path: str) -> None:
     problem = assert_problem(handler(request(method, path), None), 404, "route-not-found")
 
-    assert "POST /jobs, GET /jobs, GET /jobs/{job_id}, POST /uploads, GET /health" in problem["detail"]
+    assert (
+        "POST /jobs, GET /jobs, GET /jobs/{job_id}, POST /jobs/{job_id}/cancel, POST /jobs/{job_id}/retry, "
+        "POST /uploads, GET /health"
+    ) in problem["detail"]
 
 
 @pytest.mark.parametrize(

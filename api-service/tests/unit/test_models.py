@@ -65,7 +65,7 @@ def test_model_accepts_and_round_trips_each_valid_golden_example(name: str, docu
     _round_trips(name, document)
 
 
-NEWER_MEMBERS = {"added_by_a_newer_writer": {"any": ["json", 1]}, "retry_of": "later"}
+NEWER_MEMBERS = {"added_by_a_newer_writer": {"any": ["json", 1]}, "superseded_by": "later"}
 
 
 # The documents the API reads from its peers (a worker's item) or clients read from it; requests are closed.

@@ -16,6 +16,7 @@ ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": "conveyor-api",
     "POWERTOOLS_METRICS_NAMESPACE": "Conveyor",
     "PAYLOAD_INLINE_MAX_BYTES": "4096",
+    "JOB_RETENTION_DAYS": "30",
     "UNRELATED": "ignored",
 }
 
@@ -31,6 +32,7 @@ def test_settings_are_read_from_their_environment_variables() -> None:
         powertools_service_name="conveyor-api",
         powertools_metrics_namespace="Conveyor",
         payload_inline_max_bytes=4096,
+        job_retention_days=30,
     )
 
 
@@ -41,6 +43,7 @@ def test_missing_and_empty_variables_are_named_in_the_error() -> None:
         MissingSettingsError,
         match=(
             r"AUTH_MODE, CORS_ALLOW_ORIGIN, FILES_BUCKET_NAME, IDEMPOTENCY_TABLE_NAME, JOBS_TABLE_NAME, "
+            r"JOB_RETENTION_DAYS, "
             r"PAYLOAD_INLINE_MAX_BYTES, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME$"
         ),
     ):
@@ -59,6 +62,7 @@ def test_settings_made_in_code_refuse_an_empty_value() -> None:
             powertools_service_name="conveyor-api",
             powertools_metrics_namespace="Conveyor",
             payload_inline_max_bytes=4096,
+            job_retention_days=30,
         )
 
 
@@ -108,3 +112,9 @@ def test_a_payload_inline_max_bytes_that_is_no_byte_count_up_to_the_stored_paylo
 ) -> None:
     with pytest.raises(ValueError, match="PAYLOAD_INLINE_MAX_BYTES must be"):
         Settings.from_env(ENVIRONMENT | {"PAYLOAD_INLINE_MAX_BYTES": value})
+
+
+@pytest.mark.parametrize("value", ["0", "36501", "-1", "30.5", "thirty"])
+def test_a_job_retention_outside_1_to_36500_whole_days_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="JOB_RETENTION_DAYS must be"):
+        Settings.from_env(ENVIRONMENT | {"JOB_RETENTION_DAYS": value})

@@ -1,5 +1,6 @@
-"""The files bucket in S3: presigned requests, which sign locally and never call S3, and the two calls the API
-makes: a HeadObject of an upload a signed-in caller's job names, and a PutObject of a payload stored aside."""
+"""The files bucket in S3: presigned requests, which sign locally and never call S3, and the three calls the
+API makes: a HeadObject of an upload a signed-in caller's job names, a PutObject of a payload stored aside,
+and a GetObject of one a retry copies."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ OWNER_METADATA = "owner"
 _OWNER_FIELD = f"x-amz-meta-{OWNER_METADATA}"
 
 _NO_UPLOAD_STATUSES = (403, 404)
-"""HeadObject's answers for a key without an object: 404 to a role that may list the bucket, 403 to one that
-may not, such as the API's (infra/api/template.yaml). A HEAD answer has no body, so no error code to read."""
+"""HeadObject's and GetObject's answers for a key without an object: 404 to a role that may list the bucket,
+403 to one that may not, such as the API's (infra/api/template.yaml). A HEAD answer has no body, so no error
+code to read."""
 
 
 def s3_client_on_demand(make: Callable[[], S3Client]) -> S3Client:
@@ -108,7 +110,8 @@ class S3Uploads:
 
 
 class S3Payloads:
-    """Payloads stored aside under payloads/ (jobs.payloads), each one PutObject."""
+    """Payloads stored aside under payloads/ (jobs.payloads): each stored with one PutObject, and read with
+    one GetObject by a retry, which copies its failed job's payload."""
 
     def __init__(self, client: S3Client, bucket_name: str) -> None:
         self._client = client
@@ -121,6 +124,17 @@ class S3Payloads:
             )
         except ClientError as error:
             raise BackendUnavailableError("the files bucket refused the payload") from error
+        except BotoCoreError as error:
+            raise BackendUnavailableError("the files bucket did not answer") from error
+
+    def read(self, key: str) -> str | None:
+        try:
+            stored = self._client.get_object(Bucket=self._bucket_name, Key=key)
+            return stored["Body"].read().decode("utf-8")
+        except ClientError as error:
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in _NO_UPLOAD_STATUSES:
+                return None
+            raise BackendUnavailableError("the files bucket refused the read") from error
         except BotoCoreError as error:
             raise BackendUnavailableError("the files bucket did not answer") from error
 

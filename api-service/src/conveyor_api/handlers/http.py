@@ -4,6 +4,7 @@ the jobs domain, behind Powertools' resolver."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import botocore.session
@@ -115,6 +116,7 @@ def handler_for(
         uploads=uploads,
         placement=PayloadPlacement(payloads, settings.payload_inline_max_bytes),
         metrics=metrics,
+        retention=timedelta(days=settings.job_retention_days),
     )
     for route in ROUTES:
         app.route(route.rule, route.method)(_served(route, app, services, settings.auth_mode))

@@ -31,6 +31,7 @@ from conveyor_api.http.idempotency_key import (
 from conveyor_api.http.json_body import read_json_body
 from conveyor_api.http.query_string import query_parameters
 from conveyor_api.idempotency.lifetime import KEY_LIFETIME
+from conveyor_api.jobs.cancel import JobCanceller, cancel_job
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.listing import DEFAULT_PAGE_SIZE, JobLister, list_jobs, validate_job_list_query
 from conveyor_api.jobs.metrics import JobMetrics
@@ -43,8 +44,9 @@ from conveyor_api.jobs.pacing import (
 )
 from conveyor_api.jobs.payloads import PayloadPlacement
 from conveyor_api.jobs.request_validation import validate_job_request
+from conveyor_api.jobs.retry import retry_job
 from conveyor_api.jobs.sources import Uploads, check_sources
-from conveyor_api.jobs.status import JobReader, get_job_record
+from conveyor_api.jobs.status import get_job_record
 from conveyor_api.jobs.submit import JobPublisher, JobWriter, submit_job
 from conveyor_api.jobs.submit_once import SubmissionLedger, submit_job_once
 from conveyor_api.jobs.uploads import (
@@ -65,8 +67,8 @@ _PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 COMPONENT_SCHEMAS = "#/components/schemas/"
 
 
-class JobStore(JobReader, JobWriter, JobLister, Protocol):
-    """Where jobs are kept: the API writes new ones, reads them back, and lists an owner's."""
+class JobStore(JobCanceller, JobWriter, JobLister, Protocol):
+    """Where jobs are kept: the API writes new ones, reads them back, lists an owner's and cancels them."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Services:
     uploads: Uploads
     placement: PayloadPlacement
     metrics: JobMetrics
+    retention: timedelta
+    """How long a job's item is kept once it has ended (a cancel ends QUEUED jobs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +131,8 @@ class Route:
     """Each error status the route answers beyond those every route does (see the module), with its problem
     types (`urn:conveyor:problem:<slug>`)."""
     problem_headers: Mapping[int, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
+    other_successes: tuple[Success, ...] = ()
+    """Successes with another status than `success`'s, such as a cancel's 202 beside its 200."""
     bodiless: Mapping[int, tuple[str, Mapping[str, dict[str, Any]]]] = field(default_factory=dict)
     """Answers without a body beyond success and problems (a 304), each with its description and headers."""
     parameters: tuple[dict[str, Any], ...] = ()
@@ -394,6 +400,107 @@ GET_JOB = Route(
 )
 
 
+_JOB_ID_PARAMETER = {"name": "job_id", "in": "path", "required": True, "schema": schema_ref("job-id")}
+
+
+def _cancel_job(api: Services, call: Call) -> Response[str]:
+    job_id = call.path["job_id"]
+    logger.set_correlation_id(job_id)
+    record = cancel_job(job_id, owner=call.owner, store=api.store, links=api.links, retention=api.retention)
+    logger.info("job cancelled", extra={"status": record.status})
+    # Ended now (200), or a running job asked to stop, which it does at its next check (202).
+    return _json_response(202 if record.status == "IN_PROGRESS" else 200, record, headers=_pacing(record))
+
+
+CANCEL_JOB = Route(
+    method="POST",
+    path="/jobs/{job_id}/cancel",
+    operation_id="cancelJob",
+    endpoint=_cancel_job,
+    summary="Cancel a job",
+    description=(
+        "No body. A QUEUED job ends at once, FAILED with error code CANCELLED (200, its record); its message "
+        "is dropped when it arrives. A running job is marked cancel-requested (202, its record, still "
+        "IN_PROGRESS with cancel_requested_at): its function stops at its next progress report or check and "
+        "the job ends FAILED CANCELLED, unless it finishes first, when it ends as it finished and its record "
+        "keeps cancel_requested_at. Cancelling again answers the same and changes nothing; a job that ended "
+        "otherwise is 409 job-ended, unchanged. With sign-in, only the caller's own jobs are found "
+        "(another's is 404, as for GET); without it, whoever knows the job id may cancel it."
+    ),
+    parameters=(_JOB_ID_PARAMETER,),
+    success=Success(
+        200,
+        "The job has ended cancelled: its record, FAILED with error code CANCELLED.",
+        schema_ref("job-record"),
+    ),
+    other_successes=(
+        Success(
+            202,
+            "The running job is asked to stop: its record, IN_PROGRESS with cancel_requested_at.",
+            schema_ref("job-record"),
+            headers={"Retry-After": _RETRY_AFTER},
+        ),
+    ),
+    problems={
+        400: ("invalid-job-id",),
+        404: ("job-not-found",),
+        409: ("job-ended",),
+        503: ("service-unavailable",),
+    },
+)
+
+
+def _retry_job(api: Services, call: Call) -> Response[str]:
+    job_id = call.path["job_id"]
+    logger.set_correlation_id(job_id)
+    record = retry_job(
+        job_id,
+        owner=call.owner,
+        idempotency_key=read_idempotency_key(call.event),
+        store=api.store,
+        publisher=api.publisher,
+        ledger=api.ledger,
+        payloads=api.placement,
+        links=api.links,
+        metrics=api.metrics,
+        time_left=call.time_left(),
+    )
+    logger.info("job retried", extra={"retry_job_id": record.job_id})
+    return _json_response(202, record, headers={"Location": f"/jobs/{record.job_id}"} | _pacing(record))
+
+
+RETRY_JOB = Route(
+    method="POST",
+    path="/jobs/{job_id}/retry",
+    operation_id="retryJob",
+    endpoint=_retry_job,
+    summary="Run a failed job again",
+    description=(
+        "No body. Submits a new job with the FAILED job's type, payload and owner, whose record's retry_of "
+        "is the failed job's id, and answers as POST /jobs does (202, Location). The failed job is not "
+        "changed. With an Idempotency-Key, a retry of the same job with the same key within "
+        f"{_KEY_LIFETIME_HOURS} hours answers the first response again instead of creating a second job. A "
+        "job in any other status is 409 job-not-failed; one whose payload stored aside has expired, 409 "
+        "payload-expired. With sign-in, only the caller's own jobs are found (another's is 404, as for GET); "
+        "without it, whoever knows the job id may retry it."
+    ),
+    parameters=(_JOB_ID_PARAMETER, SUBMIT_JOB.parameters[0]),
+    success=Success(
+        202,
+        "The new job is accepted (for a repeated Idempotency-Key: was accepted): its record as stored.",
+        schema_ref("job-record"),
+        headers={"Location": SUBMIT_JOB.success.headers["Location"], "Retry-After": _RETRY_AFTER},
+    ),
+    problems={
+        400: ("invalid-job-id", "invalid-idempotency-key"),
+        404: ("job-not-found",),
+        409: ("job-not-failed", "payload-expired", "idempotency-key-in-progress"),
+        503: ("service-unavailable",),
+    },
+    problem_headers=SUBMIT_JOB.problem_headers,
+)
+
+
 def _create_upload(api: Services, call: Call) -> Response[str]:
     request = validate_upload_request(read_json_body(call.event))
     # The upload records its caller, whose jobs alone may name it.
@@ -451,5 +558,5 @@ GET_HEALTH = Route(
     public=True,
 )
 
-ROUTES = (SUBMIT_JOB, LIST_JOBS, GET_JOB, CREATE_UPLOAD, GET_HEALTH)
+ROUTES = (SUBMIT_JOB, LIST_JOBS, GET_JOB, CANCEL_JOB, RETRY_JOB, CREATE_UPLOAD, GET_HEALTH)
 """Grouped by path, in the order the OpenAPI document and a 404's detail list them."""

@@ -32,8 +32,8 @@ def openapi_document() -> dict[str, Any]:
             "title": "Conveyor API",
             "version": "1",
             "description": (
-                "Submit jobs, read their status and progress, list your own, and upload the images they "
-                "read. "
+                "Submit jobs, read their status and progress, cancel them, run failed ones again, list "
+                "your own, and upload the images they read. "
                 "A deployment with sign-in (a JWT authorizer) answers every route but GET /health 401 "
                 "without a valid bearer token, and scopes jobs to their owner; one without lists nothing. "
                 "A deployment behind its edge (the page's CloudFront distribution) answers every route but "
@@ -85,13 +85,13 @@ def _operation(route: Route) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": schema_ref(route.request_body)}},
         }
-    success = route.success
     responses: dict[str, Any] = {
         str(success.status): {
             "description": success.description,
             "content": {"application/json": {"schema": success.schema}},
         }
         | ({"headers": dict(success.headers)} if success.headers else {})
+        for success in (route.success, *route.other_successes)
     }
     for status, (description, headers) in route.bodiless.items():
         responses[str(status)] = {"description": description, "headers": dict(headers)}

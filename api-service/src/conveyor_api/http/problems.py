@@ -24,8 +24,11 @@ from conveyor_api.jobs.errors import (
     InvalidJobListQueryError,
     InvalidJobRequestError,
     InvalidUploadRequestError,
+    JobEndedError,
+    JobNotFailedError,
     JobNotFoundError,
     PayloadTooLargeError,
+    RetryPayloadMissingError,
     UnknownJobTypeError,
     UploadNotFoundError,
 )
@@ -222,6 +225,35 @@ def _(error: InvalidJobIdError) -> Problem:
 def _(error: JobNotFoundError) -> Problem:
     detail = f"No job has the id {error.job_id}."
     return _problem("job-not-found", 404, "Job not found", detail, instance=f"/jobs/{error.job_id}")
+
+
+@problem_for.register
+def _(error: JobEndedError) -> Problem:
+    detail = (
+        f"Job {error.job_id} has already ended {error.status}, so there is nothing to cancel; only a QUEUED "
+        "or IN_PROGRESS job can be. Nothing was changed."
+    )
+    return _problem("job-ended", 409, "Job has ended", detail, instance=f"/jobs/{error.job_id}/cancel")
+
+
+@problem_for.register
+def _(error: JobNotFailedError) -> Problem:
+    detail = (
+        f"Job {error.job_id} is {error.status}; only a FAILED job can be retried. Nothing was changed: wait "
+        "for it to end, or submit a new job with POST /jobs."
+    )
+    return _problem(
+        "job-not-failed", 409, "Job has not failed", detail, instance=f"/jobs/{error.job_id}/retry"
+    )
+
+
+@problem_for.register
+def _(error: RetryPayloadMissingError) -> Problem:
+    detail = (
+        f"The payload of job {error.job_id} is no longer stored, so it cannot be run again. Submit it again "
+        "with POST /jobs."
+    )
+    return _problem("payload-expired", 409, "Payload expired", detail, instance=f"/jobs/{error.job_id}/retry")
 
 
 @problem_for.register

@@ -86,3 +86,29 @@ class UploadNotFoundError(Exception):
         super().__init__(f"no upload of the caller's at {pointer}")
         self.pointer = pointer
         """Where the request names the upload: a JSON pointer into its body, such as /payload/source_key."""
+
+
+class JobEndedError(Exception):
+    """A cancel of a job that has already ended (other than by a cancel): nothing is left to stop."""
+
+    def __init__(self, job_id: str, status: str) -> None:
+        super().__init__(f"job {job_id} has ended {status}")
+        self.job_id = job_id
+        self.status = status
+
+
+class JobNotFailedError(Exception):
+    """A retry of a job that is not FAILED: only a failed job may be run again."""
+
+    def __init__(self, job_id: str, status: str) -> None:
+        super().__init__(f"job {job_id} is {status}, not FAILED")
+        self.job_id = job_id
+        self.status = status
+
+
+class RetryPayloadMissingError(Exception):
+    """A retry of a FAILED job whose payload, stored aside, is no longer in the files bucket."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"the payload of job {job_id} is no longer stored")
+        self.job_id = job_id

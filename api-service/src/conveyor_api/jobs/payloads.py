@@ -13,6 +13,9 @@ class PayloadStore(Protocol):
     def put(self, key: str, text: str) -> None:
         """Stores the payload's JSON text at `key` as UTF-8 JSON; BackendUnavailableError when refused."""
 
+    def read(self, key: str) -> str | None:
+        """The payload's JSON text at `key`, or None when nothing is there (it expired); a retry copies it."""
+
 
 def payload_key(job_id: str) -> str:
     """The one key a job's payload stored aside may have (contract `job-item`, payload_ref)."""

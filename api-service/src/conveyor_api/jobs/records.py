@@ -39,6 +39,8 @@ def record_from_item(
         # job-item already allows progress only while IN_PROGRESS; job-record requires null outside it, and
         # the record keeps its own rule rather than rely on the item's.
         progress=item.progress if item.status == "IN_PROGRESS" else None,
+        cancel_requested_at=item.cancel_requested_at,
+        retry_of=item.retry_of,
     )
 
 

@@ -58,6 +58,7 @@ def submit_job(
     metrics: JobMetrics,
     clock: Callable[[], datetime] = utc_now,
     new_job_id: Callable[[], uuid.UUID] = uuid.uuid4,
+    retry_of: str | None = None,
 ) -> JobRecord:
     """Announces the job, then stores it: every stored job has a message, so an accepted job always runs.
 
@@ -65,9 +66,11 @@ def submit_job(
     accepted). If the store refuses the job after its message left, the same: the message names a job that
     never exists, and the worker drops it as an orphan (docs/design.md, The sweeper). A worker that receives
     the message before the write lands waits for it. `owner` is the signed-in caller, or None in a deployment
-    without sign-in.
+    without sign-in. `retry_of` is the FAILED job this one retries (jobs.retry), if it does.
     """
-    job = new_job(request, owner=owner, placement=payloads, clock=clock, new_job_id=new_job_id)
+    job = new_job(
+        request, owner=owner, placement=payloads, clock=clock, new_job_id=new_job_id, retry_of=retry_of
+    )
     record = record_from_item(job.item, links=links, clock=clock)
     job.put_payload_aside(payloads)
     publisher.publish(announcement(record))
@@ -98,6 +101,7 @@ def new_job(
     placement: PayloadPlacement,
     clock: Callable[[], datetime],
     new_job_id: Callable[[], uuid.UUID],
+    retry_of: str | None = None,
 ) -> NewJob:
     """The QUEUED item of a new job, with its payload inline or named by payload_ref as `placement` decides;
     raises PayloadTooLargeError before anything is written."""
@@ -121,6 +125,7 @@ def new_job(
         owner_type=owned.get("owner_type"),
         owner_status=owned.get("owner_status"),
         owner_type_status=owned.get("owner_type_status"),
+        retry_of=retry_of,
     )
     return NewJob(item, payload_aside=payload if aside else None)
 

@@ -69,6 +69,13 @@ def owners_key(owner: str | None, key: str) -> str:
     return key if owner is None else f"{owner}\0{key}"
 
 
+def retry_key(scoped_key: str, retry_of: str) -> str:
+    """The key of a retry of job `retry_of`, apart from the same key's use with POST /jobs or with a retry of
+    another job: the request a retry stands for is the failed job's, so one key per job it retries keeps
+    "same key, same request" true. A job id holds no NUL, and neither does a key but after its owner."""
+    return f"{scoped_key}\0retry of\0{retry_of}"
+
+
 def keyed_job_id(key: str, request: JobRequest) -> uuid.UUID:
     """The id of the job `key` (as `owners_key` scopes it) and `request` stand for: a UUIDv8 (RFC 9562) of
     SHA-256 bits.
@@ -101,6 +108,7 @@ def submit_job_once(
     metrics: JobMetrics,
     time_left: timedelta | None = None,
     clock: Callable[[], datetime] = utc_now,
+    retry_of: str | None = None,
 ) -> JobRecord:
     """The job of the first request with `key`, created once; later requests with the same body get it back.
 
@@ -109,11 +117,15 @@ def submit_job_once(
     storing the job and binding the key, the key is freed at that attempt's deadline (`time_left` from its
     start), and the retry meets the stored job under the same id and adopts it (its own message is one more
     copy of the first, which the worker skips once the job has run).
-    `owner` (the signed-in caller, or None) scopes the key: another owner's use of it is another key.
+    `owner` (the signed-in caller, or None) scopes the key: another owner's use of it is another key. So does
+    `retry_of`, the FAILED job a retry (jobs.retry) runs again: a retry has no body, so its key is its own
+    for each job it retries (`retry_key`).
     """
-    scoped_key = owners_key(owner, key)
+    scoped_key = owners_key(owner, key) if retry_of is None else retry_key(owners_key(owner, key), retry_of)
     job_id = keyed_job_id(scoped_key, request)
-    job = new_job(request, owner=owner, placement=payloads, clock=clock, new_job_id=lambda: job_id)
+    job = new_job(
+        request, owner=owner, placement=payloads, clock=clock, new_job_id=lambda: job_id, retry_of=retry_of
+    )
     use = ledger.claim(scoped_key, request, time_left=time_left)
     if isinstance(use, Replay):
         return use.job
@@ -142,12 +154,13 @@ def _stored_by_an_earlier_attempt(store: KeyedJobStore, item: JobItem) -> JobIte
         stored = store.get(item.job_id)
         # The id is a hash of the owner, the key and the request, so a stored job with it is this request's
         # job unless SHA-256 collided; checking costs nothing next to the read.
-        if stored is None or (stored.job_type, stored.payload, stored.payload_ref, stored.owner) != (
-            item.job_type,
-            item.payload,
-            item.payload_ref,
-            item.owner,
-        ):
+        if stored is None or (
+            stored.job_type,
+            stored.payload,
+            stored.payload_ref,
+            stored.owner,
+            stored.retry_of,
+        ) != (item.job_type, item.payload, item.payload_ref, item.owner, item.retry_of):
             raise
         return stored
     return None

@@ -4,20 +4,29 @@ indexes (jobs.listing_indexes)."""
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from conveyor_api.clock import to_epoch_seconds, to_timestamp
 from conveyor_api.jobs.cursors import PagePosition
 from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsError
 from conveyor_api.jobs.listing import IndexPage
-from conveyor_api.jobs.listing_indexes import CREATED_AT, ListingIndex
+from conveyor_api.jobs.listing_indexes import (
+    CREATED_AT,
+    ListingIndex,
+    owner_status_key,
+    owner_type_status_key,
+)
 from conveyor_api.json_types import JsonValue
-from conveyor_api.models import JobItem
+from conveyor_api.models import JobError, JobItem
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, KeysAndAttributesUnionTypeDef
 
@@ -25,6 +34,21 @@ BATCH_GET_ATTEMPTS = 4
 """BatchGetItem calls for one page: the first, then retries of the keys DynamoDB left unprocessed."""
 BATCH_GET_BACKOFF_SECONDS = 0.05
 """The first retry waits up to this long, each later one up to twice as long as the one before (jittered)."""
+
+
+# A cancel ends a QUEUED job as every finishing write does (the worker's completion, the sweeper's failure):
+# finished and expiring, out of the sweep index, its listing keys on the new status (contracts/README.md).
+_CANCEL_QUEUED = (
+    "SET #status = :failed, #error = :error, #cancel_requested_at = :now, #finished_at = :now,"
+    " #updated_at = :now, #expires_at = :expires_at"
+)
+_SET_LISTING = ", #owner_status = :owner_status, #owner_type_status = :owner_type_status"
+_LEAVE_PENDING = " REMOVE #lease_expires_at, #sweep_shard, #sweep_at, #progress"
+_QUEUED = "#status = :queued"
+# A running job learns of it from its item (the worker's progress writes and checks read it back); a second
+# cancel writes nothing, so the first time stays.
+_REQUEST_CANCEL = "SET #cancel_requested_at = :now, #updated_at = :now"
+_RUNNING_NOT_CANCELLED = "#status = :in_progress AND attribute_not_exists(#cancel_requested_at)"
 
 
 class UnexpectedAttributeError(Exception):
@@ -70,6 +94,53 @@ class DynamoJobStore:
         if attributes is None:
             return None
         return _job_item(attributes)
+
+    def cancel_queued(
+        self, item: JobItem, *, error: JobError, now: datetime, expires_at: datetime
+    ) -> JobItem | None:
+        update = _CANCEL_QUEUED
+        values: dict[str, AttributeValueTypeDef] = {
+            ":failed": {"S": "FAILED"},
+            ":queued": {"S": "QUEUED"},
+            ":error": _to_attribute(error.to_document()),
+            ":now": {"S": to_timestamp(now)},
+            ":expires_at": {"N": str(to_epoch_seconds(expires_at))},
+        }
+        if item.owner is not None:
+            # An item without an owner must not have listing keys (job-item).
+            update += _SET_LISTING
+            values[":owner_status"] = {"S": owner_status_key(item.owner, "FAILED")}
+            values[":owner_type_status"] = {"S": owner_type_status_key(item.owner, item.job_type, "FAILED")}
+        return self._update_if(item.job_id, update + _LEAVE_PENDING, _QUEUED, values)
+
+    def request_cancel(self, job_id: str, *, now: datetime) -> JobItem | None:
+        values: dict[str, AttributeValueTypeDef] = {
+            ":in_progress": {"S": "IN_PROGRESS"},
+            ":now": {"S": to_timestamp(now)},
+        }
+        return self._update_if(job_id, _REQUEST_CANCEL, _RUNNING_NOT_CANCELLED, values)
+
+    def _update_if(
+        self, job_id: str, update: str, condition: str, values: Mapping[str, AttributeValueTypeDef]
+    ) -> JobItem | None:
+        """One conditional UpdateItem: the item as written, or None when `condition` did not hold."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table_name,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=_names(update, condition),
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise BackendUnavailableError("the jobs table refused the write") from error
+        except BotoCoreError as error:
+            raise BackendUnavailableError("the jobs table did not answer") from error
+        return _job_item(response["Attributes"])
 
     def index_page(self, index: ListingIndex, *, limit: int, after: PagePosition | None) -> IndexPage:
         """One Query of one listing index, newest first; its cost follows `limit`, never the table."""
@@ -138,6 +209,11 @@ def _retry_met_its_own_write(error: ClientError, attributes: Mapping[str, Attrib
     refused by an equal item met another request's (a keyed job's, whose id and body are the request's)."""
     retried = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
     return retried and error.response.get("Item") == attributes
+
+
+def _names(*expressions: str) -> dict[str, str]:
+    # Every attribute goes through a placeholder: several (status, error) are reserved words.
+    return {f"#{name}": name for name in re.findall(r"#(\w+)", " ".join(expressions))}
 
 
 def _job_item(attributes: Mapping[str, AttributeValueTypeDef]) -> JobItem:

@@ -30,7 +30,7 @@ class JobError(BaseModel):
     )
     code: str = Field(..., pattern="^[A-Z][A-Z0-9_]{0,63}$")
     """
-    INVALID_PAYLOAD, INVALID_RESULT, RETRIES_EXHAUSTED, MESSAGE_EXPIRED (the job's message outlived the queue's retention unprocessed), PAYLOAD_NOT_FOUND (the payload stored aside, the item's payload_ref, is not in the files bucket), UNDELIVERABLE (only on jobs ended by sweepers that re-sent a job a fixed number of times, before they acted on evidence of loss alone), or a code declared by the job type (for example data_analysis's VALUE_OUT_OF_RANGE; image_resize lists its codes in its input schema).
+    INVALID_PAYLOAD, INVALID_RESULT, RETRIES_EXHAUSTED, MESSAGE_EXPIRED (the job's message outlived the queue's retention unprocessed), PAYLOAD_NOT_FOUND (the payload stored aside, the item's payload_ref, is not in the files bucket), UNDELIVERABLE (only on jobs ended by sweepers that re-sent a job a fixed number of times, before they acted on evidence of loss alone), CANCELLED (a cancel was asked for: POST /jobs/{job_id}/cancel ended the job while QUEUED, or its function stopped on noticing it while running; never retried), or a code declared by the job type (for example data_analysis's VALUE_OUT_OF_RANGE; image_resize lists its codes in its input schema).
     """
     message: str = Field(..., max_length=2000, min_length=1)
 
@@ -132,6 +132,24 @@ class JobItem(BaseModel):
     progress: JobProgress | None = None
     """
     The running attempt's last progress report (the worker writes it at most once a second per job, only while its claim holds). A claim removes it, so a new attempt starts without one, and the job's completion removes it: present only while IN_PROGRESS.
+    """
+    cancel_requested_at: str | None = Field(
+        None,
+        pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?Z$",
+        title="Timestamp",
+    )
+    """
+    When a cancel was first asked for (POST /jobs/{job_id}/cancel); absent when none was. A QUEUED job's cancel ends it FAILED CANCELLED in the same write, which sets this and finished_at to the same time. A running job's cancel sets only this (a later cancel keeps the first time): the worker's job function sees it at its next progress report or explicit check and the attempt ends FAILED CANCELLED; a job that finishes before it notices ends as it finished and keeps this member. Never removed.
+    """
+    retry_of: str | None = Field(
+        None,
+        max_length=36,
+        min_length=36,
+        pattern="^[0-9a-f]{8}-[0-9a-f]{4}-[48][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+        title="Job id",
+    )
+    """
+    The job this one retries (POST /jobs/{job_id}/retry of a FAILED job): the id of that job, which the retry leaves unchanged. Absent on a job submitted with POST /jobs. Set at submission and never changed.
     """
     claim_token: str | None = Field(None, max_length=64, min_length=1)
     """

@@ -30,6 +30,8 @@ class JobItem(ContractDocument):
     result_ref: str | None = None
     error: JobError | None = None
     progress: JobProgress | None = None
+    cancel_requested_at: str | None = None
+    retry_of: str | None = None
     claim_token: str | None = None
     lease_expires_at: int | None = None
     sweep_shard: int | None = None

@@ -28,3 +28,5 @@ class JobRecord(ContractDocument):
     result_url: str | None
     error: JobError | None
     progress: JobProgress | None
+    cancel_requested_at: str | None = None
+    retry_of: str | None = None
