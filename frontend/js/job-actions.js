@@ -62,10 +62,10 @@ export class JobActions {
         if (!this.busy.has(jobId)) run();
       },
     }, text);
-    const buttons = this.buttons.get(jobId) ?? new Set();
-    for (const old of buttons) if (!old.isConnected) buttons.delete(old); // a view since replaced
-    buttons.add(button);
-    this.buttons.set(jobId, buttons);
+    // Kept until the job's next request: a button is made before its view puts it in the document, and one that
+    // has left the document by then (a view since replaced) is let go.
+    if (!this.buttons.has(jobId)) this.buttons.set(jobId, new Set());
+    this.buttons.get(jobId).add(button);
     return button;
   }
 

@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import ConsoleMessage, Locator, Page, Request, expect
 
+from tests.support import contract
 from tests.support.local_stack import LocalStack
 
-JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# The contract's: a retry's id, derived from its Idempotency-Key, is a version 8 UUID.
+JOB_ID = re.compile(contract.schema("job-id")["pattern"])
 
 
 @dataclass
