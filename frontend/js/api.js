@@ -1,4 +1,4 @@
-// The two calls the page makes, and the polling that follows a job to its end.
+// The calls the page makes, and the polling that follows a job to its end.
 
 export const TERMINAL_STATUSES = new Set(['SUCCEEDED', 'FAILED']);
 
@@ -46,6 +46,14 @@ export class ApiClient {
     return `${this.baseUrl}/uploads`;
   }
 
+  cancelUrl(jobId) {
+    return `${this.jobUrl(jobId)}/cancel`;
+  }
+
+  retryUrl(jobId) {
+    return `${this.jobUrl(jobId)}/retry`;
+  }
+
   /**
    * POST /jobs: the accepted job record (202) and how long to wait before reading it (its Retry-After in
    * milliseconds, or null), or an ApiError with the problem details.
@@ -66,6 +74,32 @@ export class ApiClient {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ content_type: contentType }),
     });
+  }
+
+  /**
+   * POST /jobs/{id}/cancel: the job's record and the answer's status, 200 (it had not started: it has ended
+   * FAILED CANCELLED) or 202 (it runs: `cancel_requested_at` is set and it stops at its next check), or an
+   * ApiError (409 for a job that has ended already, 404 for one the API does not know).
+   */
+  async cancel(jobId) {
+    const { document, response } = await this.#exchange(this.cancelUrl(jobId), {
+      method: 'POST',
+      headers: { accept: 'application/json' },
+    });
+    return { record: document, status: response.status };
+  }
+
+  /**
+   * POST /jobs/{id}/retry: the new job's record (202; `retry_of` names the failed one) and its Retry-After in
+   * milliseconds, or an ApiError (409 for a job that has not failed). `idempotencyKey` makes a repeated request
+   * answer with the job the first one made.
+   */
+  async retry(jobId, idempotencyKey) {
+    const { document, response } = await this.#exchange(this.retryUrl(jobId), {
+      method: 'POST',
+      headers: { accept: 'application/json', 'idempotency-key': idempotencyKey },
+    });
+    return { record: document, retryAfterMs: retryAfterMs(response) };
   }
 
   /** GET /jobs/{id}: the job record and how long to wait before reading it again (ms, or null), or an ApiError. */

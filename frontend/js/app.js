@@ -7,6 +7,7 @@ import { JobForm } from './form.js';
 import { JobHistory } from './history.js';
 import { HistoryView } from './history-view.js';
 import { ImageForm } from './image-form.js';
+import { JobActions } from './job-actions.js';
 import { JobView } from './job-view.js';
 import { JOB_TYPE_INFO, infoFor } from './samples.js';
 
@@ -44,8 +45,21 @@ async function main() {
   const api = new ApiClient(config.apiUrl);
   document.getElementById('api-url').textContent = api.baseUrl;
   const history = new JobHistory();
-  const jobView = new JobView(document.getElementById('job-body'), document.getElementById('announcer'), api);
-  const historyView = new HistoryView(document.getElementById('history-body'), history, { onOpen: openJob });
+  const announcer = document.getElementById('announcer');
+  const actions = new JobActions(api, {
+    onRecord: (record) => {
+      jobView.clearActionProblem();
+      showRecord(record);
+    },
+    onRetried: followRetry,
+    onRefused: showRefusedAction,
+    say: (text) => { announcer.textContent = text; },
+  });
+  const jobView = new JobView(document.getElementById('job-body'), announcer, api, {
+    actions,
+    retriesOf: (jobId) => history.retriesOf(jobId),
+  });
+  const historyView = new HistoryView(document.getElementById('history-body'), history, { onOpen: openJob, actions });
   const tracker = new JobTracker(api, { onRecord: showRecord, onProblem: showProblem });
 
   function showRecord(record) {
@@ -62,8 +76,27 @@ async function main() {
     jobView.showProblem(jobId, error);
   }
 
-  function openJob(jobId, { record = null, request = null } = {}) {
-    jobView.open(jobId, { record, request: request ?? history.get(jobId)?.request ?? null });
+  /** The job a retry made, listed with the failed job's POST body (the same request) and followed at once. */
+  function followRetry(record, retryAfterMs) {
+    history.add(record, history.get(record.retry_of)?.request ?? null);
+    historyView.render();
+    openJob(record.job_id, { record, focus: true });
+    tracker.track(record.job_id, record.status, retryAfterMs);
+  }
+
+  /** A refused cancel or retry: shown with the job, whose record is read again (it has changed, most likely). */
+  function showRefusedAction(jobId, action, error) {
+    if (error.status === 404) {
+      showProblem(jobId, error);
+      return;
+    }
+    jobView.showActionProblem(jobId, action, error);
+    if (error.network) return;
+    api.read(jobId).then(({ record }) => showRecord(record), (readError) => showProblem(jobId, readError));
+  }
+
+  function openJob(jobId, { record = null, request = null, focus = false } = {}) {
+    jobView.open(jobId, { record, focus, request: request ?? history.get(jobId)?.request ?? null });
     window.history.replaceState(null, '', `#job=${jobId}`);
     historyView.setCurrent(jobId);
     if (record) return; // just submitted: already tracked
@@ -139,6 +172,11 @@ async function main() {
   }
   const linked = JOB_HASH.exec(window.location.hash);
   if (linked) openJob(linked[1]);
+  // The links between a retry and the job it retries.
+  window.addEventListener('hashchange', () => {
+    const followed = JOB_HASH.exec(window.location.hash);
+    if (followed && followed[1] !== jobView.jobId) openJob(followed[1], { focus: true });
+  });
 }
 
 // Job types whose payload names a file the page uploads first get a form of their own.

@@ -1,5 +1,7 @@
-// The list of this browser's jobs. Rows are updated in place, so polling never steals the focus.
+// The list of this browser's jobs, each with Cancel or Retry when its status allows. Rows are updated in place,
+// so polling never steals the focus.
 import { h } from './dom.js';
+import { cancellable, retryable } from './job-actions.js';
 
 const STATUS_LABELS = {
   QUEUED: 'Queued',
@@ -10,10 +12,11 @@ const STATUS_LABELS = {
 };
 
 export class HistoryView {
-  constructor(container, history, { onOpen }) {
+  constructor(container, history, { onOpen, actions }) {
     this.container = container;
     this.history = history;
     this.onOpen = onOpen;
+    this.actions = actions;
     this.currentId = null;
     this.rows = new Map();
     this.empty = h('p', { class: 'hint' }, 'No jobs yet. The jobs you submit from this browser are listed here, with their latest status.');
@@ -33,7 +36,7 @@ export class HistoryView {
   setCurrent(jobId) {
     this.currentId = jobId;
     for (const [id, row] of this.rows) {
-      const button = row.querySelector('button');
+      const button = row.querySelector('.history-item');
       if (id === jobId) button.setAttribute('aria-current', 'true');
       else button.removeAttribute('aria-current');
     }
@@ -66,6 +69,10 @@ export class HistoryView {
   }
 
   #newRow(entry) {
+    // Named after the job, as a row's buttons are many on the page; the visible word starts the name.
+    const short = entry.job_id.slice(0, 8);
+    const cancel = this.actions.cancelButton(entry.job_id, { text: 'Cancel', name: `Cancel job ${short}` });
+    const retry = this.actions.retryButton(entry.job_id, { text: 'Retry', name: `Retry job ${short}` });
     const row = h(
       'li',
       { class: 'history-row', 'data-job-id': entry.job_id },
@@ -77,20 +84,31 @@ export class HistoryView {
         h('span', { class: 'badge' }),
         h('span', { class: 'history-time' }, formatWhen(entry.created_at)),
       ),
+      h('span', { class: 'history-actions' }, cancel, retry),
     );
-    if (entry.job_id === this.currentId) row.querySelector('button').setAttribute('aria-current', 'true');
+    if (entry.job_id === this.currentId) row.querySelector('.history-item').setAttribute('aria-current', 'true');
     return row;
   }
 
   #update(row, entry) {
     const badge = row.querySelector('.badge');
     const label = STATUS_LABELS[entry.status] ?? entry.status;
-    const detail = entry.error_code ?? (entry.status === 'IN_PROGRESS' && Number.isInteger(entry.percent) ? `${entry.percent}%` : null);
+    const detail = entry.error_code ?? (entry.status === 'IN_PROGRESS' ? runningDetail(entry) : null);
     const text = detail ? `${label}: ${detail}` : label;
     if (badge.textContent !== text) badge.textContent = text;
     badge.className = `badge badge-${String(entry.status).toLowerCase().replace('_', '-')}`;
     row.dataset.status = entry.status;
+    const [cancel, retry] = row.querySelectorAll('.job-action');
+    const focused = [cancel, retry].find((button) => button === document.activeElement);
+    cancel.hidden = !cancellable(entry);
+    retry.hidden = !retryable(entry);
+    if (focused?.hidden) ([retry, cancel].find((button) => !button.hidden) ?? row.querySelector('.history-item')).focus();
   }
+}
+
+function runningDetail(entry) {
+  if (entry.cancel_requested_at) return 'cancel requested';
+  return Number.isInteger(entry.percent) ? `${entry.percent}%` : null;
 }
 
 function formatWhen(iso) {

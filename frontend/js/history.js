@@ -35,6 +35,11 @@ export class JobHistory {
     return this.entries.find((entry) => entry.job_id === jobId);
   }
 
+  /** The jobs listed here that retry `jobId`, newest first. */
+  retriesOf(jobId) {
+    return this.entries.filter((entry) => entry.retry_of === jobId).map((entry) => entry.job_id);
+  }
+
   /** A job just submitted, at the top, with its POST body if given (kept for its curl command). */
   add(record, request = null) {
     this.entries = this.entries.filter((existing) => existing.job_id !== record.job_id);
@@ -76,5 +81,8 @@ function summaryOf(record) {
     error_code: record.error?.code ?? null,
     // How far a running job said it is; a record has progress only while IN_PROGRESS (job-record schema).
     percent: record.status === 'IN_PROGRESS' ? (record.progress?.percent ?? null) : null,
+    // Both optional in a record: absent when no cancel was requested, and for a job that retries none.
+    cancel_requested_at: record.cancel_requested_at ?? null,
+    retry_of: record.retry_of ?? null,
   };
 }

@@ -1,8 +1,10 @@
 // The job being followed: its id, a timeline QUEUED → IN_PROGRESS → SUCCEEDED | FAILED, its progress while it
-// runs, its result (read from S3 when it was stored aside) or error, and the curl commands that do the same.
+// runs, its result (read from S3 when it was stored aside) or error, Cancel or Retry, the job it retries and the
+// jobs that retry it, and the curl commands that do the same.
 import { TERMINAL_STATUSES } from './api.js';
 import { statusCommand, submitCommand } from './curl.js';
 import { copyButton, curlBlock, h, timeElement } from './dom.js';
+import { cancellable, retryable, shortId } from './job-actions.js';
 import { renderResult } from './results.js';
 import { fetchResultDocument } from './s3.js';
 
@@ -13,25 +15,41 @@ const STATUS_WORDS = {
   FAILED: 'Failed',
 };
 
+/**
+ * `actions` (JobActions) makes the Cancel and Retry buttons; `retriesOf(jobId)` lists the ids of the jobs this
+ * browser made by retrying it, newest first (a record names the job it retries, never the jobs that retry it).
+ */
 export class JobView {
-  constructor(container, announcer, api) {
+  constructor(container, announcer, api, { actions, retriesOf }) {
     this.container = container;
     this.announcer = announcer; // a live region that exists from the start, so screen readers follow it
     this.api = api;
+    this.actions = actions;
+    this.retriesOf = retriesOf;
     this.jobId = null;
     this.lastAnnounced = null;
   }
 
-  /** Starts showing a job: before its first record arrives, `request` (the POST body, if known) and id. */
-  open(jobId, { request = null, record = null } = {}) {
+  /**
+   * Starts showing a job: before its first record arrives, `request` (the POST body, if known) and id. With
+   * `focus`, the keyboard's focus moves to its status line (the control that led here is gone).
+   */
+  open(jobId, { request = null, record = null, focus = false } = {}) {
     this.jobId = jobId;
     this.request = request;
     this.lastAnnounced = null;
     this.container.dataset.jobId = jobId;
     delete this.container.dataset.status;
     this.idInput = h('input', { id: 'job-id', class: 'job-id-value mono', readonly: true, value: jobId, spellcheck: 'false' });
-    this.statusLine = h('p', { class: 'job-status' });
+    this.statusLine = h('p', { class: 'job-status', tabindex: '-1' });
     this.note = h('p', { class: 'job-note hint' });
+    this.links = h('div', { class: 'job-links' });
+    this.cancelNote = h('p', { class: 'cancel-note' });
+    this.cancelButton = this.actions.cancelButton(jobId, { text: 'Cancel job' });
+    this.retryButton = this.actions.retryButton(jobId, { text: 'Retry job' });
+    this.cancelButton.hidden = true;
+    this.retryButton.hidden = true;
+    this.actionProblem = h('div', { class: 'summary action-problem', hidden: true });
     this.timeline = h('ol', { class: 'timeline', 'aria-label': 'Status timeline' });
     this.progress = new ProgressView();
     this.outcome = h('div', { class: 'outcome' });
@@ -45,6 +63,10 @@ export class JobView {
       ),
       this.statusLine,
       this.note,
+      this.links,
+      this.cancelNote,
+      h('div', { class: 'actions job-actions' }, this.cancelButton, this.retryButton),
+      this.actionProblem,
       this.timeline,
       this.progress.element,
       this.outcome,
@@ -53,13 +75,15 @@ export class JobView {
     );
     if (record) this.showRecord(record);
     else this.#say('Waiting for the first status…');
+    if (focus) this.statusLine.focus();
   }
 
   showRecord(record) {
     if (record.job_id !== this.jobId) return;
     const status = record.status;
-    if (status !== this.lastAnnounced) {
-      this.lastAnnounced = status;
+    const announced = `${status} ${Boolean(record.cancel_requested_at)}`;
+    if (announced !== this.lastAnnounced) {
+      this.lastAnnounced = announced;
       this.#say(statusSentence(record));
     }
     this.note.textContent = TERMINAL_STATUSES.has(status)
@@ -70,6 +94,38 @@ export class JobView {
     this.progress.show(record);
     this.outcome.replaceChildren(outcomeOf(record));
     this.raw.textContent = JSON.stringify(record, null, 2);
+    this.links.replaceChildren(...jobLinks(record, this.retriesOf(record.job_id)));
+    this.cancelNote.replaceChildren(...cancelNote(record));
+    this.#showButtons(record);
+  }
+
+  /** A refused cancel or retry, as the forms show the API's problems (the live region has said it already). */
+  showActionProblem(jobId, action, error) {
+    if (jobId !== this.jobId) return;
+    const { problem } = error;
+    const status = problem.status ?? error.status;
+    this.actionProblem.replaceChildren(
+      h('h3', { class: 'summary-heading' }, `The API refused to ${action} the job${status ? `: ${status}` : ''} ${problem.title}`),
+      h('p', {}, problem.detail),
+      problem.type ? h('p', { class: 'problem-type' }, 'Problem type ', h('code', {}, problem.type)) : null,
+    );
+    this.actionProblem.hidden = false;
+  }
+
+  clearActionProblem() {
+    this.actionProblem.hidden = true;
+    this.actionProblem.replaceChildren();
+  }
+
+  /** The buttons the job's status allows; a focused button that goes keeps the focus nearby. */
+  #showButtons(record) {
+    const focused = [this.cancelButton, this.retryButton].find((button) => button === document.activeElement);
+    this.cancelButton.hidden = !cancellable(record);
+    this.retryButton.hidden = !retryable(record);
+    if (focused?.hidden) {
+      const next = [this.retryButton, this.cancelButton].find((button) => !button.hidden) ?? this.statusLine;
+      next.focus();
+    }
   }
 
   /** A failed read while polling: says so; the tracker keeps trying unless the job is gone. */
@@ -158,14 +214,42 @@ function statusSentence(record) {
     case 'QUEUED':
       return `Job ${short}… is queued, waiting for a worker.`;
     case 'IN_PROGRESS':
-      return `Job ${short}… is in progress (attempt ${record.attempts}).`;
+      return record.cancel_requested_at
+        ? `Job ${short}… is in progress (attempt ${record.attempts}); a cancel was requested.`
+        : `Job ${short}… is in progress (attempt ${record.attempts}).`;
     case 'SUCCEEDED':
       return `Job ${short}… succeeded${durationText(record) ? ` in ${durationText(record)}` : ''}.`;
     case 'FAILED':
-      return `Job ${short}… failed: ${record.error?.code ?? 'no error code'}.`;
+      return record.error?.code === 'CANCELLED'
+        ? `Job ${short}… was cancelled.`
+        : `Job ${short}… failed: ${record.error?.code ?? 'no error code'}.`;
     default:
       return `Job ${short}… is ${record.status}.`;
   }
+}
+
+/** "Retry of job …" (from the record) and "Retried as job …" (from this browser's list), as links. */
+function jobLinks(record, retries) {
+  const link = (jobId) => h('a', { href: `#job=${jobId}`, class: 'mono', 'data-job-id': jobId }, `job ${shortId(jobId)}`);
+  const lines = [];
+  if (record.retry_of) lines.push(h('p', { class: 'retry-of' }, 'Retry of ', link(record.retry_of)));
+  if (retries.length) {
+    lines.push(h('p', { class: 'retried-as' }, 'Retried as ', retries.flatMap((jobId, index) => [index ? ', ' : null, link(jobId)])));
+  }
+  return lines;
+}
+
+/** What a requested cancel did, or will do: the record keeps when it was asked for. */
+function cancelNote(record) {
+  const at = record.cancel_requested_at;
+  if (!at) return [];
+  if (record.status === 'IN_PROGRESS') {
+    return ['Cancel requested at ', timeElement(at), ': the job stops at its next check, or ends as it finishes.'];
+  }
+  if (record.status === 'FAILED' && record.error?.code === 'CANCELLED') {
+    return ['Cancel requested at ', timeElement(at), ': the job stopped.'];
+  }
+  return ['Cancel requested at ', timeElement(at), ', but the job ended first.'];
 }
 
 function durationText(record) {

@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import ConsoleMessage, Locator, Page, Request, expect
 
+from tests.support import contract
 from tests.support.local_stack import LocalStack
 
-JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# The contract's: a retry's id, derived from its Idempotency-Key, is a version 8 UUID.
+JOB_ID = re.compile(contract.schema("job-id")["pattern"])
 
 
 @dataclass
@@ -157,6 +159,15 @@ class DemoPage:
     def statistic(self, name: str) -> str:
         return self.job_panel.locator(f"tr[data-statistic={name}] td").inner_text().strip()
 
+    def job_action(self, action: str) -> Locator:
+        """The job panel's "Cancel job" or "Retry job" button."""
+        return self.job_panel.get_by_role("button", name=f"{action} job", exact=True)
+
+    @property
+    def announcer(self) -> Locator:
+        """The page's live region (role=status), which says what happened to a job."""
+        return self.page.locator("#announcer")
+
     def curl_commands(self) -> list[str]:
         return [text.strip() for text in self.job_panel.locator("pre.command").all_inner_texts()]
 
@@ -169,6 +180,10 @@ class DemoPage:
     def history_row(self, job_id: str) -> Locator:
         return self.page.locator(f'#history-body .history-row[data-job-id="{job_id}"]')
 
+    def row_action(self, job_id: str, action: str) -> Locator:
+        """A listed job's "Cancel" or "Retry" button, named after the job for a screen reader."""
+        return self.history_row(job_id).get_by_role("button", name=f"{action} job {job_id[:8]}", exact=True)
+
     # After each test
 
     def expect_console_error(self, pattern: str) -> None:
@@ -177,6 +192,11 @@ class DemoPage:
 
     def posts_to_jobs(self) -> list[Request]:
         return [r for r in self.requests if r.method == "POST" and r.url == f"{self.stack.api_url}/jobs"]
+
+    def posts_to_job(self, job_id: str, action: str) -> list[Request]:
+        """The page's POST /jobs/{job_id}/cancel or /retry requests."""
+        url = f"{self.stack.api_url}/jobs/{job_id}/{action}"
+        return [r for r in self.requests if r.method == "POST" and r.url == url]
 
     def posts_to_uploads(self) -> list[Request]:
         return [r for r in self.requests if r.method == "POST" and r.url == f"{self.stack.api_url}/uploads"]
