@@ -8,18 +8,17 @@ import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from conveyor_local.config import SQS_WAIT_TIME_SECONDS
 
 from tests.support.local_stack import LocalStack
 
-WORKER_MODULE = b"conveyor_local.worker_process"
+WORKER_MODULE = "conveyor_local.worker_process"
 
 
 @contextmanager
 def paused_worker(stack: LocalStack) -> Iterator[None]:
-    [worker] = _worker_pids(stack)
+    [worker] = stack.function_pids(WORKER_MODULE)
     os.kill(worker, signal.SIGSTOP)
     try:
         # Its last long poll, already in moto, would still take a message sent before it ends.
@@ -27,19 +26,3 @@ def paused_worker(stack: LocalStack) -> Iterator[None]:
         yield
     finally:
         os.kill(worker, signal.SIGCONT)
-
-
-def _worker_pids(stack: LocalStack) -> list[int]:
-    """The stack's processes (its process group) running the worker's module."""
-    pids = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (Path(entry.path) / "cmdline").read_bytes().split(b"\0")
-            group = os.getpgid(int(entry.name))
-        except (OSError, ProcessLookupError):  # it ended while we looked
-            continue
-        if group == stack.process.pid and WORKER_MODULE in command:
-            pids.append(int(entry.name))
-    return pids

@@ -172,26 +172,10 @@ def _submitted_and_finished(dev_stack: LocalStack, text: str) -> dict[str, objec
     return wait_for(finished, timeout=60, what=f"job {job_id} to finish", interval=0.2)
 
 
-def _function_pids(dev_stack: LocalStack, module: str) -> list[int]:
-    """The stack's processes (its process group) running `python -m module`."""
-    pids = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (Path(entry.path) / "cmdline").read_bytes().split(b"\0")
-            group = os.getpgid(int(entry.name))
-        except (OSError, ProcessLookupError):  # it ended while we looked
-            continue
-        if group == dev_stack.process.pid and module.encode() in command:
-            pids.append(int(entry.name))
-    return pids
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker's process in /proc")
 def test_a_killed_worker_is_started_again_and_the_stack_and_its_jobs_stay_up(dev_stack: LocalStack) -> None:
     before = _submitted_and_finished(dev_stack, "before the kill")
-    [worker] = _function_pids(dev_stack, "conveyor_local.worker_process")
+    [worker] = dev_stack.function_pids("conveyor_local.worker_process")
 
     os.kill(worker, signal.SIGKILL)
 
@@ -206,7 +190,7 @@ def test_a_killed_worker_is_started_again_and_the_stack_and_its_jobs_stay_up(dev
     time.sleep(SQS_WAIT_TIME_SECONDS + 0.5)
     after = _submitted_and_finished(dev_stack, "after the kill")
     assert after["status"] == "SUCCEEDED"
-    [new_worker] = _function_pids(dev_stack, "conveyor_local.worker_process")
+    [new_worker] = dev_stack.function_pids("conveyor_local.worker_process")
     assert new_worker != worker
     # moto runs in make dev's own process: the job finished before the kill is still there, unchanged.
     assert http.request("GET", f"{dev_stack.api_url}/jobs/{before['job_id']}").json() == before
@@ -223,7 +207,7 @@ def test_a_backlog_that_waits_out_a_paused_worker_runs_once_each_with_one_messag
     outputs = cloudformation_client(aws).describe_stacks(StackName="conveyor-core")["Stacks"][0]["Outputs"]
     core = {output["OutputKey"]: output["OutputValue"] for output in outputs}
     sqs = sqs_client(aws)
-    [worker] = _function_pids(dev_stack, "conveyor_local.worker_process")
+    [worker] = dev_stack.function_pids("conveyor_local.worker_process")
     resends_before = dev_stack.output.count("re-sent") + dev_stack.output.count("JobsResent")
 
     # As a fleet stalls (outrun by a burst, throttled, rolled back); its last long poll ends before any send.

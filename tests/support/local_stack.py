@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from botocore.exceptions import ClientError
 from conveyor_local.aws_call_log import CALL_LOG_VARIABLE
@@ -72,6 +73,21 @@ class LocalStack:
     def token(self, username: str) -> str:
         """An access token of `username`, as a client sends it after signing in."""
         return self.tokens(username)["AccessToken"]
+
+    def function_pids(self, module: str) -> list[int]:
+        """The stack's processes (its process group) running `python -m module`."""
+        pids = []
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                command = (Path(entry.path) / "cmdline").read_bytes().split(b"\0")
+                group = os.getpgid(int(entry.name))
+            except (OSError, ProcessLookupError):  # it ended while we looked
+                continue
+            if group == self.process.pid and module.encode() in command:
+                pids.append(int(entry.name))
+        return pids
 
     @property
     def output(self) -> str:

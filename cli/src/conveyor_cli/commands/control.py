@@ -2,7 +2,7 @@
 
 import click
 
-from conveyor_cli.commands.jobs import _follow_to_the_end, timeout_option
+from conveyor_cli.commands.jobs import answer_accepted, timeout_option
 from conveyor_cli.global_options import global_options
 from conveyor_cli.session import Session, pass_session
 
@@ -52,12 +52,5 @@ def retry(
     if timeout is not None and not wait:
         raise click.UsageError("--timeout only applies with --wait")
     accepted = session.api().retry(job_id, idempotency_key=idempotency_key)
-    record = accepted.record
-    if not wait:
-        if session.output.as_json:
-            session.output.document(record)
-        else:
-            click.echo(record["job_id"])
-        return
-    session.output.note(f"Job {record['job_id']} submitted, retrying {job_id}.")
-    _follow_to_the_end(session, record["job_id"], timeout, first=accepted)
+    note = f"Job {accepted.record['job_id']} submitted, retrying {job_id}."
+    answer_accepted(session, accepted, wait=wait, timeout=timeout, note=note)

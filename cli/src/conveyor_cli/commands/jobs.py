@@ -76,6 +76,15 @@ def submit(
     if timeout is not None and not wait:
         raise click.UsageError("--timeout only applies with --wait")
     accepted = session.api().submit(job_type, payload, idempotency_key=idempotency_key)
+    answer_accepted(
+        session, accepted, wait=wait, timeout=timeout, note=f"Job {accepted.record['job_id']} submitted."
+    )
+
+
+def answer_accepted(
+    session: Session, accepted: Reading, *, wait: bool, timeout: float | None, note: str
+) -> None:
+    """A new job's id (--json: its record), or, with --wait, `note` and the job followed to its end."""
     record = accepted.record
     if not wait:
         if session.output.as_json:
@@ -83,7 +92,7 @@ def submit(
         else:
             click.echo(record["job_id"])
         return
-    session.output.note(f"Job {record['job_id']} submitted.")
+    session.output.note(note)
     _follow_to_the_end(session, record["job_id"], timeout, first=accepted)
 
 
