@@ -19,7 +19,7 @@ SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
 .PHONY: help install cli browser graphviz diagram dev test check unit bench soak lint typecheck \
-	test-services test-system test-stack-suites test-other-suites package lock clean unit-local contract-check \
+	test-services test-system test-stack-suites test-other-suites test-checks-then-others package lock clean unit-local contract-check \
 	release $(addprefix unit-,$(PACKAGES)) \
 	$(addprefix test-,$(PACKAGES))
 
@@ -43,7 +43,9 @@ help:
 	@echo "make test-cli"
 	@echo "make test-system the cross-service suites of tests/ (make test runs it), as two processes side by side:"
 	@echo "make test-stack-suites those that run stacks (moto, browser, make dev) and the grants check"
-	@echo "make test-other-suites the rest (templates, SAM CLI, checkov, docs, contract, CLI, local/)"
+	@echo "make test-other-suites the rest (templates, SAM CLI, checkov, docs, contract, CLI, local/, simulated)"
+	@echo "make test-checks-then-others lint, types, the gate, each package's suite, then test-other-suites:"
+	@echo "              make test runs it beside test-stack-suites"
 	@echo "make contract-check the compatibility gate: contracts/ against the contract of each component's last"
 	@echo "              release (releases.json); a break fails with a counter-example (contracts/README.md)"
 	@echo "make release  record a release at HEAD in releases.json: SERVICE=api|worker|contract VERSION=x.y.z"
@@ -153,10 +155,10 @@ test-services: install
 $(SERVICE_TESTS): test-%: install
 	@$(MAKE) --no-print-directory -C $* test
 
-# The cross-service suites as two pytest processes side by side, each with its own moto server: the suites that
-# run stacks and record their functions' AWS calls, with the grants-equal-calls comparison that reads those calls
-# (it must share their process), spend much of their time waiting out the stacks' own clocks; the rest (templates
-# through the SAM CLI and checkov, docs, contract, the CLI, local/) is mostly CPU, which those waits leave idle.
+# The cross-service suites as two pytest processes, each with its own moto server: the suites that run stacks
+# and record their functions' AWS calls, with the grants-equal-calls comparison that reads those calls (it must
+# share their process), spend much of their time waiting out the stacks' own clocks; the rest (templates
+# through the SAM CLI and checkov, docs, contract, the CLI, local/, the simulated clock's days) is mostly CPU.
 STACK_SUITES := $(addprefix tests/,integration faults fuzz browser e2e)
 GRANTS_COMPARISON := tests/infra/test_grants_match_calls.py
 
@@ -169,11 +171,13 @@ test-stack-suites:
 test-other-suites:
 	$(VENV)/bin/pytest $(addprefix --ignore=,$(STACK_SUITES) $(GRANTS_COMPARISON))
 
-# The checks and the packages' suites are CPU-bound and independent: two at a time. The cross-service suites
-# run after them.
+# Two lanes on two cores: the stack suites, the longest and the most often waiting, from the start; beside them
+# the checks, the packages' suites and the other cross-service suites, one after another.
 test: install browser graphviz
-	$(MAKE) --no-print-directory --jobs=2 --output-sync=target lint typecheck contract-check $(SERVICE_TESTS)
-	$(MAKE) --no-print-directory test-system
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-stack-suites test-checks-then-others
+
+test-checks-then-others:
+	$(MAKE) --no-print-directory lint typecheck contract-check $(SERVICE_TESTS) test-other-suites
 
 # The inner loop, offline: fix the format and what ruff can fix, then lint, types and every
 # package's unit tests, the types and the tests side by side (one core each). It leaves to `make test` the tests

@@ -5,7 +5,7 @@ Only the behaviour the services rely on, as AWS documents it: a received message
 visibility timeout (or as long as ChangeMessageVisibility says), a message sent with a delay until it ends;
 each receive counts; a message already
 received maxReceiveCount times moves to the DLQ at the next receive that finds it visible, keeping its first
-enqueue time; a message older than the retention period is gone, from either queue. tests/faults/
+enqueue time; a message older than the retention period is gone, from either queue. tests/simulated/
 test_simulated_sqs.py runs the same steps against moto's SQS on the same clock, for everything but retention
 (moto keeps an expired message, and stops a receive at it).
 """

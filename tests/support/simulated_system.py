@@ -6,8 +6,8 @@ JobProcessor (claim, run, complete), the sweeper. What is simulated is only AWS:
 worker's FakeJobStore (worker-service/tests/support, imported here as `support`), which
 worker-service/tests/adapters/test_job_store_behaviour.py runs side by side with DynamoDB (and which checks
 every item it holds against the contract); the queues are tests.support.simulated_sqs, checked against moto's
-SQS in tests/faults/test_simulated_sqs.py. The event source is as Lambda's: batches of up to 10, the failures
-of a batch left on the queue, and a worker that dies takes its whole batch with it.
+SQS in tests/simulated/test_simulated_sqs.py. The event source is as Lambda's: batches of up to 10, the
+failures of a batch left on the queue, and a worker that dies takes its whole batch with it.
 """
 
 from __future__ import annotations
