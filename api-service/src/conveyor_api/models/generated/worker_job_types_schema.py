@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conveyor_api.models.contract_document import JsonDocument
+from conveyor_api.models.contract_document import ContractDocument
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class JobTypesTheDeployedWorkerRuns(JsonDocument):
+class WorkerJobTypes(ContractDocument):
     contract_major: int
     job_types: list[str]
