@@ -44,6 +44,7 @@ def settings(stalled: StalledEndpoint) -> Settings:
         powertools_service_name="conveyor-api-stalled",
         powertools_metrics_namespace="ConveyorStalled",
         payload_inline_max_bytes=4096,
+        job_types_parameter_name="/conveyor-adapters/worker/job-types",
         job_retention_days=30,
     )
 
