@@ -48,6 +48,7 @@ class SsmDeployedJobTypes:
         self._provider: SSMProvider | None = None
         self._lock = threading.Lock()
         self._told_absent = False
+        self._told_unreadable: str | None = None
 
     def job_types(self) -> frozenset[str] | None:
         provider = self._built()
@@ -71,11 +72,14 @@ class SsmDeployedJobTypes:
         try:
             return _job_types_of(text)
         except ValueError as not_a_list:
-            # A worker stack's bug: better every type of the contract, as before the list, than none.
-            self._logger.error(
-                "the deployed worker's job types cannot be read; every type of the contract is accepted",
-                extra={"parameter": self._name, "reason": str(not_a_list)},
-            )
+            # A worker stack's bug: better every type of the contract, as before the list, than none. Said
+            # once per value, not at every submission.
+            if self._told_unreadable != text:
+                self._told_unreadable = text
+                self._logger.error(
+                    "the deployed worker's job types cannot be read; every type of the contract is accepted",
+                    extra={"parameter": self._name, "reason": str(not_a_list)},
+                )
             return None
 
     def _tell_absent(self) -> None:
