@@ -58,6 +58,8 @@ def aws_call(model: OperationModel, params: dict[str, Any]) -> AwsCall:
             params.get("TableName")
             or params.get("QueueUrl")
             or params.get("Bucket")
+            # SSM's GetParameter names its parameter.
+            or params.get("Name")
             or (",".join(batch_tables) if batch_tables else None)
         ),
         "index": params.get("IndexName"),

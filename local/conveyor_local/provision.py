@@ -47,6 +47,8 @@ class ProvisionedResources:
     dlq_url: str
     dlq_arn: str
     files_bucket_name: str
+    job_types_parameter_name: str
+    """Where the worker stack publishes the job types its worker runs, and the API reads them."""
 
     @classmethod
     def from_outputs(cls, stack_name: str, outputs: Mapping[str, str]) -> ProvisionedResources:
@@ -59,6 +61,7 @@ class ProvisionedResources:
             dlq_url=outputs["JobsDeadLetterQueueUrl"],
             dlq_arn=outputs["JobsDeadLetterQueueArn"],
             files_bucket_name=outputs["FilesBucketName"],
+            job_types_parameter_name=outputs["JobTypesParameterName"],
         )
 
 

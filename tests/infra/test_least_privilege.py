@@ -57,6 +57,8 @@ def test_api_role() -> None:
         # to store a large payload aside, and to read one a retry stores again for its new job.
         "s3:PutObject": {"FilesBucketArn/uploads/*", "FilesBucketArn/payloads/*"},
         "s3:GetObject": {"FilesBucketArn/results/*", "FilesBucketArn/uploads/*", "FilesBucketArn/payloads/*"},
+        # Which job types the deployed worker runs: the worker stack's one parameter, read, never written.
+        "ssm:GetParameter": {"JobTypesParameterArn"},
         "logs:CreateLogStream": {"ApiLogGroup.Arn"},
         "logs:PutLogEvents": {"ApiLogGroup.Arn"},
     }

@@ -165,6 +165,19 @@ def test_worker_consumes_the_core_queue(core_outputs: dict[str, str], services: 
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
+def test_the_worker_stack_publishes_its_job_types_where_the_api_reads_them(
+    core_outputs: dict[str, str], services: dict[str, str]
+) -> None:
+    api = _function_environment(_functions(services["api"])["ApiFunction"])
+    published = load_template("worker")["Resources"]["WorkerJobTypesParameter"]["Properties"]["Value"]
+
+    parameter = boto3.client("ssm").get_parameter(Name=api["JOB_TYPES_PARAMETER_NAME"])["Parameter"]
+
+    assert api["JOB_TYPES_PARAMETER_NAME"] == core_outputs["JobTypesParameterName"]
+    assert (parameter["Type"], parameter["Value"]) == ("String", published)
+    assert parameter["ARN"] == core_outputs["JobTypesParameterArn"]
+
+
 def test_core_dashboard_shows_the_functions_deployed_on_it(
     core: tuple[str, dict[str, str]], services: dict[str, str]
 ) -> None:

@@ -46,6 +46,7 @@ _SESSION_PREFIX = "session-"
 JOBS_TABLE, IDEMPOTENCY_TABLE = "JobsTableArn", "IdempotencyTableArn"
 JOBS_QUEUE, DEAD_LETTER_QUEUE = "JobsQueueArn", "JobsDeadLetterQueueArn"
 FILES_BUCKET = "FilesBucketArn"
+JOB_TYPES_PARAMETER = "JobTypesParameterArn"
 # A function's settings name its resources; a local stack's process logs which setting held a call's resource.
 RESOURCE_BY_SETTING = {
     "JOBS_TABLE_NAME": JOBS_TABLE,
@@ -53,6 +54,7 @@ RESOURCE_BY_SETTING = {
     "JOBS_QUEUE_URL": JOBS_QUEUE,
     "JOBS_DEAD_LETTER_QUEUE_URL": DEAD_LETTER_QUEUE,
     "FILES_BUCKET_NAME": FILES_BUCKET,
+    "JOB_TYPES_PARAMETER_NAME": JOB_TYPES_PARAMETER,
 }
 # IAM authorizes SQS's batch operations through the single ones ("Amazon SQS batch actions", SQS Developer
 # Guide), and S3's HeadObject through s3:GetObject (S3 API Reference, HeadObject: "you must have the
@@ -95,6 +97,7 @@ def watch_stack(
     jobs_queue_url: str,
     dead_letter_queue_url: str,
     files_bucket: str,
+    job_types_parameter: str,
     clients: list[Any],
 ) -> None:
     """Records the calls functions make on a stack of these resources, through `clients` or their own."""
@@ -106,6 +109,7 @@ def watch_stack(
                 jobs_queue_url: JOBS_QUEUE,
                 dead_letter_queue_url: DEAD_LETTER_QUEUE,
                 files_bucket: FILES_BUCKET,
+                job_types_parameter: JOB_TYPES_PARAMETER,
             }
         )
     _watch_every_client_made_from_now_on()

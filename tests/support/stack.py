@@ -98,6 +98,8 @@ class Stack:
                 powertools_service_name="conveyor-api",
                 powertools_metrics_namespace="Conveyor",
                 payload_inline_max_bytes=payload_inline_max_bytes,
+                # Absent unless a test publishes it, as the worker stack would: every type is accepted.
+                job_types_parameter_name=self.resources.job_types_parameter_name,
                 job_retention_days=JOB_RETENTION_DAYS,
             ),
             dynamodb_client=aws_calls.watched(dynamodb_client),
@@ -328,6 +330,7 @@ def running_stack(
         jobs_queue_url=resources.queue_url,
         dead_letter_queue_url=resources.dlq_url,
         files_bucket=resources.files_bucket_name,
+        job_types_parameter=resources.job_types_parameter_name,
         clients=[dynamodb, sqs],
     )
     stack = Stack(resources=resources, dynamodb=dynamodb, sqs=sqs, cloudformation=cloudformation)

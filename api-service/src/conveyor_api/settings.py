@@ -51,6 +51,10 @@ class Settings:
     """A payload whose stored JSON text is longer, in UTF-8 bytes, goes to the files bucket and its item names
     it (payload_ref); 0 to MAX_STORED_PAYLOAD_BYTES, which keeps every payload inline, as workers that do not
     read payload_ref need (contracts/README.md, Payloads stored aside)."""
+    job_types_parameter_name: str
+    """The SSM parameter in which the worker stack publishes the job types its deployed worker runs (core's
+    JobTypesParameterName): the API accepts no other. A missing parameter (a worker stack older than it) lets
+    every type of the contract through."""
     job_retention_days: int
     """How long a job's item is kept after it ends (core's JobRetentionDays, the worker's JOB_RETENTION_DAYS):
     a cancel that ends a QUEUED job sets its expires_at, as every finishing write does; 1 to 36500."""

@@ -5,6 +5,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+import boto3
 import botocore.session
 import pytest
 import requests
@@ -49,6 +50,7 @@ def _settings(aws: Aws, **changes: Any) -> Settings:
         powertools_service_name="conveyor-api-adapters",
         powertools_metrics_namespace="ConveyorAdapters",
         payload_inline_max_bytes=4096,
+        job_types_parameter_name="/conveyor-adapters/worker/job-types",
         job_retention_days=30,
     )
     return replace(settings, **changes)
@@ -231,11 +233,12 @@ def test_its_own_s3_client_is_made_by_the_first_request_that_needs_s3_and_only_o
     handler = build_handler(_settings(aws), dynamodb_client=aws.dynamodb, sqs_client=aws.sqs)
     job_id = json.loads(handler(post_job_request(TEXT_REQUEST), None)["body"])["job_id"]
     assert handler(get_job(job_id), None)["statusCode"] == 200
-    assert made == []
+    # The submission read the worker's job types, with SSM's client made for it: not S3's.
+    assert made == ["ssm"]
 
     for _ in range(2):
         assert handler(post_uploads('{"content_type": "image/png"}'), None)["statusCode"] == 200
-    assert made == ["s3"]
+    assert made == ["ssm", "s3"]
 
 
 def test_own_s3_client_signs_with_sigv4_for_the_buckets_regional_endpoint(aws: Aws) -> None:
@@ -306,3 +309,19 @@ def test_with_sign_in_an_image_job_costs_one_head_object_of_its_upload_before_th
     assert calls.names == ["HeadObject", "HeadObject", "SendMessage", "PutItem"]
     [item] = stored_items(aws)
     assert item["owner"] == {"S": "alice"}
+
+
+def test_a_job_type_the_worker_stack_does_not_publish_is_refused_and_nothing_is_written(aws: Aws) -> None:
+    settings = _settings(aws)
+    ssm = boto3.client("ssm")
+    published = {"contract_major": 1, "job_types": ["data_analysis", "image_resize"]}
+    ssm.put_parameter(Name=settings.job_types_parameter_name, Type="String", Value=json.dumps(published))
+    handler = build_handler(
+        settings, dynamodb_client=aws.dynamodb, sqs_client=aws.sqs, s3_client=aws.s3, ssm_client=ssm
+    )
+
+    response = handler(post_job_request(TEXT_REQUEST), None)
+
+    assert_problem(response, 422, "job-type-unavailable")
+    assert stored_items(aws) == []
+    assert queued_messages(aws) == []

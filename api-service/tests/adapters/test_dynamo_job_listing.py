@@ -50,6 +50,7 @@ def handler(aws: Aws) -> Handler:
         powertools_service_name="conveyor-api-adapters",
         powertools_metrics_namespace="ConveyorAdapters",
         payload_inline_max_bytes=4096,
+        job_types_parameter_name="/conveyor-adapters/worker/job-types",
         job_retention_days=30,
     )
     return build_handler(settings, dynamodb_client=aws.dynamodb, sqs_client=aws.sqs, s3_client=aws.s3)
@@ -312,6 +313,7 @@ def test_a_missing_table_answers_listing_503(aws: Aws) -> None:
             powertools_service_name="conveyor-api-adapters",
             powertools_metrics_namespace="ConveyorAdapters",
             payload_inline_max_bytes=4096,
+            job_types_parameter_name="/conveyor-adapters/worker/job-types",
             job_retention_days=30,
         ),
         dynamodb_client=aws.dynamodb,

@@ -1,14 +1,18 @@
 """A backend that accepts connections and never answers: the Lambda entry point's clients give up within their
 budget, and the API answers its documented 503 problem well before the function's timeout."""
 
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
+import botocore.session
 import pytest
+from botocore.client import BaseClient
+from botocore.stub import Stubber
 
 from conveyor_api.aws_call_budget import FUNCTION_TIMEOUT_SECONDS, call_budget
-from conveyor_api.handlers.http import Handler, build_handler
+from conveyor_api.handlers.http import build_handler
 from conveyor_api.settings import Settings
 from tests.support.events import get_job, post_job_request, signed_in
 from tests.support.lambda_context import LambdaContext
@@ -44,27 +48,47 @@ def settings(stalled: StalledEndpoint) -> Settings:
         powertools_service_name="conveyor-api-stalled",
         powertools_metrics_namespace="ConveyorStalled",
         payload_inline_max_bytes=4096,
+        job_types_parameter_name="/conveyor-adapters/worker/job-types",
         job_retention_days=30,
     )
 
 
-@pytest.fixture
-def handler(settings: Settings) -> Handler:
-    return build_handler(settings, client_config=call_budget().config())
+def _answering_ssm() -> BaseClient:
+    """SSM saying its worker runs text_transform: a submission's first call succeeds, then one stalls."""
+    session = botocore.session.get_session()
+    ssm = session.create_client("ssm", endpoint_url="https://ssm.eu-west-1.amazonaws.com")
+    stubber = Stubber(ssm)
+    value = json.dumps({"contract_major": 1, "job_types": ["text_transform"]})
+    stubber.add_response("get_parameter", {"Parameter": {"Name": "p", "Type": "String", "Value": value}})
+    stubber.activate()
+    return ssm
 
 
 @pytest.mark.parametrize(
-    "event",
+    ("event", "ssm"),
     [
-        pytest.param(get_job("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"), id="GET /jobs/{job_id}"),
+        pytest.param(get_job("3f2b8c1e-5d4a-4b6f-9c0d-1e2f3a4b5c6d"), None, id="GET /jobs/{job_id}"),
         pytest.param(
-            post_job_request({"job_type": "text_transform", "payload": {"text": "hi"}}), id="POST /jobs"
+            post_job_request({"job_type": "text_transform", "payload": {"text": "hi"}}),
+            None,
+            id="POST /jobs, SSM stalled",
+        ),
+        pytest.param(
+            post_job_request({"job_type": "text_transform", "payload": {"text": "hi"}}),
+            _answering_ssm,
+            id="POST /jobs, SQS stalled",
         ),
     ],
 )
 def test_a_stalled_backend_is_a_503_problem_within_one_calls_budget(
-    handler: Handler, stalled: StalledEndpoint, event: dict[str, object]
+    settings: Settings,
+    stalled: StalledEndpoint,
+    event: dict[str, object],
+    ssm: Callable[[], BaseClient] | None,
 ) -> None:
+    handler = build_handler(
+        settings, ssm_client=None if ssm is None else ssm(), client_config=call_budget().config()
+    )
     started = time.monotonic()
     response = handler(event, LambdaContext())
     elapsed = time.monotonic() - started

@@ -2,7 +2,7 @@
 as AWS's do."""
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -306,3 +306,19 @@ class FakeUploads:
         if self.fail_with is not None:
             raise self.fail_with
         return self.uploads.get(key)
+
+
+class FakeDeployedJobTypes:
+    """What the worker stack publishes: nothing (None, as a stack older than the list), or the types its
+    worker runs; `fail_with` fails every read, as an unreachable SSM would."""
+
+    def __init__(self, job_types: Iterable[str] | None = None, *, fail_with: Exception | None = None) -> None:
+        self.published = None if job_types is None else frozenset(job_types)
+        self.reads = 0
+        self.fail_with = fail_with
+
+    def job_types(self) -> frozenset[str] | None:
+        self.reads += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        return self.published

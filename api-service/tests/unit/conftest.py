@@ -8,6 +8,7 @@ from conveyor_api.handlers.http import Handler, handler_for
 from conveyor_api.settings import Settings
 from tests.support.events import DEMO_ORIGIN
 from tests.support.fakes import (
+    FakeDeployedJobTypes,
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
@@ -29,6 +30,7 @@ def settings() -> Settings:
         powertools_service_name="conveyor-api-unit",
         powertools_metrics_namespace="ConveyorUnit",
         payload_inline_max_bytes=4096,
+        job_types_parameter_name="/conveyor-unit/worker/job-types",
         job_retention_days=30,
     )
 
@@ -68,6 +70,12 @@ def payloads() -> InMemoryPayloadStore:
     return InMemoryPayloadStore()
 
 
+@pytest.fixture
+def deployed_job_types() -> FakeDeployedJobTypes:
+    """A worker stack that publishes no list, as before it had one: every type of the contract is accepted."""
+    return FakeDeployedJobTypes()
+
+
 HandlerFor = Callable[[Settings], Handler]
 """The API's handler for the given settings, over the shared fakes."""
 
@@ -80,6 +88,7 @@ def handler_with(
     links: FakeFileLinks,
     uploads: FakeUploads,
     payloads: InMemoryPayloadStore,
+    deployed_job_types: FakeDeployedJobTypes,
 ) -> HandlerFor:
     return partial(
         handler_for,
@@ -89,6 +98,7 @@ def handler_with(
         links=links,
         uploads=uploads,
         payloads=payloads,
+        job_types=deployed_job_types,
     )
 
 

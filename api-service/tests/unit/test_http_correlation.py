@@ -8,6 +8,7 @@ from conveyor_api.jobs.errors import BackendUnavailableError
 from conveyor_api.settings import Settings
 from tests.support.events import get_job, post_job_request
 from tests.support.fakes import (
+    FakeDeployedJobTypes,
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
@@ -32,6 +33,7 @@ def _handler(settings: Settings, *, store: InMemoryJobStore, publisher: Recordin
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
 

@@ -10,6 +10,7 @@ from conveyor_api.jobs.errors import BackendUnavailableError, JobAlreadyExistsEr
 from conveyor_api.settings import Settings
 from tests.support.events import get_job, post_job_request
 from tests.support.fakes import (
+    FakeDeployedJobTypes,
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
@@ -35,6 +36,7 @@ def test_store_unavailable_on_submit_is_503_and_says_no_job_was_created(settings
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
     problem = assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -53,6 +55,7 @@ def test_queue_unavailable_on_submit_is_503_and_stores_nothing(settings: Setting
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
     assert_problem(handler(post_job_request(TEXT_REQUEST), None), 503, "service-unavailable")
@@ -71,6 +74,7 @@ def test_files_bucket_refusing_a_large_payload_on_submit_is_503_and_sends_and_st
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(fail_with=BackendUnavailableError(SECRET)),
+        job_types=FakeDeployedJobTypes(),
     )
     large = {"job_type": "text_transform", "payload": {"text": "x" * settings.payload_inline_max_bytes}}
 
@@ -88,6 +92,7 @@ def test_store_unavailable_on_status_is_503(settings: Settings) -> None:
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
     assert_problem(handler(get_job(JOB_ID), None), 503, "service-unavailable")
@@ -112,6 +117,7 @@ def test_unexpected_error_is_a_generic_500_logged_with_its_stack_trace(
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
     response = handler(post_job_request(TEXT_REQUEST), None)
@@ -136,6 +142,7 @@ def test_unexpected_error_on_status_is_a_generic_500(settings: Settings) -> None
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
     response = handler(get_job(JOB_ID), None)

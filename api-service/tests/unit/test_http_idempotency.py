@@ -11,6 +11,7 @@ from conveyor_api.models import JobRequest
 from conveyor_api.settings import Settings
 from tests.support.events import post_job_request
 from tests.support.fakes import (
+    FakeDeployedJobTypes,
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
@@ -88,6 +89,7 @@ def test_without_a_key_the_ledger_is_not_asked(settings: Settings, store: InMemo
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
     first = handler(_post(TEXT_REQUEST, None), None)
@@ -157,6 +159,7 @@ def test_idempotency_table_unavailable_is_503_and_nothing_is_stored(
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
     assert_problem(handler(_post(TEXT_REQUEST, KEY), None), 503, "service-unavailable")

@@ -12,6 +12,7 @@ from conveyor_api.jobs.errors import BackendUnavailableError
 from conveyor_api.settings import Settings
 from tests.support.events import get_job, load_event, post_job_request
 from tests.support.fakes import (
+    FakeDeployedJobTypes,
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
@@ -103,6 +104,7 @@ def test_a_job_that_was_not_stored_is_not_counted(
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
     capsys.readouterr()
 

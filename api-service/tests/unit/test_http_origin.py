@@ -13,6 +13,7 @@ from conveyor_api.http.origin import ORIGIN_SECRET_HEADER
 from conveyor_api.settings import Settings
 from tests.support.events import get_job, list_jobs, load_event, post_job_request, post_uploads, request
 from tests.support.fakes import (
+    FakeDeployedJobTypes,
     InMemoryJobStore,
     RecordingJobPublisher,
 )
@@ -56,6 +57,7 @@ def untouchable_handler(edge_settings: Settings, touched: list[str]) -> Handler:
         links=nothing,
         uploads=nothing,
         payloads=nothing,
+        job_types=FakeDeployedJobTypes(),
     )
 
 

@@ -8,6 +8,7 @@ from conveyor_api.handlers.http import Handler, handler_for
 from conveyor_api.settings import Settings
 from tests.support.events import DEMO_ORIGIN, load_event, request
 from tests.support.fakes import (
+    FakeDeployedJobTypes,
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
@@ -28,6 +29,7 @@ def test_health_is_ok_without_touching_the_store_or_queue(settings: Settings) ->
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
     response = handler(load_event("get_health"), None)

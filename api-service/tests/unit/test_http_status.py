@@ -10,6 +10,7 @@ from conveyor_api.models import JobItem
 from conveyor_api.settings import Settings
 from tests.support.events import get_job
 from tests.support.fakes import (
+    FakeDeployedJobTypes,
     FakeFileLinks,
     FakeUploads,
     InMemoryJobStore,
@@ -154,6 +155,7 @@ def test_malformed_job_id_is_invalid_job_id_and_is_not_looked_up(job_id: str, se
         links=FakeFileLinks(),
         uploads=FakeUploads(),
         payloads=InMemoryPayloadStore(),
+        job_types=FakeDeployedJobTypes(),
     )
 
     problem = assert_problem(handler(get_job(job_id), None), 400, "invalid-job-id")

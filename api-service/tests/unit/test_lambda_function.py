@@ -24,6 +24,7 @@ ENVIRONMENT = {
     "POWERTOOLS_METRICS_NAMESPACE": "Conveyor",
     "PAYLOAD_INLINE_MAX_BYTES": "4096",
     "JOB_RETENTION_DAYS": "30",
+    "JOB_TYPES_PARAMETER_NAME": "/conveyor-unit/worker/job-types",
 }
 
 

@@ -17,6 +17,7 @@ ENVIRONMENT = {
     "POWERTOOLS_METRICS_NAMESPACE": "Conveyor",
     "PAYLOAD_INLINE_MAX_BYTES": "4096",
     "JOB_RETENTION_DAYS": "30",
+    "JOB_TYPES_PARAMETER_NAME": "/conveyor-core/worker/job-types",
     "UNRELATED": "ignored",
 }
 
@@ -32,6 +33,7 @@ def test_settings_are_read_from_their_environment_variables() -> None:
         powertools_service_name="conveyor-api",
         powertools_metrics_namespace="Conveyor",
         payload_inline_max_bytes=4096,
+        job_types_parameter_name="/conveyor-core/worker/job-types",
         job_retention_days=30,
     )
 
@@ -43,7 +45,7 @@ def test_missing_and_empty_variables_are_named_in_the_error() -> None:
         MissingSettingsError,
         match=(
             r"AUTH_MODE, CORS_ALLOW_ORIGIN, FILES_BUCKET_NAME, IDEMPOTENCY_TABLE_NAME, JOBS_TABLE_NAME, "
-            r"JOB_RETENTION_DAYS, "
+            r"JOB_RETENTION_DAYS, JOB_TYPES_PARAMETER_NAME, "
             r"PAYLOAD_INLINE_MAX_BYTES, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME$"
         ),
     ):
@@ -62,6 +64,7 @@ def test_settings_made_in_code_refuse_an_empty_value() -> None:
             powertools_service_name="conveyor-api",
             powertools_metrics_namespace="Conveyor",
             payload_inline_max_bytes=4096,
+            job_types_parameter_name="/conveyor-core/worker/job-types",
             job_retention_days=30,
         )
 

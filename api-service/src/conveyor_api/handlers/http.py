@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import botocore.session
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from botocore.client import BaseClient
 from botocore.config import Config
 
 from conveyor_api.files.s3 import S3FileLinks, S3Payloads, S3Uploads, s3_client_on_demand
@@ -21,12 +22,14 @@ from conveyor_api.http.idempotency_key import IDEMPOTENCY_KEY_HEADER
 from conveyor_api.http.origin import through_edge_only
 from conveyor_api.http.problems import register_problem_responses
 from conveyor_api.idempotency.on_demand import OnDemandSubmissionLedger
+from conveyor_api.jobs.availability import DeployedJobTypes
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.payloads import PayloadPlacement, PayloadStore
 from conveyor_api.jobs.sources import Uploads
 from conveyor_api.jobs.submit_batch import BatchJobPublisher
 from conveyor_api.jobs.submit_once import SubmissionLedger
 from conveyor_api.metrics.emf import EmfJobMetrics
+from conveyor_api.parameters.ssm import SsmDeployedJobTypes
 from conveyor_api.queue.sqs import SqsJobPublisher
 from conveyor_api.settings import AuthMode, Settings
 from conveyor_api.store.dynamo import DynamoJobStore
@@ -48,6 +51,7 @@ def build_handler(
     dynamodb_client: DynamoDBClient | None = None,
     sqs_client: SQSClient | None = None,
     s3_client: S3Client | None = None,
+    ssm_client: BaseClient | None = None,
     client_config: Config | None = None,
 ) -> Handler:
     """A Lambda handler for API Gateway HTTP API events, serving the resources `settings` name.
@@ -86,6 +90,12 @@ def build_handler(
         links=S3FileLinks(s3, settings.files_bucket_name),
         uploads=S3Uploads(s3, settings.files_bucket_name),
         payloads=S3Payloads(s3, settings.files_bucket_name),
+        # Made with its first read: a cold start that serves no submission never loads SSM's model.
+        job_types=SsmDeployedJobTypes(
+            lambda: ssm_client or session.create_client("ssm", config=client_config),
+            settings.job_types_parameter_name,
+            logger=logger,
+        ),
     )
 
 
@@ -98,9 +108,10 @@ def handler_for(
     links: FileLinks,
     uploads: Uploads,
     payloads: PayloadStore,
+    job_types: DeployedJobTypes,
 ) -> Handler:
-    """The same handler over any store, publisher, ledger, links, uploads and payloads, such as the unit
-    tests'."""
+    """The same handler over any store, publisher, ledger, links, uploads, payloads and deployed job types,
+    such as the unit tests'."""
     app = APIGatewayHttpResolver(
         cors=CORSConfig(
             allow_origin=settings.cors_allow_origin,
@@ -125,6 +136,7 @@ def handler_for(
         placement=PayloadPlacement(payloads, settings.payload_inline_max_bytes),
         metrics=metrics,
         retention=timedelta(days=settings.job_retention_days),
+        job_types=job_types,
     )
     for route in ROUTES:
         app.route(route.rule, route.method)(_served(route, app, services, settings.auth_mode))

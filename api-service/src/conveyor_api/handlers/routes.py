@@ -32,6 +32,7 @@ from conveyor_api.http.json_body import read_json_body
 from conveyor_api.http.problems import problem_for
 from conveyor_api.http.query_string import query_parameters
 from conveyor_api.idempotency.lifetime import KEY_LIFETIME
+from conveyor_api.jobs.availability import DeployedJobTypes, require_available
 from conveyor_api.jobs.cancel import JobCanceller, cancel_job
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.listing import DEFAULT_PAGE_SIZE, JobLister, list_jobs, validate_job_list_query
@@ -97,6 +98,8 @@ class Services:
     metrics: JobMetrics
     retention: timedelta
     """How long a job's item is kept once it has ended (a cancel ends QUEUED jobs)."""
+    job_types: DeployedJobTypes
+    """The job types the deployed worker runs: the only ones accepted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +207,7 @@ def _submit_job(api: Services, call: Call) -> Response[str]:
     request = validate_job_request(read_json_body(call.event))
     # Before anything is written, the Idempotency-Key's record included: a refusal changes nothing.
     check_sources(request, owner=call.owner, uploads=api.uploads)
+    require_available(request.job_type, api.job_types)
     if idempotency_key is None:
         record = submit_job(
             request,
@@ -277,7 +281,7 @@ SUBMIT_JOB = Route(
         409: ("idempotency-key-in-progress",),
         413: ("payload-too-large",),
         415: ("unsupported-media-type",),
-        422: ("idempotency-key-reused", "upload-not-found"),
+        422: ("idempotency-key-reused", "upload-not-found", "job-type-unavailable"),
         503: ("service-unavailable",),
     },
     problem_headers={
@@ -300,6 +304,7 @@ def _submit_jobs(api: Services, call: Call) -> Response[str]:
         writer=api.store,
         publisher=api.publisher,
         uploads=api.uploads,
+        job_types=api.job_types,
         payloads=api.placement,
         links=api.links,
         metrics=api.metrics,
@@ -535,6 +540,7 @@ def _retry_job(api: Services, call: Call) -> Response[str]:
         owner=call.owner,
         idempotency_key=read_idempotency_key(call.event),
         store=api.store,
+        job_types=api.job_types,
         publisher=api.publisher,
         ledger=api.ledger,
         payloads=api.placement,
@@ -572,6 +578,7 @@ RETRY_JOB = Route(
         400: ("invalid-job-id", "invalid-idempotency-key"),
         404: ("job-not-found",),
         409: ("job-not-failed", "payload-expired", "idempotency-key-in-progress"),
+        422: ("job-type-unavailable",),
         503: ("service-unavailable",),
     },
     problem_headers=SUBMIT_JOB.problem_headers,

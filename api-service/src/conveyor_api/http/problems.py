@@ -29,6 +29,7 @@ from conveyor_api.jobs.errors import (
     JobEndedError,
     JobNotFailedError,
     JobNotFoundError,
+    JobTypeUnavailableError,
     PayloadTooLargeError,
     RetryPayloadMissingError,
     UnknownJobTypeError,
@@ -210,6 +211,25 @@ def _(error: UnknownJobTypeError) -> Problem:
         f"job_type must be one of: {', '.join(error.allowed)}.",
         errors=error.violations,
     )
+
+
+@problem_for.register
+def _(error: JobTypeUnavailableError) -> Problem:
+    # 422, not 503: the condition lasts until an operator deploys a worker, not seconds, so clients and SDKs
+    # that retry a 503 by themselves must not, and a 5xx alarm must not page for it (docs/design.md).
+    if error.in_contract:
+        detail = (
+            f"No deployed worker runs job type {error.job_type} yet, so the job was not accepted and "
+            "nothing was stored. A new job type is deployed to the workers first, then accepted here: "
+            "submit it again once that deploy is done."
+        )
+    else:
+        detail = (
+            f"This version of the API does not know job type {error.job_type} (a newer one accepted the "
+            "job), so it cannot run it again. Nothing was changed: retry it once the newer API serves this "
+            "URL."
+        )
+    return _problem("job-type-unavailable", 422, "Job type not available yet", detail)
 
 
 @problem_for.register

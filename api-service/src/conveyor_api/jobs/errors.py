@@ -120,3 +120,14 @@ class RetryPayloadMissingError(Exception):
     def __init__(self, job_id: str) -> None:
         super().__init__(f"the payload of job {job_id} is no longer stored")
         self.job_id = job_id
+
+
+class JobTypeUnavailableError(Exception):
+    """A job type that no deployed worker runs yet, so a job of it could only wait: refused before anything is
+    written (docs/design.md, Which job types the deployed worker runs)."""
+
+    def __init__(self, job_type: str, *, in_contract: bool = True) -> None:
+        super().__init__(f"no deployed worker runs job type {job_type!r}")
+        self.job_type = job_type
+        self.in_contract = in_contract
+        """False for a type this API's contract lacks (a retry of a job a newer API accepted)."""

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from conveyor_api import contract
 from conveyor_api.clock import utc_now
+from conveyor_api.jobs.availability import DeployedJobTypes, require_available
 from conveyor_api.jobs.errors import (
     InvalidJobIdError,
     JobNotFailedError,
@@ -28,6 +29,7 @@ def retry_job(
     owner: str | None,
     idempotency_key: str | None,
     store: KeyedJobStore,
+    job_types: DeployedJobTypes,
     publisher: JobPublisher,
     ledger: SubmissionLedger,
     payloads: PayloadPlacement,
@@ -42,7 +44,8 @@ def retry_job(
     The payload is copied, never shared: a payload stored aside is read and stored again under the new job's
     own key (or inline, as the deployment's threshold now places it), so the new job does not depend on what
     the failed one keeps, nor for how long. Raises JobNotFoundError as a read does, JobNotFailedError for a
-    job in any other status, RetryPayloadMissingError when its payload stored aside is gone.
+    job in any other status, JobTypeUnavailableError when no deployed worker runs its type (or this API's
+    contract lacks it), RetryPayloadMissingError when its payload stored aside is gone.
     """
     if not contract.validator("job-id").is_valid(job_id):
         raise InvalidJobIdError(job_id)
@@ -51,6 +54,7 @@ def retry_job(
         raise JobNotFoundError(job_id)
     if failed.status != "FAILED":
         raise JobNotFailedError(job_id, failed.status)
+    require_available(failed.job_type, job_types)
     # The contract accepted this payload when the job was submitted, and v1 only widens: no new check.
     request = JobRequest(job_type=failed.job_type, payload=json.loads(_payload_text(failed, payloads)))
     if idempotency_key is None:

@@ -15,10 +15,12 @@ from typing import Protocol
 
 from conveyor_api import contract
 from conveyor_api.clock import utc_now
+from conveyor_api.jobs.availability import DeployedJobTypes, require_available
 from conveyor_api.jobs.errors import (
     BackendUnavailableError,
     InvalidJobBatchError,
     InvalidJobRequestError,
+    JobTypeUnavailableError,
     PayloadTooLargeError,
     UploadNotFoundError,
 )
@@ -35,7 +37,13 @@ from conveyor_api.models import JobItem, JobMessage, JobRecord
 MAX_BATCH_JOBS = 25
 """The job-batch-request schema's maxItems: one DynamoDB BatchWriteItem holds at most 25 puts."""
 
-JobRefusal = InvalidJobRequestError | PayloadTooLargeError | UploadNotFoundError | BackendUnavailableError
+JobRefusal = (
+    InvalidJobRequestError
+    | PayloadTooLargeError
+    | UploadNotFoundError
+    | JobTypeUnavailableError
+    | BackendUnavailableError
+)
 """Why one job of a batch was refused: what POST /jobs would have refused it for."""
 
 
@@ -88,6 +96,7 @@ def submit_jobs(
     writer: BatchJobWriter,
     publisher: BatchJobPublisher,
     uploads: Uploads,
+    job_types: DeployedJobTypes,
     payloads: PayloadPlacement,
     links: FileLinks,
     metrics: JobMetrics,
@@ -97,10 +106,11 @@ def submit_jobs(
     """Each job's outcome, in the order of `documents`: accepted, or refused with what POST /jobs would have
     answered for it alone.
 
-    Every job is judged first (contract, uploads, payload size; a payload that goes aside is stored), then the
-    messages of those that passed leave together (SendMessageBatch), then the jobs whose message left are
-    stored together (BatchWriteItem). A job whose write's answer was lost is read back, as store_new does for
-    one job: stored, it is accepted; not found, or unreadable, it is refused 503.
+    Every job is judged first (contract, uploads, whether a deployed worker runs its type, payload size; a
+    payload that goes aside is stored), then the messages of those that passed leave together
+    (SendMessageBatch), then the jobs whose message left are stored together (BatchWriteItem). A job whose
+    write's answer was lost is read back, as store_new does for one job: stored, it is accepted; not found,
+    or unreadable, it is refused 503.
     """
     outcomes: list[BatchOutcome | NewJob] = []
     for document in documents:
@@ -110,7 +120,13 @@ def submit_jobs(
             continue
         outcomes.append(
             _prepared(
-                document, owner=owner, uploads=uploads, payloads=payloads, clock=clock, new_job_id=new_job_id
+                document,
+                owner=owner,
+                uploads=uploads,
+                job_types=job_types,
+                payloads=payloads,
+                clock=clock,
+                new_job_id=new_job_id,
             )
         )
     ready = [outcome for outcome in outcomes if isinstance(outcome, NewJob)]
@@ -127,6 +143,7 @@ def _prepared(
     *,
     owner: str | None,
     uploads: Uploads,
+    job_types: DeployedJobTypes,
     payloads: PayloadPlacement,
     clock: Callable[[], datetime],
     new_job_id: Callable[[], uuid.UUID],
@@ -135,12 +152,14 @@ def _prepared(
     try:
         request = validate_job_request(document)
         check_sources(request, owner=owner, uploads=uploads)
+        require_available(request.job_type, job_types)
         job = new_job(request, owner=owner, placement=payloads, clock=clock, new_job_id=new_job_id)
         job.put_payload_aside(payloads)
     except (
         InvalidJobRequestError,
         PayloadTooLargeError,
         UploadNotFoundError,
+        JobTypeUnavailableError,
         BackendUnavailableError,
     ) as error:
         return Refused(error)

@@ -20,6 +20,7 @@ from conveyor_api.models.generated.problem_schema import Error as Violation
 from conveyor_api.models.generated.problem_schema import Problem
 from conveyor_api.models.generated.upload_request_schema import UploadRequest
 from conveyor_api.models.generated.upload_ticket_schema import UploadTicket
+from conveyor_api.models.generated.worker_job_types_schema import WorkerJobTypes
 from conveyor_api.models.job_status import JobStatus
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "UploadRequest",
     "UploadTicket",
     "Violation",
+    "WorkerJobTypes",
 ]
