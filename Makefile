@@ -18,14 +18,17 @@ CHECKOV_VENV := .tools/checkov
 SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
-.PHONY: help install cli browser graphviz diagram dev test check unit bench soak lint typecheck \
+.PHONY: help install cli browser graphviz diagram dev rehearse test check unit bench soak lint typecheck \
 	test-services test-system test-stack-suites test-other-suites test-checks-then-others package lock clean unit-local contract-check \
 	release $(addprefix unit-,$(PACKAGES)) \
 	$(addprefix test-,$(PACKAGES))
 
 help:
 	@echo "make install  every environment: each package's .venv, the root's .venv, checkov's and the SAM CLI's"
-	@echo "make dev      install everything and run the whole system locally"
+	@echo "make dev      install everything and run the whole system locally; API_AT=<commit> or WORKER_AT=<commit>"
+	@echo "              runs that service's code and stack template from that commit (make rehearse's way)"
+	@echo "make rehearse each service at HEAD beside the other at its last release (releases.json), both ways,"
+	@echo "              through submit, run, read and list (make test runs it); API_AT= or WORKER_AT= another commit"
 	@echo "make cli      install the \`conveyor\` command for this user (uv tool; make dev does it)"
 	@echo "make check    the inner loop: fix the format and lint, then types and every package's unit tests"
 	@echo "              (no slow tests, no moto server, no cross-service suites: make test runs those)"
@@ -43,7 +46,8 @@ help:
 	@echo "make test-cli"
 	@echo "make test-system the cross-service suites of tests/ (make test runs it), as two processes side by side:"
 	@echo "make test-stack-suites those that run stacks (moto, browser, make dev) and the grants check"
-	@echo "make test-other-suites the rest (templates, SAM CLI, checkov, docs, contract, CLI, local/, simulated)"
+	@echo "make test-other-suites the rest (templates, SAM CLI, checkov, docs, contract, CLI, local/, simulated,"
+	@echo "              the rehearsal)"
 	@echo "make test-checks-then-others lint, types, the gate, each package's suite, then test-other-suites:"
 	@echo "              make test runs it beside test-stack-suites"
 	@echo "make contract-check the compatibility gate: contracts/ against the contract of each component's last"
@@ -132,8 +136,21 @@ $(DOT):
 diagram: install graphviz
 	$(VENV)/bin/python diagrams/architecture.py diagrams/architecture.png
 
+# API_AT or WORKER_AT: that service's code and stack template from a checkout of the commit, cached under
+# .tools/releases/ with its own environment (tools/conveyor_release/checkout.py); the core stack and local/ stay
+# this checkout's (docs/local.md, Rehearsing a deploy).
+CHECKOUT := $(VENV)/bin/python -m conveyor_release.checkout
+
 dev: install cli
+	$(if $(API_AT),CONVEYOR_API_CHECKOUT=$$($(CHECKOUT) api $(API_AT)) && export CONVEYOR_API_CHECKOUT &&) \
+	$(if $(WORKER_AT),CONVEYOR_WORKER_CHECKOUT=$$($(CHECKOUT) worker $(WORKER_AT)) && \
+		export CONVEYOR_WORKER_CHECKOUT &&) \
 	$(VENV)/bin/python -m conveyor_local
+
+# Separate owners deploy on their own schedules: each service at HEAD runs beside the other at its last release
+# (or at API_AT, WORKER_AT), two local stacks side by side. make test runs tests/rehearsal in test-other-suites.
+rehearse: install
+	API_AT=$(API_AT) WORKER_AT=$(WORKER_AT) $(VENV)/bin/pytest tests/rehearsal
 
 lint: install
 	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s lint; done
@@ -168,6 +185,7 @@ test-system: install browser graphviz
 test-stack-suites:
 	$(VENV)/bin/pytest $(STACK_SUITES) $(GRANTS_COMPARISON)
 
+# tests/rehearsal (make rehearse) among them: its two stacks record no calls, and this lane is the shorter.
 test-other-suites:
 	$(VENV)/bin/pytest $(addprefix --ignore=,$(STACK_SUITES) $(GRANTS_COMPARISON))
 
