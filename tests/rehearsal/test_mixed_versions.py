@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from conveyor_local.aws import dynamodb_client, sqs_client
+from conveyor_local.config import MAX_RECEIVE_COUNT, QUEUE_VISIBILITY_TIMEOUT_SECONDS
 from conveyor_release.contract_tree import ContractTree
 from PIL import Image
 
@@ -36,6 +37,9 @@ NEWER_MEMBER = "rehearsal_newer_member"
 USER = "rehearsal"
 FINISHED = ("SUCCEEDED", "FAILED")
 RUN_TIMEOUT_SECONDS = 90
+# How long a worker that refuses a message takes to have SQS move it to the DLQ: one visibility timeout after
+# each of its receives, and a last receive. Only a failing rehearsal waits that long.
+DEAD_LETTER_TIMEOUT_SECONDS = (MAX_RECEIVE_COUNT + 1) * QUEUE_VISIBILITY_TIMEOUT_SECONDS + 10
 
 
 def _now() -> str:
@@ -243,11 +247,17 @@ def _assert_refused_by_the_older_api(rehearsal: Rehearsal, job_type: str) -> Non
 
 def _assert_waits_for_a_newer_worker(rehearsal: Rehearsal, job_id: str) -> None:
     def handled() -> dict[str, Any] | None:
-        # A job is stored QUEUED with updated_at = created_at; a worker that makes it wait dates it anew.
+        # A job is stored QUEUED with updated_at = created_at; a worker that makes it wait dates it anew. One
+        # that takes its message for poison leaves it be, and SQS moves the message to the DLQ.
         item = _item(rehearsal, job_id)
-        return item if item["updated_at"] > item["created_at"] or item["status"] != "QUEUED" else None
+        dead_letters = sum(_queue_counts(rehearsal, rehearsal.resources.dlq_url))
+        changed = item["updated_at"] > item["created_at"] or item["status"] != "QUEUED"
+        return {**item, "dead_letters": dead_letters} if changed or dead_letters else None
 
-    item = wait_for(handled, timeout=RUN_TIMEOUT_SECONDS, what=f"the older worker to handle job {job_id}")
+    item = wait_for(
+        handled, timeout=DEAD_LETTER_TIMEOUT_SECONDS, what=f"the older worker to handle job {job_id}"
+    )
+    assert item["dead_letters"] == 0, f"the older worker's message of job {job_id} went to the DLQ: {item}"
     assert (item["status"], item["attempts"], "error" in item) == ("QUEUED", 0, False), item
     # Sent again, delayed, for a newer worker to take: not left visible, not moved to the DLQ as poison.
     wait_for(
