@@ -204,7 +204,7 @@ test-checks-then-others:
 # own pytest configuration; local/'s unit-level tests are named here, since its other tests share their folder.
 CHECK_PATHS := $(PACKAGES) local tests bench infra diagrams tools
 LOCAL_UNIT_TESTS := $(addprefix tests/local/,test_child_process.py test_dev_environment.py test_log_view.py \
-	test_schedule.py test_stacks.py)
+	test_schedule.py test_service_checkout.py test_stacks.py)
 
 check: install
 	$(VENV)/bin/ruff format --quiet $(CHECK_PATHS)
