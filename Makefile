@@ -139,13 +139,12 @@ diagram: install graphviz
 # API_AT or WORKER_AT: that service's code and stack template from a checkout of the commit, cached under
 # .tools/releases/ with its own environment (tools/conveyor_release/checkout.py); the core stack and local/ stay
 # this checkout's (docs/local.md, Rehearsing a deploy).
+# An assignment then `export`, not `export X=$$(...)`, whose status would hide a failed checkout.
 CHECKOUT := $(VENV)/bin/python -m conveyor_release.checkout
+checkout_of = $(if $(2),CONVEYOR_$(1)_CHECKOUT=$$($(CHECKOUT) $(3) $(2)) && export CONVEYOR_$(1)_CHECKOUT &&)
 
 dev: install cli
-	$(if $(API_AT),CONVEYOR_API_CHECKOUT=$$($(CHECKOUT) api $(API_AT)) && export CONVEYOR_API_CHECKOUT &&) \
-	$(if $(WORKER_AT),CONVEYOR_WORKER_CHECKOUT=$$($(CHECKOUT) worker $(WORKER_AT)) && \
-		export CONVEYOR_WORKER_CHECKOUT &&) \
-	$(VENV)/bin/python -m conveyor_local
+	$(call checkout_of,API,$(API_AT),api) $(call checkout_of,WORKER,$(WORKER_AT),worker) $(VENV)/bin/python -m conveyor_local
 
 # Separate owners deploy on their own schedules: each service at HEAD runs beside the other at its last release
 # (or at API_AT, WORKER_AT), two local stacks side by side. make test runs tests/rehearsal in test-other-suites.

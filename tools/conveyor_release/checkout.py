@@ -142,8 +142,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("commit", nargs="?", help="a commit of this repository; default: the last release")
     arguments = parser.parse_args(argv)
     repo = Path(git.run(Path.cwd(), "rev-parse", "--show-toplevel").strip())
-    commit = arguments.commit or released_commit(repo, arguments.service)
-    print(checkout(repo, arguments.service, commit, uv=default_uv(repo)))
+    try:
+        commit = arguments.commit or released_commit(repo, arguments.service)
+        print(checkout(repo, arguments.service, commit, uv=default_uv(repo)))
+    except LookupError as missing:
+        print(f"checkout: {missing}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as failed:
+        print(
+            f"checkout: {' '.join(map(str, failed.cmd))} failed: {failed.stderr or ''}".strip(),
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
