@@ -19,7 +19,7 @@ SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
 .PHONY: help install cli browser graphviz diagram dev rehearse test check unit bench soak lint typecheck \
-	test-services test-system test-stack-suites test-other-suites test-checks-then-others package lock clean unit-local contract-check \
+	test-services test-system test-stack-suites test-stack-suites-run test-stack-suites-driven fresh-recorded-calls test-other-suites test-checks-then-others package lock clean unit-local contract-check \
 	release $(addprefix unit-,$(PACKAGES)) \
 	$(addprefix test-,$(PACKAGES))
 
@@ -44,8 +44,11 @@ help:
 	@echo "make test-api-service one package's whole suite alone"
 	@echo "make test-worker-service"
 	@echo "make test-cli"
-	@echo "make test-system the cross-service suites of tests/ (make test runs it), as two processes side by side:"
-	@echo "make test-stack-suites those that run stacks (moto, browser, make dev) and the grants check"
+	@echo "make test-system the cross-service suites of tests/ (make test runs it), three processes side by side:"
+	@echo "make test-stack-suites those that run stacks (moto, browser, make dev), then the grants check:"
+	@echo "make test-stack-suites-run integration and faults"
+	@echo "make test-stack-suites-driven fuzz, browser and e2e"
+	@echo "make fresh-recorded-calls forget the calls the stack suites recorded (both stack lanes do it first)"
 	@echo "make test-other-suites the rest (templates, SAM CLI, checkov, docs, contract, CLI, local/, simulated,"
 	@echo "              the rehearsal)"
 	@echo "make test-checks-then-others lint, types, the gate, each package's suite, then test-other-suites:"
@@ -171,27 +174,41 @@ test-services: install
 $(SERVICE_TESTS): test-%: install
 	@$(MAKE) --no-print-directory -C $* test
 
-# The cross-service suites as two pytest processes, each with its own moto server: the suites that run stacks
-# and record their functions' AWS calls, with the grants-equal-calls comparison that reads those calls (it must
-# share their process), spend much of their time waiting out the stacks' own clocks; the rest (templates
-# through the SAM CLI and checkov, docs, contract, the CLI, local/, the simulated clock's days) is mostly CPU.
-STACK_SUITES := $(addprefix tests/,integration faults fuzz browser e2e)
+# The cross-service suites as pytest processes side by side, each with its own moto server: the suites that run
+# stacks and record their functions' AWS calls spend much of their time waiting out the stacks' own clocks, so
+# they run as two processes (integration and faults; fuzz, browser and e2e), each leaving its recorded calls in
+# one folder for the grants-equal-calls comparison, which runs after both; the rest (templates through the SAM
+# CLI and checkov, docs, contract, the CLI, local/, the simulated clock's days) is mostly CPU.
+STACK_SUITES_RUN := $(addprefix tests/,integration faults)
+STACK_SUITES_DRIVEN := $(addprefix tests/,fuzz browser e2e)
+STACK_SUITES := $(STACK_SUITES_RUN) $(STACK_SUITES_DRIVEN)
 GRANTS_COMPARISON := tests/infra/test_grants_match_calls.py
+RECORDED_CALLS := CONVEYOR_RECORDED_CALLS=$(CURDIR)/build/recorded-calls
 
 test-system: install browser graphviz
-	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-stack-suites test-other-suites
+	$(MAKE) --no-print-directory --jobs=3 --output-sync=target test-stack-suites test-other-suites
 
-test-stack-suites:
-	$(VENV)/bin/pytest $(STACK_SUITES) $(GRANTS_COMPARISON)
+test-stack-suites: test-stack-suites-run test-stack-suites-driven
+	$(RECORDED_CALLS) $(VENV)/bin/pytest $(GRANTS_COMPARISON)
 
-# tests/rehearsal (make rehearse) among them: its two stacks record no calls, and this lane is the shorter.
+# Once per make, before either stack lane: calls left by an earlier run must not count.
+fresh-recorded-calls:
+	rm -rf build/recorded-calls
+
+test-stack-suites-run: fresh-recorded-calls
+	$(RECORDED_CALLS) $(VENV)/bin/pytest $(STACK_SUITES_RUN)
+
+test-stack-suites-driven: fresh-recorded-calls
+	$(RECORDED_CALLS) $(VENV)/bin/pytest $(STACK_SUITES_DRIVEN)
+
+# tests/rehearsal (make rehearse) among them: its two stacks record no calls for the grants comparison.
 test-other-suites:
 	$(VENV)/bin/pytest $(addprefix --ignore=,$(STACK_SUITES) $(GRANTS_COMPARISON))
 
-# Two lanes on two cores: the stack suites, the longest and the most often waiting, from the start; beside them
-# the checks, the packages' suites and the other cross-service suites, one after another.
+# Three lanes on two cores: the two stack lanes, mostly waiting, from the start; beside them the checks, the
+# packages' suites and the other cross-service suites, one after another.
 test: install browser graphviz
-	$(MAKE) --no-print-directory --jobs=2 --output-sync=target test-stack-suites test-checks-then-others
+	$(MAKE) --no-print-directory --jobs=3 --output-sync=target test-stack-suites test-checks-then-others
 
 test-checks-then-others:
 	$(MAKE) --no-print-directory lint typecheck contract-check $(SERVICE_TESTS) test-other-suites

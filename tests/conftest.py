@@ -36,6 +36,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     aws_calls.run_comparison_last(config, items)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    aws_calls.leave_for_the_comparison(session.config)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     aws_calls.remove_call_log_folder()
 

@@ -141,6 +141,9 @@ def test_a_cancel_is_busy_while_in_flight_and_a_refusal_shows_the_api_problem(
     expect(demo.row_action(job_id, "Cancel")).to_have_attribute("aria-disabled", "true")
     expect(demo.row_action(job_id, "Cancel")).to_be_disabled()
     running_job.release()  # the job has ended by now: the API refuses
+    # The page announces the job's end as its next read shows it; the refusal is announced after that, not
+    # overwritten by it.
+    demo.wait_for_status("SUCCEEDED")
     held[0].fallback()
 
     expect(demo.announcer).to_have_text(re.compile(rf"^Could not cancel job {job_id[:8]}…: 409 "))

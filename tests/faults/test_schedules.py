@@ -1,5 +1,6 @@
-"""Random schedules of submits, deliveries, crashes, lost writes, duplicates, expiries, sweeps, cancels
-(of queued jobs, of jobs mid-run, of jobs whose worker died) and retries of failed jobs.
+"""Random schedules of submits (one at a time and in batches), deliveries, crashes, lost writes, duplicates,
+expiries, sweeps, cancels (of queued jobs, of jobs mid-run, of jobs whose worker died) and retries of failed
+jobs.
 
 A hypothesis state machine drives the real API, worker and sweeper handlers against the moto server,
 injecting faults into their AWS clients. After every step: every item follows the contract, no job
@@ -42,9 +43,15 @@ from hypothesis.stateful import (
 from tests.support import contract, report
 from tests.support.completions import CompletionCounter, is_completion
 from tests.support.depth import SCHEDULES, depth
-from tests.support.faults import FaultInjector, ProcessDied
+from tests.support.faults import FaultInjector, Kind, Moment, ProcessDied
 from tests.support.simulated_time import sqs_on
-from tests.support.stack import Stack, post_job_action_event, post_jobs_event, running_stack
+from tests.support.stack import (
+    Stack,
+    post_job_action_event,
+    post_job_batch_event,
+    post_jobs_event,
+    running_stack,
+)
 
 LEASE_SECONDS = 30
 GRACE_SECONDS = 60
@@ -68,6 +75,14 @@ WORKER_FAULTS = st.sampled_from(
         "cancelled-mid-job",
     ]
 )
+BATCH_FAULT_PLANS: dict[str, tuple[str, Kind, Moment]] = {
+    "send-refused": ("SendMessageBatch", "server-error", "before"),
+    "died-after-send": ("SendMessageBatch", "process-death", "after"),
+    "write-refused": ("BatchWriteItem", "server-error", "before"),
+    "write-answer-lost": ("BatchWriteItem", "timeout", "after"),
+}
+"""A batch's faults, each (operation, kind, moment): the API's SQS client sends, its DynamoDB one writes."""
+BATCH_FAULTS = st.sampled_from([None, None, *BATCH_FAULT_PLANS])
 PICK = st.integers(min_value=0, max_value=1_000)
 """Which job a cancel or a retry names: an index into the jobs, by id, modulo their number."""
 
@@ -110,6 +125,7 @@ class Schedules(RuleBasedStateMachine):
         # A cancel of a QUEUED job is the API's own terminal write: counted with the worker's and sweeper's.
         api_dynamodb = dynamodb_client(endpoint)
         self.completions.watch(api_dynamodb)
+        self.api_store_faults = FaultInjector(api_dynamodb)
         self.api = self.stack.api_handler(sqs_client=self.api_sqs, dynamodb_client=api_dynamodb)
         self.worker_dynamodb = dynamodb_client(endpoint)
         self.completions.watch(self.worker_dynamodb)
@@ -183,6 +199,40 @@ class Schedules(RuleBasedStateMachine):
         elif status >= 500:
             totals["503_for_injected_faults" if status == 503 and faulted else "5xx"] += 1
         assert status == 202 or (status == 503 and faulted), response
+
+    @rule(size=st.integers(min_value=1, max_value=3), with_a_bad_job=st.booleans(), fault=BATCH_FAULTS)
+    def submit_batch(self, size: int, with_a_bad_job: bool, fault: str | None) -> None:
+        totals["steps"] += 1
+        if fault is not None:
+            operation, kind, moment = BATCH_FAULT_PLANS[fault]
+            injector = self.api_faults if operation == "SendMessageBatch" else self.api_store_faults
+            injector.fail(operation, kind, moment=moment)
+        jobs: list[Any] = []
+        for _ in range(size):
+            self.submitted += 1
+            jobs.append({"job_type": "text_transform", "payload": {"text": f"job {self.submitted}"}})
+        if with_a_bad_job:
+            jobs.insert(size // 2, {"job_type": "text_transform", "payload": {"text": 7}})
+        faults_before = len(self.api_faults.injected) + len(self.api_store_faults.injected)
+        try:
+            response = self.api(post_job_batch_event(jobs), None)
+        except ProcessDied:
+            return
+        finally:
+            self.api_faults.clear()
+            self.api_store_faults.clear()
+        faulted = len(self.api_faults.injected) + len(self.api_store_faults.injected) > faults_before
+        assert response["statusCode"] == 200, response
+        results = json.loads(response["body"])["results"]
+        for job, result in zip(jobs, results, strict=True):
+            if result["status"] == 202:
+                self.accepted.add(result["job"]["job_id"])
+                totals["accepted_in_batches"] += 1
+            elif job["payload"]["text"] == 7:
+                assert result["status"] == 400, result
+            else:
+                assert (result["status"], faulted) == (503, True), result
+                totals["503_for_injected_faults"] += 1
 
     @rule(fault=WORKER_FAULTS)
     def deliver(self, fault: str | None) -> None:
@@ -296,6 +346,7 @@ class Schedules(RuleBasedStateMachine):
     def _settle(self) -> None:
         """No more faults: time passes, the sweeper and the workers run, until every job has ended."""
         self.api_faults.clear()
+        self.api_store_faults.clear()
         self.worker_faults.clear()
         for _ in range(12):
             while self.source.poll_once().received:
@@ -378,7 +429,7 @@ def test_random_schedules_never_lose_a_job_nor_complete_one_twice(aws_endpoint: 
         f"{totals['refused_completions']} stale completions refused, {totals['cancelled']} cancelled "
         f"({totals['cancelled_while_queued']} while queued, {totals['cancelled_mid_run']} mid-run, "
         f"{totals['cancel_requested_of_a_stopped_worker']} asked of a job whose worker stopped), "
-        f"{totals['retries']} retries; "
+        f"{totals['retries']} retries, {totals['accepted_in_batches']} accepted in batches; "
         f"{totals['lost']} lost, "
         f"{totals['completed_twice']} completed twice, {totals['5xx']} 5xx "
         f"({totals['503_for_injected_faults']} 503s for injected faults)"

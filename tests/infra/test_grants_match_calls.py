@@ -1,9 +1,11 @@
 """Each role grants exactly what its function does, held against the AWS calls the functions made in this run.
 
 The cross-service suites (integration, faults, fuzz, browser, e2e) record each call with the role that made it
-(tests/support/aws_calls.py); tests/conftest.py runs this module after them. Every call must be granted by the
-translated template, on the resource it named, and every grant must have been used at least once, except the
-few that AWS itself uses with the role and the local stack cannot show (`NOT_OBSERVABLE_HERE`).
+(tests/support/aws_calls.py); tests/conftest.py runs this module after them, or `make test` runs it after
+the processes that ran them, which leave their calls in a folder the Makefile names. Every call must be
+granted by the translated template, on the resource it named, and every grant must have been used at least
+once, except the few that AWS itself uses with the role and the local stack cannot show
+(`NOT_OBSERVABLE_HERE`).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def _made(calls: Counter[Call], role: str) -> Counter[Grant]:
 
 @pytest.fixture(scope="module")
 def calls(request: pytest.FixtureRequest) -> Counter[Call]:
-    if not request.config.stash.get(aws_calls.COLLECTED_SUITES, frozenset()):
+    if not aws_calls.collected_suites(request.config):
         pytest.skip(f"no suite that records AWS calls was collected (tests/{{{','.join(RECORDING_SUITES)}}})")
     recorded = aws_calls.recorded()
     _report(recorded)
@@ -85,7 +87,7 @@ def test_every_call_a_function_makes_is_granted_to_its_role(role: str, calls: Co
 def test_every_grant_of_a_role_is_used_by_its_function(
     role: str, calls: Counter[Call], request: pytest.FixtureRequest
 ) -> None:
-    missing = set(RECORDING_SUITES) - request.config.stash[aws_calls.COLLECTED_SUITES]
+    missing = set(RECORDING_SUITES) - aws_calls.collected_suites(request.config)
     if missing:
         suites = ", ".join(f"tests/{suite}" for suite in sorted(missing))
         pytest.skip(f"a grant may be used only in a suite that was not collected: {suites}")

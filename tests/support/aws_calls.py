@@ -9,11 +9,17 @@ made it.
 
 The local stack's processes (`make dev`, which the end-to-end and browser suites run) log their calls
 themselves (conveyor_local.aws_call_log) into call_log_folder(), which `running_local_stack` names to them.
+
+`make test` runs the recording suites as several pytest processes side by side and the comparison after
+them, in a process of its own: the Makefile names one folder to all of them (RECORDED_CALLS_VARIABLE). Each
+recording session leaves there, as it ends, the calls it recorded in its own process and the suites it
+collected, and the comparison reads them with the local stacks' logs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -32,6 +38,9 @@ TESTS_DIR = Path(__file__).resolve().parents[1]
 COMPARISON_MODULE = TESTS_DIR / "infra" / "test_grants_match_calls.py"
 COLLECTED_SUITES = pytest.StashKey[frozenset[str]]()
 """The recording suites this session collected, set by `run_comparison_last`."""
+RECORDED_CALLS_VARIABLE = "CONVEYOR_RECORDED_CALLS"
+"""A folder shared by the pytest processes of one run, when the Makefile names one."""
+_SESSION_PREFIX = "session-"
 
 # The resources the templates grant on are named by the core stack's exports.
 JOBS_TABLE, IDEMPOTENCY_TABLE = "JobsTableArn", "IdempotencyTableArn"
@@ -182,31 +191,72 @@ def _on_part(resource: str, index: str | None, prefix: str | None) -> str:
 
 
 def call_log_folder() -> Path:
-    """Where the local stack's processes log their calls: one folder for the whole test session."""
+    """Where the local stack's processes log their calls: the run's shared folder, or one for this session."""
     global _call_log_folder
     with _lock:
         if _call_log_folder is None:
-            _call_log_folder = Path(tempfile.mkdtemp(prefix="conveyor-aws-calls-"))
+            _call_log_folder = _shared_folder() or Path(tempfile.mkdtemp(prefix="conveyor-aws-calls-"))
         return _call_log_folder
 
 
+def _shared_folder() -> Path | None:
+    named = os.environ.get(RECORDED_CALLS_VARIABLE)
+    if not named:
+        return None
+    folder = Path(named)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def remove_call_log_folder() -> None:
-    if _call_log_folder is not None:
+    """Removes this session's own folder; a shared one belongs to the run that named it."""
+    if _call_log_folder is not None and _call_log_folder != _shared_folder():
         shutil.rmtree(_call_log_folder, ignore_errors=True)
 
 
+def leave_for_the_comparison(config: pytest.Config) -> None:
+    """In a shared folder, the calls this process recorded and the recording suites it collected."""
+    suites = config.stash.get(COLLECTED_SUITES, frozenset())
+    folder = _shared_folder()
+    if folder is None or not suites:
+        return
+    with _lock:
+        calls = [[*call, count] for call, count in _calls.items()]
+    document = {"suites": sorted(suites), "calls": calls}
+    (folder / f"{_SESSION_PREFIX}{os.getpid()}.json").write_text(json.dumps(document), encoding="utf-8")
+
+
+def collected_suites(config: pytest.Config) -> frozenset[str]:
+    """The recording suites this session collected, and those of the sessions that left their calls."""
+    suites = set(config.stash.get(COLLECTED_SUITES, frozenset()))
+    for document in _sessions_left():
+        suites.update(document["suites"])
+    return frozenset(suites)
+
+
 def recorded() -> Counter[Call]:
-    """Every call recorded so far: in this process, and by the local stacks' processes."""
+    """Every call recorded so far: in this process, by the sessions that left theirs, by local stacks."""
     with _lock:
         calls = Counter(_calls)
+    for document in _sessions_left():
+        calls.update({Call(*call): count for *call, count in document["calls"]})
     calls.update(_logged_calls())
     return calls
 
 
-def _logged_calls() -> Iterator[Call]:
-    if _call_log_folder is None:
+def _sessions_left() -> Iterator[dict[str, Any]]:
+    folder = _shared_folder()
+    if folder is None:
         return
-    for log in sorted(_call_log_folder.glob("*.jsonl")):
+    for left in sorted(folder.glob(f"{_SESSION_PREFIX}*.json")):
+        yield json.loads(left.read_text(encoding="utf-8"))
+
+
+def _logged_calls() -> Iterator[Call]:
+    folder = _call_log_folder or _shared_folder()
+    if folder is None:
+        return
+    for log in sorted(folder.glob("*.jsonl")):
         # A process may be writing its last line: only whole lines count.
         *lines, _partial = log.read_text(encoding="utf-8").split("\n")
         for line in lines:
