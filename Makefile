@@ -18,14 +18,17 @@ CHECKOV_VENV := .tools/checkov
 SAM_VENV := .tools/sam
 SAM := $(CURDIR)/$(SAM_VENV)/bin/sam
 
-.PHONY: help install cli browser graphviz diagram dev test check unit bench soak lint typecheck \
+.PHONY: help install cli browser graphviz diagram dev rehearse test check unit bench soak lint typecheck \
 	test-services test-system test-stack-suites test-stack-suites-run test-stack-suites-driven fresh-recorded-calls test-other-suites test-checks-then-others package lock clean unit-local contract-check \
 	release $(addprefix unit-,$(PACKAGES)) \
 	$(addprefix test-,$(PACKAGES))
 
 help:
 	@echo "make install  every environment: each package's .venv, the root's .venv, checkov's and the SAM CLI's"
-	@echo "make dev      install everything and run the whole system locally"
+	@echo "make dev      install everything and run the whole system locally; API_AT=<commit> or WORKER_AT=<commit>"
+	@echo "              runs that service's code and stack template from that commit (make rehearse's way)"
+	@echo "make rehearse each service at HEAD beside the other at its last release (releases.json), both ways,"
+	@echo "              through submit, run, read and list (make test runs it); API_AT= or WORKER_AT= another commit"
 	@echo "make cli      install the \`conveyor\` command for this user (uv tool; make dev does it)"
 	@echo "make check    the inner loop: fix the format and lint, then types and every package's unit tests"
 	@echo "              (no slow tests, no moto server, no cross-service suites: make test runs those)"
@@ -46,7 +49,8 @@ help:
 	@echo "make test-stack-suites-run integration and faults"
 	@echo "make test-stack-suites-driven fuzz, browser and e2e"
 	@echo "make fresh-recorded-calls forget the calls the stack suites recorded (both stack lanes do it first)"
-	@echo "make test-other-suites the rest (templates, SAM CLI, checkov, docs, contract, CLI, local/, simulated)"
+	@echo "make test-other-suites the rest (templates, SAM CLI, checkov, docs, contract, CLI, local/, simulated,"
+	@echo "              the rehearsal)"
 	@echo "make test-checks-then-others lint, types, the gate, each package's suite, then test-other-suites:"
 	@echo "              make test runs it beside test-stack-suites"
 	@echo "make contract-check the compatibility gate: contracts/ against the contract of each component's last"
@@ -135,8 +139,20 @@ $(DOT):
 diagram: install graphviz
 	$(VENV)/bin/python diagrams/architecture.py diagrams/architecture.png
 
+# API_AT or WORKER_AT: that service's code and stack template from a checkout of the commit, cached under
+# .tools/releases/ with its own environment (tools/conveyor_release/checkout.py); the core stack and local/ stay
+# this checkout's (docs/local.md, Rehearsing a deploy).
+# An assignment then `export`, not `export X=$$(...)`, whose status would hide a failed checkout.
+CHECKOUT := $(VENV)/bin/python -m conveyor_release.checkout
+checkout_of = $(if $(2),CONVEYOR_$(1)_CHECKOUT=$$($(CHECKOUT) $(3) $(2)) && export CONVEYOR_$(1)_CHECKOUT &&)
+
 dev: install cli
-	$(VENV)/bin/python -m conveyor_local
+	$(call checkout_of,API,$(API_AT),api) $(call checkout_of,WORKER,$(WORKER_AT),worker) $(VENV)/bin/python -m conveyor_local
+
+# Separate owners deploy on their own schedules: each service at HEAD runs beside the other at its last release
+# (or at API_AT, WORKER_AT), two local stacks side by side. make test runs tests/rehearsal in test-other-suites.
+rehearse: install
+	API_AT=$(API_AT) WORKER_AT=$(WORKER_AT) $(VENV)/bin/pytest tests/rehearsal
 
 lint: install
 	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s lint; done
@@ -185,6 +201,7 @@ test-stack-suites-run: fresh-recorded-calls
 test-stack-suites-driven: fresh-recorded-calls
 	$(RECORDED_CALLS) $(VENV)/bin/pytest $(STACK_SUITES_DRIVEN)
 
+# tests/rehearsal (make rehearse) among them: its two stacks record no calls for the grants comparison.
 test-other-suites:
 	$(VENV)/bin/pytest $(addprefix --ignore=,$(STACK_SUITES) $(GRANTS_COMPARISON))
 
@@ -203,7 +220,7 @@ test-checks-then-others:
 # own pytest configuration; local/'s unit-level tests are named here, since its other tests share their folder.
 CHECK_PATHS := $(PACKAGES) local tests bench infra diagrams tools
 LOCAL_UNIT_TESTS := $(addprefix tests/local/,test_child_process.py test_dev_environment.py test_log_view.py \
-	test_schedule.py test_stacks.py)
+	test_schedule.py test_service_checkout.py test_stacks.py)
 
 check: install
 	$(VENV)/bin/ruff format --quiet $(CHECK_PATHS)

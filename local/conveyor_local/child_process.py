@@ -56,8 +56,9 @@ class ChildProcess:
         console: Console,
         *,
         clock: Callable[[], float] = time.monotonic,
+        python: str = sys.executable,
     ) -> ChildProcess:
-        command = [sys.executable, "-m", module, *args]
+        command = [python, "-m", module, *args]
         process, pump = _spawn(name, command, env, console)
         return cls(
             name=name,

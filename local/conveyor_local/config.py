@@ -6,7 +6,7 @@ It is a dev tool, so everything has a default; only the ports can be changed, th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -85,6 +85,30 @@ MOTO_TOKEN_LIFETIME_SECONDS = 3600
 # local/conveyor_local/config.py -> the repository root, which holds the optional demo page in frontend/.
 FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"
 
+# A service's code and stack template can come from another checkout of this repository, an older release's
+# (`make rehearse`, `make dev WORKER_AT=<commit>`): its infra/<stack>/template.yaml is deployed and the
+# service's functions run in its <service>/.venv, where that checkout's package is installed
+# (`python -m conveyor_release.checkout` makes both). This checkout's local/ still runs them, on PYTHONPATH:
+# the emulators stand for AWS, which does not change with a service's release.
+CHECKOUT_VARIABLES = {"api": "CONVEYOR_API_CHECKOUT", "worker": "CONVEYOR_WORKER_CHECKOUT"}
+SERVICE_FOLDERS = {"api": "api-service", "worker": "worker-service"}
+LOCAL_DIR = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class ServiceCheckout:
+    service: str
+    root: Path
+
+    @property
+    def infra_dir(self) -> Path:
+        return self.root / "infra"
+
+    @property
+    def python(self) -> Path:
+        return self.root / SERVICE_FOLDERS[self.service] / ".venv" / "bin" / "python"
+
+
 AWS_PORT_VARIABLE = "CONVEYOR_AWS_PORT"
 API_PORT_VARIABLE = "CONVEYOR_API_PORT"
 WEB_PORT_VARIABLE = "CONVEYOR_WEB_PORT"
@@ -103,6 +127,8 @@ class LocalStackConfig:
     web_port: int = 8000
     sign_in: bool = False
     host: str = HOST
+    checkouts: Mapping[str, ServiceCheckout] = field(default_factory=dict)
+    """The services whose code and template come from another checkout, by service (`api`, `worker`)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> LocalStackConfig:
@@ -112,6 +138,11 @@ class LocalStackConfig:
             api_port=_port(environ, API_PORT_VARIABLE, defaults.api_port),
             web_port=_port(environ, WEB_PORT_VARIABLE, defaults.web_port),
             sign_in=_switch(environ, SIGN_IN_VARIABLE),
+            checkouts={
+                service: checkout
+                for service in CHECKOUT_VARIABLES
+                if (checkout := _checkout(environ, service)) is not None
+            },
         )
 
     @property
@@ -141,3 +172,16 @@ def _switch(environ: Mapping[str, str], variable: str) -> bool:
     if raw not in _SWITCH_VALUES:
         raise ConfigError(f"{variable}={raw!r} is neither 1 (on) nor 0 or empty (off)")
     return _SWITCH_VALUES[raw]
+
+
+def _checkout(environ: Mapping[str, str], service: str) -> ServiceCheckout | None:
+    variable = CHECKOUT_VARIABLES[service]
+    raw = environ.get(variable, "").strip()
+    if not raw:
+        return None
+    checkout = ServiceCheckout(service, Path(raw).resolve())
+    remedy = f"make it with `python -m conveyor_release.checkout {service} <commit>`"
+    for needed in (checkout.infra_dir / service / "template.yaml", checkout.python):
+        if not needed.is_file():
+            raise ConfigError(f"{variable}={raw!r} has no {needed.relative_to(checkout.root)}: {remedy}")
+    return checkout

@@ -31,6 +31,7 @@ from conveyor_local.sign_in import LocalUserPool, create_user_pool, deployed_rou
 from conveyor_local.stacks import StackError, hide_known_gap_warnings
 from conveyor_local.static_site import start_static_site
 from conveyor_local.stop_signals import StopRequested, ignore_stop_signals, raise_on_stop_signals
+from conveyor_local.templates import INFRA_DIR, load_template
 from conveyor_local.waiting import http_status, wait_until
 
 READY_LINE = "Conveyor is ready."
@@ -97,12 +98,20 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
         "AllowOrigin": settings.web_url,
         **(user_pool.api_parameters() if user_pool is not None else {}),
     }
+    infra_dirs = {service: checkout.infra_dir for service, checkout in settings.checkouts.items()}
+    api_stack_parameters = _declared(settings, "api", api_stack_parameters)
     system = provision_system(
         moto.endpoint_url,
-        {"core": config.CORE_PARAMETERS, "worker": config.WORKER_PARAMETERS, "api": api_stack_parameters},
+        {
+            "core": config.CORE_PARAMETERS,
+            "worker": _declared(settings, "worker", config.WORKER_PARAMETERS),
+            "api": api_stack_parameters,
+        },
+        infra_dirs,
     )
     # The gateway serves the HTTP API's routes, and their authorizer, as the api stack deployed them.
-    gateway_arguments = ["--routes", deployed_routes(api_stack_parameters).to_json()]
+    api_routes = deployed_routes(api_stack_parameters, infra_dirs.get("api", INFRA_DIR))
+    gateway_arguments = ["--routes", api_routes.to_json()]
     if user_pool is not None:
         gateway_arguments += user_pool.gateway_arguments()
     api, worker, sweeper = (
@@ -133,6 +142,7 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
             "conveyor_local.api_process",
             ["--host", settings.host, "--port", str(settings.api_port), *gateway_arguments],
             function_environment(os.environ, settings, api),
+            settings.checkouts.get("api"),
         ),
         _start_child(
             running,
@@ -148,6 +158,7 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
                 system.core.queue_arn,
             ],
             function_environment(os.environ, settings, worker),
+            settings.checkouts.get("worker"),
         ),
         _start_child(
             running,
@@ -156,6 +167,7 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
             "conveyor_local.sweeper_process",
             ["--interval-seconds", str(config.SWEEP_INTERVAL_SECONDS)],
             function_environment(os.environ, settings, sweeper),
+            settings.checkouts.get("worker"),
         ),
     ]
     _wait_until_api_answers(settings.api_url, children)
@@ -163,11 +175,33 @@ def _start(settings: config.LocalStackConfig, console: Console, running: ExitSta
 
 
 def _start_child(
-    running: ExitStack, console: Console, name: str, module: str, args: list[str], env: Mapping[str, str]
+    running: ExitStack,
+    console: Console,
+    name: str,
+    module: str,
+    args: list[str],
+    env: Mapping[str, str],
+    checkout: config.ServiceCheckout | None,
 ) -> ChildProcess:
-    child = ChildProcess.start(name, module, args, env, console)
+    """A function's process: with this checkout's interpreter, or with `checkout`'s, in which its service's
+    package is installed, and this local/ on its path."""
+    if checkout is None:
+        child = ChildProcess.start(name, module, args, env, console)
+    else:
+        env = {**env, "PYTHONPATH": str(config.LOCAL_DIR)}
+        child = ChildProcess.start(name, module, args, env, console, python=str(checkout.python))
     running.callback(child.stop)
     return child
+
+
+def _declared(settings: config.LocalStackConfig, stack: str, parameters: Mapping[str, str]) -> dict[str, str]:
+    """The parameters for a service stack: for another checkout's template, only those it declares, as its
+    owner's samconfig.toml passes only those (this local/ may know parameters an older template lacks)."""
+    checkout = settings.checkouts.get(stack)
+    if checkout is None:
+        return dict(parameters)
+    declared = load_template(stack, checkout.infra_dir).get("Parameters", {})
+    return {name: value for name, value in parameters.items() if name in declared}
 
 
 def function_environment(
@@ -247,6 +281,10 @@ def _announce(settings: config.LocalStackConfig, stack: RunningStack, console: C
         "",
         f"  AWS endpoint  {settings.aws_endpoint_url}  (moto; point AWS_ENDPOINT_URL at it to look inside)",
         f"    stacks      {', '.join(stack.system.stack_names)}  (from infra/*/template.yaml)",
+        *(
+            f"    {service:<11} code and template from {checkout.root}"
+            for service, checkout in settings.checkouts.items()
+        ),
         f"    table       {resources.table_name}",
         f"    queue       {resources.queue_url}",
         f"    DLQ         {resources.dlq_url}",

@@ -15,10 +15,14 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conveyor_local.intrinsics import Evaluator
-from conveyor_local.templates import Template
+
+if TYPE_CHECKING:
+    # Only a type here: the API's process, which may run in an older release's environment (a service's own
+    # dependencies and PyJWT), never loads the template tooling (cfn-lint, the SAM translator).
+    from conveyor_local.templates import Template
 
 HTTP_API_TYPE = "AWS::ApiGatewayV2::Api"
 DEFAULT_ROUTE = "$default"

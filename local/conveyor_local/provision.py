@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conveyor_local.aws import cloudformation_client, dynamodb_client, lambda_client, s3_client
@@ -21,7 +22,7 @@ from conveyor_local.stacks import (
     physical_ids,
     upload_placeholder_code,
 )
-from conveyor_local.templates import Template, deployable, load_template, stack_name
+from conveyor_local.templates import INFRA_DIR, Template, deployable, load_template, stack_name
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -100,12 +101,14 @@ def provision_service(
     core_stack_name: str,
     code_uri: str,
     parameters: Mapping[str, str],
+    infra_dir: Path = INFRA_DIR,
 ) -> dict[str, DeployedFunction]:
-    """A service stack (worker or api) on the core stack `core_stack_name`; its functions by logical id."""
+    """A service stack (worker or api) on the core stack `core_stack_name`, from `infra_dir`'s template; its
+    functions by logical id."""
     deploy_stack(
         cloudformation,
         stack_name,
-        deployable(stack, code_uri),
+        deployable(stack, code_uri, infra_dir=infra_dir),
         {"CoreStackName": core_stack_name, **parameters},
     )
     functions = {}
@@ -133,11 +136,16 @@ class LocalSystem:
     stack_names: tuple[str, ...]
 
 
-def provision_system(endpoint_url: str, parameters: Mapping[str, Mapping[str, str]]) -> LocalSystem:
+def provision_system(
+    endpoint_url: str,
+    parameters: Mapping[str, Mapping[str, str]],
+    infra_dirs: Mapping[str, Path] | None = None,
+) -> LocalSystem:
     """core, then worker and api on it, under the stack names `make deploy-*` gives them.
 
     `parameters` holds each stack's parameter values by stack (`core`, `worker`, `api`); the rest keep the
-    templates' defaults.
+    templates' defaults. `infra_dirs` names, by service stack, another checkout's infra/ to deploy that
+    stack's template from (an older release's, as its owner deploys it); the core stack is always this one's.
     """
     cloudformation = cloudformation_client(endpoint_url)
     core_stack_name = stack_name(CORE_STACK)
@@ -162,6 +170,7 @@ def provision_system(endpoint_url: str, parameters: Mapping[str, Mapping[str, st
                 core_stack_name=core_stack_name,
                 code_uri=code_uri,
                 parameters=parameters.get(stack, {}),
+                infra_dir=(infra_dirs or {}).get(stack, INFRA_DIR),
             )
         )
     return LocalSystem(

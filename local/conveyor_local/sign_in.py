@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conveyor_local import config
 from conveyor_local.aws import cognito_idp_client
 from conveyor_local.http_api import HttpApiRoutes, http_api_routes
-from conveyor_local.templates import deployable
+from conveyor_local.templates import INFRA_DIR, deployable
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -110,9 +111,10 @@ def sign_in(pool: LocalUserPool, username: str, password: str = config.DEMO_PASS
     return {name: str(value) for name, value in answer["AuthenticationResult"].items()}
 
 
-def deployed_routes(parameters: dict[str, str]) -> HttpApiRoutes:
-    """The HTTP API's routes as the api stack deploys them with `parameters`."""
-    return http_api_routes(deployable(API_STACK, _ANY_CODE_URI, parameters=parameters), parameters)
+def deployed_routes(parameters: dict[str, str], infra_dir: Path = INFRA_DIR) -> HttpApiRoutes:
+    """The HTTP API's routes as the api stack (`infra_dir`'s) deploys them with `parameters`."""
+    template = deployable(API_STACK, _ANY_CODE_URI, parameters=parameters, infra_dir=infra_dir)
+    return http_api_routes(template, parameters)
 
 
 def sign_in_lines(pool: LocalUserPool, api_url: str) -> list[str]:

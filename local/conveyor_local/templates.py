@@ -31,8 +31,8 @@ Template = dict[str, Any]
 logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
 
 
-def template_path(stack: str) -> Path:
-    return INFRA_DIR / stack / "template.yaml"
+def template_path(stack: str, infra_dir: Path = INFRA_DIR) -> Path:
+    return infra_dir / stack / "template.yaml"
 
 
 def stack_name(stack: str) -> str:
@@ -42,11 +42,12 @@ def stack_name(stack: str) -> str:
     return name
 
 
-def load_template(stack: str) -> Template:
-    """infra/<stack>/template.yaml as plain data, a new copy on every call."""
+def load_template(stack: str, infra_dir: Path = INFRA_DIR) -> Template:
+    """infra/<stack>/template.yaml (or another checkout's `infra_dir`'s) as plain data, a new copy on every
+    call."""
     # cfn-lint's loader understands the short intrinsic tags (!Ref, !Sub, ...); the JSON round trip leaves
     # plain dicts and strings, which is what the SAM translator and boto3 expect.
-    loaded: Template = json.loads(json.dumps(load(str(template_path(stack)))))
+    loaded: Template = json.loads(json.dumps(load(str(template_path(stack, infra_dir)))))
     return loaded
 
 
@@ -89,13 +90,18 @@ def translate(stack: str, code_uri: str, *, region: str = REGION) -> Template:
 
 
 def deployable(
-    stack: str, code_uri: str, *, region: str = REGION, parameters: Mapping[str, str] | None = None
+    stack: str,
+    code_uri: str,
+    *,
+    region: str = REGION,
+    parameters: Mapping[str, str] | None = None,
+    infra_dir: Path = INFRA_DIR,
 ) -> Template:
     """What CloudFormation is given for `stack`: its template, translated first if it is a SAM one.
 
     SAM's transform resolves some references to parameters itself (an HttpApi's CorsConfiguration among them),
     from `parameters` as CloudFormation passes the stack's, else from their defaults."""
-    template = load_template(stack)
+    template = load_template(stack, infra_dir)
     return _translated(template, code_uri, region, parameters) if is_sam(template) else template
 
 

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,12 +118,16 @@ class LocalStack:
 
 
 @contextmanager
-def running_local_stack(command: list[str] | None = None, *, sign_in: bool = False) -> Iterator[LocalStack]:
+def running_local_stack(
+    command: list[str] | None = None, *, sign_in: bool = False, settings: Mapping[str, str] | None = None
+) -> Iterator[LocalStack]:
+    """`settings`: the local stack's CONVEYOR_* variables beyond these (another checkout's service, say)."""
     ports = {name: free_port() for name in PORT_VARIABLES}
     environment = {**os.environ, **{name: str(port) for name, port in ports.items()}, "PYTHONUNBUFFERED": "1"}
     environment["CONVEYOR_SIGN_IN"] = "1" if sign_in else "0"
     # The functions' processes log their AWS calls there, for tests/infra/test_grants_match_calls.py.
     environment[CALL_LOG_VARIABLE] = str(aws_calls.call_log_folder())
+    environment.update(settings or {})
     # A developer's AWS settings must not leak in, nor the make flags of a `make test` that runs this.
     for inherited in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
         environment.pop(inherited, None)
