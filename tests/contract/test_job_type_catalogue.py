@@ -1,8 +1,13 @@
 """A job type exists in the contract exactly when every document that dispatches on it knows it."""
 
+import json
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 from tests.support import contract
+
+DECLARATION_SCHEMA = json.loads((contract.CONTRACTS_DIR / "job-type-declaration.schema.json").read_text())
 
 
 def _branch_job_types(schema: dict[str, Any], dispatched_field: str) -> set[str]:
@@ -18,6 +23,21 @@ def test_each_job_type_has_an_input_and_a_result_schema() -> None:
     for job_type in contract.job_types():
         assert (contract.SCHEMAS_DIR / "job-types" / job_type / "input.schema.json").is_file()
         assert (contract.SCHEMAS_DIR / "job-types" / job_type / "result.schema.json").is_file()
+
+
+def test_each_job_type_declares_a_time_budget_its_declaration_schema_accepts() -> None:
+    Draft202012Validator.check_schema(DECLARATION_SCHEMA)
+    validator = Draft202012Validator(DECLARATION_SCHEMA)
+    for job_type in contract.job_types():
+        declaration = json.loads((contract.SCHEMAS_DIR / "job-types" / job_type / "job-type.json").read_text())
+        assert list(validator.iter_errors(declaration)) == [], job_type
+
+
+def test_a_declaration_without_a_budget_or_with_an_unknown_member_is_refused() -> None:
+    validator = Draft202012Validator(DECLARATION_SCHEMA)
+    assert not validator.is_valid({})
+    assert not validator.is_valid({"time_budget_seconds": 0})
+    assert not validator.is_valid({"time_budget_seconds": 5, "timeout": 5})
 
 
 def test_no_job_type_schemas_exist_outside_the_catalogue() -> None:

@@ -27,6 +27,7 @@ from conveyor_api.models import JobItem as ApiJobItem
 from conveyor_api.models import JobMessage as ApiJobMessage
 from conveyor_api.models import JobRecord, JobRequest
 from conveyor_worker import job_types as job_types_package
+from conveyor_worker.alarm import no_alarm
 from conveyor_worker.contract import load_contract
 from conveyor_worker.handlers.sweeper import JOBS_PER_SHARD_PER_RUN, SCAN_SEGMENTS
 from conveyor_worker.job_types import build_registry, discover_job_functions
@@ -194,6 +195,7 @@ class SimulatedSystem:
             logger=logger,
             metrics=FakeMetrics(),
             sleep=self.clock.sleep,
+            alarm=no_alarm,
         )
         self.newer_metrics = FakeMetrics()
         self.waiter = NewerJobWaiter(

@@ -1,12 +1,14 @@
 """The JSON Schema contract (contracts/v1), copied into this package by `make contracts`.
 
 Every schema is registered by its `$id` so that relative `$ref`s resolve offline, and each validator is
-compiled once per process.
+compiled once per process. Each job type's declaration (job-types/<name>/job-type.json: its time budget) is
+read with its schemas.
 """
 
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -14,6 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
@@ -33,10 +36,20 @@ class ContractViolationError(Exception):
         self.violations = violations
 
 
+class _JobTypeDeclaration(BaseModel):
+    """contracts/job-type-declaration.schema.json, which the worker's copy of v1 does not hold; a test in
+    tests/contract checks every declaration against it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    time_budget_seconds: int = Field(ge=1, le=890)
+
+
 @dataclass(frozen=True)
 class JobTypeSchemas:
     input: Validator
     result: Validator
+    time_budget: timedelta
+    """The longest one attempt may run (the declaration's time_budget_seconds): past it, TIMED_OUT."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +57,8 @@ class Contract:
     job_message: Validator
     job_item: Validator
     job_types: Mapping[str, JobTypeSchemas]
-    """Every job type the contract's `job-type` enum names, with its input and result schemas."""
+    """Every job type the contract's `job-type` enum names, with its input and result schemas and its time
+    budget."""
 
 
 def check(validator: Validator, document: str, instance: Any) -> None:
@@ -86,10 +100,23 @@ def read_contract(folder: Traversable) -> Contract:
             name: JobTypeSchemas(
                 input=compile_schema(f"job-types/{name}/input.schema.json"),
                 result=compile_schema(f"job-types/{name}/result.schema.json"),
+                time_budget=_time_budget(folder / "job-types" / name / "job-type.json"),
             )
             for name in job_type_names
         },
     )
+
+
+def _time_budget(declaration: Traversable) -> timedelta:
+    try:
+        declared = _JobTypeDeclaration.model_validate_json(declaration.read_bytes())
+    except FileNotFoundError as missing:
+        raise IncompleteContractError(f"the contract has no job type declaration {declaration}") from missing
+    except ValidationError as invalid:
+        raise IncompleteContractError(
+            f"the job type declaration {declaration} is invalid: {invalid}"
+        ) from invalid
+    return timedelta(seconds=declared.time_budget_seconds)
 
 
 def _read_all_schemas(folder: Traversable) -> list[dict[str, Any]]:
