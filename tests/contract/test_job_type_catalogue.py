@@ -7,7 +7,7 @@ from jsonschema import Draft202012Validator
 
 from tests.support import contract
 
-DECLARATION_SCHEMA = json.loads((contract.CONTRACTS_DIR / "job-type-declaration.schema.json").read_text())
+TIME_BUDGETS_SCHEMA = json.loads((contract.CONTRACTS_DIR / "time-budgets.schema.json").read_text())
 
 
 def _branch_job_types(schema: dict[str, Any], dispatched_field: str) -> set[str]:
@@ -25,19 +25,20 @@ def test_each_job_type_has_an_input_and_a_result_schema() -> None:
         assert (contract.SCHEMAS_DIR / "job-types" / job_type / "result.schema.json").is_file()
 
 
-def test_each_job_type_declares_a_time_budget_its_declaration_schema_accepts() -> None:
-    Draft202012Validator.check_schema(DECLARATION_SCHEMA)
-    validator = Draft202012Validator(DECLARATION_SCHEMA)
-    for job_type in contract.job_types():
-        declaration = json.loads((contract.SCHEMAS_DIR / "job-types" / job_type / "job-type.json").read_text())
-        assert list(validator.iter_errors(declaration)) == [], job_type
+def test_the_catalogue_gives_every_job_type_and_nothing_else_a_time_budget_its_schema_accepts() -> None:
+    Draft202012Validator.check_schema(TIME_BUDGETS_SCHEMA)
+    budgets = contract.schema("job-type")["x-time-budget-seconds"]
+
+    assert list(Draft202012Validator(TIME_BUDGETS_SCHEMA).iter_errors(budgets)) == []
+    assert set(budgets) == set(contract.job_types())
 
 
-def test_a_declaration_without_a_budget_or_with_an_unknown_member_is_refused() -> None:
-    validator = Draft202012Validator(DECLARATION_SCHEMA)
+def test_a_budget_that_is_not_a_whole_positive_number_of_seconds_is_refused() -> None:
+    validator = Draft202012Validator(TIME_BUDGETS_SCHEMA)
     assert not validator.is_valid({})
-    assert not validator.is_valid({"time_budget_seconds": 0})
-    assert not validator.is_valid({"time_budget_seconds": 5, "timeout": 5})
+    assert not validator.is_valid({"text_transform": 0})
+    assert not validator.is_valid({"text_transform": 2.5})
+    assert not validator.is_valid({"text_transform": 900})
 
 
 def test_no_job_type_schemas_exist_outside_the_catalogue() -> None:

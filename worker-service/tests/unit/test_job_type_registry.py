@@ -21,7 +21,7 @@ from conveyor_worker.job_types import (
 )
 from conveyor_worker.job_types.context import JobContext
 
-CONTRACT_JOB_TYPES = Path(__file__).parents[3] / "contracts" / "v1" / "job-types"
+CONTRACT_CATALOGUE = Path(__file__).parents[3] / "contracts" / "v1" / "job-type.schema.json"
 
 JOB_MODULE = 'JOB_TYPE = "{name}"\n\n\ndef run(payload, job):\n    return {{}}\n'
 
@@ -133,10 +133,7 @@ def test_an_override_for_a_type_outside_the_contract_is_refused() -> None:
 def test_each_job_type_takes_its_time_budget_from_the_contracts_declaration() -> None:
     registry = build_registry(load_contract(), discover_job_functions(job_types_package))
 
-    declared = {
-        name: json.loads((CONTRACT_JOB_TYPES / name / "job-type.json").read_text())["time_budget_seconds"]
-        for name in registry
-    }
+    declared = json.loads(CONTRACT_CATALOGUE.read_text())["x-time-budget-seconds"]
     assert {name: job_type.budget for name, job_type in registry.items()} == {
         name: timedelta(seconds=seconds) for name, seconds in declared.items()
     }
