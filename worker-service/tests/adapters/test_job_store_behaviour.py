@@ -1266,8 +1266,10 @@ def test_a_cancel_check_reads_whether_a_cancel_was_asked_for(
     job_id = claimed(subject, clock)
     missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
 
-    before = subject.store.is_cancel_requested(job_id)
+    before = subject.store.is_cancel_requested(job_id), subject.sweep_store.is_cancel_requested(job_id)
     _cancel_requested(subject, job_id, clock)
 
-    assert (before, subject.store.is_cancel_requested(job_id)) == (False, True)
+    after = subject.store.is_cancel_requested(job_id), subject.sweep_store.is_cancel_requested(job_id)
+    assert (before, after) == ((False, False), (True, True))
     assert subject.store.is_cancel_requested(missing) is False
+    assert subject.sweep_store.is_cancel_requested(missing) is False

@@ -95,6 +95,11 @@ class SweepStore(Protocol):
         OverdueJobChangedError if it changed."""
         ...
 
+    def is_cancel_requested(self, job_id: str) -> bool:
+        """Whether the job's item has cancel_requested_at (one strongly consistent GetItem): the `sweep`
+        index does not project it."""
+        ...
+
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         """Takes the job out of the index and counts one more re-send (its message was just sent again);
         raises OverdueJobChangedError if it changed."""
@@ -259,12 +264,13 @@ class Sweeper:
 
     def _fail(self, job: OverdueJob) -> None:
         """The job was claimed on its message's last receive and that attempt never ended: the worker died,
-        and SQS moves the message to the DLQ instead of delivering it again."""
-        error = JobError(
-            code="RETRIES_EXHAUSTED",
-            message=f"the worker stopped during its last attempt ({job.attempts} of {self._max_attempts})"
-            " and recorded no outcome",
-        )
+        and SQS moves the message to the DLQ instead of delivering it again. A cancel asked for meanwhile is
+        what ends it: the caller asked for that end, and no attempt could have finished it otherwise."""
+        stopped = f"the worker stopped during its last attempt ({job.attempts} of {self._max_attempts})"
+        if self._store.is_cancel_requested(job.job_id):
+            error = JobError(code="CANCELLED", message=f"cancelled; {stopped} and recorded no outcome")
+        else:
+            error = JobError(code="RETRIES_EXHAUSTED", message=f"{stopped} and recorded no outcome")
         now = self._clock()
         self._store.fail_overdue(job, error=error, now=now, expires_at=now + self._retention)
         self._log_failed(_about(job), error)

@@ -104,6 +104,17 @@ _UNCHANGED_SINCE_SCAN = "#status = :seen_status AND #updated_at = :seen_updated_
 _deserializer = TypeDeserializer()
 
 
+def _is_cancel_requested(client: "DynamoDBClient", table_name: str, job_id: str) -> bool:
+    response = client.get_item(
+        TableName=table_name,
+        Key={"job_id": {"S": job_id}},
+        ConsistentRead=True,
+        ProjectionExpression=", ".join(f"#{name}" for name in _CANCEL_CHECK_ATTRIBUTES),
+        ExpressionAttributeNames=_names(*(f"#{name}" for name in _CANCEL_CHECK_ATTRIBUTES)),
+    )
+    return "cancel_requested_at" in response.get("Item", {})
+
+
 class DynamoJobStore:
     def __init__(self, client: "DynamoDBClient", table_name: str) -> None:
         self._client = client
@@ -253,14 +264,7 @@ class DynamoJobStore:
             raise LeaseLostError(job_id) from refused
 
     def is_cancel_requested(self, job_id: str) -> bool:
-        response = self._client.get_item(
-            TableName=self._table_name,
-            Key={"job_id": {"S": job_id}},
-            ConsistentRead=True,
-            ProjectionExpression=", ".join(f"#{name}" for name in _CANCEL_CHECK_ATTRIBUTES),
-            ExpressionAttributeNames=_names(*(f"#{name}" for name in _CANCEL_CHECK_ATTRIBUTES)),
-        )
-        return "cancel_requested_at" in response.get("Item", {})
+        return _is_cancel_requested(self._client, self._table_name, job_id)
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         self._fenced_update(
@@ -345,6 +349,9 @@ class DynamoSweepStore:
             update += _SET_LISTING
             values.update(_listing_values(OwnerListing(job.owner, job.job_type), JobStatus.FAILED))
         self._fenced_on_sweep(job, update + _LEAVE_PENDING, values)
+
+    def is_cancel_requested(self, job_id: str) -> bool:
+        return _is_cancel_requested(self._client, self._table_name, job_id)
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         self._fenced_on_sweep(
