@@ -30,7 +30,7 @@ class JobError(BaseModel):
     )
     code: str = Field(..., pattern="^[A-Z][A-Z0-9_]{0,63}$")
     """
-    INVALID_PAYLOAD, INVALID_RESULT, RETRIES_EXHAUSTED, MESSAGE_EXPIRED (the job's message outlived the queue's retention unprocessed), PAYLOAD_NOT_FOUND (the payload stored aside, the item's payload_ref, is not in the files bucket), UNDELIVERABLE (only on jobs ended by sweepers that re-sent a job a fixed number of times, before they acted on evidence of loss alone), CANCELLED (a cancel was asked for: POST /jobs/{job_id}/cancel ended the job while QUEUED, or its function stopped on noticing it while running; never retried), TIMED_OUT (an attempt ran past its job type's time budget, v1/job-types/<type>/job-type.json; never retried), or a code declared by the job type (for example data_analysis's VALUE_OUT_OF_RANGE; image_resize lists its codes in its input schema).
+    INVALID_PAYLOAD, INVALID_RESULT, RETRIES_EXHAUSTED, MESSAGE_EXPIRED (the job's message outlived the queue's retention unprocessed), PAYLOAD_NOT_FOUND (the payload stored aside, the item's payload_ref, is not in the files bucket), UNDELIVERABLE (only on jobs ended by sweepers that re-sent a job a fixed number of times, before they acted on evidence of loss alone), CANCELLED (a cancel was asked for: POST /jobs/{job_id}/cancel ended the job while QUEUED, or its function stopped on noticing it while running; never retried), TIMED_OUT (an attempt ran past its job type's time budget, job-type.schema.json's x-time-budget-seconds; never retried), or a code declared by the job type (for example data_analysis's VALUE_OUT_OF_RANGE; image_resize lists its codes in its input schema).
     """
     message: str = Field(..., max_length=2000, min_length=1)
 
