@@ -22,13 +22,32 @@ from types import FrameType
 
 from conveyor_worker.job_types.context import JobTimedOutError
 
-Alarm = Callable[[str, timedelta], AbstractContextManager[bool]]
+Alarm = Callable[[str, timedelta, Callable[[], None]], AbstractContextManager[bool]]
 """Arms an interruption of the code it wraps once the given time has passed, raising JobTimedOutError for the
-named job; the context's value says whether it could be armed. Disarmed on leaving the block."""
+named job, and the call of the last argument, on another thread, should the block still run OVERRUN_GRACE
+later; the context's value says whether the interruption could be armed. Disarmed on leaving the block."""
+
+OVERRUN_GRACE = timedelta(seconds=1)
+"""How long after the deadline a run that has not stopped counts as one the interruption cannot reach: a
+signal handler runs within microseconds of the main thread's return to Python."""
 
 
 @contextmanager
-def signal_alarm(job_id: str, after: timedelta) -> Iterator[bool]:
+def signal_alarm(job_id: str, after: timedelta, on_overrun: Callable[[], None]) -> Iterator[bool]:
+    # A thread, not the signal, because the main thread is the one that may be stuck; daemon, so that it never
+    # keeps a process alive. It runs only while the stuck call lets go of the GIL, as blocking C calls do.
+    watch = threading.Timer((after + OVERRUN_GRACE).total_seconds(), on_overrun)
+    watch.daemon = True
+    watch.start()
+    try:
+        with _interrupt(job_id, after) as armed:
+            yield armed
+    finally:
+        watch.cancel()
+
+
+@contextmanager
+def _interrupt(job_id: str, after: timedelta) -> Iterator[bool]:
     if threading.current_thread() is not threading.main_thread():
         yield False
         return
@@ -47,6 +66,6 @@ def signal_alarm(job_id: str, after: timedelta) -> Iterator[bool]:
 
 
 @contextmanager
-def no_alarm(job_id: str, after: timedelta) -> Iterator[bool]:
+def no_alarm(job_id: str, after: timedelta, on_overrun: Callable[[], None]) -> Iterator[bool]:
     """For a processor whose runs are judged by its clock alone: tests on a fake or simulated clock."""
     yield False

@@ -1,20 +1,21 @@
 """A run past its job type's time budget (the contract's job-types/<name>/job-type.json) ends FAILED TIMED_OUT
 once, never retried; the job function sees what is left of it (docs/design.md, Time budgets)."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from conveyor_worker.clock import to_timestamp
 from conveyor_worker.contract import load_contract
 from conveyor_worker.job_types.context import JobContext, JobTimedOutError
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.jobs.errors import JobAttemptFailedError
 from tests.support.clock import FakeClock
 from tests.support.logs import CapturedLogs
-from tests.support.processor import Harness, harness_with
+from tests.support.processor import LEASE, Harness, harness_with
 
 BUDGET = load_contract().job_types["text_transform"].time_budget
 TEXT = {"text": "hi"}
@@ -112,7 +113,7 @@ def test_the_alarm_is_armed_with_the_budget_around_the_run_and_its_interruption_
     armed: list[tuple[str, timedelta]] = []
 
     @contextmanager
-    def alarm(job_id: str, after: timedelta) -> Iterator[bool]:
+    def alarm(job_id: str, after: timedelta, on_overrun: Callable[[], None]) -> Iterator[bool]:
         armed.append((job_id, after))
         yield True
 
@@ -129,3 +130,62 @@ def test_the_alarm_is_armed_with_the_budget_around_the_run_and_its_interruption_
     item = harness.item(job_id)
     assert (item["status"], item["attempts"], item["error"]["code"]) == ("FAILED", 1, "TIMED_OUT")
     assert harness.queue.postponed == []
+
+
+class _WorkerDied(BaseException):
+    """Lambda's timeout ending the invocation: nothing of the worker runs after it."""
+
+
+def test_a_run_its_worker_saw_overrun_its_budget_is_not_run_again_when_its_message_returns(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    runs: list[str] = []
+    overruns: list[Callable[[], None]] = []
+
+    @contextmanager
+    def alarm(job_id: str, after: timedelta, on_overrun: Callable[[], None]) -> Iterator[bool]:
+        overruns.append(on_overrun)
+        yield True
+
+    def stuck_in_c(payload: Mapping[str, Any], context: JobContext) -> dict[str, Any]:
+        runs.append(context.job_id)
+        clock.advance(seconds=BUDGET.total_seconds() + 1)
+        overruns[-1]()  # what the alarm's watch thread does while the main thread stays stuck
+        raise _WorkerDied
+
+    harness = Harness(clock, captured_logs, overrides={"text_transform": stuck_in_c}, alarm=alarm)
+    job_id = harness.submit("text_transform", TEXT)
+    with pytest.raises(_WorkerDied):
+        harness.deliver(job_id)
+    assert harness.item(job_id)["budget_exceeded_at"] == to_timestamp(clock())
+
+    clock.advance(seconds=LEASE.total_seconds())
+    harness.deliver(job_id, receive_count=2, receipt_handle="receipt-2")
+
+    item = harness.item(job_id)
+    assert (item["status"], item["attempts"], item["error"]["code"]) == ("FAILED", 2, "TIMED_OUT")
+    assert item["error"]["message"].startswith("not run again")
+    assert runs == [job_id]
+
+
+def test_a_crash_within_the_budget_leaves_no_mark_and_the_job_runs_again(
+    clock: FakeClock, captured_logs: CapturedLogs
+) -> None:
+    runs: list[str] = []
+
+    def dies_once(payload: Mapping[str, Any], context: JobContext) -> dict[str, Any]:
+        runs.append(context.job_id)
+        if len(runs) == 1:
+            raise _WorkerDied  # out of memory, say: no overrun was seen
+        return {"length": 2, "uppercase": "HI", "word_count": 1}
+
+    harness = harness_with(clock, captured_logs, dies_once)
+    job_id = harness.submit("text_transform", TEXT)
+    with pytest.raises(_WorkerDied):
+        harness.deliver(job_id)
+    assert "budget_exceeded_at" not in harness.item(job_id)
+
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    harness.deliver(job_id, receive_count=2, receipt_handle="receipt-2")
+
+    assert (harness.item(job_id)["status"], len(runs)) == ("SUCCEEDED", 2)

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
@@ -84,6 +85,11 @@ class JobStore(ProgressStore, Protocol):
         """Records the outcome, finished at `now`, and when the finished item may be deleted (`expires_at`,
         in the same write), with the listing keys of the new status when the job has an owner (`listing`),
         and removes the progress; raises LeaseLostError unless the job is IN_PROGRESS under `claim_token`."""
+        ...
+
+    def mark_budget_exceeded(self, job_id: str, *, claim_token: str, now: datetime) -> None:
+        """Records that the attempt of `claim_token` was still running at `now`, past its time budget (kept
+        if already recorded); raises LeaseLostError like `complete`."""
         ...
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
@@ -202,6 +208,11 @@ class JobProcessor:
             # Claimed again after its lease expired (its worker died, or released it after a transient
             # failure) with a cancel asked for meanwhile: ended without running it again.
             self._complete(claim, _failed(CANCELLED, "cancelled; not run again after its last attempt"))
+            return
+        if claim.item.budget_exceeded_at is not None:
+            # Its last attempt's worker saw it run past its budget, then died (Lambda's timeout): another
+            # attempt would be given no more time (docs/design.md, Time budgets).
+            self._complete(claim, _timed_out_before(self._job_types.get(claim.item.job_type)))
             return
         try:
             outcome = self._run(claim)
@@ -402,7 +413,7 @@ class JobProcessor:
             remaining=lambda: deadline - self._clock(),
         )
         try:
-            with self._alarm(item.job_id, job_type.budget):
+            with self._alarm(item.job_id, job_type.budget, partial(self._mark_budget_exceeded, claim)):
                 result = job_type.run(payload, context)
         except JobTimedOutError:
             return _timed_out(job_type)
@@ -420,6 +431,17 @@ class JobProcessor:
         if self._clock() > deadline:
             return _timed_out(job_type)
         return result
+
+    def _mark_budget_exceeded(self, claim: _Claim) -> None:
+        """Called on another thread when the alarm could not stop the run: the evidence a later claim, or the
+        sweeper, ends the job TIMED_OUT by if this worker dies of its timeout."""
+        job_id = claim.item.job_id
+        self._logger.warning("the run is past its time budget and did not stop", extra={"job_id": job_id})
+        try:
+            self._store.mark_budget_exceeded(job_id, claim_token=claim.token, now=self._clock())
+        except Exception:
+            # Without it, a death by the timeout reads as a crash: retried, and in the end RETRIES_EXHAUSTED.
+            self._logger.exception("budget overrun not recorded", extra={"job_id": job_id})
 
     def _payload_text(self, item: JobItem) -> str | None:
         """The payload's JSON text, from the item or, stored aside, from the files bucket. Any error of S3 but
@@ -543,6 +565,14 @@ def _timed_out(job_type: JobType) -> JobFailed:
         TIMED_OUT,
         f"the run took longer than {job_type.name}'s time budget of {job_type.budget.total_seconds():g} s"
         " and was stopped; it is not retried",
+    )
+
+
+def _timed_out_before(job_type: JobType | None) -> JobFailed:
+    budget = f" of {job_type.budget.total_seconds():g} s" if job_type else ""
+    return _failed(
+        TIMED_OUT,
+        f"not run again: its last attempt ran past its time budget{budget} and its worker stopped with it",
     )
 
 

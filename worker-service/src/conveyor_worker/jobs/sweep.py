@@ -41,6 +41,14 @@ class OverdueJob:
 
 
 @dataclass(frozen=True)
+class StopMarks:
+    cancel_requested: bool
+    """The item has cancel_requested_at."""
+    budget_exceeded: bool
+    """The item has budget_exceeded_at: its worker saw the attempt run past its time budget."""
+
+
+@dataclass(frozen=True)
 class StrandedJob:
     """A pending job none of whose messages can still exist, as the expiry scan read it."""
 
@@ -95,9 +103,9 @@ class SweepStore(Protocol):
         OverdueJobChangedError if it changed."""
         ...
 
-    def is_cancel_requested(self, job_id: str) -> bool:
-        """Whether the job's item has cancel_requested_at (one strongly consistent GetItem): the `sweep`
-        index does not project it."""
+    def stop_marks(self, job_id: str) -> StopMarks:
+        """What the job's item says of why its attempt may have stopped (one strongly consistent GetItem): the
+        `sweep` index projects neither mark."""
         ...
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
@@ -265,10 +273,14 @@ class Sweeper:
     def _fail(self, job: OverdueJob) -> None:
         """The job was claimed on its message's last receive and that attempt never ended: the worker died,
         and SQS moves the message to the DLQ instead of delivering it again. A cancel asked for meanwhile is
-        what ends it: the caller asked for that end, and no attempt could have finished it otherwise."""
+        what ends it: the caller asked for that end, and no attempt could have finished it otherwise. One its
+        worker saw run past its time budget died of that (docs/design.md, Time budgets)."""
         stopped = f"the worker stopped during its last attempt ({job.attempts} of {self._max_attempts})"
-        if self._store.is_cancel_requested(job.job_id):
+        marks = self._store.stop_marks(job.job_id)
+        if marks.cancel_requested:
             error = JobError(code="CANCELLED", message=f"cancelled; {stopped} and recorded no outcome")
+        elif marks.budget_exceeded:
+            error = JobError(code="TIMED_OUT", message=f"{stopped}, past its time budget")
         else:
             error = JobError(code="RETRIES_EXHAUSTED", message=f"{stopped} and recorded no outcome")
         now = self._clock()

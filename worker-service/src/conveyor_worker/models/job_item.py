@@ -141,6 +141,14 @@ class JobItem(BaseModel):
     """
     When a cancel was first asked for (POST /jobs/{job_id}/cancel); absent when none was. A QUEUED job's cancel ends it FAILED CANCELLED in the same write, which sets this and finished_at to the same time. A running job's cancel sets only this (a later cancel keeps the first time): the worker's job function sees it at its next progress report or explicit check and the attempt ends FAILED CANCELLED; a job that finishes before it notices ends as it finished and keeps this member. Never removed.
     """
+    budget_exceeded_at: str | None = Field(
+        None,
+        pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?Z$",
+        title="Timestamp",
+    )
+    """
+    When the worker running an attempt found it still running past its job type's time budget, which its alarm could not stop (a long call into C code), written by another thread of that worker under the attempt's claim; absent otherwise. A later claim of the job, or the sweeper, ends it FAILED TIMED_OUT without running it again: its worker died running past its budget, not of a crash before it. Never removed.
+    """
     retry_of: str | None = Field(
         None,
         max_length=36,
