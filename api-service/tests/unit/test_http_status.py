@@ -135,7 +135,8 @@ def test_an_error_code_the_api_does_not_name_reads_as_stored(
     """A newer worker may end a job with a code this API has never heard of: job-error's `code` is a pattern,
     not an enum, so the record passes it on (README, Deploy: a new error code deploys in either order)."""
     error = {"code": code, "message": "the run took longer than its time budget"}
-    store.put_new(JobItem.from_document(FAILED_ITEM | {"error": error}))
+    item: dict[str, Any] = {**FAILED_ITEM, "error": error}
+    store.put_new(JobItem.from_document(item))
 
     response = handler(get_job(JOB_ID), None)
 
