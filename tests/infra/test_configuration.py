@@ -17,6 +17,8 @@ from conveyor_api.jobs.payloads import MAX_STORED_PAYLOAD_BYTES
 from conveyor_api.settings import Settings as ApiSettings
 from conveyor_local.config import API_PARAMETERS, PAYLOAD_INLINE_MAX_BYTES
 from conveyor_worker.aws_call_budget import SWEEPER_TIMEOUT_SECONDS
+from conveyor_worker.contract import load_contract
+from conveyor_worker.jobs.process import RECORD_CALLS
 from conveyor_worker.settings import Settings as WorkerSettings
 from conveyor_worker.settings import SweeperSettings
 from pydantic import BaseModel
@@ -91,6 +93,15 @@ def test_lease_is_the_worker_timeout_and_the_queue_waits_for_it() -> None:
     queue = core["Resources"]["JobsQueue"]["Properties"]
     assert queue["VisibilityTimeout"] == {"Ref": "QueueVisibilityTimeoutSeconds"}
     assert default(core, "QueueVisibilityTimeoutSeconds") >= 6 * default(core, "WorkerTimeoutSeconds")
+
+
+def test_the_worker_timeout_gives_the_longest_time_budget_its_run_and_the_records_calls() -> None:
+    # The alarm ends a run past its budget TIMED_OUT only if the function is still alive then; with a shorter
+    # timeout Lambda kills the invocation first, and the run's whole batch comes back after the visibility
+    # timeout (docs/design.md, Time budgets).
+    longest = max(job_type.time_budget for job_type in load_contract().job_types.values())
+
+    assert default(load_template("core"), "WorkerTimeoutSeconds") > (longest + RECORD_CALLS).total_seconds()
 
 
 def test_the_api_and_the_sweeper_budget_their_aws_calls_by_their_deployed_timeouts() -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from conveyor_api.models import JobItem as ApiJobItem
 from conveyor_api.models import JobMessage as ApiJobMessage
 from conveyor_api.models import JobRecord, JobRequest
 from conveyor_worker import job_types as job_types_package
+from conveyor_worker.alarm import OVERRUN_GRACE
 from conveyor_worker.contract import load_contract
 from conveyor_worker.handlers.sweeper import JOBS_PER_SHARD_PER_RUN, SCAN_SEGMENTS
 from conveyor_worker.job_types import build_registry, discover_job_functions
@@ -176,6 +178,9 @@ class SimulatedSystem:
         self.runs: Counter[str] = Counter()
         self.dies: set[str] = set()
         """Texts whose job kills the worker running it, every time (a sandbox out of memory, say)."""
+        self.stuck: set[str] = set()
+        """Texts whose job runs in C code the alarm cannot reach until the function's timeout kills it."""
+        self._overrun: Callable[[], None] | None = None
         self.sweeper_metrics = FakeMetrics()
         logger = Logger(service="simulation", level="WARNING")
         registry = build_registry(
@@ -194,6 +199,7 @@ class SimulatedSystem:
             logger=logger,
             metrics=FakeMetrics(),
             sleep=self.clock.sleep,
+            alarm=self._alarm,
         )
         self.newer_metrics = FakeMetrics()
         self.waiter = NewerJobWaiter(
@@ -221,11 +227,23 @@ class SimulatedSystem:
         self._next_sweep = self.clock() + defaults.sweep_every
         self.sweeps: list[SweepSummary] = []
 
+    @contextmanager
+    def _alarm(self, job_id: str, after: timedelta, on_overrun: Callable[[], None]) -> Iterator[bool]:
+        # The signal never reaches a stuck job here; the overrun's watch thread is the stuck job's to call.
+        self._overrun = on_overrun
+        yield True
+
     def _text_job(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         text = str(payload["text"])
         self.runs[text] += 1
         if text in self.dies:
             raise ProcessDied(f"the worker running {text!r} ran out of memory")
+        if text in self.stuck and self._overrun is not None:
+            budget = job.time_left()
+            self.clock.advance(budget + OVERRUN_GRACE)
+            self._overrun()
+            self.clock.advance(self.defaults.lease - budget - OVERRUN_GRACE)
+            raise ProcessDied(f"the worker running {text!r} timed out")
         return {"length": len(text), "uppercase": text.upper(), "word_count": len(text.split())}
 
     def submit(self, text: str) -> JobRecord:

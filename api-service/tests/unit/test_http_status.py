@@ -129,6 +129,22 @@ def test_stored_job_reads_as_its_record(
     assert json.loads(response["body"]) == record
 
 
+@pytest.mark.parametrize("code", ["TIMED_OUT", "A_CODE_OF_A_NEWER_WORKER"])
+def test_an_error_code_the_api_does_not_name_reads_as_stored(
+    handler: Handler, store: InMemoryJobStore, code: str
+) -> None:
+    """A newer worker may end a job with a code this API has never heard of: job-error's `code` is a pattern,
+    not an enum, so the record passes it on (README, Deploy: a new error code deploys in either order)."""
+    error = {"code": code, "message": "the run took longer than its time budget"}
+    item: dict[str, Any] = {**FAILED_ITEM, "error": error}
+    store.put_new(JobItem.from_document(item))
+
+    response = handler(get_job(JOB_ID), None)
+
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["error"] == error
+
+
 def test_unknown_job_id_is_job_not_found(handler: Handler) -> None:
     problem = assert_problem(handler(get_job(JOB_ID), None), 404, "job-not-found")
 

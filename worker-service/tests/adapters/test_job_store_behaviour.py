@@ -18,7 +18,7 @@ from conveyor_worker.jobs.errors import (
     OverdueJobChangedError,
 )
 from conveyor_worker.jobs.process import JobStore
-from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, SweepStore
+from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, StopMarks, SweepStore
 from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded, JobSucceededWithResultRef
 from conveyor_worker.models.listing import OwnerListing
@@ -1266,8 +1266,26 @@ def test_a_cancel_check_reads_whether_a_cancel_was_asked_for(
     job_id = claimed(subject, clock)
     missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
 
-    before = subject.store.is_cancel_requested(job_id)
+    before = subject.store.is_cancel_requested(job_id), subject.sweep_store.stop_marks(job_id)
     _cancel_requested(subject, job_id, clock)
 
-    assert (before, subject.store.is_cancel_requested(job_id)) == (False, True)
+    after = subject.store.is_cancel_requested(job_id), subject.sweep_store.stop_marks(job_id)
+    assert (before, after) == ((False, StopMarks(False, False)), (True, StopMarks(True, False)))
     assert subject.store.is_cancel_requested(missing) is False
+    assert subject.sweep_store.stop_marks(missing) == StopMarks(False, False)
+
+
+def test_a_budget_overrun_is_marked_under_the_claim_once_and_the_sweeper_reads_it(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    first = clock()
+
+    subject.store.mark_budget_exceeded(job_id, claim_token="token-1", now=first)
+    clock.advance(seconds=1)
+    subject.store.mark_budget_exceeded(job_id, claim_token="token-1", now=clock())
+
+    assert subject.read(job_id)["budget_exceeded_at"] == to_timestamp(first)
+    assert subject.sweep_store.stop_marks(job_id) == StopMarks(False, True)
+    with pytest.raises(LeaseLostError):
+        subject.store.mark_budget_exceeded(job_id, claim_token="another", now=clock())

@@ -495,7 +495,7 @@ def test_a_result_over_64_kib_goes_to_the_files_bucket_and_the_item_names_it(
 def test_a_record_whose_job_cannot_finish_in_what_is_left_of_the_invocation_goes_back_at_once_unclaimed(
     settings: Settings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
 ) -> None:
-    # 10 s left: a text job needs 3 s (a second and its calls), an image job 32 s (image_resize.LONGEST_RUN).
+    # 10 s left: a text job needs 7 s (its time budget and its calls), an image job 32 s (the contract's).
     first = submitted(jobs_table, "text_transform", {"text": "first"})
     image = submitted(jobs_table, "image_resize", {"source_key": upload_key(), "dimensions": [20, 20]})
     last = submitted(jobs_table, "text_transform", {"text": "last"})
@@ -515,10 +515,10 @@ def test_a_record_whose_job_cannot_finish_in_what_is_left_of_the_invocation_goes
     assert jobs_queue.bodies() == [job_message_body(image, "image_resize")]
 
 
-def test_the_first_record_of_an_invocation_starts_whatever_its_jobs_longest_run(
+def test_the_first_record_of_an_invocation_starts_whatever_its_jobs_time_budget(
     settings: Settings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
 ) -> None:
-    # No invocation could give it more time: a function whose timeout is below a job's longest run runs it.
+    # No invocation could give it more time: a function whose timeout is below a job's budget runs it.
     image = submitted(jobs_table, "image_resize", {"source_key": upload_key(), "dimensions": [20, 20]})
     record = jobs_queue.receive_as_record(job_message_body(image, "image_resize"))
     handler = handler_for(settings, jobs_table, clock, queue=jobs_queue)

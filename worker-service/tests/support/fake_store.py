@@ -22,7 +22,7 @@ from conveyor_worker.jobs.errors import (
     OverdueJobChangedError,
 )
 from conveyor_worker.jobs.newer import WaitingJob
-from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, OverdueJobs, StrandedJob
+from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, OverdueJobs, StopMarks, StrandedJob
 from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
 from conveyor_worker.models.listing import OwnerListing
@@ -151,6 +151,13 @@ class FakeJobStore:
         if "cancel_requested_at" in item:
             raise CancelRequestedError(job_id)
         item["progress"] = progress.model_dump()
+
+    def mark_budget_exceeded(self, job_id: str, *, claim_token: str, now: datetime) -> None:
+        self._held_item(job_id, claim_token).setdefault("budget_exceeded_at", to_timestamp(now))
+
+    def stop_marks(self, job_id: str) -> StopMarks:
+        item = self._items.get(job_id, {})
+        return StopMarks("cancel_requested_at" in item, "budget_exceeded_at" in item)
 
     def is_cancel_requested(self, job_id: str) -> bool:
         self.cancel_checks += 1

@@ -5,13 +5,9 @@ from datetime import timedelta
 from typing import Any
 
 from conveyor_worker import job_types as job_types_package
+from conveyor_worker.alarm import Alarm, no_alarm
 from conveyor_worker.contract import load_contract
-from conveyor_worker.job_types import (
-    JobFunction,
-    build_registry,
-    discover_job_functions,
-    discover_longest_runs,
-)
+from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.jobs.backoff import Backoff
@@ -28,6 +24,9 @@ from .items import job_message_body, queued_item
 from .logs import CapturedLogs
 
 LEASE = timedelta(seconds=60)
+LEASE_WITHIN_BUDGET = timedelta(seconds=3)
+"""Shorter than text_transform's time budget (5 s), for a run that loses its lease and still ends within its
+budget: with the deployed lease, a run that outlives its lease has outlived its budget as well."""
 MAX_RECEIVE_COUNT = 3
 RETENTION = timedelta(days=30)
 BACKOFF = Backoff(base_seconds=2, max_seconds=30, draw=lambda low, high: high)
@@ -43,6 +42,8 @@ class Harness:
         store: FakeJobStore | None = None,
         queue: FakeJobsQueue | None = None,
         files: FakeFileStore | None = None,
+        alarm: Alarm = no_alarm,
+        lease: timedelta = LEASE,
     ) -> None:
         self.clock = clock
         self.logs = logs
@@ -54,20 +55,16 @@ class Harness:
             store=self.store,
             visibility=self.queue,
             files=self.files,
-            job_types=build_registry(
-                load_contract(),
-                discover_job_functions(job_types_package),
-                overrides,
-                discover_longest_runs(job_types_package),
-            ),
+            job_types=build_registry(load_contract(), discover_job_functions(job_types_package), overrides),
             clock=clock,
-            lease=LEASE,
+            lease=lease,
             max_receive_count=MAX_RECEIVE_COUNT,
             backoff=BACKOFF,
             retention=RETENTION,
             logger=logs.logger,
             metrics=self.metrics,
             sleep=clock.sleep,
+            alarm=alarm,
         )
 
     def submit(self, job_type: str, payload: dict[str, Any] | str) -> str:
@@ -131,8 +128,11 @@ def harness_with(
     store: FakeJobStore | None = None,
     queue: FakeJobsQueue | None = None,
     files: FakeFileStore | None = None,
+    lease: timedelta = LEASE,
 ) -> Harness:
-    return Harness(clock, logs, overrides={"text_transform": job}, store=store, queue=queue, files=files)
+    return Harness(
+        clock, logs, overrides={"text_transform": job}, store=store, queue=queue, files=files, lease=lease
+    )
 
 
 def raises_permanent(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:

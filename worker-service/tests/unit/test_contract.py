@@ -128,3 +128,31 @@ def test_a_contract_job_type_without_its_schema_pair_is_an_incomplete_contract(t
 
     with pytest.raises(IncompleteContractError, match=r"job-types/data_analysis/result\.schema\.json"):
         read_contract(tmp_path / "v1")
+
+
+@pytest.mark.parametrize(
+    ("budgets", "complaint"),
+    [
+        pytest.param(
+            {"data_analysis": 5, "image_resize": 30}, "no time budget for text_transform", id="one-missing"
+        ),
+        pytest.param(
+            {"data_analysis": 5, "image_resize": 30, "text_transform": 0}, "invalid", id="zero-seconds"
+        ),
+        pytest.param(None, "invalid", id="no-budgets-at-all"),
+    ],
+)
+def test_a_catalogue_without_a_whole_positive_time_budget_for_every_job_type_is_an_incomplete_contract(
+    tmp_path: Path, budgets: dict[str, int] | None, complaint: str
+) -> None:
+    shutil.copytree(COPY, tmp_path / "v1")
+    catalogue_path = tmp_path / "v1" / "job-type.schema.json"
+    catalogue = json.loads(catalogue_path.read_text())
+    if budgets is None:
+        del catalogue["x-time-budget-seconds"]
+    else:
+        catalogue["x-time-budget-seconds"] = budgets
+    catalogue_path.write_text(json.dumps(catalogue))
+
+    with pytest.raises(IncompleteContractError, match=complaint):
+        read_contract(tmp_path / "v1")

@@ -10,7 +10,7 @@ import pytest
 
 from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.contract import check, load_contract
-from conveyor_worker.job_types import DEFAULT_LONGEST_RUN, JobFunction, image_resize
+from conveyor_worker.job_types import JobFunction
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.jobs.errors import (
@@ -32,6 +32,7 @@ from tests.support.items import OWNER, job_message_body, owned, queued_item, wit
 from tests.support.logs import CapturedLogs
 from tests.support.processor import (
     LEASE,
+    LEASE_WITHIN_BUDGET,
     MAX_RECEIVE_COUNT,
     RETENTION,
     CountingJob,
@@ -543,13 +544,13 @@ def test_a_refused_retries_exhausted_completion_is_counted_on_the_job(
     harness: Harness
 
     def outlives_its_lease_then_fails(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
-        clock.advance(seconds=61)
+        clock.advance(seconds=4)
         harness.store.claim(
             job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE, watch=False
         )
         raise FlakyJobError("too late anyway")
 
-    harness = harness_with(clock, captured_logs, outlives_its_lease_then_fails)
+    harness = harness_with(clock, captured_logs, outlives_its_lease_then_fails, lease=LEASE_WITHIN_BUDGET)
     job_id = harness.submit("text_transform", {"text": "hi"})
 
     with pytest.raises(JobAttemptFailedError):
@@ -769,13 +770,13 @@ def test_a_stale_workers_large_result_is_written_but_never_named_by_the_job(
     harness: Harness
 
     def outlives_its_lease(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
-        clock.advance(seconds=61)
+        clock.advance(seconds=4)
         harness.store.claim(
             job_id, claim_token="newer", now=clock(), lease_expires_at=clock() + LEASE, watch=False
         )
         return {"length": 2, "uppercase": "A" * 70_000, "word_count": 1}
 
-    harness = harness_with(clock, captured_logs, outlives_its_lease)
+    harness = harness_with(clock, captured_logs, outlives_its_lease, lease=LEASE_WITHIN_BUDGET)
     job_id = harness.submit("text_transform", {"text": "hi"})
 
     harness.deliver(job_id)
@@ -786,12 +787,12 @@ def test_a_stale_workers_large_result_is_written_but_never_named_by_the_job(
     assert harness.files.stored_keys() == [f"results/{job_id}/result.json"]
 
 
-def test_a_job_starts_only_when_its_longest_run_and_the_records_calls_fit_in_the_time_left(
+def test_a_job_starts_only_when_its_time_budget_and_the_records_calls_fit_in_the_time_left(
     harness: Harness,
 ) -> None:
     job_id = harness.submit("text_transform", {"text": "hi"})
     unclaimed = harness.item(job_id)
-    needed = DEFAULT_LONGEST_RUN + RECORD_CALLS
+    needed = load_contract().job_types["text_transform"].time_budget + RECORD_CALLS
 
     with pytest.raises(JobNotStartedError):
         harness.deliver(job_id, time_left=needed - timedelta(milliseconds=1))
@@ -806,16 +807,17 @@ def test_a_job_starts_only_when_its_longest_run_and_the_records_calls_fit_in_the
 
 def test_an_image_job_needs_the_time_its_job_type_declares(harness: Harness) -> None:
     job_id = harness.submit_image(blank_png(20, 20))
+    budget = load_contract().job_types["image_resize"].time_budget
 
     with pytest.raises(JobNotStartedError):
         harness.deliver(
             job_id,
             job_type="image_resize",
-            time_left=image_resize.LONGEST_RUN + RECORD_CALLS - timedelta(milliseconds=1),
+            time_left=budget + RECORD_CALLS - timedelta(milliseconds=1),
         )
     assert harness.item(job_id)["status"] == "QUEUED"
 
-    harness.deliver(job_id, job_type="image_resize", time_left=image_resize.LONGEST_RUN + RECORD_CALLS)
+    harness.deliver(job_id, job_type="image_resize", time_left=budget + RECORD_CALLS)
     assert harness.item(job_id)["status"] == "SUCCEEDED"
 
 

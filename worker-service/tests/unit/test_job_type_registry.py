@@ -1,6 +1,7 @@
 """Discovery rules: one module per contract job type, and nothing else."""
 
 import importlib
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -13,14 +14,14 @@ import pytest
 from conveyor_worker import job_types as job_types_package
 from conveyor_worker.contract import load_contract
 from conveyor_worker.job_types import (
-    DEFAULT_LONGEST_RUN,
     JobTypeRegistryError,
     build_registry,
     discover_job_functions,
-    discover_longest_runs,
     image_resize,
 )
 from conveyor_worker.job_types.context import JobContext
+
+CONTRACT_CATALOGUE = Path(__file__).parents[3] / "contracts" / "v1" / "job-type.schema.json"
 
 JOB_MODULE = 'JOB_TYPE = "{name}"\n\n\ndef run(payload, job):\n    return {{}}\n'
 
@@ -129,38 +130,27 @@ def test_an_override_for_a_type_outside_the_contract_is_refused() -> None:
         )
 
 
-def test_a_job_type_that_may_run_long_declares_its_longest_run_and_the_others_take_the_default() -> None:
-    longest_runs = discover_longest_runs(job_types_package)
-    registry = build_registry(
-        load_contract(), discover_job_functions(job_types_package), longest_runs=longest_runs
-    )
+def test_each_job_type_takes_its_time_budget_from_the_contracts_declaration() -> None:
+    registry = build_registry(load_contract(), discover_job_functions(job_types_package))
 
-    assert longest_runs == {"image_resize": image_resize.LONGEST_RUN}
-    # The image's child may take its whole wall-clock budget, and the source and result cross S3 around it.
-    assert timedelta(seconds=image_resize.BUDGET.wall_seconds) < image_resize.LONGEST_RUN
-    assert {name: job_type.longest_run for name, job_type in registry.items()} == {
-        "data_analysis": DEFAULT_LONGEST_RUN,
-        "image_resize": image_resize.LONGEST_RUN,
-        "text_transform": DEFAULT_LONGEST_RUN,
+    declared = json.loads(CONTRACT_CATALOGUE.read_text())["x-time-budget-seconds"]
+    assert {name: job_type.budget for name, job_type in registry.items()} == {
+        name: timedelta(seconds=seconds) for name, seconds in declared.items()
     }
+    # The image's child may take its whole wall-clock bound, and the source and result cross S3 around it.
+    assert timedelta(seconds=image_resize.BUDGET.wall_seconds) < registry["image_resize"].budget
 
 
-def test_an_override_keeps_the_longest_run_its_job_type_declares(job_package: PackageFactory) -> None:
-    declared = "from datetime import timedelta\n\nLONGEST_RUN = timedelta(seconds=7)\n"
-    text_module = JOB_MODULE.format(name="text_transform") + declared
-    package = job_package(contract_modules(text_transform=text_module))
-
+def test_an_override_keeps_the_time_budget_of_its_job_type() -> None:
     def replacement(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         return {}
 
+    contract = load_contract()
     registry = build_registry(
-        load_contract(),
-        discover_job_functions(package),
-        {"text_transform": replacement},
-        discover_longest_runs(package),
+        contract, discover_job_functions(job_types_package), {"text_transform": replacement}
     )
 
-    assert (registry["text_transform"].run, registry["text_transform"].longest_run) == (
+    assert (registry["text_transform"].run, registry["text_transform"].budget) == (
         replacement,
-        timedelta(seconds=7),
+        contract.job_types["text_transform"].time_budget,
     )

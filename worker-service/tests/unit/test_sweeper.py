@@ -13,6 +13,7 @@ from conveyor_worker.jobs.sweep import (
     JobAsRead,
     OverdueJob,
     OverdueJobs,
+    StopMarks,
     StrandedJob,
     Sweeper,
     SweepStore,
@@ -207,6 +208,46 @@ def test_a_job_whose_worker_died_on_its_last_receive_fails_retries_exhausted_and
     assert sweeper.sweep() == SweepSummary()
 
 
+def test_a_job_whose_worker_died_on_its_last_receive_after_a_cancel_was_asked_for_ends_cancelled(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
+    store.request_cancel(job_id, to_timestamp(clock()))
+    held = item(store, job_id)
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
+
+    assert sweeper.sweep() == SweepSummary(overdue=1, failed=1)
+
+    assert item(store, job_id) == {
+        **without_pending(held),
+        "status": "FAILED",
+        "error": {
+            "code": "CANCELLED",
+            "message": "cancelled; the worker stopped during its last attempt (3 of 3)"
+            " and recorded no outcome",
+        },
+        "finished_at": to_timestamp(clock()),
+        "updated_at": to_timestamp(clock()),
+        "expires_at": to_epoch_seconds(clock() + RETENTION),
+    }
+    assert held["cancel_requested_at"] == item(store, job_id)["cancel_requested_at"]
+
+
+def test_a_job_whose_worker_died_on_its_last_receive_past_its_time_budget_ends_timed_out(
+    store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
+) -> None:
+    job_id = abandoned_in_progress(store, clock, attempts=MAX_ATTEMPTS, last_receive=True)
+    store.mark_budget_exceeded(job_id, claim_token="dead-worker", now=clock())
+    clock.advance(seconds=(LEASE + GRACE).total_seconds() + 1)
+
+    assert sweeper.sweep() == SweepSummary(overdue=1, failed=1)
+
+    assert item(store, job_id)["error"] == {
+        "code": "TIMED_OUT",
+        "message": "the worker stopped during its last attempt (3 of 3), past its time budget",
+    }
+
+
 def test_a_watched_job_with_attempts_left_is_sent_again_once(
     store: FakeJobStore, queue: FakeJobsQueue, clock: FakeClock, sweeper: Sweeper
 ) -> None:
@@ -364,6 +405,9 @@ class InterleavedStore:
 
     def fail_overdue(self, job: OverdueJob, *, error: JobError, now: datetime, expires_at: datetime) -> None:
         self._store.fail_overdue(job, error=error, now=now, expires_at=expires_at)
+
+    def stop_marks(self, job_id: str) -> StopMarks:
+        return self._store.stop_marks(job_id)
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         self._store.mark_resent(job, now=now)

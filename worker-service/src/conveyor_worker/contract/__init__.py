@@ -1,19 +1,22 @@
 """The JSON Schema contract (contracts/v1), copied into this package by `make contracts`.
 
 Every schema is registered by its `$id` so that relative `$ref`s resolve offline, and each validator is
-compiled once per process.
+compiled once per process. Each job type's time budget is read from the catalogue (job-type.schema.json's
+`x-time-budget-seconds`) with its schemas.
 """
 
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from typing import Any
+from typing import Annotated, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.protocols import Validator
+from pydantic import Field, TypeAdapter, ValidationError
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
@@ -33,10 +36,17 @@ class ContractViolationError(Exception):
         self.violations = violations
 
 
+_TIME_BUDGETS = TypeAdapter(dict[str, Annotated[int, Field(ge=1, le=890)]])
+"""contracts/time-budgets.schema.json, which the worker's copy of v1 does not hold (tests/contract checks the
+catalogue against it): enough to refuse to start on a budget that is missing or not a number of seconds."""
+
+
 @dataclass(frozen=True)
 class JobTypeSchemas:
     input: Validator
     result: Validator
+    time_budget: timedelta
+    """The longest one attempt may run (the catalogue's x-time-budget-seconds): past it, TIMED_OUT."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,8 @@ class Contract:
     job_message: Validator
     job_item: Validator
     job_types: Mapping[str, JobTypeSchemas]
-    """Every job type the contract's `job-type` enum names, with its input and result schemas."""
+    """Every job type the contract's `job-type` enum names, with its input and result schemas and its time
+    budget."""
 
 
 def check(validator: Validator, document: str, instance: Any) -> None:
@@ -78,7 +89,9 @@ def read_contract(folder: Traversable) -> Contract:
             schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
         )
 
-    job_type_names: list[str] = registry.contents(_BASE_ID + "job-type.schema.json")["enum"]
+    catalogue = registry.contents(_BASE_ID + "job-type.schema.json")
+    job_type_names: list[str] = catalogue["enum"]
+    time_budgets = _time_budgets(catalogue, job_type_names)
     return Contract(
         job_message=compile_schema("job-message.schema.json"),
         job_item=compile_schema("job-item.schema.json"),
@@ -86,10 +99,24 @@ def read_contract(folder: Traversable) -> Contract:
             name: JobTypeSchemas(
                 input=compile_schema(f"job-types/{name}/input.schema.json"),
                 result=compile_schema(f"job-types/{name}/result.schema.json"),
+                time_budget=time_budgets[name],
             )
             for name in job_type_names
         },
     )
+
+
+def _time_budgets(catalogue: Mapping[str, Any], job_type_names: list[str]) -> dict[str, timedelta]:
+    try:
+        seconds = _TIME_BUDGETS.validate_python(catalogue.get("x-time-budget-seconds"))
+    except ValidationError as invalid:
+        raise IncompleteContractError(
+            f"the catalogue's x-time-budget-seconds is invalid: {invalid}"
+        ) from invalid
+    missing = sorted(set(job_type_names) - seconds.keys())
+    if missing:
+        raise IncompleteContractError(f"the catalogue declares no time budget for {', '.join(missing)}")
+    return {name: timedelta(seconds=seconds[name]) for name in job_type_names}
 
 
 def _read_all_schemas(folder: Traversable) -> list[dict[str, Any]]:

@@ -13,15 +13,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from conveyor_worker import job_types as job_types_package
+from conveyor_worker.alarm import signal_alarm
 from conveyor_worker.clock import Clock, system_clock
 from conveyor_worker.contract import load_contract
 from conveyor_worker.files.s3 import S3FileStore
-from conveyor_worker.job_types import (
-    JobFunction,
-    build_registry,
-    discover_job_functions,
-    discover_longest_runs,
-)
+from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
 from conveyor_worker.jobs.backoff import Backoff, RandomInteger
 from conveyor_worker.jobs.errors import (
     JobAttemptFailedError,
@@ -78,7 +74,6 @@ def build_handler(
             load_contract(),
             discover_job_functions(job_types_package),
             job_types,
-            discover_longest_runs(job_types_package),
         ),
         clock=clock or system_clock,
         lease=timedelta(seconds=settings.job_lease_seconds),
@@ -88,6 +83,7 @@ def build_handler(
         logger=logger,
         metrics=metrics,
         sleep=sleep,
+        alarm=signal_alarm,
     )
 
     waiter = NewerJobWaiter(

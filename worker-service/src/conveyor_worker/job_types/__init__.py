@@ -1,7 +1,8 @@
 """The job type registry.
 
-Adding a job type takes two things with the same name: a schema pair in contracts/v1/job-types/<name>/
-(input and result) and one module here, `conveyor_worker/job_types/<name>.py`, that declares
+Adding a job type takes two things with the same name: a folder contracts/v1/job-types/<name>/ with its
+schema pair (input and result) and its declaration (job-type.json: its time budget), and one module here,
+`conveyor_worker/job_types/<name>.py`, that declares
 
     JOB_TYPE = "<name>"
 
@@ -9,16 +10,17 @@ Adding a job type takes two things with the same name: a schema pair in contract
 
 `run` gets the payload, already valid against the input schema, and the job's context (context.py): the
 job id, the files bucket, in which a job writes only under `job.result_key(name)`, results/{job_id}/, and
-`job.report_progress(percent, message)`, which a job that may take more than a second calls at its stages
+`job.time_left()`, what is left of its time budget (past it, the worker ends the job TIMED_OUT: a pure Python
+loop is interrupted where it stands, by TimedOutError raised in it), `job.report_progress(percent, message)`,
+which a job that may take more than a second calls at its stages
 (best effort: stored at most once a second, never raised; only a percent outside 0..100 raises, and
 JobCancelledError once a cancel was asked for), and `job.check_cancelled()`, one read, which a job that does
 not report may call between stages. A job lets JobCancelledError through; the worker ends it CANCELLED.
 It returns the result object, which is checked against the result schema; a result too large for the job
 item goes to the bucket by the worker's hand, not the job's (the claim-check rule, contracts/README.md).
 It raises PermanentJobError for a failure that retrying cannot fix; any other exception is transient, and
-the job may run again, so a run must be safe to repeat. A job type whose run may take longer than
-DEFAULT_LONGEST_RUN declares how long at most, `LONGEST_RUN = timedelta(...)`: a worker starts a record only
-when its invocation has that long left (and the record's own AWS calls), and otherwise gives the message back.
+the job may run again, so a run must be safe to repeat. A worker starts a record only when its invocation has
+the job type's time budget left (and the record's own AWS calls), and otherwise gives the message back.
 Modules are found by scanning this package, and the worker refuses to start unless the modules and the
 contract's job types match one to one.
 """
@@ -41,10 +43,6 @@ JobFunction = Callable[[Mapping[str, Any], JobContext], dict[str, Any]]
 
 _SUPPORT_MODULES = frozenset({"context", "errors"})
 
-DEFAULT_LONGEST_RUN = timedelta(seconds=1)
-"""How long a run of a job type that declares no LONGEST_RUN may take at most: the text and data jobs take
-milliseconds."""
-
 
 class JobTypeRegistryError(Exception):
     """The job type modules and the contract disagree; the worker must not start."""
@@ -56,19 +54,13 @@ class JobType:
     run: JobFunction
     input_schema: Validator
     result_schema: Validator
-    longest_run: timedelta = DEFAULT_LONGEST_RUN
+    budget: timedelta
+    """The contract's time budget of one attempt (job-types/<name>/job-type.json)."""
 
 
 def discover_job_functions(package: ModuleType) -> dict[str, JobFunction]:
     """The `run` function of every job type module in `package`, by job type name."""
     return {name: _job_function_of(module, name) for name, module in _job_modules(package)}
-
-
-def discover_longest_runs(package: ModuleType) -> dict[str, timedelta]:
-    """The LONGEST_RUN each job type module in `package` declares, by job type name; the others have none."""
-    return {
-        name: module.LONGEST_RUN for name, module in _job_modules(package) if hasattr(module, "LONGEST_RUN")
-    }
 
 
 def _job_modules(package: ModuleType) -> Iterator[tuple[str, ModuleType]]:
@@ -82,10 +74,9 @@ def build_registry(
     contract: Contract,
     discovered: Mapping[str, JobFunction],
     overrides: Mapping[str, JobFunction] | None = None,
-    longest_runs: Mapping[str, timedelta] | None = None,
 ) -> dict[str, JobType]:
-    """Pairs each job function with its contract schemas and its longest run (`longest_runs`, by name; else
-    DEFAULT_LONGEST_RUN); `overrides` replace discovered functions by name."""
+    """Pairs each job function with its contract schemas and time budget; `overrides` replace discovered
+    functions by name."""
     problems = [
         f"module job_types/{name}.py has no schema pair contracts/v1/job-types/{name}/ in the contract"
         for name in sorted(discovered.keys() - contract.job_types.keys())
@@ -107,7 +98,7 @@ def build_registry(
             run,
             contract.job_types[name].input,
             contract.job_types[name].result,
-            (longest_runs or {}).get(name, DEFAULT_LONGEST_RUN),
+            contract.job_types[name].time_budget,
         )
         for name, run in functions.items()
     }

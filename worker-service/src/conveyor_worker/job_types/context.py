@@ -1,8 +1,9 @@
-"""What a job function gets besides its payload: its job's id, the files bucket through a small port, a way
-to report its progress, and a way to learn that a cancel was asked for."""
+"""What a job function gets besides its payload: its job's id, the files bucket through a small port, what is
+left of its time budget, a way to report its progress, and a way to learn that a cancel was asked for."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 MAX_PROGRESS_MESSAGE = 200
@@ -23,6 +24,18 @@ class JobCancelledError(Exception):
     def __init__(self, job_id: str) -> None:
         super().__init__(f"job {job_id} was cancelled")
         self.job_id = job_id
+
+
+class JobTimedOutError(BaseException):
+    """The attempt ran past its job type's time budget (contracts/v1/job-types/<name>/job-type.json): raised
+    inside the job function by the worker's alarm (alarm.py), it ends the job FAILED with error code
+    TIMED_OUT, never retried. A BaseException, as KeyboardInterrupt is, so that a job function's
+    `except Exception` cannot swallow it; `finally` blocks and context managers still run."""
+
+    def __init__(self, job_id: str, budget: timedelta) -> None:
+        super().__init__(f"job {job_id} ran past its time budget of {budget.total_seconds():g} s")
+        self.job_id = job_id
+        self.budget = budget
 
 
 class NoSuchFileError(Exception):
@@ -82,6 +95,10 @@ def _never_cancelled() -> bool:
     return False
 
 
+def _no_deadline() -> timedelta:
+    return timedelta.max
+
+
 @dataclass(frozen=True)
 class JobContext:
     job_id: str
@@ -90,6 +107,19 @@ class JobContext:
     owner: str | None = field(default=None, kw_only=True)
     """The job's owner in a deployment with sign-in (job-item's `owner`); None for a job without one."""
     cancel_check: CancelCheck = field(default=_never_cancelled, kw_only=True, repr=False)
+    remaining: Callable[[], timedelta] = field(default=_no_deadline, kw_only=True, repr=False)
+    """What `time_left` answers: the worker's clock against the attempt's deadline."""
+
+    def time_left(self) -> timedelta:
+        """What is left of this attempt's time budget (the contract's `time_budget_seconds` for the job type,
+        counted from the call of the job function); negative once it has passed.
+
+        The worker stops a run at its deadline whether or not the job looks (JobTimedOutError is raised where
+        it stands, and the job ends FAILED TIMED_OUT), so a job looks only to stop cleanly first, or to give a
+        slow step only the time there is. A job function called on its own, in a test, has no deadline:
+        timedelta.max.
+        """
+        return self.remaining()
 
     def read_upload(self, key: str, *, max_bytes: int) -> bytes:
         """The file a client uploaded at `key`, as `files.read` reads it for this job's owner: an upload

@@ -6,18 +6,21 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
+from conveyor_worker.alarm import Alarm
 from conveyor_worker.clock import Clock, from_epoch_ms
 from conveyor_worker.contract import ContractViolationError, check
-from conveyor_worker.job_types import DEFAULT_LONGEST_RUN, JobType
+from conveyor_worker.job_types import JobType
 from conveyor_worker.job_types.context import (
     FileStore,
     FileTooLargeError,
     JobCancelledError,
     JobContext,
+    JobTimedOutError,
     NoSuchFileError,
     result_key,
 )
@@ -84,6 +87,11 @@ class JobStore(ProgressStore, Protocol):
         and removes the progress; raises LeaseLostError unless the job is IN_PROGRESS under `claim_token`."""
         ...
 
+    def mark_budget_exceeded(self, job_id: str, *, claim_token: str, now: datetime) -> None:
+        """Records that the attempt of `claim_token` was still running at `now`, past its time budget (kept
+        if already recorded); raises LeaseLostError like `complete`."""
+        ...
+
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         """Ends the lease at `now` so a retry can claim again; raises LeaseLostError like `complete`."""
         ...
@@ -109,6 +117,8 @@ class MessageVisibility(Protocol):
 _MAX_ERROR_MESSAGE = 2000  # job-error.schema.json's maxLength
 CANCELLED = "CANCELLED"
 """The error code of a job ended because a cancel was asked for (job-error)."""
+TIMED_OUT = "TIMED_OUT"
+"""The error code of a job whose attempt ran past its job type's time budget (job-error)."""
 
 NOT_STORED_PAUSES_SECONDS = (0.05, 0.1, 0.2, 0.4, 0.8)
 """Pauses between claims of a job that is not stored yet: the API stores it right after sending its message,
@@ -158,10 +168,12 @@ class JobProcessor:
         logger: Logger,
         metrics: JobMetrics,
         sleep: Callable[[float], None],
+        alarm: Alarm,
     ) -> None:
         """`files` is the files bucket, which job functions read and write and where large results go;
         `retention` is how long a finished job's item is kept after it finished (JOB_RETENTION_DAYS); `sleep`
-        pauses the worker (seconds) while a job whose message came first is being stored."""
+        pauses the worker (seconds) while a job whose message came first is being stored; `alarm` stops a job
+        function at its deadline (alarm.py)."""
         self._store = store
         self._visibility = visibility
         self._files = files
@@ -174,6 +186,7 @@ class JobProcessor:
         self._logger = logger
         self._metrics = metrics
         self._sleep = sleep
+        self._alarm = alarm
 
     def process(
         self,
@@ -196,6 +209,11 @@ class JobProcessor:
             # failure) with a cancel asked for meanwhile: ended without running it again.
             self._complete(claim, _failed(CANCELLED, "cancelled; not run again after its last attempt"))
             return
+        if claim.item.budget_exceeded_at is not None:
+            # Its last attempt's worker saw it run past its budget, then died (Lambda's timeout): another
+            # attempt would be given no more time (docs/design.md, Time budgets).
+            self._complete(claim, _timed_out_before(self._job_types.get(claim.item.job_type)))
+            return
         try:
             outcome = self._run(claim)
         except Exception as transient:  # anything but a PermanentJobError may pass on a later attempt
@@ -204,11 +222,12 @@ class JobProcessor:
         self._complete(claim, outcome)
 
     def _start_only_in_time(self, message: JobMessage, time_left: timedelta, receipt_handle: str) -> None:
-        """Raises JobNotStartedError, the message given back at once, when the job's longest run and the
+        """Raises JobNotStartedError, the message given back at once, when the job's time budget and the
         record's own calls do not fit in `time_left`: the timeout would otherwise end the run midway and
         take the rest of the batch with it, every message back only after the visibility timeout."""
         job_type = self._job_types.get(message.job_type)
-        time_needed = (job_type.longest_run if job_type else DEFAULT_LONGEST_RUN) + RECORD_CALLS
+        # A job type this worker lacks is not run (Jobs newer than their worker): its record needs only calls.
+        time_needed = (job_type.budget if job_type else timedelta(0)) + RECORD_CALLS
         if time_left >= time_needed:
             return
         # Unclaimed, the job stays QUEUED and its attempts untouched. Given back on its last receive, the
@@ -362,6 +381,20 @@ class JobProcessor:
             check(job_type.input_schema, "the payload", payload)
         except ContractViolationError as invalid:
             return _failed("INVALID_PAYLOAD", str(invalid))
+        result = self._call(job_type, claim, payload)
+        if isinstance(result, JobFailed):
+            return result
+        try:
+            check(job_type.result_schema, "the result", result)
+            result_json = _to_json_text(result)
+        except (ContractViolationError, TypeError, ValueError) as invalid:
+            return _failed("INVALID_RESULT", str(invalid))
+        return self._succeeded(item.job_id, result_json)
+
+    def _call(self, job_type: JobType, claim: _Claim, payload: Any) -> dict[str, Any] | JobFailed:
+        """The job function's result, or how its run ended the job: stopped at its deadline (the alarm), past
+        its budget, cancelled, or failed for good. Anything else it raises is transient and raised."""
+        item = claim.item
         progress = ProgressReporter(
             store=self._store,
             job_id=item.job_id,
@@ -369,6 +402,7 @@ class JobProcessor:
             clock=self._clock,
             logger=self._logger,
         )
+        deadline = self._clock() + job_type.budget
         # The job's owner scopes what it may read: another caller's upload reads as a missing one.
         context = JobContext(
             item.job_id,
@@ -376,20 +410,38 @@ class JobProcessor:
             progress.report,
             owner=item.owner,
             cancel_check=lambda: self._store.is_cancel_requested(item.job_id),
+            remaining=lambda: deadline - self._clock(),
         )
         try:
-            result = job_type.run(payload, context)
+            with self._alarm(item.job_id, job_type.budget, partial(self._mark_budget_exceeded, claim)):
+                result = job_type.run(payload, context)
+        except JobTimedOutError:
+            return _timed_out(job_type)
         except PermanentJobError as permanent:
             return _failed(permanent.code, permanent.message)
         except JobCancelledError:
             # Ended, not retried: the cancel is what the caller asked for (docs/design.md, Cancel and retry).
             return _failed(CANCELLED, "cancelled while it ran; the job function stopped")
+        except Exception:
+            # Where the alarm could not interrupt it, a run past its budget is judged when it ends: a retry
+            # would be given no more time, so its failure is the budget's, not a transient one.
+            if self._clock() > deadline:
+                return _timed_out(job_type)
+            raise
+        if self._clock() > deadline:
+            return _timed_out(job_type)
+        return result
+
+    def _mark_budget_exceeded(self, claim: _Claim) -> None:
+        """Called on another thread when the alarm could not stop the run: the evidence a later claim, or the
+        sweeper, ends the job TIMED_OUT by if this worker dies of its timeout."""
+        job_id = claim.item.job_id
+        self._logger.warning("the run is past its time budget and did not stop", extra={"job_id": job_id})
         try:
-            check(job_type.result_schema, "the result", result)
-            result_json = _to_json_text(result)
-        except (ContractViolationError, TypeError, ValueError) as invalid:
-            return _failed("INVALID_RESULT", str(invalid))
-        return self._succeeded(item.job_id, result_json)
+            self._store.mark_budget_exceeded(job_id, claim_token=claim.token, now=self._clock())
+        except Exception:
+            # Without it, a death by the timeout reads as a crash: retried, and in the end RETRIES_EXHAUSTED.
+            self._logger.exception("budget overrun not recorded", extra={"job_id": job_id})
 
     def _payload_text(self, item: JobItem) -> str | None:
         """The payload's JSON text, from the item or, stored aside, from the files bucket. Any error of S3 but
@@ -506,6 +558,22 @@ class JobProcessor:
 def _failed(code: str, message: str) -> JobFailed:
     bounded = message if len(message) <= _MAX_ERROR_MESSAGE else message[: _MAX_ERROR_MESSAGE - 1] + "…"
     return JobFailed(JobError(code=code, message=bounded or code))
+
+
+def _timed_out(job_type: JobType) -> JobFailed:
+    return _failed(
+        TIMED_OUT,
+        f"the run took longer than {job_type.name}'s time budget of {job_type.budget.total_seconds():g} s"
+        " and was stopped; it is not retried",
+    )
+
+
+def _timed_out_before(job_type: JobType | None) -> JobFailed:
+    budget = f" of {job_type.budget.total_seconds():g} s" if job_type else ""
+    return _failed(
+        TIMED_OUT,
+        f"not run again: its last attempt ran past its time budget{budget} and its worker stopped with it",
+    )
 
 
 def _queue_wait(item: JobItem, claimed_at: datetime) -> timedelta:

@@ -41,6 +41,14 @@ class OverdueJob:
 
 
 @dataclass(frozen=True)
+class StopMarks:
+    cancel_requested: bool
+    """The item has cancel_requested_at."""
+    budget_exceeded: bool
+    """The item has budget_exceeded_at: its worker saw the attempt run past its time budget."""
+
+
+@dataclass(frozen=True)
 class StrandedJob:
     """A pending job none of whose messages can still exist, as the expiry scan read it."""
 
@@ -93,6 +101,11 @@ class SweepStore(Protocol):
         """Ends the job FAILED at `now`, to be deleted after `expires_at`, takes it out of the index, removes
         its progress and, when it has an owner, makes its listing keys name FAILED; raises
         OverdueJobChangedError if it changed."""
+        ...
+
+    def stop_marks(self, job_id: str) -> StopMarks:
+        """What the job's item says of why its attempt may have stopped (one strongly consistent GetItem): the
+        `sweep` index projects neither mark."""
         ...
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
@@ -259,12 +272,17 @@ class Sweeper:
 
     def _fail(self, job: OverdueJob) -> None:
         """The job was claimed on its message's last receive and that attempt never ended: the worker died,
-        and SQS moves the message to the DLQ instead of delivering it again."""
-        error = JobError(
-            code="RETRIES_EXHAUSTED",
-            message=f"the worker stopped during its last attempt ({job.attempts} of {self._max_attempts})"
-            " and recorded no outcome",
-        )
+        and SQS moves the message to the DLQ instead of delivering it again. A cancel asked for meanwhile is
+        what ends it: the caller asked for that end, and no attempt could have finished it otherwise. One its
+        worker saw run past its time budget died of that (docs/design.md, Time budgets)."""
+        stopped = f"the worker stopped during its last attempt ({job.attempts} of {self._max_attempts})"
+        marks = self._store.stop_marks(job.job_id)
+        if marks.cancel_requested:
+            error = JobError(code="CANCELLED", message=f"cancelled; {stopped} and recorded no outcome")
+        elif marks.budget_exceeded:
+            error = JobError(code="TIMED_OUT", message=f"{stopped}, past its time budget")
+        else:
+            error = JobError(code="RETRIES_EXHAUSTED", message=f"{stopped} and recorded no outcome")
         now = self._clock()
         self._store.fail_overdue(job, error=error, now=now, expires_at=now + self._retention)
         self._log_failed(_about(job), error)

@@ -30,7 +30,7 @@ class JobError(BaseModel):
     )
     code: str = Field(..., pattern="^[A-Z][A-Z0-9_]{0,63}$")
     """
-    INVALID_PAYLOAD, INVALID_RESULT, RETRIES_EXHAUSTED, MESSAGE_EXPIRED (the job's message outlived the queue's retention unprocessed), PAYLOAD_NOT_FOUND (the payload stored aside, the item's payload_ref, is not in the files bucket), UNDELIVERABLE (only on jobs ended by sweepers that re-sent a job a fixed number of times, before they acted on evidence of loss alone), CANCELLED (a cancel was asked for: POST /jobs/{job_id}/cancel ended the job while QUEUED, or its function stopped on noticing it while running; never retried), or a code declared by the job type (for example data_analysis's VALUE_OUT_OF_RANGE; image_resize lists its codes in its input schema).
+    INVALID_PAYLOAD, INVALID_RESULT, RETRIES_EXHAUSTED, MESSAGE_EXPIRED (the job's message outlived the queue's retention unprocessed), PAYLOAD_NOT_FOUND (the payload stored aside, the item's payload_ref, is not in the files bucket), UNDELIVERABLE (only on jobs ended by sweepers that re-sent a job a fixed number of times, before they acted on evidence of loss alone), CANCELLED (a cancel was asked for: POST /jobs/{job_id}/cancel ended the job while QUEUED, or its function stopped on noticing it while running; never retried), TIMED_OUT (an attempt ran past its job type's time budget, job-type.schema.json's x-time-budget-seconds; never retried), or a code declared by the job type (for example data_analysis's VALUE_OUT_OF_RANGE; image_resize lists its codes in its input schema).
     """
     message: str = Field(..., max_length=2000, min_length=1)
 
@@ -140,6 +140,14 @@ class JobItem(BaseModel):
     )
     """
     When a cancel was first asked for (POST /jobs/{job_id}/cancel); absent when none was. A QUEUED job's cancel ends it FAILED CANCELLED in the same write, which sets this and finished_at to the same time. A running job's cancel sets only this (a later cancel keeps the first time): the worker's job function sees it at its next progress report or explicit check and the attempt ends FAILED CANCELLED; a job that finishes before it notices ends as it finished and keeps this member. Never removed.
+    """
+    budget_exceeded_at: str | None = Field(
+        None,
+        pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?Z$",
+        title="Timestamp",
+    )
+    """
+    When the worker running an attempt found it still running past its job type's time budget, which its alarm could not stop (a long call into C code), written by another thread of that worker under the attempt's claim; absent otherwise. A later claim of the job, or the sweeper, ends it FAILED TIMED_OUT without running it again: its worker died running past its budget, not of a crash before it. Never removed.
     """
     retry_of: str | None = Field(
         None,

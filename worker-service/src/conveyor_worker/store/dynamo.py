@@ -20,7 +20,7 @@ from conveyor_worker.jobs.errors import (
     OverdueJobChangedError,
 )
 from conveyor_worker.jobs.newer import WaitingJob
-from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, OverdueJobs, StrandedJob
+from conveyor_worker.jobs.sweep import JobAsRead, OverdueJob, OverdueJobs, StopMarks, StrandedJob
 from conveyor_worker.models.job_item import JobError, JobItem, JobProgress, JobStatus
 from conveyor_worker.models.job_outcome import JobFailed, JobOutcome, JobSucceeded
 from conveyor_worker.models.listing import OwnerListing
@@ -65,8 +65,10 @@ _PROGRESS_UPDATE = "SET #progress = :progress"
 # item (ReturnValuesOnConditionCheckFailure) says whether that, or a lost claim, was why.
 _HELD_NOT_CANCELLED = _HELD_BY_TOKEN + " AND attribute_not_exists(#cancel_requested_at)"
 _CANCEL_CHECK_ATTRIBUTES = ("cancel_requested_at",)
+_STOP_MARKS = ("cancel_requested_at", "budget_exceeded_at")
 _WATCH_UPDATE = "SET #sweep_shard = :shard, #sweep_at = :until_ms"
 _RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #updated_at = :now"
+_BUDGET_EXCEEDED_UPDATE = "SET #budget_exceeded_at = if_not_exists(#budget_exceeded_at, :now)"
 _COUNT_REFUSED_COMPLETION = "ADD #refused_completions :one"
 _EXISTS = "attribute_exists(#job_id)"
 
@@ -102,6 +104,21 @@ _RESCUE_UPDATE = "SET #sweeps = if_not_exists(#sweeps, :zero) + :one, #updated_a
 _UNCHANGED_SINCE_SCAN = "#status = :seen_status AND #updated_at = :seen_updated_at"
 
 _deserializer = TypeDeserializer()
+
+
+def _read_attributes(
+    client: "DynamoDBClient", table_name: str, job_id: str, names: tuple[str, ...]
+) -> "Mapping[str, AttributeValueTypeDef]":
+    """The job's attributes of `names` that it has (none when there is no such job): a strongly consistent
+    GetItem, billed on the whole item."""
+    response = client.get_item(
+        TableName=table_name,
+        Key={"job_id": {"S": job_id}},
+        ConsistentRead=True,
+        ProjectionExpression=", ".join(f"#{name}" for name in names),
+        ExpressionAttributeNames=_names(*(f"#{name}" for name in names)),
+    )
+    return response.get("Item", {})
 
 
 class DynamoJobStore:
@@ -253,14 +270,12 @@ class DynamoJobStore:
             raise LeaseLostError(job_id) from refused
 
     def is_cancel_requested(self, job_id: str) -> bool:
-        response = self._client.get_item(
-            TableName=self._table_name,
-            Key={"job_id": {"S": job_id}},
-            ConsistentRead=True,
-            ProjectionExpression=", ".join(f"#{name}" for name in _CANCEL_CHECK_ATTRIBUTES),
-            ExpressionAttributeNames=_names(*(f"#{name}" for name in _CANCEL_CHECK_ATTRIBUTES)),
+        return "cancel_requested_at" in _read_attributes(
+            self._client, self._table_name, job_id, _CANCEL_CHECK_ATTRIBUTES
         )
-        return "cancel_requested_at" in response.get("Item", {})
+
+    def mark_budget_exceeded(self, job_id: str, *, claim_token: str, now: datetime) -> None:
+        self._fenced_update(job_id, claim_token, _BUDGET_EXCEEDED_UPDATE, {":now": {"S": to_timestamp(now)}})
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         self._fenced_update(
@@ -345,6 +360,12 @@ class DynamoSweepStore:
             update += _SET_LISTING
             values.update(_listing_values(OwnerListing(job.owner, job.job_type), JobStatus.FAILED))
         self._fenced_on_sweep(job, update + _LEAVE_PENDING, values)
+
+    def stop_marks(self, job_id: str) -> StopMarks:
+        found = _read_attributes(self._client, self._table_name, job_id, _STOP_MARKS)
+        return StopMarks(
+            cancel_requested="cancel_requested_at" in found, budget_exceeded="budget_exceeded_at" in found
+        )
 
     def mark_resent(self, job: OverdueJob, *, now: datetime) -> None:
         self._fenced_on_sweep(

@@ -1,0 +1,91 @@
+"""The real alarm (SIGALRM through setitimer) stops a job function that never looks at its deadline, in the
+main thread, where Lambda's Python runtime calls the handler (docs/design.md, Time budgets)."""
+
+import contextlib
+import signal
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from conveyor_worker.alarm import OVERRUN_GRACE, signal_alarm
+from conveyor_worker.job_types.context import JobTimedOutError
+
+SHORT = timedelta(milliseconds=50)
+
+
+def _never_called() -> None:
+    raise AssertionError("a run the interruption stopped is not an overrun")
+
+
+def _spins_forever() -> None:
+    spins = 0
+    while True:
+        spins += 1
+
+
+def test_a_pure_python_loop_that_never_looks_is_interrupted_where_it_stands() -> None:
+    with signal_alarm("job-1", SHORT, _never_called) as armed:
+        assert armed
+        with pytest.raises(JobTimedOutError, match=r"time budget of 0\.05 s"):
+            _spins_forever()
+
+
+def test_a_broad_except_in_the_job_function_does_not_swallow_the_interruption() -> None:
+    def swallows_everything() -> None:
+        while True:
+            with contextlib.suppress(Exception):  # what a careless job function does
+                sum(range(1000))
+
+    with pytest.raises(JobTimedOutError), signal_alarm("job-1", SHORT, _never_called):
+        swallows_everything()
+
+
+def test_a_long_wait_is_cut_short() -> None:
+    started = time.monotonic()
+    with pytest.raises(JobTimedOutError), signal_alarm("job-1", SHORT, _never_called):
+        time.sleep(30)
+    assert time.monotonic() - started < 5
+
+
+def test_a_run_within_its_budget_leaves_no_timer_armed_and_the_previous_handler_back() -> None:
+    before = signal.getsignal(signal.SIGALRM)
+    with signal_alarm("job-1", timedelta(seconds=30), _never_called):
+        pass
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is before
+
+
+def test_off_the_main_thread_it_is_not_armed_and_says_so() -> None:
+    seen: list[bool] = []
+
+    def run() -> None:
+        with signal_alarm("job-1", SHORT, _never_called) as armed:
+            seen.append(armed)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert seen == [False]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_run_the_interruption_cannot_reach_is_reported_as_an_overrun_from_another_thread() -> None:
+    # Off the main thread nothing interrupts it, as nothing reaches a main thread stuck in a long C call.
+    overruns: list[str] = []
+    reported = threading.Event()
+
+    def overrun() -> None:
+        overruns.append(threading.current_thread().name)
+        reported.set()
+
+    def stuck() -> None:
+        with signal_alarm("job-1", SHORT, overrun):
+            reported.wait(timeout=(SHORT + OVERRUN_GRACE).total_seconds() + 10)
+
+    worker = threading.Thread(target=stuck, name="stuck")
+    worker.start()
+    worker.join()
+    assert len(overruns) == 1
+    assert overruns[0] != "stuck"
