@@ -1,4 +1,4 @@
-"""A run past its job type's time budget (the contract's job-types/<name>/job-type.json) ends FAILED TIMED_OUT
+"""A run past its job type's time budget (the contract's job-type.schema.json) ends FAILED TIMED_OUT
 once, never retried; the job function sees what is left of it (docs/design.md, Time budgets)."""
 
 from collections.abc import Callable, Iterator, Mapping

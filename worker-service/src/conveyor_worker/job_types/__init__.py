@@ -1,8 +1,8 @@
 """The job type registry.
 
 Adding a job type takes two things with the same name: a folder contracts/v1/job-types/<name>/ with its
-schema pair (input and result) and its declaration (job-type.json: its time budget), and one module here,
-`conveyor_worker/job_types/<name>.py`, that declares
+schema pair (input and result), its name and time budget in the catalogue (job-type.schema.json), and one
+module here, `conveyor_worker/job_types/<name>.py`, that declares
 
     JOB_TYPE = "<name>"
 
@@ -55,7 +55,7 @@ class JobType:
     input_schema: Validator
     result_schema: Validator
     budget: timedelta
-    """The contract's time budget of one attempt (job-types/<name>/job-type.json)."""
+    """The contract's time budget of one attempt (job-type.schema.json's x-time-budget-seconds)."""
 
 
 def discover_job_functions(package: ModuleType) -> dict[str, JobFunction]:

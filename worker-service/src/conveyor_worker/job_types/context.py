@@ -27,7 +27,7 @@ class JobCancelledError(Exception):
 
 
 class JobTimedOutError(BaseException):
-    """The attempt ran past its job type's time budget (contracts/v1/job-types/<name>/job-type.json): raised
+    """The attempt ran past its job type's time budget (contracts/v1/job-type.schema.json): raised
     inside the job function by the worker's alarm (alarm.py), it ends the job FAILED with error code
     TIMED_OUT, never retried. A BaseException, as KeyboardInterrupt is, so that a job function's
     `except Exception` cannot swallow it; `finally` blocks and context managers still run."""

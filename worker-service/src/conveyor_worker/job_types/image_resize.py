@@ -52,7 +52,7 @@ BUDGET = Budget(cpu_seconds=10, wall_seconds=20)
 allow, a noisy 40-megapixel photo of 10 MiB made a 4000 x 4000 PNG, measured 8.5 s of CPU on the development
 machine (6 s of it zlib); a budget at the function's timeout would let one image hold a worker for all of it.
 The wall-clock bound covers Lambda's CPU share at 1024 MB, about 0.58 of a vCPU (docs/design.md, Hostile
-images). The job type's time budget in the contract (job-types/image_resize/job-type.json, 30 s) is this
+images). The job type's time budget in the contract (job-type.schema.json, 30 s) is this
 bound and 10 s for reading a source and writing a result of up to 10 MiB each from and to S3 in the same
 Region (tens of MB/s: well under a second each), with room for a slow one. Spending this budget is
 IMAGE_TOO_COSTLY, not TIMED_OUT: it measures what the file costs to decode, which no retry changes."""
