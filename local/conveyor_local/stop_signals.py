@@ -3,9 +3,10 @@
 Ctrl-C reaches every process of the terminal's group, and the orchestrator then also sends its children
 SIGTERM: each process must stop once, cleanly, whatever the number and order of signals.
 
-- A function's process has nothing to interrupt: its work runs on threads and its main thread only waits.
-  It blocks the signals before starting any thread and collects them synchronously (`defer_stop_signals`,
-  `wait_for_stop_signal`), so no exception ever lands inside a thread join or a lock.
+- A function's process has nothing to interrupt: it blocks the signals before starting any thread and
+  collects them synchronously (`defer_stop_signals`, `wait_for_stop_signal`), on its main thread or, in the
+  worker's, whose main thread runs the handler as Lambda's runtime does, on a thread of their own; so no
+  exception ever lands inside a job, a thread join or a lock.
 - The orchestrator's main thread does the start-up work itself, which Ctrl-C must be able to cut short:
   the first signal raises StopRequested there (`raise_on_stop_signals`), later ones do nothing.
 """

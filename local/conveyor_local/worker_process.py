@@ -1,7 +1,8 @@
 """The worker function's process: its Lambda handler behind the SQS event source emulator.
 
 Started by the orchestrator with the function's environment (see docs/design.md); stops on SIGINT, SIGTERM
-or when its stdin closes, after the batch in hand (if any) is finished.
+or when its stdin closes, after the batch in hand (if any) is finished. Its main thread polls and runs the
+handler; a thread waits for the stop signals.
 """
 
 from __future__ import annotations
@@ -41,11 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         function_name=WORKER_FUNCTION_NAME,
     )
     stop = threading.Event()
-    poller = threading.Thread(target=event_source.run, args=(stop,), name="sqs-event-source")
-    poller.start()
-    wait_for_stop_signal()
-    stop.set()
-    poller.join()
+
+    def stop_on_signal() -> None:
+        wait_for_stop_signal()
+        stop.set()
+
+    threading.Thread(target=stop_on_signal, name="stop-signals", daemon=True).start()
+    # The handler runs on the main thread, as Lambda's runtime runs it: the worker's time budgets stop a run
+    # with SIGALRM, whose Python handler only the main thread runs.
+    event_source.run(stop)
     return 0
 
 
