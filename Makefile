@@ -46,11 +46,10 @@ help:
 	@echo "make test-cli"
 	@echo "make test-system the cross-service suites of tests/ (make test runs it), three processes side by side:"
 	@echo "make test-stack-suites those that run stacks (moto, browser, make dev), then the grants check:"
-	@echo "make test-stack-suites-run integration and faults"
+	@echo "make test-stack-suites-run integration, faults and the mixed-version rehearsal"
 	@echo "make test-stack-suites-driven fuzz, browser and e2e"
 	@echo "make fresh-recorded-calls forget the calls the stack suites recorded (both stack lanes do it first)"
-	@echo "make test-other-suites the rest (templates, SAM CLI, checkov, docs, contract, CLI, local/, simulated,"
-	@echo "              the rehearsal)"
+	@echo "make test-other-suites the rest (templates, SAM CLI, checkov, docs, contract, CLI, local/, simulated)"
 	@echo "make test-checks-then-others lint, types, the gate, each package's suite, then test-other-suites:"
 	@echo "              make test runs it beside test-stack-suites"
 	@echo "make contract-check the compatibility gate: contracts/ against the contract of each component's last"
@@ -150,7 +149,7 @@ dev: install cli
 	$(call checkout_of,API,$(API_AT),api) $(call checkout_of,WORKER,$(WORKER_AT),worker) $(VENV)/bin/python -m conveyor_local
 
 # Separate owners deploy on their own schedules: each service at HEAD runs beside the other at its last release
-# (or at API_AT, WORKER_AT), two local stacks side by side. make test runs tests/rehearsal in test-other-suites.
+# (or at API_AT, WORKER_AT), two local stacks side by side. make test runs tests/rehearsal in test-stack-suites-run.
 rehearse: install
 	API_AT=$(API_AT) WORKER_AT=$(WORKER_AT) $(VENV)/bin/pytest tests/rehearsal
 
@@ -176,10 +175,12 @@ $(SERVICE_TESTS): test-%: install
 
 # The cross-service suites as pytest processes side by side, each with its own moto server: the suites that run
 # stacks and record their functions' AWS calls spend much of their time waiting out the stacks' own clocks, so
-# they run as two processes (integration and faults; fuzz, browser and e2e), each leaving its recorded calls in
-# one folder for the grants-equal-calls comparison, which runs after both; the rest (templates through the SAM
-# CLI and checkov, docs, contract, the CLI, local/, the simulated clock's days) is mostly CPU.
-STACK_SUITES_RUN := $(addprefix tests/,integration faults)
+# they run as two processes (integration, faults and the rehearsal; fuzz, browser and e2e), each leaving its
+# recorded calls in one folder for the grants-equal-calls comparison, which runs after both; the rest
+# (templates through the SAM CLI and checkov, docs, contract, the CLI, local/, the simulated clock's days) is
+# mostly CPU.
+# tests/rehearsal (make rehearse) waits on its two local stacks too; they record no calls for the comparison.
+STACK_SUITES_RUN := $(addprefix tests/,integration faults rehearsal)
 STACK_SUITES_DRIVEN := $(addprefix tests/,fuzz browser e2e)
 STACK_SUITES := $(STACK_SUITES_RUN) $(STACK_SUITES_DRIVEN)
 GRANTS_COMPARISON := tests/infra/test_grants_match_calls.py
@@ -201,7 +202,6 @@ test-stack-suites-run: fresh-recorded-calls
 test-stack-suites-driven: fresh-recorded-calls
 	$(RECORDED_CALLS) $(VENV)/bin/pytest $(STACK_SUITES_DRIVEN)
 
-# tests/rehearsal (make rehearse) among them: its two stacks record no calls for the grants comparison.
 test-other-suites:
 	$(VENV)/bin/pytest $(addprefix --ignore=,$(STACK_SUITES) $(GRANTS_COMPARISON))
 
