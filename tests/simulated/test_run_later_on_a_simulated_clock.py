@@ -4,7 +4,14 @@ backlog follows the delay (docs/design.md, Run later)."""
 
 from __future__ import annotations
 
+import json
+import sys
+import types
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from conveyor_release import git
 
 from tests.support import report
 from tests.support.simulated_system import SimulatedSystem
@@ -112,3 +119,52 @@ def test_a_job_cancelled_while_it_waits_never_runs() -> None:
     assert system.runs == {}
     assert system.statuses() == {"FAILED": 2}
     assert len(system.queue) == 0
+
+
+def _released_sweeper_class() -> type[Any]:
+    """The Sweeper of the last released worker (releases.json), its jobs/sweep.py as that commit has it, over
+    today's other modules (that release's own, but for this change)."""
+    repo = Path(__file__).resolve().parents[2]
+    releases = json.loads((repo / "releases.json").read_text(encoding="utf-8"))["releases"]
+    commit = [release["commit"] for release in releases if release["component"] == "worker"][-1]
+    source = git.show(repo, commit, "worker-service/src/conveyor_worker/jobs/sweep.py")
+    module = types.ModuleType("released_sweep")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{commit[:7]}:jobs/sweep.py", "exec"), module.__dict__)
+    sweeper: type[Any] = module.Sweeper
+    return sweeper
+
+
+def test_the_released_sweeper_runs_a_job_the_api_delayed_two_hours_late_by_its_grace_never_early() -> None:
+    system = SimulatedSystem()
+    current = system.sweeper
+    system.sweeper = _released_sweeper_class()(
+        store=system.table,
+        queue=current._queue,
+        dead_letters=current._dead_letters,
+        clock=system.clock,
+        grace=system.defaults.sweep_grace,
+        max_attempts=system.defaults.max_receive_count,
+        jobs_per_shard=current._jobs_per_shard,
+        message_retention=system.defaults.message_retention,
+        scan_segments=current._scan_segments,
+        retention=system.defaults.job_retention,
+        logger=current._logger,
+        metrics=current._metrics,
+    )
+    job_id = system.submit("under an older sweeper", delay_seconds=TWO_HOURS).job_id
+    run_at = _run_at(system, job_id)
+
+    system.run(run_at - system.clock() + system.defaults.sweep_grace, workers=True)
+    assert system.runs["under an older sweeper"] == 0
+    system.run(timedelta(minutes=5), workers=True)
+
+    (started,) = system.started["under an older sweeper"]
+    assert (
+        run_at + system.defaults.sweep_grace
+        <= started
+        <= run_at + system.defaults.sweep_grace + timedelta(minutes=2)
+    )
+    item = system.items()[job_id]
+    assert (item["status"], item["sweeps"]) == ("SUCCEEDED", 1)
+    assert datetime.fromisoformat(item["started_at"]) >= run_at
