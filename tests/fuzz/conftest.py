@@ -37,17 +37,23 @@ class FuzzTarget:
     def counts(self) -> Counts:
         table = self.stack.resources.table_name
         jobs = self.stack.dynamodb.scan(TableName=table, Select="COUNT", ConsistentRead=True)["Count"]
-        # One read of the three counts: a message whose delay ends moves from one to another.
-        attributes = self.stack.sqs.get_queue_attributes(
-            QueueUrl=self.stack.resources.queue_url,
-            AttributeNames=[
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed",
-            ],
-        )["Attributes"]
-        queued = sum(int(count) for count in attributes.values())
-        return Counts(jobs=int(jobs), messages=queued + len(self.swept_job_ids()))
+        return Counts(jobs=int(jobs), messages=self._queued() + len(self.swept_job_ids()))
+
+    def _queued(self) -> int:
+        """Visible, in flight and delayed messages. A message whose delay ends moves from one count to another,
+        and moto reads each count at its own instant: the same total twice running is a consistent one."""
+        totals: list[int] = []
+        while len(totals) < 2 or totals[-1] != totals[-2]:
+            attributes = self.stack.sqs.get_queue_attributes(
+                QueueUrl=self.stack.resources.queue_url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed",
+                ],
+            )["Attributes"]
+            totals.append(sum(int(count) for count in attributes.values()))
+        return totals[-1]
 
     def record(self, method: str, path: str, status: int, body: bytes, before: Counts) -> None:
         """Checks the request's effect: a newly accepted job (of POST /jobs, or of a batch's 202 results) adds
