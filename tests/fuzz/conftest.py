@@ -40,8 +40,8 @@ class FuzzTarget:
         return Counts(jobs=int(jobs), messages=self._queued() + len(self.swept_job_ids()))
 
     def _queued(self) -> int:
-        """Visible, in flight and delayed messages. A message whose delay ends moves from one count to another,
-        and moto reads each count at its own instant: the same total twice running is a consistent one."""
+        """Visible, in flight and delayed messages. A message whose delay ends moves from one count to
+        another, and moto reads each count at its own instant: the same total twice running is consistent."""
         totals: list[int] = []
         while len(totals) < 2 or totals[-1] != totals[-2]:
             attributes = self.stack.sqs.get_queue_attributes(
