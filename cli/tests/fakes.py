@@ -139,6 +139,13 @@ class FakeApi:
     def _submit(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         queued = record("QUEUED", job_type=body["job_type"])
+        if body.get("delay_seconds"):
+            created = datetime.fromisoformat(queued["created_at"])
+            queued["run_at"] = (
+                (created + timedelta(seconds=body["delay_seconds"]))
+                .isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z")
+            )
         later = self.next_submissions.pop(0)(queued) if self.next_submissions else []
         self.add_job(*(later or [queued]))
         return httpx.Response(202, json=queued, headers={"location": f"/jobs/{queued['job_id']}"})

@@ -1,5 +1,5 @@
-// The job being followed: its id, a timeline QUEUED → IN_PROGRESS → SUCCEEDED | FAILED, its progress while it
-// runs, its result (read from S3 when it was stored aside) or error, Cancel or Retry, the job it retries and the
+// The job being followed: its id, a timeline QUEUED → IN_PROGRESS → SUCCEEDED | FAILED, a countdown while it
+// waits for its run_at, its progress while it runs, its result (read from S3 when it was stored aside) or error, Cancel or Retry, the job it retries and the
 // jobs that retry it, and the curl commands that do the same.
 import { TERMINAL_STATUSES } from './api.js';
 import { statusCommand, submitCommand } from './curl.js';
@@ -38,10 +38,12 @@ export class JobView {
     this.jobId = jobId;
     this.request = request;
     this.lastAnnounced = null;
+    this.countdown?.stop();
     this.container.dataset.jobId = jobId;
     delete this.container.dataset.status;
     this.idInput = h('input', { id: 'job-id', class: 'job-id-value mono', readonly: true, value: jobId, spellcheck: 'false' });
     this.statusLine = h('p', { class: 'job-status', tabindex: '-1' });
+    this.countdown = new Countdown();
     this.note = h('p', { class: 'job-note hint' });
     this.links = h('div', { class: 'job-links' });
     this.cancelNote = h('p', { class: 'cancel-note' });
@@ -62,6 +64,7 @@ export class JobView {
         h('div', { class: 'with-button' }, this.idInput, copyButton('Copy job id', () => jobId, () => this.idInput)),
       ),
       this.statusLine,
+      this.countdown.element,
       this.note,
       this.links,
       this.cancelNote,
@@ -92,6 +95,7 @@ export class JobView {
     this.container.dataset.status = status;
     this.timeline.replaceChildren(...timelineSteps(record));
     this.progress.show(record);
+    this.countdown.show(record);
     this.outcome.replaceChildren(outcomeOf(record));
     this.raw.textContent = JSON.stringify(record, null, 2);
     this.links.replaceChildren(...jobLinks(record, this.retriesOf(record.job_id)));
@@ -212,7 +216,9 @@ function statusSentence(record) {
   const short = record.job_id.slice(0, 8);
   switch (record.status) {
     case 'QUEUED':
-      return `Job ${short}… is queued, waiting for a worker.`;
+      return waitsForRunAt(record)
+        ? `Job ${short}… is queued to run at ${clockTime(record.run_at)}, in ${untilText(Date.parse(record.run_at) - Date.now())}.`
+        : `Job ${short}… is queued, waiting for a worker.`;
     case 'IN_PROGRESS':
       return record.cancel_requested_at
         ? `Job ${short}… is in progress (attempt ${record.attempts}); a cancel was requested.`
@@ -225,6 +231,66 @@ function statusSentence(record) {
         : `Job ${short}… failed: ${record.error?.code ?? 'no error code'}.`;
     default:
       return `Job ${short}… is ${record.status}.`;
+  }
+}
+
+function waitsForRunAt(record) {
+  return record.status === 'QUEUED' && Boolean(record.run_at) && Date.parse(record.run_at) > Date.now();
+}
+
+function clockTime(iso) {
+  return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
+/** "1 h 59 min", "3 d 4 h", "42 s": what is left, rounded down past the minute so it never says too much. */
+function untilText(milliseconds) {
+  const seconds = Math.max(0, Math.ceil(milliseconds / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  const [days, hours] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60)];
+  if (days) return hours ? `${days} d ${hours} h` : `${days} d`;
+  if (hours) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  return `${minutes} min`;
+}
+
+/**
+ * "Runs in 1 h 59 min", ticking each second while a QUEUED job waits for its run_at. A role=timer is not a live
+ * region (aria-live off): a screen reader reads it when asked, not at each tick; the status line said the time
+ * once, through the page's live region.
+ */
+class Countdown {
+  constructor() {
+    this.element = h('p', { class: 'job-countdown', role: 'timer', hidden: true });
+    this.runAt = null;
+    this.timer = null;
+  }
+
+  show(record) {
+    if (!waitsForRunAt(record)) {
+      this.stop();
+      return;
+    }
+    this.runAt = record.run_at;
+    this.#tick();
+    this.timer ??= window.setInterval(() => this.#tick(), 1000);
+  }
+
+  stop() {
+    if (this.timer !== null) window.clearInterval(this.timer);
+    this.timer = null;
+    this.element.hidden = true;
+  }
+
+  #tick() {
+    const left = Date.parse(this.runAt) - Date.now();
+    if (left <= 0) {
+      this.element.replaceChildren('Due now: waiting for a worker.');
+      window.clearInterval(this.timer);
+      this.timer = null;
+      return;
+    }
+    this.element.replaceChildren(`Runs in ${untilText(left)} (at `, timeElement(this.runAt), ').');
+    this.element.hidden = false;
   }
 }
 

@@ -21,9 +21,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from conveyor_api.clock import to_epoch_seconds, to_timestamp
+from conveyor_api.jobs.cancel import cancel_job
 from conveyor_api.jobs.errors import JobAlreadyExistsError
 from conveyor_api.jobs.payloads import MAX_STORED_PAYLOAD_BYTES, PayloadPlacement
 from conveyor_api.jobs.submit import submit_job
+from conveyor_api.models import JobError as ApiJobError
 from conveyor_api.models import JobItem as ApiJobItem
 from conveyor_api.models import JobMessage as ApiJobMessage
 from conveyor_api.models import JobRecord, JobRequest
@@ -34,7 +37,8 @@ from conveyor_worker.handlers.sweeper import JOBS_PER_SHARD_PER_RUN, SCAN_SEGMEN
 from conveyor_worker.job_types import build_registry, discover_job_functions
 from conveyor_worker.job_types.context import JobContext
 from conveyor_worker.jobs.backoff import Backoff
-from conveyor_worker.jobs.errors import NewerJobError
+from conveyor_worker.jobs.errors import JobNotDueError, NewerJobError
+from conveyor_worker.jobs.later import EarlyMessages
 from conveyor_worker.jobs.messages import parse_job_message
 from conveyor_worker.jobs.newer import NewerJobWaiter
 from conveyor_worker.jobs.process import JobProcessor
@@ -85,13 +89,43 @@ class _ApiTable:
         document = self._table.get(job_id)
         return None if document is None else ApiJobItem.from_document(document)
 
+    def cancel_queued(
+        self, item: ApiJobItem, *, error: ApiJobError, now: datetime, expires_at: datetime
+    ) -> ApiJobItem | None:
+        """As the API's conditional UpdateItem: only while QUEUED; out of the sweep index (unowned jobs only
+        here, so no listing keys)."""
+        document = self._table.get(item.job_id)
+        if document is None or document["status"] != "QUEUED":
+            return None
+        for pending in ("lease_expires_at", "sweep_shard", "sweep_at", "progress"):
+            document.pop(pending, None)
+        at = to_timestamp(now)
+        document |= {
+            "status": "FAILED",
+            "error": error.to_document(),
+            "cancel_requested_at": at,
+            "finished_at": at,
+            "updated_at": at,
+            "expires_at": to_epoch_seconds(expires_at),
+        }
+        self._table.put(document)
+        return ApiJobItem.from_document(document)
+
+    def request_cancel(self, job_id: str, *, now: datetime) -> ApiJobItem | None:
+        document = self._table.get(job_id)
+        if document is None or document["status"] != "IN_PROGRESS" or "cancel_requested_at" in document:
+            return None
+        document |= {"cancel_requested_at": to_timestamp(now), "updated_at": to_timestamp(now)}
+        self._table.put(document)
+        return ApiJobItem.from_document(document)
+
 
 class _ApiQueue:
     def __init__(self, queue: SimulatedQueue) -> None:
         self._queue = queue
 
-    def publish(self, message: ApiJobMessage) -> None:
-        self._queue.send(message.to_json())
+    def publish(self, message: ApiJobMessage, *, delay_seconds: int = 0) -> None:
+        self._queue.send(message.to_json(), delay=timedelta(seconds=delay_seconds))
 
 
 class _NoPayloadsAside:
@@ -128,18 +162,17 @@ class _WaitingQueue:
     def __init__(self, queue: SimulatedQueue) -> None:
         self._queue = queue
 
-    def send_later(self, body: str, *, delay_seconds: int, deferrals: int) -> None:
-        self._queue.send(
-            body, delay=timedelta(seconds=delay_seconds), attributes={DEFERRALS_ATTRIBUTE: str(deferrals)}
-        )
+    def send_later(self, body: str, *, delay_seconds: int, deferrals: int | None = None) -> None:
+        attributes = {} if deferrals is None else {DEFERRALS_ATTRIBUTE: str(deferrals)}
+        self._queue.send(body, delay=timedelta(seconds=delay_seconds), attributes=attributes)
 
 
 class _SweeperQueue:
     def __init__(self, queue: SimulatedQueue) -> None:
         self._queue = queue
 
-    def send(self, message: JobMessage) -> None:
-        self._queue.send(message.model_dump_json())
+    def send(self, message: JobMessage, *, delay_seconds: int = 0) -> None:
+        self._queue.send(message.model_dump_json(), delay=timedelta(seconds=delay_seconds))
 
 
 class _DeadLetters:
@@ -176,6 +209,8 @@ class SimulatedSystem:
         )
         self.api_table = _ApiTable(self.table)
         self.runs: Counter[str] = Counter()
+        self.started: dict[str, list[datetime]] = {}
+        """When each text's job function started, at each run."""
         self.dies: set[str] = set()
         """Texts whose job kills the worker running it, every time (a sandbox out of memory, say)."""
         self.stuck: set[str] = set()
@@ -210,6 +245,9 @@ class SimulatedSystem:
             logger=logger,
             metrics=self.newer_metrics,
         )
+        self.early_messages = EarlyMessages(
+            store=self.table, queue=_WaitingQueue(self.queue), clock=self.clock, logger=logger
+        )
         self.sweeper = Sweeper(
             store=self.table,
             queue=_SweeperQueue(self.queue),
@@ -236,6 +274,7 @@ class SimulatedSystem:
     def _text_job(self, payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         text = str(payload["text"])
         self.runs[text] += 1
+        self.started.setdefault(text, []).append(self.clock())
         if text in self.dies:
             raise ProcessDied(f"the worker running {text!r} ran out of memory")
         if text in self.stuck and self._overrun is not None:
@@ -246,15 +285,26 @@ class SimulatedSystem:
             raise ProcessDied(f"the worker running {text!r} timed out")
         return {"length": len(text), "uppercase": text.upper(), "word_count": len(text.split())}
 
-    def submit(self, text: str) -> JobRecord:
+    def submit(self, text: str, *, delay_seconds: int | None = None) -> JobRecord:
         return submit_job(
-            JobRequest(job_type="text_transform", payload={"text": text}),
+            JobRequest(job_type="text_transform", payload={"text": text}, delay_seconds=delay_seconds),
             owner=None,
             writer=self.api_table,
             publisher=_ApiQueue(self.queue),
             payloads=PayloadPlacement(_NoPayloadsAside(), MAX_STORED_PAYLOAD_BYTES),
             links=_NoFiles(),
             metrics=_Counted(),
+            clock=self.clock,
+        )
+
+    def cancel(self, job_id: str) -> JobRecord:
+        """POST /jobs/{job_id}/cancel, as the API's domain answers it."""
+        return cancel_job(
+            job_id,
+            owner=None,
+            store=self.api_table,
+            links=_NoFiles(),
+            retention=self.defaults.job_retention,
             clock=self.clock,
         )
 
@@ -273,6 +323,8 @@ class SimulatedSystem:
                 except NewerJobError as newer:  # as the worker's handler: a copy waits, the original goes
                     deferrals = int(record.attributes.get(DEFERRALS_ATTRIBUTE, "0"))
                     self.waiter.wait(newer, record.body, deferrals=deferrals)
+                except JobNotDueError as early:  # as the worker's handler: a copy arrives at run_at
+                    self.early_messages.send_again(early, record.body)
                 except Exception:  # a batch item failure: the message stays
                     continue
                 done.append(record.receipt_handle)

@@ -184,18 +184,24 @@ class RecordingJobPublisher:
         self.fail_with = fail_with
         self.refused_jobs: set[str] = set()
         """Job ids whose messages a batch send lists as failed, as SQS lists an entry it did not take."""
+        self.delays: dict[str, int] = {}
+        """The DelaySeconds each sent message was given, by job id."""
 
-    def publish(self, message: JobMessage) -> None:
+    def publish(self, message: JobMessage, *, delay_seconds: int = 0) -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.messages.append(message)
+        self.delays[message.job_id] = delay_seconds
 
-    def publish_many(self, messages: Sequence[JobMessage]) -> set[str]:
+    def publish_many(
+        self, messages: Sequence[JobMessage], *, delays: Mapping[str, int] | None = None
+    ) -> set[str]:
         """As SqsJobPublisher's: the job ids of the messages sent; `fail_with` sends none."""
         if self.fail_with is not None:
             return set()
         sent = [message for message in messages if message.job_id not in self.refused_jobs]
         self.messages.extend(sent)
+        self.delays.update({message.job_id: (delays or {}).get(message.job_id, 0) for message in sent})
         return {message.job_id for message in sent}
 
 

@@ -126,9 +126,9 @@ def test_jobs_whose_messages_the_queue_refused_are_503_and_not_stored(
     refused = {2, 7}
     original = publisher.publish_many
 
-    def refusing_some(messages: Any) -> set[str]:
+    def refusing_some(messages: Any, *, delays: Any = None) -> set[str]:
         publisher.refused_jobs = {messages[n].job_id for n in refused}
-        return original(messages)
+        return original(messages, delays=delays)
 
     publisher.publish_many = refusing_some  # type: ignore[method-assign]
 

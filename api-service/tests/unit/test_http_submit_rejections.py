@@ -151,8 +151,14 @@ def test_unknown_job_type_names_the_allowed_types(handler: Handler) -> None:
         pytest.param(
             {"job_type": "text_transform", "payload": {"text": "hi"}, "priority": 1, "a/b": True},
             [
-                {"pointer": "/priority", "message": "Unknown field; remove it (allowed: job_type, payload)."},
-                {"pointer": "/a~1b", "message": "Unknown field; remove it (allowed: job_type, payload)."},
+                {
+                    "pointer": "/priority",
+                    "message": "Unknown field; remove it (allowed: job_type, payload, delay_seconds).",
+                },
+                {
+                    "pointer": "/a~1b",
+                    "message": "Unknown field; remove it (allowed: job_type, payload, delay_seconds).",
+                },
             ],
             id="extra-top-level-fields",
         ),

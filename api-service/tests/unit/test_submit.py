@@ -42,9 +42,9 @@ class JournalingPublisher(RecordingJobPublisher):
         super().__init__()
         self.journal = journal
 
-    def publish(self, message: JobMessage) -> None:
+    def publish(self, message: JobMessage, *, delay_seconds: int = 0) -> None:
         self.journal.append("publish")
-        super().publish(message)
+        super().publish(message, delay_seconds=delay_seconds)
 
 
 def test_submit_sends_the_message_stores_the_queued_item_and_returns_its_record() -> None:

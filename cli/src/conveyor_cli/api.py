@@ -63,13 +63,24 @@ class ApiClient:
         self._clock = clock
         self._now = now
 
-    def submit(self, job_type: str, payload: Any, *, idempotency_key: str | None = None) -> Reading:
-        """The accepted job's record, with the Retry-After that says when to read it first."""
+    def submit(
+        self,
+        job_type: str,
+        payload: Any,
+        *,
+        idempotency_key: str | None = None,
+        delay_seconds: int | None = None,
+    ) -> Reading:
+        """The accepted job's record, with the Retry-After that says when to read it first. With
+        `delay_seconds`, the job runs no earlier than that long after it is accepted (its record's run_at)."""
         keyed = idempotency_key is not None
+        request: dict[str, Any] = {"job_type": job_type, "payload": payload}
+        if delay_seconds is not None:
+            request["delay_seconds"] = delay_seconds
         response = self._call(
             "POST",
             "/jobs",
-            json={"job_type": job_type, "payload": payload},
+            json=request,
             headers={"Idempotency-Key": idempotency_key} if keyed else {},
             retried=_retried_keyed_submission if keyed else _retried_submission,
         )

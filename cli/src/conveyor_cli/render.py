@@ -44,6 +44,7 @@ def record_view(record: Mapping[str, Any]) -> RenderableType:
         ("Type", Text(str(record.get("job_type")))),
         ("Status", status_text(record.get("status"))),
         ("Created", _text(record.get("created_at"))),
+        ("Runs at", _text(record.get("run_at"))),
         ("Started", _text(record.get("started_at"))),
         ("Finished", _finished(record)),
         ("Attempts", Text(str(record.get("attempts", 0)))),

@@ -13,6 +13,7 @@ from conveyor_worker.contract import check, load_contract
 from conveyor_worker.jobs.errors import (
     CancelRequestedError,
     JobNotClaimableError,
+    JobNotDueError,
     JobNotFoundError,
     LeaseLostError,
     OverdueJobChangedError,
@@ -1289,3 +1290,51 @@ def test_a_budget_overrun_is_marked_under_the_claim_once_and_the_sweeper_reads_i
     assert subject.sweep_store.stop_marks(job_id) == StopMarks(False, True)
     with pytest.raises(LeaseLostError):
         subject.store.mark_budget_exceeded(job_id, claim_token="another", now=clock())
+
+
+# Run later: no claim before run_at; the expiry scan counts a delayed job's waiting from its run_at.
+
+
+def delayed(subject: StoreUnderTest, clock: FakeClock, *, seconds: float) -> dict[str, Any]:
+    item = queued_item("text_transform", {"text": "later"}) | {
+        "run_at": to_timestamp(clock() + timedelta(seconds=seconds))
+    }
+    subject.put(item)
+    return item
+
+
+def test_a_job_is_not_claimed_before_its_run_at_and_is_left_unchanged(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    item = delayed(subject, clock, seconds=60)
+    clock.advance(seconds=59.999)
+
+    with pytest.raises(JobNotDueError) as refused:
+        subject.store.claim(
+            item["job_id"], claim_token="early", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+        )
+
+    assert refused.value.run_at == item["run_at"]
+    assert subject.read(item["job_id"]) == item
+
+
+def test_a_job_is_claimed_from_its_run_at_on(subject: StoreUnderTest, clock: FakeClock) -> None:
+    item = delayed(subject, clock, seconds=60)
+    clock.advance(seconds=60)
+
+    claimed_item = subject.store.claim(
+        item["job_id"], claim_token="due", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
+
+    assert (claimed_item.status, claimed_item.run_at) == (JobStatus.IN_PROGRESS, item["run_at"])
+
+
+def test_the_expiry_scan_counts_a_delayed_jobs_waiting_from_its_run_at(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    item = delayed(subject, clock, seconds=7 * 86400)
+    clock.advance(days=7)
+
+    assert stranded_ids(subject, clock, updated_before=clock()) == set()
+    clock.advance(milliseconds=1)
+    assert stranded_ids(subject, clock, updated_before=clock()) == {item["job_id"]}

@@ -570,3 +570,30 @@ def test_a_message_of_a_job_newer_than_the_worker_waits_as_a_delayed_copy_never_
         to_timestamp(clock()),
     )
     assert jobs_queue.bodies(jobs_queue.dlq_url) == []
+
+
+def test_a_message_before_its_jobs_run_at_is_sent_again_for_the_remainder_and_acknowledged(
+    settings: Settings, jobs_table: JobsTable, jobs_queue: JobsQueue, clock: FakeClock
+) -> None:
+    # A spare copy, or a DLQ redrive, of a job to run in 10 minutes.
+    later = queued_item("text_transform", {"text": "later"}) | {
+        "run_at": to_timestamp(clock() + timedelta(minutes=10))
+    }
+    jobs_table.put(later)
+    body = job_message_body(later["job_id"])
+    record = jobs_queue.receive_as_record(body)
+    handler = handler_for(settings, jobs_table, clock, queue=jobs_queue)
+
+    with recorded_calls(jobs_queue.client, "SendMessage") as sent:
+        response = handler(sqs_event(record), None)
+
+    assert response == NO_FAILURES
+    assert [(call["MessageBody"], call["DelaySeconds"], "MessageAttributes" in call) for call in sent] == [
+        (body, 600, False)
+    ]
+    stored = read(jobs_table, later["job_id"])
+    assert (stored["status"], stored["attempts"], stored["updated_at"]) == (
+        "QUEUED",
+        0,
+        to_timestamp(clock()),
+    )

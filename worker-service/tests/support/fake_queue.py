@@ -11,16 +11,20 @@ class FakeJobsQueue:
         self.postponed: list[tuple[str, int]] = []
         """(receipt handle, delay in seconds) of every postponed retry."""
         self.sent: list[JobMessage] = []
-        self.sent_later: list[tuple[str, int, int]] = []
-        """(body, delay in seconds, deferrals) of every message of a newer job sent again to wait."""
+        self.delays: list[int] = []
+        """The DelaySeconds of each message in `sent`, in order."""
+        self.sent_later: list[tuple[str, int, int | None]] = []
+        """(body, delay in seconds, deferrals) of every message sent again to wait: a newer job's, or an early
+        one's (deferrals None)."""
 
     def postpone(self, receipt_handle: str, delay_seconds: int) -> None:
         self.postponed.append((receipt_handle, delay_seconds))
 
-    def send(self, message: JobMessage) -> None:
+    def send(self, message: JobMessage, *, delay_seconds: int = 0) -> None:
         self.sent.append(message)
+        self.delays.append(delay_seconds)
 
-    def send_later(self, body: str, *, delay_seconds: int, deferrals: int) -> None:
+    def send_later(self, body: str, *, delay_seconds: int, deferrals: int | None = None) -> None:
         self.sent_later.append((body, delay_seconds, deferrals))
 
 

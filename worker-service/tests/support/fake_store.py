@@ -17,6 +17,7 @@ from conveyor_worker.contract import check, load_contract
 from conveyor_worker.jobs.errors import (
     CancelRequestedError,
     JobNotClaimableError,
+    JobNotDueError,
     JobNotFoundError,
     LeaseLostError,
     OverdueJobChangedError,
@@ -81,6 +82,8 @@ class FakeJobStore:
         if item is None:
             raise JobNotFoundError(job_id)
         lease_expired = "lease_expires_at" in item and item["lease_expires_at"] < to_epoch_ms(now)
+        if item["status"] == "QUEUED" and item.get("run_at", "") > to_timestamp(now):
+            raise JobNotDueError(job_id, item["run_at"])
         if not (item["status"] == "QUEUED" or (item["status"] == "IN_PROGRESS" and lease_expired)):
             raise JobNotClaimableError(
                 job_id,
@@ -233,6 +236,7 @@ class FakeJobStore:
             _as_stranded(item)
             for item in self._items.values()
             if item["updated_at"] < to_timestamp(updated_before)
+            and item.get("run_at", "") < to_timestamp(updated_before)
             and (
                 item["status"] == "QUEUED"
                 or (item["status"] == "IN_PROGRESS" and item["lease_expires_at"] < to_epoch_ms(now))

@@ -40,6 +40,7 @@ def record_from_item(
         # the record keeps its own rule rather than rely on the item's.
         progress=item.progress if item.status == "IN_PROGRESS" else None,
         cancel_requested_at=item.cancel_requested_at,
+        run_at=item.run_at,
         retry_of=item.retry_of,
     )
 

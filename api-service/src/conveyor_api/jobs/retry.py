@@ -56,6 +56,7 @@ def retry_job(
         raise JobNotFailedError(job_id, failed.status)
     require_available(failed.job_type, job_types)
     # The contract accepted this payload when the job was submitted, and v1 only widens: no new check.
+    # No delay_seconds: a retry runs at once, whatever delay the failed job waited.
     request = JobRequest(job_type=failed.job_type, payload=json.loads(_payload_text(failed, payloads)))
     if idempotency_key is None:
         return submit_job(

@@ -4,10 +4,10 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from conveyor_api.clock import to_timestamp, utc_now
+from conveyor_api.clock import to_epoch_ms, to_timestamp, utc_now
 from conveyor_api.jobs.errors import BackendUnavailableError, PayloadTooLargeError
 from conveyor_api.jobs.file_links import FileLinks
 from conveyor_api.jobs.listing_indexes import listing_keys
@@ -26,8 +26,16 @@ class JobWriter(Protocol):
 
 
 class JobPublisher(Protocol):
-    def publish(self, message: JobMessage) -> None:
-        """Hands the message to the workers' queue; BackendUnavailableError when the queue refuses it."""
+    def publish(self, message: JobMessage, *, delay_seconds: int = 0) -> None:
+        """Hands the message to the workers' queue, delivered after `delay_seconds` (at most
+        LONGEST_MESSAGE_DELAY_SECONDS); BackendUnavailableError when the queue refuses it."""
+
+
+LONGEST_MESSAGE_DELAY_SECONDS = 900
+"""SQS's longest DelaySeconds. A job to run further ahead gets no message at submission: it enters the sweep
+index at its run_at, and the sweeper sends its message when it is due (docs/design.md, Run later)."""
+SWEEP_SHARDS = 16
+"""sweep_shard is uuid(job_id) mod 16 (contracts/v1/job-item.schema.json)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +46,18 @@ class NewJob:
     payload_aside: str | None = None
     """The payload's JSON text, to be stored at the item's payload_ref before the job is announced; None when
     the item holds the payload itself."""
+    delay_seconds: int = 0
+    """How long after its submission the job may run (the request's delay_seconds)."""
+
+    @property
+    def announced_now(self) -> bool:
+        """Whether its message leaves at submission; if not, the item is in the sweep index at run_at."""
+        return self.delay_seconds <= LONGEST_MESSAGE_DELAY_SECONDS
+
+    def announce(self, publisher: JobPublisher, record: JobRecord) -> None:
+        """Sends the job's message, delayed to its run_at, unless the sweeper is to send it when due."""
+        if self.announced_now:
+            publisher.publish(announcement(record), delay_seconds=self.delay_seconds)
 
     def put_payload_aside(self, placement: PayloadPlacement) -> None:
         """Stores a payload that goes aside; BackendUnavailableError when it is refused. Called before the job
@@ -60,7 +80,8 @@ def submit_job(
     new_job_id: Callable[[], uuid.UUID] = uuid.uuid4,
     retry_of: str | None = None,
 ) -> JobRecord:
-    """Announces the job, then stores it: every stored job has a message, so an accepted job always runs.
+    """Announces the job, then stores it: every stored job has a message (or, to run more than 15 minutes
+    later, is in the sweep index, whence the sweeper sends it when due), so an accepted job always runs.
 
     If the queue refuses the message, nothing is stored and BackendUnavailableError says so (503: nothing was
     accepted). If the store refuses the job after its message left, the same: the message names a job that
@@ -73,7 +94,7 @@ def submit_job(
     )
     record = record_from_item(job.item, links=links, clock=clock)
     job.put_payload_aside(payloads)
-    publisher.publish(announcement(record))
+    job.announce(publisher, record)
     store_new(writer, job.item)
     metrics.job_submitted()
     return record
@@ -106,7 +127,12 @@ def new_job(
     """The QUEUED item of a new job, with its payload inline or named by payload_ref as `placement` decides;
     raises PayloadTooLargeError before anything is written."""
     job_id = str(new_job_id())
-    now = to_timestamp(clock())
+    moment = clock()
+    now = to_timestamp(moment)
+    delay_seconds = request.delay_seconds or 0
+    run_at = moment + timedelta(seconds=delay_seconds)
+    # A message cannot wait that long in SQS: the sweeper finds the job in its index and sends it when due.
+    swept = delay_seconds > LONGEST_MESSAGE_DELAY_SECONDS
     payload = _stored_payload(request)
     aside = placement.is_aside(len(payload.encode("utf-8")))
     # An owned job is in the listing indexes from its first write; an unowned one in none of them.
@@ -120,14 +146,18 @@ def new_job(
         attempts=0,
         payload=None if aside else payload,
         payload_ref=payload_key(job_id) if aside else None,
-        # Not in the sweep index: its message leaves before it is stored (docs/design.md, The sweeper).
+        run_at=to_timestamp(run_at) if delay_seconds else None,
+        # Otherwise not in the sweep index: its message leaves before it is stored (docs/design.md, The
+        # sweeper).
+        sweep_shard=uuid.UUID(job_id).int % SWEEP_SHARDS if swept else None,
+        sweep_at=to_epoch_ms(run_at) if swept else None,
         owner=owned.get("owner"),
         owner_type=owned.get("owner_type"),
         owner_status=owned.get("owner_status"),
         owner_type_status=owned.get("owner_type_status"),
         retry_of=retry_of,
     )
-    return NewJob(item, payload_aside=payload if aside else None)
+    return NewJob(item, payload_aside=payload if aside else None, delay_seconds=delay_seconds)
 
 
 def announcement(record: JobRecord) -> JobMessage:

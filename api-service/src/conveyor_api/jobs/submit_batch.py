@@ -57,9 +57,12 @@ class BatchJobWriter(JobWriter, Protocol):
 
 
 class BatchJobPublisher(JobPublisher, Protocol):
-    def publish_many(self, messages: Sequence[JobMessage]) -> Collection[str]:
-        """Hands the messages to the workers' queue; returns the job ids of those it certainly took, never
-        raises for one it refused."""
+    def publish_many(
+        self, messages: Sequence[JobMessage], *, delays: Mapping[str, int] | None = None
+    ) -> Collection[str]:
+        """Hands the messages to the workers' queue, each delivered after its job's delay in `delays` (by
+        job id, 0 when absent); returns the job ids of those it certainly took, never raises for one it
+        refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,14 @@ def submit_jobs(
         )
     ready = [outcome for outcome in outcomes if isinstance(outcome, NewJob)]
     records = {job.item.job_id: record_from_item(job.item, links=links, clock=clock) for job in ready}
-    announced = set(publisher.publish_many([announcement(records[job.item.job_id]) for job in ready]))
+    # A job to run more than 15 minutes later has no message yet: its entry in the sweep index stands for it.
+    now = [job for job in ready if job.announced_now]
+    announced = set(
+        publisher.publish_many(
+            [announcement(records[job.item.job_id]) for job in now],
+            delays={job.item.job_id: job.delay_seconds for job in now if job.delay_seconds},
+        )
+    ) | {job.item.job_id for job in ready if not job.announced_now}
     stored = _stored(writer, [job.item for job in ready if job.item.job_id in announced])
     for _ in stored:
         metrics.job_submitted()

@@ -15,7 +15,7 @@ from conveyor_api.jobs.metrics import JobMetrics
 from conveyor_api.jobs.payloads import PayloadPlacement
 from conveyor_api.jobs.records import record_from_item
 from conveyor_api.jobs.status import JobReader
-from conveyor_api.jobs.submit import JobPublisher, JobWriter, announcement, new_job
+from conveyor_api.jobs.submit import JobPublisher, JobWriter, new_job
 from conveyor_api.models import JobItem, JobRecord, JobRequest
 
 KEYED_JOB_ID_DOMAIN = b"conveyor job id v1"
@@ -132,7 +132,7 @@ def submit_job_once(
     try:
         # A retry after an attempt died writes the same payload to the same key again: harmless.
         job.put_payload_aside(payloads)
-        publisher.publish(announcement(record_from_item(job.item, links=links, clock=clock)))
+        job.announce(publisher, record_from_item(job.item, links=links, clock=clock))
         adopted = _stored_by_an_earlier_attempt(store, job.item)
     except Exception:
         ledger.release(scoped_key, request)

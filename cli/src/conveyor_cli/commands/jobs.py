@@ -7,6 +7,7 @@ import click
 
 from conveyor_cli.api import Document, Reading
 from conveyor_cli.batch import BATCH_SIZE, exit_code, read_lines, submit_lines
+from conveyor_cli.duration import Duration
 from conveyor_cli.exit_codes import ExitCode
 from conveyor_cli.following import follow
 from conveyor_cli.global_options import global_options
@@ -36,6 +37,11 @@ timeout_option = click.option(
     metavar="KEY",
     help="Sent as Idempotency-Key: the same key and body within 24 hours give the same job, not another.",
 )
+@click.option(
+    "--delay",
+    type=Duration(),
+    help="Run the job no earlier than this long after it is accepted: seconds, or 90s, 15m, 2h, up to 7d.",
+)
 @click.option("--wait", is_flag=True, help="Follow the job with a progress bar until it ends.")
 @timeout_option
 @click.option(
@@ -53,6 +59,7 @@ def submit(
     job_type: str | None,
     payload: Any,
     idempotency_key: str | None,
+    delay: int | None,
     wait: bool,
     timeout: float | None,
     batch_file: TextIO | None,
@@ -67,15 +74,18 @@ def submit(
     line was accepted.
     """
     if batch_file is not None:
-        if job_type is not None or payload is not None or idempotency_key or wait:
-            raise click.UsageError("--batch takes no TYPE, --payload, --idempotency-key or --wait")
+        if job_type is not None or payload is not None or idempotency_key or wait or delay is not None:
+            raise click.UsageError(
+                "--batch takes no TYPE, --payload, --idempotency-key, --delay or --wait"
+                " (a line may hold its own delay_seconds)"
+            )
         _submit_batch(session, batch_file)
         return
     if job_type is None or payload is None:
         raise click.UsageError("give TYPE and --payload (or --batch FILE)")
     if timeout is not None and not wait:
         raise click.UsageError("--timeout only applies with --wait")
-    accepted = session.api().submit(job_type, payload, idempotency_key=idempotency_key)
+    accepted = session.api().submit(job_type, payload, idempotency_key=idempotency_key, delay_seconds=delay)
     answer_accepted(
         session, accepted, wait=wait, timeout=timeout, note=f"Job {accepted.record['job_id']} submitted."
     )

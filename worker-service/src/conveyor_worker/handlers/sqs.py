@@ -22,11 +22,13 @@ from conveyor_worker.jobs.backoff import Backoff, RandomInteger
 from conveyor_worker.jobs.errors import (
     JobAttemptFailedError,
     JobHeldElsewhereError,
+    JobNotDueError,
     JobNotStartedError,
     JobNotStoredYetError,
     MalformedMessageError,
     NewerJobError,
 )
+from conveyor_worker.jobs.later import EarlyMessages
 from conveyor_worker.jobs.messages import parse_job_message
 from conveyor_worker.jobs.newer import NewerJobWaiter
 from conveyor_worker.jobs.process import JobProcessor
@@ -95,6 +97,8 @@ def build_handler(
         metrics=metrics,
     )
 
+    early_messages = EarlyMessages(store=store, queue=jobs_queue, clock=clock or system_clock, logger=logger)
+
     def handle_record(record: SQSRecord, *, invocation: _Invocation) -> None:
         # Every line logged about the record's job carries its id as the correlation id, and no other line.
         logger.set_correlation_id(None)
@@ -107,12 +111,16 @@ def build_handler(
                 waiter.wait(newer, record.body, deferrals=_deferrals(record))
                 return
             logger.set_correlation_id(message.job_id)
-            processor.process(
-                message,
-                receive_count=int(record.attributes.approximate_receive_count),
-                receipt_handle=record.receipt_handle,
-                time_left=invocation.time_left(),
-            )
+            try:
+                processor.process(
+                    message,
+                    receive_count=int(record.attributes.approximate_receive_count),
+                    receipt_handle=record.receipt_handle,
+                    time_left=invocation.time_left(),
+                )
+            except JobNotDueError as early:
+                # Handled: the copy it sends arrives at the job's run_at, and the original is acknowledged.
+                early_messages.send_again(early, record.body)
         except (JobNotStoredYetError, JobHeldElsewhereError, JobNotStartedError) as deferred:
             # The job is fine and the message comes back as planned: worth a line, not a warning.
             logger.info(

@@ -42,6 +42,16 @@ class JobNotClaimableError(Exception):
         """Epoch milliseconds at which the holding claim's lease expires, when the job is IN_PROGRESS."""
 
 
+class JobNotDueError(Exception):
+    """The job is QUEUED to run later than now (its run_at): the claim refused it, and the message is early (a
+    spare copy, a DLQ redrive, a clock ahead of SQS's). It is sent again for the remainder (jobs/later.py)."""
+
+    def __init__(self, job_id: str, run_at: str) -> None:
+        super().__init__(f"job {job_id} runs at {run_at}, not before")
+        self.job_id = job_id
+        self.run_at = run_at
+
+
 class JobNotStoredYetError(Exception):
     """The message names no job yet: the API sends a job's message before it stores the job, so a worker can
     be quicker than the API's write. The message comes back shortly."""

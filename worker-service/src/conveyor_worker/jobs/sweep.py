@@ -4,6 +4,7 @@ docs/design.md, The sweeper: every accepted job ends. A job that only waits in t
 age alone is not evidence that a message is gone.
 """
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -140,7 +141,9 @@ class SweepStore(Protocol):
 class JobQueue(Protocol):
     """The jobs queue the workers read."""
 
-    def send(self, message: JobMessage) -> None: ...
+    def send(self, message: JobMessage, *, delay_seconds: int = 0) -> None:
+        """Sends the message, delivered after `delay_seconds` (at most 900)."""
+        ...
 
 
 class DeadLetterQueue(Protocol):
@@ -172,6 +175,12 @@ MESSAGE_EXPIRY_MARGIN = timedelta(hours=1)
 """Beyond the queues' retention: a message's retention counts from its send, a moment after the write that
 dates it, and the clocks of the functions and of SQS may differ by a little."""
 _ONE_MINUTE_MS = 60_000
+_LONGEST_MESSAGE_DELAY_MS = 900_000
+"""SQS's longest DelaySeconds: the API enters a job in the index to run later only beyond it."""
+LOOKAHEAD = timedelta(minutes=5)
+"""How far ahead of a delayed job's run_at (its sweep_at) the sweep sends its message, delayed by the
+remainder: a few runs of the every-minute schedule, so that one late or failed run still leaves the message
+on time; well under SQS's longest delay, 900 s."""
 
 
 @dataclass
@@ -179,6 +188,7 @@ class SweepSummary:
     overdue: int = 0
     """Jobs of the sweep index this sweep looked at: resent + failed + skipped."""
     resent: int = 0
+    """Messages sent again, those of delayed jobs coming due (docs/design.md, Run later) among them."""
     failed: int = 0
     skipped: int = 0
     """Jobs that changed under the sweep (someone else acted) or whose message the contract refuses."""
@@ -236,11 +246,16 @@ class Sweeper:
     def sweep(self) -> SweepSummary:
         now = self._clock()
         summary = SweepSummary()
+        overdue_ms = to_epoch_ms(now - self._grace)
         for shard in range(SWEEP_SHARDS):
-            found = self._store.overdue_jobs(shard, before=now - self._grace, limit=self._jobs_per_shard)
-            summary.overdue += len(found.jobs)
+            # A delayed job's message is sent ahead of its run_at (sweep_at); any other entry is a watched
+            # job, the sweep's only once its sweep_at and the grace have passed.
+            found = self._store.overdue_jobs(shard, before=now + LOOKAHEAD, limit=self._jobs_per_shard)
             summary.left_for_next_run += found.left_over
             for job in found.jobs:
+                if job.sweep_at >= overdue_ms and not _waits_for_run_at(job):
+                    continue
+                summary.overdue += 1
                 with _correlated_to(self._logger, job.job_id):
                     self._settle(job, summary)
         self._rescue_dead_letters(summary)
@@ -295,6 +310,9 @@ class Sweeper:
         while another claim held the job, or never sent by an API that stored jobs before sending them. A
         second message is harmless (the claim runs a job once); a missing one strands the job. So the message
         goes first: if the write after it fails, the next sweep sends it again rather than never.
+        A QUEUED job is in the index from its submission when its run_at was more than 900 s ahead (sweep_at =
+        run_at): its message is sent up to LOOKAHEAD early, delayed by the remainder, so it arrives at run_at;
+        the write dates the job, so the expiry scan counts from this message.
         """
         message = JobMessage(
             contract_version="1", job_id=job.job_id, job_type=job.job_type, submitted_at=job.created_at
@@ -308,8 +326,15 @@ class Sweeper:
                 "overdue job not re-sent: its message breaks the contract", extra=_about(job)
             )
             return False
-        self._queue.send(message)
-        self._logger.info("message re-sent by the sweeper", extra={**_about(job), "sweeps": job.sweeps + 1})
+        now = self._clock()
+        delay_seconds = 0
+        if _waits_for_run_at(job):
+            delay_seconds = max(0, math.ceil((job.sweep_at - to_epoch_ms(now)) / 1000))
+        self._queue.send(message, delay_seconds=delay_seconds)
+        self._logger.info(
+            "message re-sent by the sweeper",
+            extra={**_about(job), "sweeps": job.sweeps + 1, "delay_seconds": delay_seconds},
+        )
         self._store.mark_resent(job, now=self._clock())
         return True
 
@@ -434,6 +459,14 @@ def _correlated_to(logger: Logger, job_id: str) -> Iterator[None]:
         yield
     finally:
         logger.set_correlation_id(None)
+
+
+def _waits_for_run_at(job: OverdueJob) -> bool:
+    """A job the API entered in the index to run later: QUEUED, with sweep_at (its run_at) more than SQS's
+    longest delay after its submission. (The index does not project run_at. Other QUEUED entries, of APIs
+    from before send-first, have sweep_at at the submission.)"""
+    submitted_ms = to_epoch_ms(datetime.fromisoformat(job.created_at))
+    return job.status is JobStatus.QUEUED and job.sweep_at - submitted_ms > _LONGEST_MESSAGE_DELAY_MS
 
 
 def _ids(message: JobMessage) -> dict[str, str]:

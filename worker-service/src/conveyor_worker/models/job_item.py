@@ -149,6 +149,14 @@ class JobItem(BaseModel):
     """
     When the worker running an attempt found it still running past its job type's time budget, which its alarm could not stop (a long call into C code), written by another thread of that worker under the attempt's claim; absent otherwise. A later claim of the job, or the sweeper, ends it FAILED TIMED_OUT without running it again: its worker died running past its budget, not of a crash before it. Never removed.
     """
+    run_at: str | None = Field(
+        None,
+        pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?Z$",
+        title="Timestamp",
+    )
+    """
+    When the job may run at the earliest: its submission (created_at) plus the request's delay_seconds; absent on a job that runs at once (no delay, or 0, and every retry). No claim takes the job before it (a worker sends an early message again, delayed by the remainder). Up to 900 s ahead the job's message carries the delay (SQS DelaySeconds); further ahead the API sends no message and enters the job in the sweep index with sweep_at at run_at, and the sweeper sends its message when it is due. Set at submission and never changed.
+    """
     retry_of: str | None = Field(
         None,
         max_length=36,
@@ -173,7 +181,7 @@ class JobItem(BaseModel):
     """
     sweep_at: int | None = Field(None, ge=0)
     """
-    Epoch milliseconds after which (plus the sweeper's grace) a pending job in the sweep index is the sweeper's to act on. Written only where the job's message may be gone: by a claim on the message's last receive (the lease expiry: if that worker dies, SQS moves the message to the DLQ), when a worker drops a duplicate message on its last receive (the holder's lease expiry), and, by API versions before the send-first submission, at submission. A job waiting in the queue is not in the index: waiting is not evidence of loss.
+    Epoch milliseconds after which (plus the sweeper's grace) a pending job in the sweep index is the sweeper's to act on. Written only where the job's message may be gone: by a claim on the message's last receive (the lease expiry: if that worker dies, SQS moves the message to the DLQ), when a worker drops a duplicate message on its last receive (the holder's lease expiry), by the API at submission for a job whose run_at is more than 900 s ahead (sweep_at = run_at: its message is the sweeper's to send when due), and, by API versions before the send-first submission, at submission. A job waiting in the queue is not in the index: waiting is not evidence of loss.
     """
     sweeps: int | None = Field(None, ge=0)
     """

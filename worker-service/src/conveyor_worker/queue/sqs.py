@@ -24,11 +24,17 @@ class SqsJobsQueue:
             QueueUrl=self._queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=delay_seconds
         )
 
-    def send(self, message: JobMessage) -> None:
-        self._client.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())
+    def send(self, message: JobMessage, *, delay_seconds: int = 0) -> None:
+        self._client.send_message(
+            QueueUrl=self._queue_url, MessageBody=message.model_dump_json(), DelaySeconds=delay_seconds
+        )
 
-    def send_later(self, body: str, *, delay_seconds: int, deferrals: int) -> None:
-        # The count rides in a message attribute, beside the body: the body stays the job message as sent.
+    def send_later(self, body: str, *, delay_seconds: int, deferrals: int | None = None) -> None:
+        # The count rides in a message attribute, beside the body: the body stays the job message as sent. An
+        # early message's copy (jobs/later.py) has none: it waits for its run_at, not for a newer worker.
+        if deferrals is None:
+            self._client.send_message(QueueUrl=self._queue_url, MessageBody=body, DelaySeconds=delay_seconds)
+            return
         self._client.send_message(
             QueueUrl=self._queue_url,
             MessageBody=body,

@@ -15,6 +15,7 @@ from conveyor_worker.clock import to_epoch_ms, to_epoch_seconds, to_timestamp
 from conveyor_worker.jobs.errors import (
     CancelRequestedError,
     JobNotClaimableError,
+    JobNotDueError,
     JobNotFoundError,
     LeaseLostError,
     OverdueJobChangedError,
@@ -42,8 +43,10 @@ _CLAIM = (
 # submission): its message is in hand. REMOVE of an absent attribute writes nothing to the index.
 _CLAIM_WATCHED = _CLAIM + ", #sweep_shard = :shard, #sweep_at = :lease_expires_at REMOVE #progress"
 _CLAIM_UNWATCHED = _CLAIM + " REMOVE #progress, #sweep_shard, #sweep_at"
+# No claim starts a job before its run_at (docs/design.md, Run later). Timestamps are RFC 3339 UTC with
+# milliseconds, so their text sorts as time.
 _CLAIMABLE = (
-    "attribute_exists(#job_id) AND"
+    "attribute_exists(#job_id) AND (attribute_not_exists(#run_at) OR #run_at <= :now) AND"
     " (#status = :queued OR (#status = :in_progress AND #lease_expires_at < :now_ms))"
 )
 _HELD_BY_TOKEN = "#status = :in_progress AND #claim_token = :token"
@@ -81,9 +84,10 @@ _RESEND_UPDATE = (
 )
 # A job whose every message has expired: nothing is waiting for it. `updated_at` only grows, and every write
 # that sends a message (the API's submission, the sweeper's re-send) sets it at or after the send, so an old
-# `updated_at` dates every message the job ever had.
+# `updated_at` dates every message the job ever had. A job to run later has no message before its run_at
+# (or one whose delay ends then), so its waiting counts from that (docs/design.md, Run later).
 _STRANDED = (
-    "#updated_at < :updated_before AND"
+    "#updated_at < :updated_before AND (attribute_not_exists(#run_at) OR #run_at < :updated_before) AND"
     " (#status = :queued OR (#status = :in_progress AND #lease_expires_at < :now_ms))"
 )
 _STRANDED_ATTRIBUTES = ("job_id", "job_type", "status", "updated_at", "owner")
@@ -163,6 +167,9 @@ class DynamoJobStore:
                 # botocore sent this claim again after its answer was lost: the first one landed, and the
                 # item that refuses the retry is that claim's.
                 return JobItem.model_validate(held)
+            if held["status"] == JobStatus.QUEUED and "run_at" in held:
+                # A QUEUED job is refused only before its run_at.
+                raise JobNotDueError(job_id, held["run_at"]) from refused
             lease = held.get("lease_expires_at")
             raise JobNotClaimableError(
                 job_id,

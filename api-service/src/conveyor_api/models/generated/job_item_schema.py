@@ -32,6 +32,7 @@ class JobItem(ContractDocument):
     progress: JobProgress | None = None
     cancel_requested_at: str | None = None
     budget_exceeded_at: str | None = None
+    run_at: str | None = None
     retry_of: str | None = None
     claim_token: str | None = None
     lease_expires_at: int | None = None

@@ -29,4 +29,5 @@ class JobRecord(ContractDocument):
     error: JobError | None
     progress: JobProgress | None
     cancel_requested_at: str | None = None
+    run_at: str | None = None
     retry_of: str | None = None

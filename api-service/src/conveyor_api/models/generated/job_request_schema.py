@@ -15,3 +15,4 @@ from conveyor_api.models.contract_document import JsonDocument
 class JobRequest(JsonDocument):
     job_type: str
     payload: dict[str, Any]
+    delay_seconds: int | None = None
