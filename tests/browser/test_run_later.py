@@ -5,7 +5,6 @@ axe-core finds nothing wrong in that state."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -18,19 +17,8 @@ from tests.support import http
 pytestmark = pytest.mark.browser
 
 
-def _submit_later(demo: DemoPage, text: str, delay_seconds: int) -> dict[str, Any]:
-    response = http.request(
-        "POST",
-        f"{demo.stack.api_url}/jobs",
-        json_body={"job_type": "text_transform", "payload": {"text": text}, "delay_seconds": delay_seconds},
-    )
-    assert response.status == 202, response.body
-    record: dict[str, Any] = response.json()
-    return record
-
-
 def test_a_job_two_hours_away_shows_a_countdown_and_is_cancelled_while_it_waits(demo: DemoPage) -> None:
-    record = _submit_later(demo, "in two hours", 7200)
+    record = http.submit_later(demo.stack.api_url, "in two hours", 7200)
     job_id = record["job_id"]
 
     demo.open(f"#job={job_id}")
@@ -58,7 +46,7 @@ def test_a_job_two_hours_away_shows_a_countdown_and_is_cancelled_while_it_waits(
 def test_the_countdown_ticks_each_second_while_the_live_region_stays_quiet(demo: DemoPage) -> None:
     demo.open()
     with paused_worker(demo.stack):
-        record = _submit_later(demo, "in under a minute", 50)
+        record = http.submit_later(demo.stack.api_url, "in under a minute", 50)
         demo.open(f"#job={record['job_id']}")
         demo.wait_for_status("QUEUED")
         countdown = demo.job_panel.get_by_role("timer")

@@ -9,25 +9,9 @@ from datetime import UTC, datetime
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from tests.support.queues import queue_counts
 from tests.support.stack import MAX_RECEIVE_COUNT, Stack
 from tests.support.waiting import wait_for
-
-
-def _queue_counts(stack: Stack) -> tuple[int, int, int]:
-    """(visible, in flight, delayed) messages of the jobs queue."""
-    attributes = stack.sqs.get_queue_attributes(
-        QueueUrl=stack.resources.queue_url,
-        AttributeNames=[
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-        ],
-    )["Attributes"]
-    return (
-        int(attributes["ApproximateNumberOfMessages"]),
-        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-        int(attributes["ApproximateNumberOfMessagesDelayed"]),
-    )
 
 
 def test_a_job_of_a_type_no_worker_knows_waits_as_a_delayed_copy_and_is_never_failed(stack: Stack) -> None:
@@ -55,7 +39,10 @@ def test_a_job_of_a_type_no_worker_knows_waits_as_a_delayed_copy_and_is_never_fa
     for _ in range(MAX_RECEIVE_COUNT + 1):
         stack.send_raw_message(body)
     wait_for(
-        lambda: worker.poll_once() is not None and _queue_counts(stack) == (0, 0, MAX_RECEIVE_COUNT + 1),
+        lambda: (
+            worker.poll_once() is not None
+            and queue_counts(stack.sqs, stack.resources.queue_url) == (0, 0, MAX_RECEIVE_COUNT + 1)
+        ),
         timeout=30,
         what="each message of the newer job to be acknowledged and sent again, delayed",
         interval=0,

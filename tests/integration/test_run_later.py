@@ -18,13 +18,7 @@ DELAY_SECONDS = 3
 
 
 def _submit_later(stack: Stack, text: str, delay_seconds: int) -> dict[str, Any]:
-    response = http.request(
-        "POST",
-        f"{stack.api_url}/jobs",
-        json_body={"job_type": "text_transform", "payload": {"text": text}, "delay_seconds": delay_seconds},
-    )
-    assert response.status == 202, response.body
-    record: dict[str, Any] = response.json()
+    record = http.submit_later(stack.api_url, text, delay_seconds)
     contract.validator("job-record").validate(record)
     return record
 

@@ -28,6 +28,7 @@ from PIL import Image
 from tests.rehearsal.conftest import Rehearsal
 from tests.support import http
 from tests.support.contract import REPO_ROOT
+from tests.support.queues import queue_counts
 from tests.support.waiting import wait_for
 
 NEWER_JOB_TYPE = "rehearsal_newer_type"
@@ -133,23 +134,6 @@ def _item(rehearsal: Rehearsal, job_id: str) -> dict[str, Any]:
     return {name: TypeDeserializer().deserialize(value) for name, value in stored.items()}
 
 
-def _queue_counts(rehearsal: Rehearsal, queue_url: str) -> tuple[int, int, int]:
-    """(visible, in flight, delayed) messages of a queue."""
-    attributes = sqs_client(rehearsal.stack.aws_endpoint_url).get_queue_attributes(
-        QueueUrl=queue_url,
-        AttributeNames=[
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-        ],
-    )["Attributes"]
-    return (
-        int(attributes["ApproximateNumberOfMessages"]),
-        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-        int(attributes["ApproximateNumberOfMessagesDelayed"]),
-    )
-
-
 def _store_and_announce(rehearsal: Rehearsal, job_type: str, payload: Any, newer: dict[str, Any]) -> str:
     """A job stored and announced as an API newer than the worker does, from HEAD's contract: its job-item
     and job-message documents (golden examples, with this job's values), with `job_type` in the catalogue and
@@ -246,11 +230,13 @@ def _assert_refused_by_the_older_api(rehearsal: Rehearsal, job_type: str) -> Non
 
 
 def _assert_waits_for_a_newer_worker(rehearsal: Rehearsal, job_id: str) -> None:
+    sqs = sqs_client(rehearsal.stack.aws_endpoint_url)
+
     def handled() -> dict[str, Any] | None:
         # A job is stored QUEUED with updated_at = created_at; a worker that makes it wait dates it anew. One
         # that takes its message for poison leaves it be, and SQS moves the message to the DLQ.
         item = _item(rehearsal, job_id)
-        dead_letters = sum(_queue_counts(rehearsal, rehearsal.resources.dlq_url))
+        dead_letters = sum(queue_counts(sqs, rehearsal.resources.dlq_url))
         changed = item["updated_at"] > item["created_at"] or item["status"] != "QUEUED"
         return {**item, "dead_letters": dead_letters} if changed or dead_letters else None
 
@@ -261,11 +247,11 @@ def _assert_waits_for_a_newer_worker(rehearsal: Rehearsal, job_id: str) -> None:
     assert (item["status"], item["attempts"], "error" in item) == ("QUEUED", 0, False), item
     # Sent again, delayed, for a newer worker to take: not left visible, not moved to the DLQ as poison.
     wait_for(
-        lambda: _queue_counts(rehearsal, rehearsal.resources.queue_url)[2] >= 1,
+        lambda: queue_counts(sqs, rehearsal.resources.queue_url)[2] >= 1,
         timeout=10,
         what=f"a delayed copy of job {job_id}'s message",
     )
-    assert _queue_counts(rehearsal, rehearsal.resources.dlq_url) == (0, 0, 0)
+    assert queue_counts(sqs, rehearsal.resources.dlq_url) == (0, 0, 0)
 
 
 def test_a_member_only_the_newer_side_writes_is_ignored_by_the_older_one(rehearsal: Rehearsal) -> None:

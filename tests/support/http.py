@@ -46,3 +46,15 @@ def request(
 
 def _lowercased(items: Any) -> dict[str, str]:
     return {name.lower(): value for name, value in items}
+
+
+def submit_later(api_url: str, text: str, delay_seconds: int) -> dict[str, Any]:
+    """POST /jobs of a text job that runs `delay_seconds` from now: its record, once the API accepted it."""
+    response = request(
+        "POST",
+        f"{api_url}/jobs",
+        json_body={"job_type": "text_transform", "payload": {"text": text}, "delay_seconds": delay_seconds},
+    )
+    assert response.status == 202, response.body
+    record: dict[str, Any] = response.json()
+    return record
