@@ -98,6 +98,7 @@ FUNCTION_ENVIRONMENT = {
     "SWEEP_GRACE_SECONDS": "120",
     "MESSAGE_RETENTION_SECONDS": "1209600",
     "JOB_RETENTION_DAYS": "30",
+    "JOB_TYPES_PARAMETER_NAME": "/conveyor-core/worker/job-types",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",

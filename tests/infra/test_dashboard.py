@@ -48,7 +48,12 @@ def _substitute(template_string: str, variables: dict[str, str]) -> str:
 def _resolve(value: Any) -> str:
     """A core-stack value as CloudFormation would resolve it; a resource's reference or attribute stays as its
     logical id or `LogicalId.Attribute`."""
-    pseudo = {"AWS::StackName": CORE_STACK_NAME, "AWS::Region": REGION}
+    pseudo = {
+        "AWS::StackName": CORE_STACK_NAME,
+        "AWS::Region": REGION,
+        "AWS::Partition": "aws",
+        "AWS::AccountId": "123456789012",
+    }
     if isinstance(value, str):
         return value
     if "Ref" in value:

@@ -43,6 +43,11 @@ def repo(tmp_path: Path) -> Path:
         for name in ("pyproject.toml", "CHANGELOG.md"):
             shutil.copy(REPO_ROOT / service / name, repo / service / name)
     (repo / releases.RELEASES_FILE).write_text('{"releases": []}\n')
+    # A repository before its first release, whatever this one's versions are now.
+    for component, name in releases.VERSION_FILES.items():
+        path = repo / name
+        text = path.read_text()
+        path.write_text(text.replace(releases.package_version(text, component), "1.0.0", 1))
     git.run(repo, "init", "-q")
     _commit(repo, "a repository with a contract and two services")
     return repo
