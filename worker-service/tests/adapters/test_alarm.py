@@ -89,3 +89,38 @@ def test_a_run_the_interruption_cannot_reach_is_reported_as_an_overrun_from_anot
     worker.join()
     assert len(overruns) == 1
     assert overruns[0] != "stuck"
+
+
+def test_runs_one_after_another_share_one_watch_thread() -> None:
+    # A thread started per run costs the run a wait for the GIL each time (alarm.py, _OverrunWatch).
+    for _ in range(20):
+        with signal_alarm("job-1", timedelta(seconds=30), _never_called):
+            pass
+    watches = [thread for thread in threading.enumerate() if thread.name == "conveyor-overrun-watch"]
+    assert len(watches) == 1
+
+
+def test_runs_at_once_are_each_reported_when_they_overrun_and_a_finished_one_is_not() -> None:
+    overruns: list[str] = []
+    reported = {name: threading.Event() for name in ("late", "later")}
+
+    def stuck(name: str, after: timedelta) -> None:
+        def overrun() -> None:
+            overruns.append(name)
+            reported[name].set()
+
+        with signal_alarm(name, after, overrun):
+            reported[name].wait(timeout=(after + OVERRUN_GRACE).total_seconds() + 10)
+
+    runs = [
+        threading.Thread(target=stuck, args=("later", SHORT * 4)),
+        threading.Thread(target=stuck, args=("late", SHORT)),
+    ]
+    for run in runs:
+        run.start()
+    # Watched while the other two wait, and forgotten long before its deadline.
+    with signal_alarm("finished", SHORT * 2, _never_called):
+        pass
+    for run in runs:
+        run.join()
+    assert overruns == ["late", "later"]
