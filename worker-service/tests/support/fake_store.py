@@ -39,12 +39,14 @@ def _checked(write: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(write)
     def checked_write(self: "FakeJobStore", key: Any, *args: Any, **kwargs: Any) -> Any:
         job_id = key if isinstance(key, str) else key.job_id
-        was_valid = job_id in self._items and load_contract().job_item.is_valid(self._items[job_id])
+        was_valid = job_id in self._items and self._is_valid(job_id)
         try:
             return write(self, key, *args, **kwargs)
         finally:
             if was_valid:
-                check(load_contract().job_item, f"job {job_id} after {write.__name__}", self._items[job_id])
+                item = self._items[job_id]
+                check(load_contract().job_item, f"job {job_id} after {write.__name__}", item)
+                self._valid[job_id] = copy.deepcopy(item)
 
     return checked_write
 
@@ -52,6 +54,9 @@ def _checked(write: Callable[..., Any]) -> Callable[..., Any]:
 class FakeJobStore:
     def __init__(self) -> None:
         self._items: dict[str, dict[str, Any]] = {}
+        self._valid: dict[str, dict[str, Any]] = {}
+        """A copy of each item as last found valid: validity depends on the content alone, and comparing it
+        costs microseconds where validating costs milliseconds (a simulated backlog writes 20,000 times)."""
         self.claims = 0
         """Claim calls, refused ones included: each is an UpdateItem, which DynamoDB bills refused or not."""
         self.watched_claims: list[tuple[str, int]] = []
@@ -63,6 +68,15 @@ class FakeJobStore:
         self.segment_of: Callable[[str, int], int] | None = None
         """Which scan segment holds a job: DynamoDB hashes keys its own way, so a test chooses; by default
         every job is in whichever segment is scanned."""
+
+    def _is_valid(self, job_id: str) -> bool:
+        item = self._items[job_id]
+        if self._valid.get(job_id) == item:
+            return True
+        if not load_contract().job_item.is_valid(item):
+            return False
+        self._valid[job_id] = copy.deepcopy(item)
+        return True
 
     def put(self, item: dict[str, Any]) -> None:
         self._items[item["job_id"]] = copy.deepcopy(item)
@@ -232,14 +246,15 @@ class FakeJobStore:
         self, segment: int, *, segments: int, updated_before: datetime, now: datetime
     ) -> list[StrandedJob]:
         self.scanned_segments.append((segment, segments))
+        cutoff, now_ms = to_timestamp(updated_before), to_epoch_ms(now)
         return [
             _as_stranded(item)
             for item in self._items.values()
-            if item["updated_at"] < to_timestamp(updated_before)
-            and item.get("run_at", "") < to_timestamp(updated_before)
+            if item["updated_at"] < cutoff
+            and item.get("run_at", "") < cutoff
             and (
                 item["status"] == "QUEUED"
-                or (item["status"] == "IN_PROGRESS" and item["lease_expires_at"] < to_epoch_ms(now))
+                or (item["status"] == "IN_PROGRESS" and item["lease_expires_at"] < now_ms)
             )
             and (self.segment_of is None or self.segment_of(item["job_id"], segments) == segment)
         ]
