@@ -1,9 +1,9 @@
 """How long a client following a job should wait before reading it again (Retry-After on GET /jobs/{id}).
 
 The estimate uses only what the status read already holds: the record's status and times, its progress, and
-the job type's typical run time below, kept in code so that no GET reads anything more. The worker declares
-how long a run may take at most (LONGEST_RUN); the API keeps its own figures, since the services share no
-code, and a wrong figure costs a few reads, not a wrong answer.
+the job type's typical run time below, kept in code so that no GET reads anything more. The contract's
+catalogue declares how long a run may take at most (its time budgets); a typical run is far shorter and not a
+contract matter, so the API keeps its own figures, and a wrong figure costs a few reads, not a wrong answer.
 """
 
 import math
