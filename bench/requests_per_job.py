@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from conveyor_api.handlers.http import logger as api_logger
 from conveyor_local.aws import dynamodb_client, s3_client, sqs_client
 from conveyor_local.config import PAYLOAD_INLINE_MAX_BYTES
@@ -30,7 +31,7 @@ from conveyor_local.templates import load_template
 
 from bench.common import Section, deployed_powertools, median, table
 from bench.dynamodb_units import item_size
-from bench.instruments import AwsMeter, Invocation, LogCapture, captured_logs, timed
+from bench.instruments import AwsMeter, Handler, Invocation, LogCapture, captured_logs, timed
 from tests.support.stack import (
     MAX_RECEIVE_COUNT,
     Stack,
@@ -180,6 +181,14 @@ def api_as_deployed(stack: Stack, **options: Any) -> Callable[[dict[str, Any], A
     return wrapped
 
 
+def composed_as_deployed(handler: Handler) -> Handler:
+    """A worker stack's function as its module (`conveyor_worker.lambda_function`, `.sweeper_function`)
+    composes it: each line its Logger writes carries the invocation's Lambda context, whose bytes CloudWatch
+    Logs bills. Called within `deployed_powertools`, so that the Logger is the function's service's."""
+    wrapped: Handler = Logger().inject_lambda_context(clear_state=True)(handler)
+    return wrapped
+
+
 def metered_api(
     stack: Stack,
     endpoint: str,
@@ -241,8 +250,8 @@ def job_type_run(
         payload_inline_max_bytes=payload_inline_max_bytes,
     )
     with deployed_powertools("worker", "WorkerFunction"):
-        worker_handler = stack.worker_handler(
-            dynamodb_client=meter.watch(dynamodb_client(endpoint), "worker")
+        worker_handler = composed_as_deployed(
+            stack.worker_handler(dynamodb_client=meter.watch(dynamodb_client(endpoint), "worker"))
         )
     worker = timed(worker_handler, meter, "worker", run.invocations, lock)
     source = SqsEventSource(
@@ -533,7 +542,7 @@ def _idle_sweep(stack: Stack) -> SideRun:
 
     meter.observers.append(observe)
     with deployed_powertools("worker", "SweeperFunction"):
-        sweeper_handler = stack.sweeper_handler()
+        sweeper_handler = composed_as_deployed(stack.sweeper_handler())
     sweeper = timed(sweeper_handler, meter, "sweeper", run.invocations, threading.Lock())
     sweeper({}, LambdaContext("conveyor-sweeper", 256, 60))
     run.requests = {"sweeper": meter.by_role("sweeper")}
