@@ -5,6 +5,7 @@ import contextlib
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -124,3 +125,50 @@ def test_runs_at_once_are_each_reported_when_they_overrun_and_a_finished_one_is_
     for run in runs:
         run.join()
     assert overruns == ["late", "later"]
+
+
+def test_a_run_ending_while_another_overrun_is_reported_is_not_reported_and_the_watch_goes_on() -> None:
+    # The watch is held up by a first report until two more runs are overdue: it finds both at once, and while
+    # the first of them is reported (without the watch's lock), the second ends in time after all.
+    overruns: list[str] = []
+    both_due, second_ended, reported = threading.Event(), threading.Event(), threading.Event()
+
+    def stuck(name: str, on_overrun: Callable[[], None], until: threading.Event) -> threading.Thread:
+        def run() -> None:
+            with signal_alarm(name, SHORT, on_overrun):
+                until.wait(timeout=30)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def holding_up() -> None:
+        overruns.append("holding up")
+        both_due.wait(timeout=30)
+
+    def first() -> None:
+        overruns.append("first")
+        second_ended.wait(timeout=30)
+
+    def second() -> None:
+        with signal_alarm("second", SHORT, _never_called):
+            while "first" not in overruns:
+                time.sleep(0.001)
+        second_ended.set()
+
+    runs = [stuck("holding up", holding_up, both_due)]
+    time.sleep(0.01)
+    runs += [stuck("first", first, second_ended), threading.Thread(target=second)]
+    runs[-1].start()
+    time.sleep((SHORT + OVERRUN_GRACE).total_seconds() + 0.5)
+    both_due.set()
+    for run in runs:
+        run.join()
+
+    def later() -> None:
+        overruns.append("later")
+        reported.set()
+
+    runs = [stuck("later", later, reported)]
+    runs[0].join()
+    assert overruns == ["holding up", "first", "later"]
