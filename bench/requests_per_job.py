@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from conveyor_api.handlers.http import logger as api_logger
 from conveyor_local.aws import dynamodb_client, s3_client, sqs_client
 from conveyor_local.config import PAYLOAD_INLINE_MAX_BYTES
@@ -28,6 +27,7 @@ from conveyor_local.http_gateway import build_event
 from conveyor_local.lambda_runtime import LambdaContext
 from conveyor_local.sqs_event_source import SqsEventSource
 from conveyor_local.templates import load_template
+from conveyor_worker.log_lines import service_logger
 
 from bench.common import Section, deployed_powertools, median, table
 from bench.dynamodb_units import item_size
@@ -185,7 +185,7 @@ def composed_as_deployed(handler: Handler) -> Handler:
     """A worker stack's function as its module (`conveyor_worker.lambda_function`, `.sweeper_function`)
     composes it: each line its Logger writes carries the invocation's Lambda context, whose bytes CloudWatch
     Logs bills. Called within `deployed_powertools`, so that the Logger is the function's service's."""
-    wrapped: Handler = Logger().inject_lambda_context(clear_state=True)(handler)
+    wrapped: Handler = service_logger().inject_lambda_context(clear_state=True)(handler)
     return wrapped
 
 

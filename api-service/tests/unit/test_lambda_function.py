@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -86,3 +87,31 @@ def test_log_lines_name_the_service_the_environment_gives() -> None:
 
     [line] = [json.loads(line) for line in ran.stdout.splitlines()]
     assert (line["message"], line["service"]) == ("probe", "conveyor-api-probe")
+
+
+def test_log_lines_carry_the_invocation_but_not_what_the_log_group_already_says() -> None:
+    # CloudWatch Logs bills every byte of every line; the function's name, ARN and memory are one value per
+    # log group (conveyor_api.log_lines). What varies by invocation stays, to join a line to Lambda's REPORT.
+    event = Path(__file__).parents[1] / "events" / "get_health.json"
+    probe = (
+        "import json, types, conveyor_api.lambda_function as f\n"
+        "from conveyor_api.handlers.http import logger\n"
+        "context = types.SimpleNamespace(function_name='conveyor-api', memory_limit_in_mb=256,\n"
+        "    invoked_function_arn='arn:aws:lambda:eu-west-1:123456789012:function:conveyor-api',\n"
+        "    aws_request_id='req-1', get_remaining_time_in_millis=lambda: 10_000)\n"
+        f"f.lambda_handler(json.loads(open({str(event)!r}).read()), context)\n"
+        "logger.info('probe')"
+    )
+
+    ran = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, **ENVIRONMENT},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    [line] = [json.loads(line) for line in ran.stdout.splitlines() if '"probe"' in line]
+    assert line["function_request_id"] == "req-1"
+    assert line["cold_start"] is True
+    assert not {"function_name", "function_arn", "function_memory_size"} & line.keys()

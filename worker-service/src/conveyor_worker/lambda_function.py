@@ -1,10 +1,10 @@
 """The Lambda entry point: settings and clients are built once, in the init phase, and reused while warm."""
 
 import boto3
-from aws_lambda_powertools import Logger
 
 from conveyor_worker.aws_call_budget import call_budget
 from conveyor_worker.handlers.sqs import build_handler
+from conveyor_worker.log_lines import service_logger
 from conveyor_worker.settings import Settings
 
 _settings = Settings.from_env()
@@ -13,7 +13,7 @@ _config = call_budget(_settings.job_lease_seconds).config()
 
 # Powertools' Loggers of one service share one handler and its keys: the request id and cold start of the
 # invocation, which this one adds, are on every line the handler's own Logger writes, as on the API's.
-lambda_handler = Logger().inject_lambda_context(clear_state=True)(
+lambda_handler = service_logger().inject_lambda_context(clear_state=True)(
     build_handler(
         _settings,
         dynamodb_client=boto3.client("dynamodb", config=_config),

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 
 from conveyor_api.clock import utc_now
@@ -66,13 +65,14 @@ from conveyor_api.jobs.uploads import (
     issue_upload_ticket,
     validate_upload_request,
 )
+from conveyor_api.log_lines import service_logger
 from conveyor_api.models import JobBatchResponse, JobBatchResult, JobRecord
 from conveyor_api.models.contract_document import JsonDocument
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-logger = Logger()
+logger = service_logger()
 
 BatchResultStatus = Literal[202, 400, 413, 422, 503]
 

@@ -8,7 +8,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -32,6 +31,7 @@ from conveyor_worker.jobs.later import EarlyMessages
 from conveyor_worker.jobs.messages import parse_job_message
 from conveyor_worker.jobs.newer import NewerJobWaiter
 from conveyor_worker.jobs.process import JobProcessor
+from conveyor_worker.log_lines import service_logger
 from conveyor_worker.metrics.emf import EmfMetrics
 from conveyor_worker.queue.sqs import DEFERRALS_ATTRIBUTE, SqsJobsQueue
 from conveyor_worker.settings import Settings
@@ -64,7 +64,7 @@ def build_handler(
     being stored. The logger's service name and the metrics' namespace
     and `service` dimension come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE.
     """
-    logger = Logger()
+    logger = service_logger()
     metrics = EmfMetrics(logger)
     store = DynamoJobStore(dynamodb_client or boto3.client("dynamodb"), settings.jobs_table_name)
     jobs_queue = SqsJobsQueue(sqs_client or boto3.client("sqs"), settings.jobs_queue_url)

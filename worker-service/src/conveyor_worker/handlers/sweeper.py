@@ -5,10 +5,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from aws_lambda_powertools import Logger
 
 from conveyor_worker.clock import Clock, system_clock
 from conveyor_worker.jobs.sweep import Sweeper
+from conveyor_worker.log_lines import service_logger
 from conveyor_worker.metrics.emf import EmfMetrics
 from conveyor_worker.queue.sqs import SqsDeadLetterQueue, SqsJobsQueue
 from conveyor_worker.settings import SweeperSettings
@@ -43,7 +43,7 @@ def build_handler(
     name and the metrics' namespace and `service` dimension come from POWERTOOLS_SERVICE_NAME and
     POWERTOOLS_METRICS_NAMESPACE.
     """
-    logger = Logger()
+    logger = service_logger()
     metrics = EmfMetrics(logger)
     sqs = sqs_client or boto3.client("sqs")
     sweeper = Sweeper(
