@@ -38,7 +38,7 @@ help:
 	@echo "make unit-cli"
 	@echo "make unit-local local/'s tests that need no moto server"
 	@echo "make lint     ruff's lint and format checks over every package, fixing nothing"
-	@echo "make typecheck mypy --strict over every package, local/, infra/ and diagrams/"
+	@echo "make typecheck mypy --strict over every package, local/, infra/, tools/, the cross-service tests/, bench/ and diagrams/"
 	@echo "make test     install everything and run every test"
 	@echo "make test-services each package's whole suite, slow tests included, two at a time (make test runs it)"
 	@echo "make test-api-service one package's whole suite alone"
@@ -161,7 +161,7 @@ lint: install
 # diagrams/ has no __init__.py; without namespace packages, mypy takes `import diagrams` for the library, not it.
 typecheck: install
 	@for s in $(PACKAGES); do $(MAKE) --no-print-directory -C $$s typecheck; done
-	$(VENV)/bin/mypy local/conveyor_local infra tools/conveyor_release
+	$(VENV)/bin/mypy local/conveyor_local infra tools/conveyor_release tests bench
 	$(VENV)/bin/mypy --no-namespace-packages diagrams/architecture.py
 
 # Each package's whole suite is one pytest process: two at a time on two cores.

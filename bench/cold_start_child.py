@@ -49,7 +49,7 @@ def _stub_aws() -> None:
     """After the import, before the first request: every client's requests get `_answer`, not a network."""
     from botocore.endpoint import Endpoint
 
-    Endpoint._send = _answer  # type: ignore[method-assign]
+    Endpoint._send = _answer  # type: ignore[attr-defined]  # private: botocore-stubs does not declare it
 
 
 def _floor_import() -> None:

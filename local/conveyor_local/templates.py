@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode.cfn_yaml import load  # type: ignore[import-untyped]
+from cfnlint.decode.cfn_yaml import load
 from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
 
 from conveyor_local.config import REGION

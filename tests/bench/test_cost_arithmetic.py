@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bench.cost import billed_gb_seconds, cost_per_million, sqs_request_units, submission_usage, total
@@ -57,7 +59,11 @@ def test_sqs_counts_a_request_per_started_64_kib_of_payload() -> None:
 
 
 def test_item_size_adds_names_values_and_the_overheads_of_maps() -> None:
-    item = {"job_id": {"S": "abc"}, "n": {"N": "12345"}, "m": {"M": {"code": {"S": "X"}}}}
+    item: dict[str, dict[str, Any]] = {
+        "job_id": {"S": "abc"},
+        "n": {"N": "12345"},
+        "m": {"M": {"code": {"S": "X"}}},
+    }
 
     # job_id: 6 + 3; n: 1 + (3 bytes for 5 digits + 1); m: 1 + (3 + ("code" 4 + "X" 1 + 1 per element)).
     assert item_size(item) == 9 + 5 + 10

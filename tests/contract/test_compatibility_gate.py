@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,10 @@ def _edit(contracts: Path, schema: str, edit: Edit) -> None:
     document = json.loads(path.read_text())
     edit(document)
     path.write_text(json.dumps(document, indent=2))
+
+
+def _append_branch(branch: dict[str, Any], document: dict[str, Any]) -> None:
+    document["allOf"].append(branch)
 
 
 def _the_break(breaks: list[Break], schema: str, kind: Check) -> Break:
@@ -165,9 +170,7 @@ def test_a_new_job_type_passes(released: Path, working: Path) -> None:
             "if": {"properties": {"job_type": {"const": "shout"}}, "required": ["job_type"]},
             "then": {"properties": {member: {"$ref": f"job-types/shout/{kind}.schema.json"}}},
         }
-        _edit(
-            working, f"{schema}.schema.json", lambda document, branch=branch: document["allOf"].append(branch)
-        )
+        _edit(working, f"{schema}.schema.json", partial(_append_branch, branch))
     directions = json.loads((working / "directions.json").read_text())
     for kind in ("input", "result"):
         directions["schemas"][f"shout.{kind}"] = directions["schemas"][f"text_transform.{kind}"]

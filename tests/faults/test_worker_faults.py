@@ -95,7 +95,7 @@ def test_completion_that_never_reached_dynamodb_is_rerun_and_completed_once(stac
 
 
 def test_worker_dying_mid_job_is_redelivered_and_the_job_completes(stack: Stack) -> None:
-    deaths = []
+    deaths: list[str] = []
 
     def dies_once(payload: Mapping[str, Any], job: JobContext) -> dict[str, Any]:
         if not deaths:

@@ -8,6 +8,8 @@ and the queue one message for each.
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -52,7 +54,7 @@ schema = schemathesis.openapi.from_path(
 
 
 def problem_documents(
-    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
 ) -> None:
     """Every 4xx is problem+json, valid against the contract's problem schema."""
     if 400 <= response.status_code < 500:
@@ -65,7 +67,7 @@ def problem_documents(
 # Timing is the machine's, not the API's: a loaded CI runner must not fail the run for slow generation.
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_every_generated_request_gets_a_documented_answer_and_changes_nothing_it_should_not(
-    case: schemathesis.Case, target: FuzzTarget
+    case: schemathesis.Case[Any], target: FuzzTarget
 ) -> None:
     before = target.counts()
 

@@ -40,9 +40,11 @@ def grants(template: Template, role: str) -> dict[str, set[str]]:
 
 def describe(resource: Any) -> str:
     if "Fn::ImportValue" in resource:
-        return resource["Fn::ImportValue"]["Fn::Sub"].removeprefix("${CoreStackName}-")
+        imported: str = resource["Fn::ImportValue"]["Fn::Sub"]
+        return imported.removeprefix("${CoreStackName}-")
     if "Fn::GetAtt" in resource:
         return ".".join(resource["Fn::GetAtt"])
+    template_string: str
     template_string, variables = resource["Fn::Sub"]
     (name,) = variables
     return template_string.replace(f"${{{name}}}", describe(variables[name]))

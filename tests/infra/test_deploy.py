@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from cfnlint.decode.cfn_yaml import loads as load_yaml  # type: ignore[import-untyped]
+from cfnlint.decode.cfn_yaml import loads as load_yaml
 from conveyor_local.moto_server import start_moto_server
 
 from tests.infra.sam_cli import (
@@ -76,7 +76,7 @@ API_DOMAIN = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
 WEB_ACL_ARN = (
     "arn:aws:wafv2:us-east-1:123456789012:global/webacl/conveyor-edge/0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
 )
-MAKEFILE_VARIABLES = dict(re.findall(r"^(\w+) := (.*)$", MAKEFILE, re.MULTILINE))
+MAKEFILE_VARIABLES: dict[str, str] = dict(re.findall(r"^(\w+) := (.*)$", MAKEFILE, re.MULTILINE))
 EDGE_REGION = MAKEFILE_VARIABLES["EDGE_REGION"]
 
 

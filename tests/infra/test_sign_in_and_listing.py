@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
@@ -38,7 +39,7 @@ def _jobs_table() -> dict[str, Any]:
     return tables["JobsTable"]
 
 
-def _indexes(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _indexes(table: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
 
 

@@ -87,11 +87,11 @@ class Client:
         """POST /jobs/{job_id}/cancel or /retry."""
         return http.request("POST", f"{self.api_url}/jobs/{job_id}/{action}", body=b"", headers=self.headers)
 
-    def list(self, query: str = "") -> http.Response:
+    def listing(self, query: str = "") -> http.Response:
         return http.request("GET", f"{self.api_url}/jobs{'?' + query if query else ''}", headers=self.headers)
 
     def page(self, query: str = "") -> dict[str, Any]:
-        response = self.list(query)
+        response = self.listing(query)
         assert response.status == 200, response.body
         page: dict[str, Any] = response.json()
         contract.validator("job-list").validate(page)
@@ -126,7 +126,7 @@ def signed_in(stack: LocalStack, name: str) -> Client:
 
 
 def test_without_sign_in_listing_is_refused(stack: Stack) -> None:
-    response = Client(stack.api_url).list()
+    response = Client(stack.api_url).listing()
 
     assert response.status == 403
     assert response.content_type.startswith("application/problem+json")
@@ -168,10 +168,10 @@ def test_with_sign_in_a_bad_or_expired_token_is_unauthorized(signed_in_stack: Lo
     id_token = signed_in_stack.tokens(f"alice-{uuid.uuid4().hex[:8]}")["IdToken"]
 
     for token in (expired, "x.y.z", signed_in_stack.token("bob").replace(".", "..", 1)):
-        assert Client(signed_in_stack.api_url, str(token)).list().status == 401
-    assert Client(signed_in_stack.api_url, str(id_token)).list().status == 200
+        assert Client(signed_in_stack.api_url, str(token)).listing().status == 401
+    assert Client(signed_in_stack.api_url, str(id_token)).listing().status == 200
     # Re-signed unchanged, it passes: the expired one was refused for its exp alone.
-    assert Client(signed_in_stack.api_url, resigned(fresh, {})).list().status == 200
+    assert Client(signed_in_stack.api_url, resigned(fresh, {})).listing().status == 200
 
 
 def test_with_sign_in_health_and_preflight_need_no_token(signed_in_stack: LocalStack) -> None:

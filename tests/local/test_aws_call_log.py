@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import boto3
 import botocore.session
@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from conveyor_local.aws_call_log import CALL_LOG_VARIABLE, log_aws_calls
 
 if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 
@@ -43,8 +44,11 @@ def test_each_call_names_the_role_the_operation_and_the_setting_that_holds_its_r
     )
 
     # The API makes its clients from a botocore session of its own, and presigns with them.
-    s3 = botocore.session.get_session().create_client(
-        "s3", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    s3 = cast(
+        "S3Client",
+        botocore.session.get_session().create_client(
+            "s3", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+        ),
     )
 
     sqs.send_message(QueueUrl=queue_url, MessageBody="{}")

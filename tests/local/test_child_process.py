@@ -106,7 +106,7 @@ def test_a_process_that_keeps_dying_at_start_up_waits_longer_before_each_new_sta
 ) -> None:
     child = ChildProcess.start("toy", TOY, ["--die", "3"], ENVIRONMENT, terminal.console, clock=clock)
     try:
-        waits = []
+        waits: list[float] = []
         for _ in range(3):
             child.process.wait(timeout=30)
             clock.now += 0.5  # died within its first seconds

@@ -12,6 +12,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sqs.models import Message, SQSBackend
 
 if TYPE_CHECKING:
+    from flask import Flask
     from mypy_boto3_sqs import SQSClient
 
 RETENTION_SECONDS = 60
@@ -45,8 +46,12 @@ def test_a_message_is_kept_or_dropped_for_its_age_exactly_as_moto_decides(
     )
 
 
+def _no_app(service: str) -> Flask:
+    raise AssertionError(f"only hosts are resolved here; no {service} app is made")
+
+
 def test_the_service_of_a_host_is_moto_s_own_answer_remembered() -> None:
-    application = DomainDispatcherApplication(lambda service: None)
+    application = DomainDispatcherApplication(_no_app)
     hosts = ["sqs.us-east-1.amazonaws.com", "dynamodb.eu-west-1.amazonaws.com", "s3", None, "unknown.example"]
 
     first = [moto_speed._backend_for_host(application, host) for host in hosts]

@@ -96,8 +96,13 @@ def rehearsals() -> Iterator[dict[str, Rehearsal]]:
             if started.exception() is None:
                 running, stacks[newer] = started.result()
                 cleanup.push(running.__exit__)
+
         # Both are told to stop first, so that they stop side by side too.
-        cleanup.callback(lambda: [stack.interrupt() for stack in stacks.values()])
+        def interrupt_all() -> None:
+            for stack in stacks.values():
+                stack.interrupt()
+
+        cleanup.callback(interrupt_all)
         for started in starts.values():
             started.result()  # the first that failed to start raises, once every started one will be stopped
         yield {

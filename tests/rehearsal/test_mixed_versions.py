@@ -261,8 +261,13 @@ def test_a_member_only_the_newer_side_writes_is_ignored_by_the_older_one(rehears
         # The older worker reads an item and a message, each with a member its contract lacks.
         job_id = _store_and_announce(rehearsal, "text_transform", payload, newer)
         # Read from the table: the job, stored by no caller, is no signed-in caller's to read through the API.
+
+        def finished() -> dict[str, Any] | None:
+            item = _item(rehearsal, job_id)
+            return item if item["status"] in FINISHED else None
+
         item = wait_for(
-            lambda: (item := _item(rehearsal, job_id))["status"] in FINISHED and item,
+            finished,
             timeout=RUN_TIMEOUT_SECONDS,
             what=f"job {job_id} to finish",
             interval=0.2,

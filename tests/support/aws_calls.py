@@ -27,6 +27,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any, NamedTuple
 
 import botocore.session
@@ -174,7 +175,7 @@ def role_of_caller() -> str | None:
 
 
 def _calling_modules() -> Iterator[str]:
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         if module != __name__:
@@ -232,7 +233,8 @@ def leave_for_the_comparison(config: pytest.Config) -> None:
 
 def collected_suites(config: pytest.Config) -> frozenset[str]:
     """The recording suites this session collected, and those of the sessions that left their calls."""
-    suites = set(config.stash.get(COLLECTED_SUITES, frozenset()))
+    collected: frozenset[str] = config.stash.get(COLLECTED_SUITES, frozenset())
+    suites = set(collected)
     for document in _sessions_left():
         suites.update(document["suites"])
     return frozenset(suites)

@@ -31,7 +31,13 @@ def _fault(kind: Kind, operation: str) -> BaseException:
     return ClientError(
         {
             "Error": {"Code": code, "Message": f"injected {kind}"},
-            "ResponseMetadata": {"HTTPStatusCode": status},
+            "ResponseMetadata": {
+                "HTTPStatusCode": status,
+                "RequestId": "injected",
+                "HostId": "",
+                "HTTPHeaders": {},
+                "RetryAttempts": 0,
+            },
         },
         operation,
     )

@@ -134,6 +134,9 @@ class _NoPayloadsAside:
     def put(self, key: str, text: str) -> None:
         raise AssertionError("no payload is stored aside in a simulation")
 
+    def read(self, key: str) -> str | None:
+        raise AssertionError("no payload is stored aside in a simulation, so none is read back")
+
 
 class _NoFiles:
     """Text jobs have no files, so the API never presigns anything here."""

@@ -20,7 +20,7 @@ Clock = Callable[[], datetime]
 @contextmanager
 def sqs_on(clock: Clock) -> Iterator[None]:
     """While open, moto's SQS takes `clock()` for now; a time it is given explicitly is left as it is."""
-    real_unix_time = moto_sqs.unix_time
+    real_unix_time = moto_sqs.unix_time  # type: ignore[attr-defined]  # moto.core.utils's, imported there
 
     def unix_time(moment: datetime | None = None) -> float:
         if moment is not None:
