@@ -43,6 +43,27 @@ def _append_branch(branch: dict[str, Any], document: dict[str, Any]) -> None:
     document["allOf"].append(branch)
 
 
+def _first_job_type_branch(document: dict[str, Any]) -> int:
+    return next(
+        index for index, branch in enumerate(document["allOf"]) if "job_type" in branch["if"]["properties"]
+    )
+
+
+def _insert_branch(
+    where: Callable[[dict[str, Any]], int], branch: dict[str, Any], document: dict[str, Any]
+) -> None:
+    document["allOf"].insert(where(document), branch)
+
+
+def _text_transform_branch_names_a_longer_text(document: dict[str, Any]) -> None:
+    """text_transform's branch gets a new condition, and under it a rule that caps the text at 10 characters:
+    a narrowing no branch of the old condition is there to be compared with."""
+    for branch in document["allOf"]:
+        if branch["if"]["properties"].get("job_type", {}).get("const") == "text_transform":
+            branch["if"]["required"] = ["job_type", "payload"]
+            branch["then"] = {"properties": {"payload": {"properties": {"text": {"maxLength": 10}}}}}
+
+
 def _the_break(breaks: list[Break], schema: str, kind: Check) -> Break:
     matching = [found for found in breaks if found.schema == schema and found.check is kind]
     assert matching, f"no {kind.value} break of {schema} among {[(b.schema, b.check) for b in breaks]}"
@@ -177,6 +198,46 @@ def test_a_new_job_type_passes(released: Path, working: Path) -> None:
     (working / "directions.json").write_text(json.dumps(directions))
 
     assert check(released, working) == []
+
+
+def test_a_new_job_type_of_its_own_shape_passes_wherever_its_branches_go(
+    released: Path, working: Path
+) -> None:
+    """Branches go in name order, so a new type's may come first: each old branch is still compared with its
+    own condition's, not with the new branch that now sits at its place."""
+    folder = working / "v1" / "job-types" / "a_count"
+    folder.mkdir()
+    for kind, required in (("input", "words"), ("result", "count")):
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"https://conveyor.example/contracts/v1/job-types/a_count/{kind}.schema.json",
+            "type": "object",
+            "required": [required],
+            "additionalProperties": False,
+            "properties": {required: {"type": "array" if kind == "input" else "integer", "maxItems": 9}},
+        }
+        (folder / f"{kind}.schema.json").write_text(json.dumps(schema))
+    _edit(working, "job-type.schema.json", lambda schema: schema["enum"].insert(0, "a_count"))
+    for schema, member, kind in (("job-request", "payload", "input"), ("job-record", "result", "result")):
+        branch = {
+            "if": {"properties": {"job_type": {"const": "a_count"}}, "required": ["job_type"]},
+            "then": {"properties": {member: {"$ref": f"job-types/a_count/{kind}.schema.json"}}},
+        }
+        _edit(working, f"{schema}.schema.json", partial(_insert_branch, _first_job_type_branch, branch))
+    directions = json.loads((working / "directions.json").read_text())
+    for kind in ("input", "result"):
+        directions["schemas"][f"a_count.{kind}"] = directions["schemas"][f"text_transform.{kind}"]
+    (working / "directions.json").write_text(json.dumps(directions))
+
+    assert check(released, working) == []
+
+
+def test_a_job_types_branch_whose_condition_changed_is_still_judged(released: Path, working: Path) -> None:
+    """A branch paired by its condition: one whose condition is new meets the counter-example search."""
+    _edit(working, "job-request.schema.json", _text_transform_branch_names_a_longer_text)
+
+    (broken,) = check(released, working)
+    assert broken.schema == "job-request"
 
 
 def test_a_schema_without_directions_is_refused(released: Path, working: Path) -> None:

@@ -3,6 +3,7 @@ side by side. Each finding says where in a document (a location) and how to stee
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -193,23 +194,55 @@ def _branches(producer: dict[str, Any], consumer: dict[str, Any], location: Loca
         if keyword in consumer:
             step: Location = (0,) if keyword == "items" else ()
             yield from narrowings(producer.get(keyword, True), consumer[keyword], (*location, *step))
-    for keyword in ("allOf", "anyOf", "oneOf", "prefixItems"):
+    for index, (before, after) in enumerate(
+        zip(producer.get("prefixItems", []), consumer.get("prefixItems", []), strict=False)
+    ):
+        yield from narrowings(before, after, (*location, index))
+    if len(producer.get("prefixItems", [])) != len(consumer.get("prefixItems", [])):
+        yield Finding(location, "prefixItems has a new length", "probe", certain=False)
+    for keyword in ("allOf", "anyOf", "oneOf"):
         produced, consumed = producer.get(keyword, []), consumer.get(keyword, [])
         if produced == consumed:
             continue
-        # Branches added at the end (a new job type's if/then) leave the others to be compared one by one.
-        for index, (before, after) in enumerate(zip(produced, consumed, strict=False)):
-            step = (index,) if keyword == "prefixItems" else ()
-            yield from narrowings(before, after, (*location, *step))
-        if len(produced) != len(consumed):
+        paired, unpaired = _paired(produced, consumed)
+        for before, after in paired:
+            yield from narrowings(before, after, location)
+        if unpaired:
             yield Finding(
-                location,
-                f"{keyword} has {len(consumed)} branches, not {len(produced)}",
-                "probe",
-                certain=False,
+                location, f"{keyword} has {unpaired} branch(es) of a new condition", "probe", certain=False
             )
     if producer.get("if") != consumer.get("if"):
         yield Finding(location, "an if condition changed", "probe", certain=False)
+
+
+def _paired(produced: list[Any], consumed: list[Any]) -> tuple[list[tuple[Any, Any]], int]:
+    """Each branch of `consumed` with the branch of `produced` it continues, and how many have none. A branch
+    with an `if` continues the one with the same condition, wherever either sits: a new job type's if/then
+    may come between two others (the branches go in name order). One without, the branch at its place."""
+    conditions = {_key(branch["if"]): branch for branch in produced if _conditional(branch)}
+    paired: list[tuple[Any, Any]] = []
+    unpaired = 0
+    for index, after in enumerate(consumed):
+        before = conditions.get(_key(after["if"])) if _conditional(after) else None
+        if before is None and not _conditional(after) and index < len(produced):
+            before = produced[index]
+        if before is None:
+            unpaired += 1
+        else:
+            paired.append((before, after))
+    # A condition gone from the consumer: the documents it governed are read by the rules left.
+    unpaired += sum(
+        1 for key in conditions if key not in {_key(b["if"]) for b in consumed if _conditional(b)}
+    )
+    return paired, unpaired
+
+
+def _conditional(branch: Any) -> bool:
+    return isinstance(branch, dict) and "if" in branch
+
+
+def _key(schema: Any) -> str:
+    return json.dumps(schema, sort_keys=True)
 
 
 def _dependencies(
