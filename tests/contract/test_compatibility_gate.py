@@ -208,7 +208,7 @@ def test_a_new_job_type_of_its_own_shape_passes_wherever_its_branches_go(
     folder = working / "v1" / "job-types" / "a_count"
     folder.mkdir()
     for kind, required in (("input", "words"), ("result", "count")):
-        schema = {
+        document = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"https://conveyor.example/contracts/v1/job-types/a_count/{kind}.schema.json",
             "type": "object",
@@ -216,7 +216,7 @@ def test_a_new_job_type_of_its_own_shape_passes_wherever_its_branches_go(
             "additionalProperties": False,
             "properties": {required: {"type": "array" if kind == "input" else "integer", "maxItems": 9}},
         }
-        (folder / f"{kind}.schema.json").write_text(json.dumps(schema))
+        (folder / f"{kind}.schema.json").write_text(json.dumps(document))
     _edit(working, "job-type.schema.json", lambda schema: schema["enum"].insert(0, "a_count"))
     for schema, member, kind in (("job-request", "payload", "input"), ("job-record", "result", "result")):
         branch = {
