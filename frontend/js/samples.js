@@ -18,6 +18,16 @@ export const JOB_TYPE_INFO = {
       { label: 'Not numbers: rejected', payload: { data: [1, 'two', 3] } },
     ],
   },
+  send_email: {
+    summary: 'Sends one email from this deployment’s address (Amazon SES), at most once. A deployment without a sender refuses it.',
+    samples: [
+      {
+        label: 'To one address',
+        payload: { to: ['ada@example.org'], subject: 'Hello from Conveyor', text: 'Sent by a job.', html: '<p>Sent by a <b>job</b>.</p>' },
+      },
+      { label: 'No recipient: rejected', payload: { to: [], subject: 'Hello', text: 'Nobody to send it to.' } },
+    ],
+  },
   image_resize: {
     summary: 'Resizes an image you upload: choose a file, a size, a format and how it should fit.',
     // No source_key: the image form fills it in with the key of the file it uploads.

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
 
@@ -43,6 +44,10 @@ def lambda_client(endpoint_url: str, region: str = REGION) -> LambdaClient:
 
 def s3_client(endpoint_url: str, region: str = REGION) -> S3Client:
     return _session(region).client("s3", endpoint_url=endpoint_url)
+
+
+def sesv2_client(endpoint_url: str, region: str = REGION) -> SESV2Client:
+    return _session(region).client("sesv2", endpoint_url=endpoint_url)
 
 
 def cognito_idp_client(endpoint_url: str, region: str = REGION) -> CognitoIdentityProviderClient:

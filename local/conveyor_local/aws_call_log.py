@@ -58,8 +58,9 @@ def aws_call(model: OperationModel, params: dict[str, Any]) -> AwsCall:
             params.get("TableName")
             or params.get("QueueUrl")
             or params.get("Bucket")
-            # SSM's GetParameter names its parameter.
+            # SSM's GetParameter names its parameter; SES's SendEmail, the identity it sends from.
             or params.get("Name")
+            or params.get("FromEmailAddress")
             or (",".join(batch_tables) if batch_tables else None)
         ),
         "index": params.get("IndexName"),

@@ -67,7 +67,11 @@ CORE_PARAMETERS = {
     "JobRetentionDays": str(JOB_RETENTION_DAYS),
 }
 API_PARAMETERS = {"PayloadInlineMaxBytes": str(PAYLOAD_INLINE_MAX_BYTES)}
+# send_email's sender: the local stack verifies its domain in moto's SES, as an account's owner verifies one
+# in SES (conveyor_local.provision); the emails it sends stay in moto (its /moto-api/data.json lists them).
+EMAIL_SENDER = "jobs@conveyor.local"
 WORKER_PARAMETERS = {
+    "EmailSender": EMAIL_SENDER,
     "BatchSize": str(SQS_BATCH_SIZE),
     "RetryBaseDelaySeconds": str(RETRY_BASE_DELAY_SECONDS),
     "RetryMaxDelaySeconds": str(RETRY_MAX_DELAY_SECONDS),

@@ -8,12 +8,12 @@ it would on Lambda. Deploying again on the same moto server updates the stacks i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conveyor_local.aws import cloudformation_client, dynamodb_client, lambda_client, s3_client
+from conveyor_local.aws import cloudformation_client, dynamodb_client, lambda_client, s3_client, sesv2_client
 from conveyor_local.stacks import (
     configure_buckets,
     deploy_stack,
@@ -136,6 +136,19 @@ class LocalSystem:
     stack_names: tuple[str, ...]
 
 
+def _verify_email_senders(endpoint_url: str, functions: Iterable[DeployedFunction]) -> None:
+    """Verifies the domain of each function's EMAIL_SENDER in SES, as the account's owner does in AWS before
+    deploying a worker stack with a sender (docs/deploy.md, Email): moto refuses an unverified sender."""
+    senders = {f.environment["EMAIL_SENDER"] for f in functions if f.environment.get("EMAIL_SENDER")}
+    ses = sesv2_client(endpoint_url)
+    for sender in sorted(senders):
+        domain = sender.rpartition("@")[2]
+        try:
+            ses.create_email_identity(EmailIdentity=domain)
+        except ses.exceptions.AlreadyExistsException:
+            continue
+
+
 def provision_system(
     endpoint_url: str,
     parameters: Mapping[str, Mapping[str, str]],
@@ -173,6 +186,7 @@ def provision_system(
                 infra_dir=(infra_dirs or {}).get(stack, INFRA_DIR),
             )
         )
+    _verify_email_senders(endpoint_url, functions.values())
     return LocalSystem(
         core=core,
         functions=functions,

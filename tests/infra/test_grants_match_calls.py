@@ -14,6 +14,7 @@ from collections import Counter
 from functools import cache
 
 import pytest
+from conveyor_local.config import API_PARAMETERS, WORKER_PARAMETERS
 
 from tests.infra.grants import grants
 from tests.infra.templates import translate
@@ -36,12 +37,14 @@ NOT_OBSERVABLE_HERE: dict[tuple[str, str], str] = {
 """Granted actions that only AWS itself uses with the role, so no run here can record them: (role, action)."""
 
 Grant = tuple[str, str]  # (action, resource)
+LOCAL_PARAMETERS = {"api": API_PARAMETERS, "worker": WORKER_PARAMETERS}
 
 
 @cache
 def _granted(role: str) -> frozenset[Grant]:
     stack, logical_id = ROLES[role]
-    granted = grants(translate(stack), logical_id)
+    # As the local stack deploys it, where the recorded calls were made (a sender, so send_email runs).
+    granted = grants(translate(stack), logical_id, LOCAL_PARAMETERS[stack])
     return frozenset((action, resource) for action, resources in granted.items() for resource in resources)
 
 

@@ -10,10 +10,13 @@ import pytest
 from tests.infra.grants import as_list, grants, statements
 from tests.infra.templates import SAM_STACKS, resources_of_type, translate
 
+# A worker stack that sends email: its one conditional statement, with every resource it may name.
+SENDING = {"EmailSender": "jobs@example.com", "EmailConfigurationSet": "conveyor"}
 
-@pytest.mark.parametrize("stack", SAM_STACKS)
-def test_no_statement_uses_a_wildcard(stack: str) -> None:
-    for logical_id, statement in statements(translate(stack)):
+
+@pytest.mark.parametrize(("stack", "parameters"), [*((s, {}) for s in SAM_STACKS), ("worker", SENDING)])
+def test_no_statement_uses_a_wildcard(stack: str, parameters: dict[str, str]) -> None:
+    for logical_id, statement in statements(translate(stack), parameters):
         assert "NotAction" not in statement
         assert "NotResource" not in statement
         for action in as_list(statement["Action"]):
@@ -81,6 +84,18 @@ def test_worker_role() -> None:
         "logs:CreateLogStream": {"WorkerLogGroup.Arn"},
         "logs:PutLogEvents": {"WorkerLogGroup.Arn"},
     }
+
+
+def test_the_worker_role_of_a_stack_that_sends_email_may_send_from_its_sender_alone() -> None:
+    sending = grants(translate("worker"), "WorkerRole", SENDING)
+    without_a_configuration_set = grants(
+        translate("worker"), "WorkerRole", {"EmailSender": "jobs@example.com"}
+    )
+
+    # SES authorizes SendEmail on the identity (the address or its domain) and on the configuration set named.
+    assert sending.pop("ses:SendEmail") == {"identity/EmailSender", "configuration-set/EmailConfigurationSet"}
+    assert without_a_configuration_set.pop("ses:SendEmail") == {"identity/EmailSender"}
+    assert sending == without_a_configuration_set == grants(translate("worker"), "WorkerRole")
 
 
 def test_sweeper_role() -> None:

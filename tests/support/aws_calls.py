@@ -56,6 +56,8 @@ RESOURCE_BY_SETTING = {
     "JOBS_DEAD_LETTER_QUEUE_URL": DEAD_LETTER_QUEUE,
     "FILES_BUCKET_NAME": FILES_BUCKET,
     "JOB_TYPES_PARAMETER_NAME": JOB_TYPES_PARAMETER,
+    # SendEmail is authorized on the sending identity: the address, or its domain (tests/infra/grants.py).
+    "EMAIL_SENDER": "identity/EmailSender",
 }
 # IAM authorizes SQS's batch operations through the single ones ("Amazon SQS batch actions", SQS Developer
 # Guide), and S3's HeadObject through s3:GetObject (S3 API Reference, HeadObject: "you must have the
@@ -65,6 +67,9 @@ _IAM_ACTION_OF_OPERATION = {
     "sqs:SendMessageBatch": "sqs:SendMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
     "s3:HeadObject": "s3:GetObject",
+    # SES's API v2 shares API v1's IAM prefix (Service Authorization Reference, Amazon SES and Amazon Pinpoint
+    # Email Service: "ses").
+    "sesv2:SendEmail": "ses:SendEmail",
 }
 
 # Where a call's frames say whose it is: the first of these, from the call outwards, owns it.

@@ -145,6 +145,8 @@ class Stack:
             retry_max_delay_seconds=retry_delay_seconds,
             job_retention_days=JOB_RETENTION_DAYS,
             files_bucket_name=self.resources.files_bucket_name,
+            email_sender="",
+            email_configuration_set="",
         )
         return build_worker_handler(
             settings,

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from conveyor_api.contract import job_types
 from conveyor_api.handlers.http import Handler, build_handler
 from conveyor_api.jobs.cursors import PagePosition
 from conveyor_api.jobs.errors import BackendUnavailableError
@@ -68,7 +69,7 @@ def _list(handler: Handler, query: str = "", sub: str = ALICE) -> dict[str, Any]
 
 
 STATUSES = ("QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED")
-JOB_TYPES = ("data_analysis", "image_resize", "text_transform")
+JOB_TYPES = job_types()  # the contract's catalogue: one partition each
 
 
 @pytest.mark.parametrize(

@@ -149,7 +149,7 @@ def test_model_accepts_and_round_trips_any_schema_valid_document(name: str, data
 # A JobRequest is made only from a body its schema accepted (validate_job_request), never re-checked whole:
 # for a large payload that check is the costliest step of a request.
 def test_no_job_request_is_made_for_a_job_type_the_contract_does_not_define() -> None:
-    with pytest.raises(UnknownJobTypeError, match="data_analysis, image_resize, text_transform"):
+    with pytest.raises(UnknownJobTypeError, match="data_analysis, image_resize, send_email, text_transform"):
         validate_job_request({"job_type": "image_magic", "payload": {}})
 
 

@@ -44,6 +44,12 @@ class Settings(_FromEnvironment):
     """How long a finished job is kept: expires_at is finished_at plus this (docs/design.md, Retention)."""
     files_bucket_name: str = Field(validation_alias="FILES_BUCKET_NAME", min_length=1)
     """The files bucket: image_resize reads uploads/ and writes results/, where large results go too."""
+    email_sender: str = Field(validation_alias="EMAIL_SENDER")
+    """send_email's From address, an SES identity of the account or of a verified domain; empty: the
+    deployment sends no email (its send_email jobs fail EMAIL_NOT_CONFIGURED, and the worker stack does not
+    publish the type, so the API refuses them first)."""
+    email_configuration_set: str = Field(validation_alias="EMAIL_CONFIGURATION_SET")
+    """The SES configuration set each email names (its event destinations, its IP pool); empty: none."""
 
 
 class SweeperSettings(_FromEnvironment):

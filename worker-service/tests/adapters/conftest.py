@@ -67,6 +67,8 @@ def settings(jobs_table: JobsTable, jobs_queue: JobsQueue, files_bucket: FilesBu
         retry_max_delay_seconds=30,
         job_retention_days=30,
         files_bucket_name=files_bucket.name,
+        email_sender="",
+        email_configuration_set="",
     )
 
 

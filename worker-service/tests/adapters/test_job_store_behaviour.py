@@ -416,6 +416,51 @@ def test_a_released_job_can_be_claimed_again_a_moment_later(
     assert item.attempts == 2
 
 
+def test_an_effect_is_started_once_and_its_mark_outlives_the_attempt(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+
+    assert subject.store.start_effect(job_id, claim_token="token-1", now=clock()) is True
+    assert subject.store.start_effect(job_id, claim_token="token-1", now=clock()) is False
+    subject.store.release(job_id, claim_token="token-1", now=clock())
+    clock.advance(milliseconds=1)
+    subject.store.claim(
+        job_id, claim_token="token-2", now=clock(), lease_expires_at=clock() + LEASE, watch=False
+    )
+
+    # The next attempt finds the mark its predecessor left: that one may have caused the effect.
+    assert subject.store.start_effect(job_id, claim_token="token-2", now=clock()) is False
+    assert subject.read(job_id)["effect_started_at"] == to_timestamp(clock() - timedelta(milliseconds=1))
+
+
+def test_an_abandoned_effect_may_be_started_again(subject: StoreUnderTest, clock: FakeClock) -> None:
+    job_id = claimed(subject, clock)
+    subject.store.start_effect(job_id, claim_token="token-1", now=clock())
+
+    subject.store.abandon_effect(job_id, claim_token="token-1")
+
+    assert "effect_started_at" not in subject.read(job_id)
+    assert subject.store.start_effect(job_id, claim_token="token-1", now=clock()) is True
+
+
+def test_an_effect_is_neither_started_nor_abandoned_under_a_lost_claim(
+    subject: StoreUnderTest, clock: FakeClock
+) -> None:
+    job_id = claimed(subject, clock)
+    subject.store.start_effect(job_id, claim_token="token-1", now=clock())
+    before = subject.read(job_id)
+
+    with pytest.raises(LeaseLostError):
+        subject.store.start_effect(job_id, claim_token="token-2", now=clock())
+    with pytest.raises(LeaseLostError):
+        subject.store.abandon_effect(job_id, claim_token="token-2")
+    with pytest.raises(LeaseLostError):
+        subject.store.start_effect("0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5", claim_token="t", now=clock())
+
+    assert subject.read(job_id) == before
+
+
 def test_fenced_writes_on_a_missing_job_are_refused(subject: StoreUnderTest, clock: FakeClock) -> None:
     missing = "0d6e7c3a-2b1f-4e5d-8a9b-c0d1e2f3a4b5"
 

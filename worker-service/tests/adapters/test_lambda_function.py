@@ -26,6 +26,8 @@ ENVIRONMENT = (
     "RETRY_MAX_DELAY_SECONDS",
     "JOB_RETENTION_DAYS",
     "FILES_BUCKET_NAME",
+    "EMAIL_SENDER",
+    "EMAIL_CONFIGURATION_SET",
 )
 
 
@@ -43,6 +45,8 @@ def _configure(monkeypatch: pytest.MonkeyPatch, jobs_table: JobsTable, jobs_queu
     monkeypatch.setenv("RETRY_MAX_DELAY_SECONDS", "30")
     monkeypatch.setenv("JOB_RETENTION_DAYS", "7")
     monkeypatch.setenv("FILES_BUCKET_NAME", "conveyor-files")
+    monkeypatch.setenv("EMAIL_SENDER", "")
+    monkeypatch.setenv("EMAIL_CONFIGURATION_SET", "")
 
 
 def test_the_lambda_handler_processes_a_batch_with_settings_from_the_environment(

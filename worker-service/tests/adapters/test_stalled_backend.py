@@ -39,6 +39,8 @@ def stalled(monkeypatch: pytest.MonkeyPatch) -> Iterator[StalledEndpoint]:
             "RETRY_MAX_DELAY_SECONDS": "30",
             "JOB_RETENTION_DAYS": "7",
             "FILES_BUCKET_NAME": "files",
+            "EMAIL_SENDER": "",
+            "EMAIL_CONFIGURATION_SET": "",
             "SWEEP_GRACE_SECONDS": "300",
             "JOBS_DEAD_LETTER_QUEUE_URL": f"{endpoint.url}/123456789012/jobs-dlq",
             "MESSAGE_RETENTION_SECONDS": "1209600",

@@ -169,6 +169,18 @@ class FakeJobStore:
             raise CancelRequestedError(job_id)
         item["progress"] = progress.model_dump()
 
+    @_checked
+    def start_effect(self, job_id: str, *, claim_token: str, now: datetime) -> bool:
+        item = self._held_item(job_id, claim_token)
+        if "effect_started_at" in item:
+            return False
+        item["effect_started_at"] = to_timestamp(now)
+        return True
+
+    @_checked
+    def abandon_effect(self, job_id: str, *, claim_token: str) -> None:
+        self._held_item(job_id, claim_token).pop("effect_started_at", None)
+
     def mark_budget_exceeded(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         self._held_item(job_id, claim_token).setdefault("budget_exceeded_at", to_timestamp(now))
 

@@ -8,7 +8,7 @@ from conveyor_worker import job_types as job_types_package
 from conveyor_worker.alarm import Alarm, no_alarm
 from conveyor_worker.contract import load_contract
 from conveyor_worker.job_types import JobFunction, build_registry, discover_job_functions
-from conveyor_worker.job_types.context import JobContext
+from conveyor_worker.job_types.context import JobContext, Mailer
 from conveyor_worker.job_types.errors import PermanentJobError
 from conveyor_worker.jobs.backoff import Backoff
 from conveyor_worker.jobs.messages import parse_job_message
@@ -44,6 +44,7 @@ class Harness:
         files: FakeFileStore | None = None,
         alarm: Alarm = no_alarm,
         lease: timedelta = LEASE,
+        mailer: Mailer | None = None,
     ) -> None:
         self.clock = clock
         self.logs = logs
@@ -65,6 +66,7 @@ class Harness:
             metrics=self.metrics,
             sleep=clock.sleep,
             alarm=alarm,
+            mailer=mailer,
         )
 
     def submit(self, job_type: str, payload: dict[str, Any] | str) -> str:

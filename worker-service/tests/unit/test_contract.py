@@ -134,7 +134,9 @@ def test_a_contract_job_type_without_its_schema_pair_is_an_incomplete_contract(t
     ("budgets", "complaint"),
     [
         pytest.param(
-            {"data_analysis": 5, "image_resize": 30}, "no time budget for text_transform", id="one-missing"
+            {"data_analysis": 5, "image_resize": 30, "send_email": 10},
+            "no time budget for text_transform",
+            id="one-missing",
         ),
         pytest.param(
             {"data_analysis": 5, "image_resize": 30, "text_transform": 0}, "invalid", id="zero-seconds"

@@ -60,6 +60,7 @@ def test_the_shipped_job_modules_match_the_contract_one_to_one() -> None:
         == [
             "data_analysis",
             "image_resize",
+            "send_email",
             "text_transform",
         ]
     )
@@ -68,7 +69,12 @@ def test_the_shipped_job_modules_match_the_contract_one_to_one() -> None:
 def test_support_and_private_modules_are_not_job_types(job_package: PackageFactory) -> None:
     package = job_package(contract_modules())
 
-    assert sorted(discover_job_functions(package)) == ["data_analysis", "image_resize", "text_transform"]
+    assert sorted(discover_job_functions(package)) == [
+        "data_analysis",
+        "image_resize",
+        "send_email",
+        "text_transform",
+    ]
 
 
 def test_a_module_without_a_schema_pair_in_the_contract_stops_the_worker(job_package: PackageFactory) -> None:

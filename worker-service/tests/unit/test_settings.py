@@ -14,6 +14,8 @@ WORKER_ENVIRONMENT = {
     "RETRY_MAX_DELAY_SECONDS": "120",
     "JOB_RETENTION_DAYS": "30",
     "FILES_BUCKET_NAME": "conveyor-files",
+    "EMAIL_SENDER": "jobs@example.com",
+    "EMAIL_CONFIGURATION_SET": "",
 }
 SWEEPER_ENVIRONMENT = {
     "JOBS_TABLE_NAME": "conveyor-jobs",
@@ -37,6 +39,8 @@ def test_worker_settings_are_read_from_the_environment_names() -> None:
         retry_max_delay_seconds=120,
         job_retention_days=30,
         files_bucket_name="conveyor-files",
+        email_sender="jobs@example.com",
+        email_configuration_set="",
     )
 
 

@@ -28,6 +28,8 @@ TYPICAL_RUN: Mapping[str, timedelta] = {
     "data_analysis": timedelta(milliseconds=100),
     # Decode, resize and encode in a child process under a CPU budget (worker job_types/image_resize.py).
     "image_resize": timedelta(seconds=2),
+    # One SendEmail request: SES answers in tens to hundreds of milliseconds.
+    "send_email": timedelta(milliseconds=500),
 }
 """A run's usual length by job type, as the benchmarks and the worker's logs show it."""
 DEFAULT_TYPICAL_RUN = timedelta(seconds=1)

@@ -32,6 +32,8 @@ from conveyor_worker.jobs.messages import parse_job_message
 from conveyor_worker.jobs.newer import NewerJobWaiter
 from conveyor_worker.jobs.process import JobProcessor
 from conveyor_worker.log_lines import service_logger
+from conveyor_worker.mail.ses import CLIENT_CONFIG as SES_CLIENT_CONFIG
+from conveyor_worker.mail.ses import SesMailer
 from conveyor_worker.metrics.emf import EmfMetrics
 from conveyor_worker.queue.sqs import DEFERRALS_ATTRIBUTE, SqsJobsQueue
 from conveyor_worker.settings import Settings
@@ -40,6 +42,7 @@ from conveyor_worker.store.dynamo import DynamoJobStore
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_sesv2.client import SESV2Client
     from mypy_boto3_sqs.client import SQSClient
 
 SqsHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -52,6 +55,7 @@ def build_handler(
     dynamodb_client: "DynamoDBClient | None" = None,
     sqs_client: "SQSClient | None" = None,
     s3_client: "S3Client | None" = None,
+    sesv2_client: "SESV2Client | None" = None,
     clock: Clock | None = None,
     jitter: RandomInteger = random.randint,
     sleep: Callable[[float], None] = time.sleep,
@@ -59,7 +63,8 @@ def build_handler(
     """A Lambda handler for SQS batches of job messages.
 
     `job_types` replaces the discovered job functions of the same names (each name must be a contract job
-    type); the clients default to boto3's, configured by the standard AWS environment variables; `jitter`
+    type); the clients default to boto3's, configured by the standard AWS environment variables (SES's made at
+    the first email, sending each request once: mail/ses.py); `jitter`
     draws each retry's delay (docs/design.md, Retries); `sleep` pauses while a job whose message came first is
     being stored. The logger's service name and the metrics' namespace
     and `service` dimension come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE.
@@ -86,6 +91,15 @@ def build_handler(
         metrics=metrics,
         sleep=sleep,
         alarm=signal_alarm,
+        mailer=(
+            SesMailer(
+                lambda: sesv2_client or boto3.client("sesv2", config=SES_CLIENT_CONFIG),
+                settings.email_sender,
+                settings.email_configuration_set or None,
+            )
+            if settings.email_sender
+            else None
+        ),
     )
 
     waiter = NewerJobWaiter(

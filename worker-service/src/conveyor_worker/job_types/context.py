@@ -1,5 +1,6 @@
-"""What a job function gets besides its payload: its job's id, the files bucket through a small port, what is
-left of its time budget, a way to report its progress, and a way to learn that a cancel was asked for."""
+"""What a job function gets besides its payload: its job's id, the files bucket and the mail sender through
+small ports, what is left of its time budget, a way to report its progress, a way to learn that a cancel was
+asked for, and a mark that lets an effect outside the job's own files happen at most once."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -82,6 +83,52 @@ class FileStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Email:
+    """One message from the deployment's sender address: `html`, when given, beside the text body."""
+
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str | None = None
+
+
+class EmailRefusedError(Exception):
+    """The mail service refused the message for good (an unverified sender, a rejected message, a paused
+    account): sending it again cannot help. `code` is the job error code to end the job with."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class EmailNotSentError(Exception):
+    """The mail service did not take the message and may later (throttled, or never reached): nothing was
+    sent, so trying again is safe."""
+
+
+class EmailOutcomeUnknownError(Exception):
+    """The request may have reached the mail service and been sent (an answer that timed out, a connection
+    lost mid-answer, a server error): trying again could send it twice."""
+
+
+class Mailer(Protocol):
+    """Sends email from the deployment's sender address."""
+
+    def send(self, email: Email) -> str:
+        """Sends `email` once, never retrying on its own; returns the service's message id. Raises
+        EmailRefusedError, EmailNotSentError or EmailOutcomeUnknownError as the service answered."""
+        ...
+
+
+class NoMailer:
+    """Where email goes when the deployment names no sender: nowhere, and the job fails for good."""
+
+    def send(self, email: Email) -> str:
+        raise EmailRefusedError("EMAIL_NOT_CONFIGURED", "this deployment has no sender address for email")
+
+
 def result_key(job_id: str, name: str) -> str:
     """Every file a job writes lies under results/{job_id}/ (contracts/README.md, Files)."""
     return f"results/{job_id}/{name}"
@@ -99,6 +146,14 @@ def _no_deadline() -> timedelta:
     return timedelta.max
 
 
+def _first_effect() -> bool:
+    return True
+
+
+def _nothing() -> None:
+    """An effect abandoned in a test that records none."""
+
+
 @dataclass(frozen=True)
 class JobContext:
     job_id: str
@@ -109,6 +164,11 @@ class JobContext:
     cancel_check: CancelCheck = field(default=_never_cancelled, kw_only=True, repr=False)
     remaining: Callable[[], timedelta] = field(default=_no_deadline, kw_only=True, repr=False)
     """What `time_left` answers: the worker's clock against the attempt's deadline."""
+    mailer: Mailer = field(default_factory=NoMailer, kw_only=True, repr=False)
+    effect_start: Callable[[], bool] = field(default=_first_effect, kw_only=True, repr=False)
+    """Marks the job's outside effect as started, in its item under this claim; False if a mark was there."""
+    effect_abandon: Callable[[], None] = field(default=_nothing, kw_only=True, repr=False)
+    """Removes that mark, under this claim."""
 
     def time_left(self) -> timedelta:
         """What is left of this attempt's time budget (the contract's `time_budget_seconds` for the job type,
@@ -151,6 +211,23 @@ class JobContext:
         if len(message) > MAX_PROGRESS_MESSAGE:
             message = message[: MAX_PROGRESS_MESSAGE - 1] + "…"
         self.progress_sink(percent, message)
+
+    def start_effect(self) -> bool:
+        """Marks, in the job's item, that this attempt is about to cause the job's one effect outside its own
+        files (an email sent): True when this is the first attempt to do so, False when an earlier attempt
+        marked it and may have caused it, so this one must not cause it again.
+
+        One conditional write under the attempt's claim: it raises the worker's LeaseLostError when the claim
+        no longer holds, and a job function lets that through. The mark outlives the attempt, so an attempt
+        that dies after the effect (or whose completion is lost) leaves the next one knowing. An attempt that
+        learns the effect did not happen (refused before it was sent) calls `abandon_effect`, so that a retry
+        may try again.
+        """
+        return self.effect_start()
+
+    def abandon_effect(self) -> None:
+        """Removes this attempt's mark of `start_effect`: the effect certainly did not happen."""
+        self.effect_abandon()
 
     def check_cancelled(self) -> None:
         """Raises JobCancelledError when a cancel of this job was asked for.

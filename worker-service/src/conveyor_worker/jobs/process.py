@@ -21,6 +21,8 @@ from conveyor_worker.job_types.context import (
     JobCancelledError,
     JobContext,
     JobTimedOutError,
+    Mailer,
+    NoMailer,
     NoSuchFileError,
     result_key,
 )
@@ -96,6 +98,15 @@ class JobStore(ProgressStore, Protocol):
         """Ends the lease at `now` so a retry can claim again; raises LeaseLostError like `complete`."""
         ...
 
+    def start_effect(self, job_id: str, *, claim_token: str, now: datetime) -> bool:
+        """Records `effect_started_at` = `now` unless the item has it: True if this wrote it, False if an
+        earlier attempt had (JobContext.start_effect); raises LeaseLostError like `complete`."""
+        ...
+
+    def abandon_effect(self, job_id: str, *, claim_token: str) -> None:
+        """Removes `effect_started_at`; raises LeaseLostError like `complete`."""
+        ...
+
     def record_refused_completion(self, job_id: str) -> None:
         """Counts one more refused completion on the job; raises JobNotFoundError if there is no such job."""
         ...
@@ -169,11 +180,14 @@ class JobProcessor:
         metrics: JobMetrics,
         sleep: Callable[[float], None],
         alarm: Alarm,
+        mailer: Mailer | None = None,
     ) -> None:
         """`files` is the files bucket, which job functions read and write and where large results go;
         `retention` is how long a finished job's item is kept after it finished (JOB_RETENTION_DAYS); `sleep`
         pauses the worker (seconds) while a job whose message came first is being stored; `alarm` stops a job
-        function at its deadline (alarm.py)."""
+        function at its deadline (alarm.py); `mailer` sends a job's email (none: a deployment without a
+        sender, whose send_email jobs fail EMAIL_NOT_CONFIGURED)."""
+        self._mailer = mailer or NoMailer()
         self._store = store
         self._visibility = visibility
         self._files = files
@@ -411,6 +425,11 @@ class JobProcessor:
             owner=item.owner,
             cancel_check=lambda: self._store.is_cancel_requested(item.job_id),
             remaining=lambda: deadline - self._clock(),
+            mailer=self._mailer,
+            effect_start=lambda: self._store.start_effect(
+                item.job_id, claim_token=claim.token, now=self._clock()
+            ),
+            effect_abandon=lambda: self._store.abandon_effect(item.job_id, claim_token=claim.token),
         )
         try:
             with self._alarm(item.job_id, job_type.budget, partial(self._mark_budget_exceeded, claim)):

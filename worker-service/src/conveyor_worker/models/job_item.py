@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class JobType(StrEnum):
     data_analysis = "data_analysis"
     image_resize = "image_resize"
+    send_email = "send_email"
     text_transform = "text_transform"
 
 
@@ -140,6 +141,14 @@ class JobItem(BaseModel):
     )
     """
     When a cancel was first asked for (POST /jobs/{job_id}/cancel); absent when none was. A QUEUED job's cancel ends it FAILED CANCELLED in the same write, which sets this and finished_at to the same time. A running job's cancel sets only this (a later cancel keeps the first time): the worker's job function sees it at its next progress report or explicit check and the attempt ends FAILED CANCELLED; a job that finishes before it notices ends as it finished and keeps this member. Never removed.
+    """
+    effect_started_at: str | None = Field(
+        None,
+        pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?Z$",
+        title="Timestamp",
+    )
+    """
+    When an attempt marked, under its claim, that it was about to cause the job's one effect outside its own files (send_email: the email); absent until then, and removed only by an attempt that learnt the effect did not happen. An attempt that finds it does not cause the effect again (it may have happened): the job ends FAILED. Read by the worker alone.
     """
     budget_exceeded_at: str | None = Field(
         None,

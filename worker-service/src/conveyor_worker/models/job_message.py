@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class JobType(StrEnum):
     data_analysis = "data_analysis"
     image_resize = "image_resize"
+    send_email = "send_email"
     text_transform = "text_transform"
 
 

@@ -72,6 +72,11 @@ _STOP_MARKS = ("cancel_requested_at", "budget_exceeded_at")
 _WATCH_UPDATE = "SET #sweep_shard = :shard, #sweep_at = :until_ms"
 _RELEASE_UPDATE = "SET #lease_expires_at = :now_ms, #updated_at = :now"
 _BUDGET_EXCEEDED_UPDATE = "SET #budget_exceeded_at = if_not_exists(#budget_exceeded_at, :now)"
+# The mark an attempt leaves before an effect outside the job's files (an email): kept across attempts, so a
+# later attempt knows an earlier one may have caused it (docs/design.md, Effects that must happen once).
+_EFFECT_UPDATE = "SET #effect_started_at = :now"
+_HELD_WITHOUT_EFFECT = _HELD_BY_TOKEN + " AND attribute_not_exists(#effect_started_at)"
+_ABANDON_EFFECT_UPDATE = "REMOVE #effect_started_at"
 _COUNT_REFUSED_COMPLETION = "ADD #refused_completions :one"
 _EXISTS = "attribute_exists(#job_id)"
 
@@ -245,36 +250,18 @@ class DynamoJobStore:
         )
 
     def record_progress(self, job_id: str, *, claim_token: str, progress: JobProgress) -> None:
-        try:
-            self._client.update_item(
-                TableName=self._table_name,
-                Key={"job_id": {"S": job_id}},
-                UpdateExpression=_PROGRESS_UPDATE,
-                ConditionExpression=_HELD_NOT_CANCELLED,
-                ExpressionAttributeNames=_names(_PROGRESS_UPDATE, _HELD_NOT_CANCELLED),
-                ExpressionAttributeValues={
-                    ":progress": {
-                        "M": {
-                            "percent": {"N": str(progress.percent)},
-                            "message": {"S": progress.message},
-                            "updated_at": {"S": progress.updated_at},
-                        }
-                    },
-                    ":in_progress": {"S": JobStatus.IN_PROGRESS},
-                    ":token": {"S": claim_token},
-                },
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except self._client.exceptions.ConditionalCheckFailedException as refused:
-            current = refused.response.get("Item")
-            held = {} if not isinstance(current, dict) else _plain(current)
-            if (
-                held.get("status") == JobStatus.IN_PROGRESS
-                and held.get("claim_token") == claim_token
-                and "cancel_requested_at" in held
-            ):
-                raise CancelRequestedError(job_id) from refused
-            raise LeaseLostError(job_id) from refused
+        progress_value: AttributeValueTypeDef = {
+            "M": {
+                "percent": {"N": str(progress.percent)},
+                "message": {"S": progress.message},
+                "updated_at": {"S": progress.updated_at},
+            }
+        }
+        held = self._held_update(
+            job_id, claim_token, _PROGRESS_UPDATE, _HELD_NOT_CANCELLED, {":progress": progress_value}
+        )
+        if held is not None:
+            raise CancelRequestedError(job_id) if "cancel_requested_at" in held else LeaseLostError(job_id)
 
     def is_cancel_requested(self, job_id: str) -> bool:
         return "cancel_requested_at" in _read_attributes(
@@ -283,6 +270,16 @@ class DynamoJobStore:
 
     def mark_budget_exceeded(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         self._fenced_update(job_id, claim_token, _BUDGET_EXCEEDED_UPDATE, {":now": {"S": to_timestamp(now)}})
+
+    def start_effect(self, job_id: str, *, claim_token: str, now: datetime) -> bool:
+        # Refused while the claim holds: the mark was there.
+        held = self._held_update(
+            job_id, claim_token, _EFFECT_UPDATE, _HELD_WITHOUT_EFFECT, {":now": {"S": to_timestamp(now)}}
+        )
+        return held is None
+
+    def abandon_effect(self, job_id: str, *, claim_token: str) -> None:
+        self._fenced_update(job_id, claim_token, _ABANDON_EFFECT_UPDATE, {})
 
     def release(self, job_id: str, *, claim_token: str, now: datetime) -> None:
         self._fenced_update(
@@ -306,6 +303,39 @@ class DynamoJobStore:
         except self._client.exceptions.ConditionalCheckFailedException as missing:
             raise JobNotFoundError(job_id) from missing
 
+    def _held_update(
+        self,
+        job_id: str,
+        claim_token: str,
+        update: str,
+        condition: str,
+        values: "Mapping[str, AttributeValueTypeDef]",
+    ) -> dict[str, Any] | None:
+        """An update on `condition`, which includes the claim `claim_token` holding the job: None when it was
+        made; when refused, the item as it stands if the claim still holds it (the refused item comes back
+        through ReturnValuesOnConditionCheckFailure), else LeaseLostError."""
+        try:
+            self._client.update_item(
+                TableName=self._table_name,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=_names(update, condition),
+                ExpressionAttributeValues={
+                    **values,
+                    ":in_progress": {"S": JobStatus.IN_PROGRESS},
+                    ":token": {"S": claim_token},
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as refused:
+            current = refused.response.get("Item")
+            held = {} if not isinstance(current, dict) else _plain(current)
+            if held.get("status") == JobStatus.IN_PROGRESS and held.get("claim_token") == claim_token:
+                return held
+            raise LeaseLostError(job_id) from refused
+        return None
+
     def _fenced_update(
         self,
         job_id: str,
@@ -313,21 +343,9 @@ class DynamoJobStore:
         update: str,
         values: "Mapping[str, AttributeValueTypeDef]",
     ) -> None:
-        try:
-            self._client.update_item(
-                TableName=self._table_name,
-                Key={"job_id": {"S": job_id}},
-                UpdateExpression=update,
-                ConditionExpression=_HELD_BY_TOKEN,
-                ExpressionAttributeNames=_names(update, _HELD_BY_TOKEN),
-                ExpressionAttributeValues={
-                    **values,
-                    ":in_progress": {"S": JobStatus.IN_PROGRESS},
-                    ":token": {"S": claim_token},
-                },
-            )
-        except self._client.exceptions.ConditionalCheckFailedException as refused:
-            raise LeaseLostError(job_id) from refused
+        # Refused although held cannot be: holding is the whole condition.
+        if self._held_update(job_id, claim_token, update, _HELD_BY_TOKEN, values) is not None:
+            raise LeaseLostError(job_id)
 
 
 class DynamoSweepStore:

@@ -31,6 +31,7 @@ class JobItem(ContractDocument):
     error: JobError | None = None
     progress: JobProgress | None = None
     cancel_requested_at: str | None = None
+    effect_started_at: str | None = None
     budget_exceeded_at: str | None = None
     run_at: str | None = None
     retry_of: str | None = None
