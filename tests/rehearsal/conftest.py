@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conveyor_local.aws import cloudformation_client
 from conveyor_local.aws_call_log import CALL_LOG_VARIABLE
 from conveyor_local.config import CHECKOUT_VARIABLES
 from conveyor_local.provision import ProvisionedResources
-from conveyor_local.templates import stack_name
 from conveyor_release.checkout import checkout, default_uv, job_types, released_commit
 from conveyor_release.contract_tree import ContractTree
 
@@ -112,18 +110,10 @@ def rehearsals() -> Iterator[dict[str, Rehearsal]]:
                 older_commit=commits[newer],
                 older_root=roots[newer],
                 stack=stack,
-                resources=_core_resources(stack),
+                resources=stack.core_resources(),
             )
             for newer, stack in stacks.items()
         }
-
-
-def _core_resources(stack: LocalStack) -> ProvisionedResources:
-    name = stack_name("core")
-    (core,) = cloudformation_client(stack.aws_endpoint_url).describe_stacks(StackName=name)["Stacks"]
-    return ProvisionedResources.from_outputs(
-        name, {output["OutputKey"]: output["OutputValue"] for output in core.get("Outputs", [])}
-    )
 
 
 @pytest.fixture(params=SERVICES, ids=lambda newer: f"{newer}-at-head")

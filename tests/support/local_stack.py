@@ -20,9 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
 from botocore.exceptions import ClientError
+from conveyor_local.aws import cloudformation_client
 from conveyor_local.aws_call_log import CALL_LOG_VARIABLE
+from conveyor_local.config import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from conveyor_local.provision import ProvisionedResources
 from conveyor_local.sign_in import add_user, find_user_pool, sign_in
+from conveyor_local.templates import stack_name
 
 from tests.support import aws_calls
 from tests.support.contract import REPO_ROOT
@@ -69,6 +74,27 @@ class LocalStack:
             if error.response["Error"]["Code"] != "UsernameExistsException":
                 raise
         return sign_in(pool, username)
+
+    def core_resources(self) -> ProvisionedResources:
+        """The core stack's resources, from its Outputs, as the stack deployed them."""
+        name = stack_name("core")
+        (core,) = cloudformation_client(self.aws_endpoint_url).describe_stacks(StackName=name)["Stacks"]
+        return ProvisionedResources.from_outputs(
+            name, {output["OutputKey"]: output["OutputValue"] for output in core.get("Outputs", [])}
+        )
+
+    def emails_sent(self) -> int:
+        """How many emails the stack's SES (moto's) has sent, one per recipient: its send quota's count, kept
+        for SES's API v1 and v2 alike. (moto's /moto-api/data.json would list them, but on the local stack it
+        answers 500: it serializes every backend, Lambda's among them, which wants Docker.)"""
+        ses = boto3.client(
+            "ses",
+            endpoint_url=self.aws_endpoint_url,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
+        return int(ses.get_send_quota()["SentLast24Hours"])
 
     def token(self, username: str) -> str:
         """An access token of `username`, as a client sends it after signing in."""
