@@ -99,6 +99,9 @@ FUNCTION_ENVIRONMENT = {
     "MESSAGE_RETENTION_SECONDS": "1209600",
     "JOB_RETENTION_DAYS": "30",
     "JOB_TYPES_PARAMETER_NAME": "/conveyor-core/worker/job-types",
+    # The worker template's default: no sender, so no SES client either.
+    "EMAIL_SENDER": "",
+    "EMAIL_CONFIGURATION_SET": "",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
