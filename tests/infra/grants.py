@@ -39,7 +39,7 @@ def _chosen(template: Template, parameters: Mapping[str, str] | None, values: li
     inside each statement's Resource too."""
     chosen = []
     for value in values:
-        value = _branch(template, parameters or {}, value)
+        value = resolved(template, value, parameters)
         if value == _NO_VALUE:
             continue
         if isinstance(value, dict) and isinstance(value.get("Resource"), list):
@@ -48,10 +48,12 @@ def _chosen(template: Template, parameters: Mapping[str, str] | None, values: li
     return chosen
 
 
-def _branch(template: Template, parameters: Mapping[str, str], value: Any) -> Any:
+def resolved(template: Template, value: Any, parameters: Mapping[str, str] | None = None) -> Any:
+    """`value` with its `Fn::If` decided for a stack deployed with `parameters` (defaults for the rest)."""
     while isinstance(value, dict) and "Fn::If" in value:
         condition, when_true, when_false = value["Fn::If"]
-        value = when_true if _holds(template, parameters, template["Conditions"][condition]) else when_false
+        holds = _holds(template, parameters or {}, template["Conditions"][condition])
+        value = when_true if holds else when_false
     return value
 
 
