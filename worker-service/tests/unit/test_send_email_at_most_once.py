@@ -26,16 +26,17 @@ class DiesAfterSending(FakeMailer):
         raise WorkerDied
 
 
-def _harness(clock: FakeClock, logs: CapturedLogs, mailer: FakeMailer) -> Harness:
-    return Harness(clock, logs, overrides=None, mailer=mailer)
+def _submitted(clock: FakeClock, logs: CapturedLogs, mailer: FakeMailer) -> tuple[Harness, str]:
+    """A worker that sends through `mailer`, and the id of one send_email job stored for it."""
+    harness = Harness(clock, logs, overrides=None, mailer=mailer)
+    return harness, harness.submit("send_email", PAYLOAD)
 
 
 def test_a_duplicate_delivery_of_a_sent_job_sends_nothing(
     clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
     mailer = FakeMailer()
-    harness = _harness(clock, captured_logs, mailer)
-    job_id = harness.submit("send_email", PAYLOAD)
+    harness, job_id = _submitted(clock, captured_logs, mailer)
 
     harness.deliver(job_id, job_type="send_email")
     harness.deliver(job_id, job_type="send_email", receipt_handle="receipt-2")
@@ -48,8 +49,7 @@ def test_a_retry_after_a_worker_died_having_sent_fails_the_job_without_sending_a
     clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
     mailer = DiesAfterSending()
-    harness = _harness(clock, captured_logs, mailer)
-    job_id = harness.submit("send_email", PAYLOAD)
+    harness, job_id = _submitted(clock, captured_logs, mailer)
 
     with pytest.raises(WorkerDied):
         harness.deliver(job_id, job_type="send_email")
@@ -65,8 +65,7 @@ def test_an_email_ses_did_not_take_is_sent_by_the_retry(
     clock: FakeClock, captured_logs: CapturedLogs
 ) -> None:
     mailer = FakeMailer(answers=[EmailNotSentError("TooManyRequestsException")])
-    harness = _harness(clock, captured_logs, mailer)
-    job_id = harness.submit("send_email", PAYLOAD)
+    harness, job_id = _submitted(clock, captured_logs, mailer)
 
     with pytest.raises(JobAttemptFailedError):  # the record is given back, for a retry after its backoff
         harness.deliver(job_id, job_type="send_email")
@@ -80,8 +79,7 @@ def test_an_email_ses_did_not_take_is_sent_by_the_retry(
 
 def test_an_unknown_outcome_ends_the_job_at_once(clock: FakeClock, captured_logs: CapturedLogs) -> None:
     mailer = FakeMailer(answers=[EmailOutcomeUnknownError("read timeout")])
-    harness = _harness(clock, captured_logs, mailer)
-    job_id = harness.submit("send_email", PAYLOAD)
+    harness, job_id = _submitted(clock, captured_logs, mailer)
 
     harness.deliver(job_id, job_type="send_email")
 
